@@ -1,0 +1,74 @@
+//! `regvault init`: create the vault, and by default the identity that opens it.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use super::{Global, keys, prompt};
+use crate::model::VaultData;
+use crate::vault::{self, Encryption, Vault};
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Protect the vault with a passphrase (age scrypt) instead of an identity
+    /// file; read from REGVAULT_PASSPHRASE_FILE or prompted.
+    #[arg(long, conflicts_with_all = ["recipient", "recipients_file", "no_identity"])]
+    passphrase: bool,
+    /// Also encrypt to this teammate's public key (age1…, ssh-ed25519 …,
+    /// ssh-rsa …); repeatable.
+    #[arg(long, value_name = "RECIPIENT")]
+    recipient: Vec<String>,
+    /// Also encrypt to every recipient in this file (one per line, # comments).
+    #[arg(long, value_name = "FILE")]
+    recipients_file: Option<PathBuf>,
+    /// Create no local identity: encrypt only to the given recipients (e.g.
+    /// your own SSH public key).
+    #[arg(long)]
+    no_identity: bool,
+}
+
+pub fn run(g: &Global, args: InitArgs) -> anyhow::Result<i32> {
+    let path = keys::vault_path(g);
+    if path.exists() {
+        bail!(vault::VaultError::Exists(path));
+    }
+    if args.passphrase {
+        let pass = prompt::passphrase(true)?;
+        Vault::create(&path, VaultData::default(), Encryption::Passphrase, Some(pass))?;
+        println!("created vault {} (passphrase)", path.display());
+        return Ok(0);
+    }
+
+    let mut recipients = Vec::new();
+    if !args.no_identity {
+        let id_path = g.identity.clone().unwrap_or_else(vault::default_identity_path);
+        if id_path.exists() {
+            recipients.extend(vault::identity_recipients(&id_path)?);
+            println!("using identity {}", id_path.display());
+        } else {
+            recipients.push(vault::generate_identity(&id_path)?);
+            println!("created identity {} (keep it safe: it opens the vault)", id_path.display());
+        }
+    }
+    if !args.recipient.is_empty() {
+        recipients.extend(vault::parse_recipients(&args.recipient.join("\n"))?);
+    }
+    if let Some(file) = &args.recipients_file {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        recipients.extend(vault::parse_recipients(&text)?);
+    }
+    if recipients.is_empty() {
+        bail!("no recipients: --no-identity needs --recipient or --recipients-file");
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    recipients.retain(|r| seen.insert(r.clone()));
+    let n = recipients.len();
+    Vault::create(&path, VaultData::default(), Encryption::Recipients(recipients), None)?;
+    println!(
+        "created vault {} (encrypted to {n} recipient{})",
+        path.display(),
+        if n == 1 { "" } else { "s" }
+    );
+    Ok(0)
+}

@@ -1,0 +1,73 @@
+//! Finding the vault and what opens it: `--vault`/`REGVAULT_VAULT`, then
+//! `--identity`/`REGVAULT_IDENTITY`, the default identity, the user's SSH
+//! keys, or a passphrase (`REGVAULT_PASSPHRASE_FILE` or the prompt).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use super::Global;
+use super::prompt;
+use crate::vault::{self, KeySource, Vault};
+
+pub fn vault_path(g: &Global) -> PathBuf {
+    g.vault.clone().unwrap_or_else(vault::default_vault_path)
+}
+
+/// Identity files tried when none is named, in order.
+fn default_identities() -> Vec<PathBuf> {
+    let mut out = vec![vault::default_identity_path()];
+    if let Some(home) = std::env::var_os("HOME") {
+        let ssh = Path::new(&home).join(".ssh");
+        out.push(ssh.join("id_ed25519"));
+        out.push(ssh.join("id_rsa"));
+    }
+    out
+}
+
+/// What opens the vault at `path` (which must exist).
+pub fn key_sources(g: &Global, path: &Path) -> anyhow::Result<Vec<KeySource>> {
+    if !path.exists() {
+        return Err(vault::VaultError::NotFound(path.to_owned()).into());
+    }
+    if Vault::is_passphrase_protected(path)? {
+        return Ok(vec![KeySource::Passphrase(prompt::passphrase(false)?)]);
+    }
+    if let Some(id) = &g.identity {
+        return Ok(vec![KeySource::IdentityFile(id.clone())]);
+    }
+    match default_identities().into_iter().find(|p| p.exists()) {
+        Some(p) => Ok(vec![KeySource::IdentityFile(p)]),
+        None => bail!(
+            "no identity to open {} with: give --identity PATH (or REGVAULT_IDENTITY); looked for {}",
+            path.display(),
+            default_identities()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Opens the vault to read.
+pub fn open(g: &Global) -> anyhow::Result<Vault> {
+    let path = vault_path(g);
+    let keys = key_sources(g, &path)?;
+    Vault::open(&path, &keys).with_context(|| format!("opening {}", path.display()))
+}
+
+/// Opens the vault to change it: the writer lock is held until the vault is
+/// dropped, so a second writer is refused instead of losing an update.
+pub fn open_locked(g: &Global) -> anyhow::Result<Vault> {
+    let path = vault_path(g);
+    let keys = key_sources(g, &path)?;
+    let v = Vault::open_locked(&path, &keys).with_context(|| format!("opening {}", path.display()))?;
+    if let Some(found) = v.newer_schema() {
+        bail!(vault::VaultError::NewerSchema {
+            found,
+            supported: vault::SCHEMA_VERSION
+        });
+    }
+    Ok(v)
+}

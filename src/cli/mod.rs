@@ -1,0 +1,91 @@
+//! The `regvault` command line: one file per subcommand group, each a thin
+//! face over the domain calls in `model`, `registry` and `vault`.
+
+mod container;
+mod export;
+mod init;
+pub mod keys;
+mod output;
+mod prompt;
+mod registry;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Container-registry pull credentials in an age-encrypted vault.
+///
+/// Secrets never come from the command line: give them in a file
+/// (`--from-file`, `--field-file`), on stdin (`--from-file -`) or at the
+/// masked prompt.
+#[derive(Debug, Parser)]
+#[command(name = "regvault", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// The vault file [default: $XDG_DATA_HOME/regvault/vault.age]
+    #[arg(long, global = true, env = "REGVAULT_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+    /// An age identity file or an unencrypted SSH private key that opens the
+    /// vault [default: $XDG_CONFIG_HOME/regvault/identity.txt, then ~/.ssh/id_ed25519, ~/.ssh/id_rsa]
+    #[arg(long, global = true, env = "REGVAULT_IDENTITY", value_name = "PATH")]
+    pub identity: Option<PathBuf>,
+    /// TUI: look only — add, edit, delete and save are hidden.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a vault (and, by default, an age identity to open it with).
+    Init(init::InitArgs),
+    /// Saved registries: list, show, add, update, delete, test.
+    #[command(subcommand)]
+    Registry(registry::RegistryCmd),
+    /// Containers that pull from saved registries (or public images).
+    #[command(subcommand)]
+    Container(container::ContainerCmd),
+    /// Write credentials out for other tools (this prints secrets).
+    #[command(subcommand)]
+    Export(export::ExportCmd),
+    /// Open the TUI on a throwaway vault seeded with one fake registry of
+    /// every kind (for demos; nothing is kept).
+    Demo,
+}
+
+/// Runs one CLI command. `Ok(code)` is the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    let Some(command) = cli.command else {
+        return tui(&cli.global);
+    };
+    match command {
+        Command::Init(args) => init::run(&cli.global, args),
+        Command::Registry(cmd) => registry::run(&cli.global, cmd),
+        Command::Container(cmd) => container::run(&cli.global, cmd),
+        Command::Export(cmd) => export::run(&cli.global, cmd),
+        Command::Demo => crate::tui::run_demo().map(|()| 0),
+    }
+}
+
+/// `regvault` alone: the TUI on the default vault (a first run offers to
+/// create it).
+fn tui(g: &Global) -> anyhow::Result<i32> {
+    let path = keys::vault_path(g);
+    let sources = if path.exists() {
+        keys::key_sources(g, &path)?
+    } else {
+        Vec::new()
+    };
+    let opts = crate::tui::TuiOptions {
+        read_only: g.read_only,
+        identity: g.identity.clone(),
+        user: None,
+    };
+    crate::tui::run(path, sources, opts).map(|()| 0)
+}

@@ -1,0 +1,77 @@
+//! Reading secrets from people and files: masked prompts on a terminal,
+//! `REGVAULT_PASSPHRASE_FILE` for scripts. Never from argv.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use crate::registry::FieldSpec;
+
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Reads a file holding one secret, dropping one trailing newline (editors
+/// and `echo` add it; a credential never ends in one).
+pub fn read_secret_file(path: &Path) -> anyhow::Result<Zeroizing<String>> {
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+    );
+    let trimmed = text.strip_suffix('\n').unwrap_or(&text);
+    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+    Ok(Zeroizing::new(trimmed.to_owned()))
+}
+
+/// The vault passphrase: `REGVAULT_PASSPHRASE_FILE`, else a masked prompt
+/// (asked twice when `confirm`).
+pub fn passphrase(confirm: bool) -> anyhow::Result<SecretString> {
+    if let Some(path) = std::env::var_os("REGVAULT_PASSPHRASE_FILE") {
+        let p = read_secret_file(Path::new(&path)).context("REGVAULT_PASSPHRASE_FILE")?;
+        if p.is_empty() {
+            bail!("REGVAULT_PASSPHRASE_FILE holds an empty passphrase");
+        }
+        return Ok(SecretString::from(p.to_string()));
+    }
+    if !interactive() {
+        bail!("this needs the vault passphrase: set REGVAULT_PASSPHRASE_FILE, or run on a terminal");
+    }
+    let first = Zeroizing::new(rpassword::prompt_password("Vault passphrase: ")?);
+    if first.is_empty() {
+        bail!("the passphrase must not be empty");
+    }
+    if confirm {
+        let again = Zeroizing::new(rpassword::prompt_password("Repeat passphrase: ")?);
+        if *again != *first {
+            bail!("the passphrases differ");
+        }
+    }
+    Ok(SecretString::from(first.to_string()))
+}
+
+/// Asks for one credential field on the terminal: secrets without echo, the
+/// multi-line JSON key as a path to its file.
+pub fn field(spec: &FieldSpec) -> anyhow::Result<Zeroizing<String>> {
+    if spec.multiline {
+        let path = line(&format!("{} ({}) — path to the file: ", spec.label, spec.name))?;
+        return read_secret_file(Path::new(path.trim()));
+    }
+    if spec.secret {
+        let v = rpassword::prompt_password(format!("{} ({}): ", spec.label, spec.name))?;
+        return Ok(Zeroizing::new(v));
+    }
+    line(&format!("{} ({}): ", spec.label, spec.name))
+}
+
+/// A plain (echoed) line from the terminal.
+pub fn line(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+    let mut err = std::io::stderr();
+    write!(err, "{prompt}")?;
+    err.flush()?;
+    let mut buf = Zeroizing::new(String::new());
+    std::io::stdin().lock().read_line(&mut buf)?;
+    let trimmed = buf.trim_end_matches(['\n', '\r']).to_owned();
+    Ok(Zeroizing::new(trimmed))
+}

@@ -1,0 +1,497 @@
+//! `regvault registry list|show|add|update|delete|test|types`.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use jiff::Timestamp;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::output::{self, print_findings, print_json};
+use super::{Global, keys, prompt};
+use crate::import::{self, Format, ImportedRegistry};
+use crate::model::{self, Credentials, NewRegistry, RegistryUpdate, TestRecord};
+use crate::registry::{self, RegistryKind};
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCmd {
+    /// List saved registries.
+    List {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one registry by id or name (secrets masked).
+    Show {
+        registry: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a registry (from a file in the platform's shape, flags, or prompts).
+    Add(AddArgs),
+    /// Rename a registry or rotate its credentials (nothing is redeployed:
+    /// new credentials apply at the next pull).
+    Update(UpdateArgs),
+    /// Delete a registry: only its creator may, and not while containers use it.
+    Delete {
+        registry: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a saved registry's credentials for presence and structure
+    /// (exit 0 when they pass).
+    Test(TestArgs),
+    /// The nine registry types and their credential fields.
+    Types {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct CredentialInput {
+    /// Read name, type and credentials from YAML, TOML or JSON in the
+    /// platform's shape ({name, type, credentials}); `-` reads stdin.
+    #[arg(long, value_name = "FILE|-")]
+    from_file: Option<String>,
+    /// Set a non-secret field, e.g. `--set region=eu-west-1`. Secret fields
+    /// are refused here: use --field-file, --from-file or the prompt.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    set: Vec<String>,
+    /// Read one field's value from a file, e.g.
+    /// `--field-file serviceAccountKey=key.json` or `token=/run/secrets/ghcr`.
+    #[arg(long, value_name = "FIELD=PATH")]
+    field_file: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A unique name, e.g. ghcr-acme.
+    #[arg(long)]
+    name: Option<String>,
+    /// GHCR, Docker, ECR, ACR, GCR, GAR, Quay, Custom or Public.
+    #[arg(long = "type", value_name = "TYPE")]
+    kind: Option<String>,
+    #[command(flatten)]
+    input: CredentialInput,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Registry id (reg-…) or name.
+    registry: String,
+    /// New name.
+    #[arg(long)]
+    name: Option<String>,
+    /// Change the type (only fields the new type shares are kept).
+    #[arg(long = "type", value_name = "TYPE")]
+    kind: Option<String>,
+    #[command(flatten)]
+    input: CredentialInput,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Registry id (reg-…) or name; or check a file with --from-file instead.
+    #[arg(required_unless_present = "from_file")]
+    registry: Option<String>,
+    /// Check a registry file (YAML, TOML or JSON; `-` for stdin) without saving it.
+    #[arg(long, value_name = "FILE|-", conflicts_with = "registry")]
+    from_file: Option<String>,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(g: &Global, cmd: RegistryCmd) -> anyhow::Result<i32> {
+    match cmd {
+        RegistryCmd::List { json } => list(g, json),
+        RegistryCmd::Show { registry, json } => show(g, &registry, json),
+        RegistryCmd::Add(args) => add(g, args),
+        RegistryCmd::Update(args) => update(g, args),
+        RegistryCmd::Delete { registry, json } => delete(g, &registry, json),
+        RegistryCmd::Test(args) => test(g, args),
+        RegistryCmd::Types { json } => types(json),
+    }
+}
+
+fn list(g: &Global, json: bool) -> anyhow::Result<i32> {
+    let vault = keys::open(g)?;
+    let data = vault.data();
+    if json {
+        let items: Vec<_> = data
+            .registries
+            .iter()
+            .map(|r| output::registry_json(r, data, false))
+            .collect();
+        print_json(&serde_json::Value::Array(items));
+        return Ok(0);
+    }
+    let now = Timestamp::now();
+    let mut rows = vec![
+        ["ID", "NAME", "TYPE", "HOST", "CREATED BY", "LAST TEST", "USED BY"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for r in &data.registries {
+        let last = r.last_test.as_ref().map_or_else(
+            || "never".to_owned(),
+            |t| format!("{} {} ago", t.outcome, output::age(t.at, now)),
+        );
+        rows.push(vec![
+            r.id.to_string(),
+            r.name.clone(),
+            r.kind.to_string(),
+            registry::display_host(r.kind, &r.credentials),
+            r.created_by.clone(),
+            last,
+            data.containers_using(&r.id).len().to_string(),
+        ]);
+    }
+    if data.registries.is_empty() {
+        println!("no registries yet: regvault registry add --help");
+    } else {
+        output::print_table(&rows);
+    }
+    Ok(0)
+}
+
+fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
+    let vault = keys::open(g)?;
+    let data = vault.data();
+    let r = data
+        .registry(id)
+        .ok_or_else(|| model::RuleError::NoSuchRegistry(id.to_owned()))?;
+    if json {
+        print_json(&output::registry_json(r, data, true));
+        return Ok(0);
+    }
+    let now = Timestamp::now();
+    println!("{} ({})", r.name, r.id);
+    println!("  type          {} — {}", r.kind, r.kind.display_name());
+    println!("  host          {}", registry::display_host(r.kind, &r.credentials));
+    for (field, shown) in output::masked_credentials(r) {
+        println!("  {field:<13} {shown}");
+    }
+    println!("  created by    {} ({} ago)", r.created_by, output::age(r.created_at, now));
+    if let Some(at) = r.credentials_rotated_at {
+        println!("  rotated       {} ago", output::age(at, now));
+    }
+    match &r.last_test {
+        Some(t) => println!("  last test     {} {} ago — {}", t.outcome, output::age(t.at, now), t.summary),
+        None => println!("  last test     never"),
+    }
+    let users = data.containers_using(&r.id);
+    println!("  used by       {} container(s)", users.len());
+    for c in users {
+        println!("    {} {} ({}) {}", c.id, c.name, c.environment, c.image_ref());
+    }
+    Ok(0)
+}
+
+/// Reads `--from-file` (path or `-`).
+fn read_import(spec: &str) -> anyhow::Result<Vec<ImportedRegistry>> {
+    let (text, format) = if spec == "-" {
+        let mut buf = Zeroizing::new(String::new());
+        std::io::stdin().read_to_string(&mut buf).context("reading stdin")?;
+        (buf, None)
+    } else {
+        let text = std::fs::read_to_string(spec).with_context(|| format!("reading {spec}"))?;
+        (Zeroizing::new(text), Format::from_path(spec))
+    };
+    import::parse(&text, format).with_context(|| format!("reading {}", if spec == "-" { "stdin" } else { spec }))
+}
+
+fn parse_kind(s: &str) -> anyhow::Result<RegistryKind> {
+    Ok(s.parse::<RegistryKind>()?)
+}
+
+fn split_assignment<'a>(arg: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'a str)> {
+    arg.split_once('=')
+        .ok_or_else(|| anyhow::anyhow!("{flag} takes FIELD=…, got no '='"))
+}
+
+/// Applies `--set` and `--field-file` onto `creds`, checked against `kind`.
+fn apply_flags(kind: RegistryKind, input: &CredentialInput, creds: &mut Credentials) -> anyhow::Result<()> {
+    let spec_of = |field: &str| {
+        kind.field(field).ok_or_else(|| {
+            let names: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+            anyhow::anyhow!(
+                "{kind} has no field '{field}' (its fields: {})",
+                if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+            )
+        })
+    };
+    for arg in &input.set {
+        let (field, value) = split_assignment(arg, "--set")?;
+        if spec_of(field)?.secret {
+            bail!(
+                "{field} is a secret: give it with --field-file {field}=PATH, --from-file or at the prompt — never on the command line"
+            );
+        }
+        creds.set(field, value);
+    }
+    for arg in &input.field_file {
+        let (field, path) = split_assignment(arg, "--field-file")?;
+        spec_of(field)?;
+        let value = prompt::read_secret_file(Path::new(path))?;
+        creds.set(field, value.as_str());
+    }
+    Ok(())
+}
+
+/// On a terminal, asks for each required field that is still missing.
+fn prompt_missing(kind: RegistryKind, creds: &mut Credentials, stdin_used: bool) -> anyhow::Result<()> {
+    if stdin_used || !prompt::interactive() {
+        return Ok(());
+    }
+    for spec in kind.fields() {
+        if spec.required && creds.get(spec.name).is_none_or(str::is_empty) {
+            let v = prompt::field(spec)?;
+            creds.set(spec.name, v.as_str());
+        }
+    }
+    Ok(())
+}
+
+fn add(g: &Global, args: AddArgs) -> anyhow::Result<i32> {
+    let stdin_used = args.input.from_file.as_deref() == Some("-");
+    let mut items = match &args.input.from_file {
+        Some(spec) => read_import(spec)?,
+        None => vec![ImportedRegistry::default()],
+    };
+    if items.is_empty() {
+        bail!("the file holds no registries");
+    }
+    if items.len() > 1 && (args.name.is_some() || args.kind.is_some() || !args.input.set.is_empty() || !args.input.field_file.is_empty()) {
+        bail!("the file holds {} registries: --name, --type, --set and --field-file apply to one", items.len());
+    }
+    let mut news = Vec::new();
+    for item in &mut items {
+        let name = match args.name.clone().or_else(|| item.name.take()) {
+            Some(n) => n,
+            None if !stdin_used && prompt::interactive() => prompt::line("Name: ")?.to_string(),
+            None => bail!("name: required (--name or `name` in the file)"),
+        };
+        let kind = match args.kind.as_deref().map(parse_kind).transpose()?.or(item.kind) {
+            Some(k) => k,
+            None if !stdin_used && prompt::interactive() => {
+                parse_kind(&prompt::line("Type (GHCR, Docker, ECR, ACR, GCR, GAR, Quay, Custom, Public): ")?)?
+            }
+            None => bail!("type: required (--type or `type` in the file)"),
+        };
+        let mut creds = std::mem::take(&mut item.credentials);
+        apply_flags(kind, &args.input, &mut creds)?;
+        prompt_missing(kind, &mut creds, stdin_used)?;
+        news.push(NewRegistry { name, kind, credentials: creds });
+    }
+
+    let mut vault = keys::open_locked(g)?;
+    let user = model::current_user();
+    let now = Timestamp::now();
+    let mut added = Vec::new();
+    for new in news {
+        let name = new.name.clone();
+        let (id, warnings) = vault
+            .data_mut()
+            .add_registry(new, &user, now)
+            .with_context(|| format!("registry '{name}' not added"))?;
+        print_findings(&warnings);
+        added.push((id, name, warnings));
+    }
+    vault.save()?;
+    if args.json {
+        let v: Vec<_> = added
+            .iter()
+            .map(|(id, name, w)| json!({"id": id, "name": name, "warnings": output::findings_json(w)}))
+            .collect();
+        print_json(&if v.len() == 1 { v[0].clone() } else { serde_json::Value::Array(v) });
+    } else {
+        for (id, name, _) in &added {
+            println!("added {id} {name}");
+        }
+    }
+    Ok(0)
+}
+
+fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
+    let stdin_used = args.input.from_file.as_deref() == Some("-");
+    let mut from_file = match &args.input.from_file {
+        Some(spec) => {
+            let mut items = read_import(spec)?;
+            if items.len() != 1 {
+                bail!("update takes one registry from the file, found {}", items.len());
+            }
+            items.pop()
+        }
+        None => None,
+    };
+    let mut vault = keys::open_locked(g)?;
+    let current = vault
+        .data()
+        .registry(&args.registry)
+        .ok_or_else(|| model::RuleError::NoSuchRegistry(args.registry.clone()))?
+        .clone();
+    let kind = match args.kind.as_deref() {
+        Some(k) => Some(parse_kind(k)?),
+        None => from_file.as_ref().and_then(|f| f.kind),
+    };
+    let target_kind = kind.unwrap_or(current.kind);
+    let mut creds = from_file
+        .as_mut()
+        .map(|f| std::mem::take(&mut f.credentials))
+        .unwrap_or_default();
+    apply_flags(target_kind, &args.input, &mut creds)?;
+    if target_kind != current.kind {
+        // A type change needs the new type's fields; ask for what's missing.
+        let mut merged = creds.clone();
+        for spec in target_kind.fields() {
+            if merged.get(spec.name).is_none()
+                && let Some(v) = current.credentials.get(spec.name)
+            {
+                merged.set(spec.name, v);
+            }
+        }
+        prompt_missing(target_kind, &mut merged, stdin_used)?;
+        creds = merged;
+    }
+    let name = args.name.or_else(|| from_file.and_then(|f| f.name));
+    let update = RegistryUpdate {
+        name,
+        kind,
+        credentials: (!creds.is_empty()).then_some(creds),
+    };
+    let warnings = vault
+        .data_mut()
+        .update_registry(current.id.as_str(), update, Timestamp::now())
+        .with_context(|| format!("registry '{}' not updated", current.name))?;
+    print_findings(&warnings);
+    vault.save()?;
+    let r = vault
+        .data()
+        .registry(current.id.as_str())
+        .context("the registry vanished during the update")?;
+    let rotated = r.credentials_rotated_at != current.credentials_rotated_at;
+    if args.json {
+        print_json(&json!({
+            "id": r.id, "name": r.name, "rotated": rotated,
+            "warnings": output::findings_json(&warnings),
+        }));
+    } else if rotated {
+        println!("updated {} {}: credentials rotated — they apply at the next pull; nothing was redeployed", r.id, r.name);
+    } else {
+        println!("updated {} {}", r.id, r.name);
+    }
+    Ok(0)
+}
+
+fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
+    let mut vault = keys::open_locked(g)?;
+    let removed = vault.data_mut().delete_registry(id, &model::current_user())?;
+    vault.save()?;
+    if json {
+        print_json(&json!({"deleted": removed.id, "name": removed.name}));
+    } else {
+        println!("deleted {} {}", removed.id, removed.name);
+    }
+    Ok(0)
+}
+
+fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
+    let (label, kind, creds, vault) = if let Some(spec) = &args.from_file {
+        let mut items = read_import(spec)?;
+        if items.len() != 1 {
+            bail!("test takes one registry from the file, found {}", items.len());
+        }
+        let item = items.remove(0);
+        let kind = item.kind.context("type: required in the file")?;
+        (item.name.unwrap_or_else(|| "(file)".into()), kind, item.credentials, None)
+    } else {
+        let id = args.registry.as_deref().unwrap_or_default();
+        let vault = keys::open_locked(g)?;
+        let r = vault
+            .data()
+            .registry(id)
+            .ok_or_else(|| model::RuleError::NoSuchRegistry(id.to_owned()))?;
+        let (label, kind, creds, rid) = (format!("{} ({})", r.name, r.id), r.kind, r.credentials.clone(), r.id.clone());
+        (label, kind, creds, Some((vault, rid)))
+    };
+    let findings = registry::validate(kind, &creds);
+    let ok = !registry::has_errors(&findings);
+    let errors = findings.iter().filter(|f| f.is_error()).count();
+    let summary = if ok {
+        "structure ok (offline check: the registry was not contacted)".to_owned()
+    } else {
+        findings
+            .iter()
+            .find(|f| f.is_error())
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    let outcome = if ok { "ok" } else { "invalid" };
+    if let Some((mut vault, id)) = vault {
+        let record = TestRecord {
+            at: Timestamp::now(),
+            outcome: outcome.to_owned(),
+            summary: summary.clone(),
+        };
+        vault.data_mut().record_test(id.as_str(), record)?;
+        vault.save()?;
+    }
+    if args.json {
+        print_json(&json!({
+            "registry": label, "type": kind, "outcome": outcome, "summary": summary,
+            "findings": output::findings_json(&findings),
+        }));
+    } else {
+        for f in &findings {
+            let tag = if f.is_error() { "error" } else { "warning" };
+            println!("{tag}: {f}");
+        }
+        if ok {
+            println!("{label} {kind}: {summary}");
+        } else {
+            println!("{label} {kind}: invalid — {errors} error(s)");
+        }
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn types(json: bool) -> anyhow::Result<i32> {
+    if json {
+        let v: Vec<_> = RegistryKind::ALL
+            .iter()
+            .map(|k| {
+                let fields: Vec<_> = k
+                    .fields()
+                    .iter()
+                    .map(|f| json!({"name": f.name, "label": f.label, "required": f.required, "secret": f.secret, "multiline": f.multiline, "hint": f.hint}))
+                    .collect();
+                json!({"type": k.type_key(), "name": k.display_name(), "fields": fields})
+            })
+            .collect();
+        print_json(&serde_json::Value::Array(v));
+        return Ok(0);
+    }
+    for k in RegistryKind::ALL {
+        let fields: Vec<String> = k
+            .fields()
+            .iter()
+            .map(|f| if f.secret { format!("{} (secret)", f.name) } else { f.name.to_owned() })
+            .collect();
+        let fields = if fields.is_empty() { "no credentials".to_owned() } else { fields.join(", ") };
+        println!("{:<7} {:<27} {fields}", k.type_key(), k.display_name());
+    }
+    Ok(0)
+}

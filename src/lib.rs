@@ -1,0 +1,8 @@
+//! regvault: container-registry pull credentials kept in an age-encrypted vault.
+
+pub mod cli;
+pub mod import;
+pub mod model;
+pub mod registry;
+pub mod tui;
+pub mod vault;

@@ -1,0 +1,16 @@
+//! `regvault`: the terminal UI by default, subcommands for scripts.
+
+use clap::Parser;
+
+fn main() {
+    let cli = regvault::cli::Cli::parse();
+    match regvault::cli::run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(err) => {
+            // `{:#}` prints the context chain on one line; domain errors never
+            // carry secret values.
+            eprintln!("error: {err:#}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,749 @@
+//! The domain records kept in the vault — registries and the containers that
+//! reference them — plus ids, timestamps and the secret wrapper.
+//!
+//! The platform rules live here too (see `VaultData`): unique names, only the
+//! creator deletes a registry, and never while a container references it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::Timestamp;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::registry::{self, Finding, RegistryKind};
+
+/// A credential value. Its `Debug` never shows the value; reading it takes an
+/// explicit `expose()`. The buffer is zeroed on drop (secrecy).
+#[derive(Clone)]
+pub struct SecretValue(SecretString);
+
+impl SecretValue {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(SecretString::from(value.into()))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.expose().is_empty()
+    }
+}
+
+impl PartialEq for SecretValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+impl Eq for SecretValue {}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<&str> for SecretValue {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+/// Serialising exposes the value: only the encrypted vault and `export`
+/// serialise credentials.
+impl Serialize for SecretValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(SecretValue::new)
+    }
+}
+
+/// A registry's credential fields by their seed names (`username`, `token`,
+/// `accessKeyId`, …). Every value is a `SecretValue`, even non-secret ones
+/// such as `region`: the catalogue's `FieldSpec::secret` decides what the
+/// screen may show.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Credentials(BTreeMap<String, SecretValue>);
+
+impl Credentials {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(SecretValue::expose)
+    }
+
+    pub fn set(&mut self, field: impl Into<String>, value: impl Into<String>) {
+        self.0.insert(field.into(), SecretValue::new(value));
+    }
+
+    pub fn remove(&mut self, field: &str) {
+        self.0.remove(field);
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &SecretValue)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter())
+            .finish()
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Credentials {
+    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
+        let mut c = Credentials::new();
+        for (k, v) in iter {
+            c.set(k, v);
+        }
+        c
+    }
+}
+
+const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+const ID_LEN: usize = 6;
+
+fn random_suffix() -> String {
+    let mut bytes = [0u8; ID_LEN];
+    getrandom::fill(&mut bytes).expect("the OS random source failed");
+    // 252 = 7 * 36: reject above it to keep the alphabet uniform.
+    let mut out = String::with_capacity(ID_LEN);
+    let mut pool = bytes.to_vec();
+    while out.len() < ID_LEN {
+        if pool.is_empty() {
+            let mut more = [0u8; 8];
+            getrandom::fill(&mut more).expect("the OS random source failed");
+            pool.extend_from_slice(&more);
+        }
+        let b = pool.remove(0);
+        if b < 252 {
+            out.push(ID_ALPHABET[(b % 36) as usize] as char);
+        }
+    }
+    out
+}
+
+fn valid_id(s: &str, prefix: &str) -> bool {
+    s.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == ID_LEN
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
+macro_rules! id_type {
+    ($name:ident, $prefix:literal, $what:literal) => {
+        #[doc = concat!("A ", $what, " id: `", $prefix, "` + 6 lowercase letters or digits.")]
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            pub fn generate() -> Self {
+                Self(format!("{}{}", $prefix, random_suffix()))
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                valid_id(s, $prefix).then(|| Self(s.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        concat!("'{}' is not a ", $what, " id (", $prefix, "xxxxxx)"),
+                        s
+                    ))
+                })
+            }
+        }
+    };
+}
+
+id_type!(RegistryId, "reg-", "registry");
+id_type!(ContainerId, "ctr-", "container");
+
+/// The outcome of the last Test Connection, kept with the registry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestRecord {
+    pub at: Timestamp,
+    /// `ok`, or the failure class (`invalid`, `bad-credentials`, …).
+    pub outcome: String,
+    /// One line a user can act on. Never contains a secret.
+    pub summary: String,
+}
+
+impl TestRecord {
+    pub fn passed(&self) -> bool {
+        self.outcome == "ok"
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registry {
+    pub id: RegistryId,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: RegistryKind,
+    #[serde(default)]
+    pub credentials: Credentials,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_rotated_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_test: Option<TestRecord>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceType {
+    #[default]
+    Registry,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryConfig {
+    /// `None` for public images: they need no credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_id: Option<RegistryId>,
+    pub image_name: String,
+    pub image_tag: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Container {
+    pub id: ContainerId,
+    pub name: String,
+    pub environment: String,
+    #[serde(default)]
+    pub source_type: SourceType,
+    pub registry_config: RegistryConfig,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Container {
+    /// `imageName:imageTag`, as a pod spec or `docker pull` would name it.
+    pub fn image_ref(&self) -> String {
+        format!(
+            "{}:{}",
+            self.registry_config.image_name, self.registry_config.image_tag
+        )
+    }
+}
+
+/// Who is acting: `REGVAULT_USER`, else `$USER@hostname`.
+pub fn current_user() -> String {
+    if let Ok(u) = std::env::var("REGVAULT_USER")
+        && !u.trim().is_empty()
+    {
+        return u.trim().to_owned();
+    }
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    format!("{user}@{host}")
+}
+
+/// A rule of the platform said no. Messages name the thing and the rule and
+/// never carry a credential.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RuleError {
+    #[error("no registry '{0}'")]
+    NoSuchRegistry(String),
+    #[error("no container '{0}'")]
+    NoSuchContainer(String),
+    #[error("name: must not be empty")]
+    EmptyName,
+    #[error("name: a registry named '{0}' already exists")]
+    DuplicateRegistryName(String),
+    #[error("name: a container named '{name}' already exists in environment '{environment}'")]
+    DuplicateContainerName { name: String, environment: String },
+    #[error("{}", invalid_message(.0))]
+    Invalid(Vec<Finding>),
+    #[error("only the registry's creator may delete it: '{name}' was created by {created_by}")]
+    NotCreator { name: String, created_by: String },
+    #[error("registry '{name}' is used by {} container(s): {}; delete or repoint them first", .containers.len(), .containers.join(", "))]
+    InUse {
+        name: String,
+        /// `name (environment)` of each referencing container.
+        containers: Vec<String>,
+    },
+    #[error("{field}: {message}")]
+    BadContainerField { field: &'static str, message: String },
+}
+
+fn invalid_message(findings: &[Finding]) -> String {
+    let errors: Vec<String> = findings
+        .iter()
+        .filter(|f| f.is_error())
+        .map(ToString::to_string)
+        .collect();
+    errors.join("; ")
+}
+
+/// A registry about to be created.
+#[derive(Debug, Clone)]
+pub struct NewRegistry {
+    pub name: String,
+    pub kind: RegistryKind,
+    pub credentials: Credentials,
+}
+
+/// What an update changes; `None` leaves a part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryUpdate {
+    pub name: Option<String>,
+    pub kind: Option<RegistryKind>,
+    /// Fields to set; other stored fields are kept (unless the kind changes,
+    /// then only fields of the new kind survive).
+    pub credentials: Option<Credentials>,
+}
+
+/// A container about to be created, or the new values of one.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub environment: String,
+    pub registry_id: Option<RegistryId>,
+    pub image_name: String,
+    pub image_tag: String,
+}
+
+/// Everything the vault holds, with the platform's rules as methods.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultData {
+    #[serde(default)]
+    pub registries: Vec<Registry>,
+    #[serde(default)]
+    pub containers: Vec<Container>,
+}
+
+impl VaultData {
+    /// By id (`reg-abc123`) or by exact name.
+    pub fn registry(&self, id_or_name: &str) -> Option<&Registry> {
+        self.registries
+            .iter()
+            .find(|r| r.id.as_str() == id_or_name)
+            .or_else(|| self.registries.iter().find(|r| r.name == id_or_name))
+    }
+
+    fn registry_index(&self, id_or_name: &str) -> Result<usize, RuleError> {
+        let r = self
+            .registry(id_or_name)
+            .ok_or_else(|| RuleError::NoSuchRegistry(id_or_name.to_owned()))?;
+        let id = r.id.clone();
+        Ok(self.registries.iter().position(|r| r.id == id).unwrap_or(0))
+    }
+
+    /// By id (`ctr-abc123`) or by exact name (first match).
+    pub fn container(&self, id_or_name: &str) -> Option<&Container> {
+        self.containers
+            .iter()
+            .find(|c| c.id.as_str() == id_or_name)
+            .or_else(|| self.containers.iter().find(|c| c.name == id_or_name))
+    }
+
+    fn container_index(&self, id_or_name: &str) -> Result<usize, RuleError> {
+        let c = self
+            .container(id_or_name)
+            .ok_or_else(|| RuleError::NoSuchContainer(id_or_name.to_owned()))?;
+        let id = c.id.clone();
+        Ok(self.containers.iter().position(|c| c.id == id).unwrap_or(0))
+    }
+
+    pub fn containers_using(&self, id: &RegistryId) -> Vec<&Container> {
+        self.containers
+            .iter()
+            .filter(|c| c.registry_config.registry_id.as_ref() == Some(id))
+            .collect()
+    }
+
+    fn check_registry_name(&self, name: &str, except: Option<&RegistryId>) -> Result<(), RuleError> {
+        if name.trim().is_empty() {
+            return Err(RuleError::EmptyName);
+        }
+        if self
+            .registries
+            .iter()
+            .any(|r| r.name == name && Some(&r.id) != except)
+        {
+            return Err(RuleError::DuplicateRegistryName(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    fn fresh_registry_id(&self) -> RegistryId {
+        loop {
+            let id = RegistryId::generate();
+            if !self.registries.iter().any(|r| r.id == id) {
+                return id;
+            }
+        }
+    }
+
+    fn fresh_container_id(&self) -> ContainerId {
+        loop {
+            let id = ContainerId::generate();
+            if !self.containers.iter().any(|c| c.id == id) {
+                return id;
+            }
+        }
+    }
+
+    /// Adds a registry after the structural check. Warnings are returned (the
+    /// caller shows them); errors refuse the add.
+    pub fn add_registry(
+        &mut self,
+        new: NewRegistry,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<(RegistryId, Vec<Finding>), RuleError> {
+        let name = new.name.trim().to_owned();
+        self.check_registry_name(&name, None)?;
+        let findings = registry::validate(new.kind, &new.credentials);
+        if registry::has_errors(&findings) {
+            return Err(RuleError::Invalid(findings));
+        }
+        let id = self.fresh_registry_id();
+        self.registries.push(Registry {
+            id: id.clone(),
+            name,
+            kind: new.kind,
+            credentials: new.credentials,
+            created_by: user.to_owned(),
+            created_at: now,
+            updated_at: now,
+            credentials_rotated_at: None,
+            last_test: None,
+        });
+        Ok((id, findings))
+    }
+
+    /// Renames and/or rotates credentials. A credential change records the
+    /// rotation time — and nothing else: nothing is redeployed; the new
+    /// credentials apply at the next pull.
+    pub fn update_registry(
+        &mut self,
+        id_or_name: &str,
+        update: RegistryUpdate,
+        now: Timestamp,
+    ) -> Result<Vec<Finding>, RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        let id = self.registries[idx].id.clone();
+        if let Some(name) = &update.name {
+            self.check_registry_name(name.trim(), Some(&id))?;
+        }
+        let current = &self.registries[idx];
+        let kind = update.kind.unwrap_or(current.kind);
+        let mut creds = if kind == current.kind {
+            current.credentials.clone()
+        } else {
+            Credentials::new()
+        };
+        if kind != current.kind {
+            // Keep only fields the new kind also has (e.g. username).
+            for spec in kind.fields() {
+                if let Some(v) = current.credentials.get(spec.name) {
+                    creds.set(spec.name, v);
+                }
+            }
+        }
+        if let Some(new) = &update.credentials {
+            for (k, v) in new.iter() {
+                creds.set(k, v.expose());
+            }
+        }
+        let findings = registry::validate(kind, &creds);
+        if registry::has_errors(&findings) {
+            return Err(RuleError::Invalid(findings));
+        }
+        let rotated = creds != current.credentials || kind != current.kind;
+        let r = &mut self.registries[idx];
+        let mut changed = rotated;
+        if let Some(name) = update.name {
+            let name = name.trim().to_owned();
+            changed |= name != r.name;
+            r.name = name;
+        }
+        if rotated {
+            r.kind = kind;
+            r.credentials = creds;
+            r.credentials_rotated_at = Some(now);
+            // A test of the old credentials says nothing about the new ones.
+            r.last_test = None;
+        }
+        if changed {
+            r.updated_at = now;
+        }
+        Ok(findings)
+    }
+
+    /// The platform's `registry.delete({registryId})`: only the creator, and
+    /// never while a container references it.
+    pub fn delete_registry(&mut self, id_or_name: &str, user: &str) -> Result<Registry, RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        let r = &self.registries[idx];
+        if r.created_by != user {
+            return Err(RuleError::NotCreator {
+                name: r.name.clone(),
+                created_by: r.created_by.clone(),
+            });
+        }
+        let users: Vec<String> = self
+            .containers_using(&r.id)
+            .iter()
+            .map(|c| format!("{} ({})", c.name, c.environment))
+            .collect();
+        if !users.is_empty() {
+            return Err(RuleError::InUse {
+                name: r.name.clone(),
+                containers: users,
+            });
+        }
+        Ok(self.registries.remove(idx))
+    }
+
+    pub fn record_test(&mut self, id_or_name: &str, record: TestRecord) -> Result<(), RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        self.registries[idx].last_test = Some(record);
+        Ok(())
+    }
+
+    fn check_container(&self, spec: &ContainerSpec, except: Option<&ContainerId>) -> Result<(), RuleError> {
+        if spec.name.trim().is_empty() {
+            return Err(RuleError::EmptyName);
+        }
+        check_environment(&spec.environment)?;
+        check_image_name(&spec.image_name)?;
+        check_image_tag(&spec.image_tag)?;
+        if let Some(id) = &spec.registry_id
+            && !self.registries.iter().any(|r| &r.id == id)
+        {
+            return Err(RuleError::NoSuchRegistry(id.to_string()));
+        }
+        if self.containers.iter().any(|c| {
+            c.name == spec.name.trim() && c.environment == spec.environment && Some(&c.id) != except
+        }) {
+            return Err(RuleError::DuplicateContainerName {
+                name: spec.name.trim().to_owned(),
+                environment: spec.environment.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn add_container(&mut self, spec: ContainerSpec, user: &str, now: Timestamp) -> Result<ContainerId, RuleError> {
+        self.check_container(&spec, None)?;
+        let id = self.fresh_container_id();
+        self.containers.push(Container {
+            id: id.clone(),
+            name: spec.name.trim().to_owned(),
+            environment: spec.environment,
+            source_type: SourceType::Registry,
+            registry_config: RegistryConfig {
+                registry_id: spec.registry_id,
+                image_name: spec.image_name,
+                image_tag: spec.image_tag,
+            },
+            created_by: user.to_owned(),
+            created_at: now,
+            updated_at: now,
+        });
+        Ok(id)
+    }
+
+    pub fn update_container(&mut self, id_or_name: &str, spec: ContainerSpec, now: Timestamp) -> Result<(), RuleError> {
+        let idx = self.container_index(id_or_name)?;
+        let id = self.containers[idx].id.clone();
+        self.check_container(&spec, Some(&id))?;
+        let c = &mut self.containers[idx];
+        c.name = spec.name.trim().to_owned();
+        c.environment = spec.environment;
+        c.registry_config = RegistryConfig {
+            registry_id: spec.registry_id,
+            image_name: spec.image_name,
+            image_tag: spec.image_tag,
+        };
+        c.updated_at = now;
+        Ok(())
+    }
+
+    pub fn delete_container(&mut self, id_or_name: &str) -> Result<Container, RuleError> {
+        let idx = self.container_index(id_or_name)?;
+        Ok(self.containers.remove(idx))
+    }
+}
+
+/// Environments become Kubernetes namespaces `env-<name>`: a DNS label of at
+/// most 63 characters in all.
+pub fn check_environment(env: &str) -> Result<(), RuleError> {
+    let bad = |message: &str| RuleError::BadContainerField {
+        field: "environment",
+        message: message.to_owned(),
+    };
+    if env.is_empty() {
+        return Err(bad("must not be empty"));
+    }
+    if env.len() > 59 {
+        return Err(bad("at most 59 characters (it becomes the namespace env-<environment>)"));
+    }
+    if !env
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        || env.starts_with('-')
+        || env.ends_with('-')
+    {
+        return Err(bad(
+            "lowercase letters, digits and '-', not starting or ending with '-' (it becomes the namespace env-<environment>)",
+        ));
+    }
+    Ok(())
+}
+
+/// An image name as docker reads it: optional `host[:port]/`, then
+/// lowercase path components separated by `/`.
+pub fn check_image_name(name: &str) -> Result<(), RuleError> {
+    let bad = |message: String| RuleError::BadContainerField {
+        field: "imageName",
+        message,
+    };
+    if name.is_empty() {
+        return Err(bad("must not be empty".into()));
+    }
+    if name.len() > 255 {
+        return Err(bad("at most 255 characters".into()));
+    }
+    if name.contains(':') && !name.split('/').next().is_some_and(|h| h.contains('.') || h.contains(':') || h == "localhost") {
+        return Err(bad(format!("'{name}' has a ':' — give the tag in imageTag, not in the name")));
+    }
+    let mut parts: Vec<&str> = name.split('/').collect();
+    if parts.len() > 1 {
+        let first = parts[0];
+        if first.contains('.') || first.contains(':') || first == "localhost" {
+            if first.split(':').next().is_none_or(str::is_empty) {
+                return Err(bad(format!("'{name}': the registry host is empty")));
+            }
+            parts.remove(0);
+        }
+    }
+    for part in parts {
+        let ok = !part.is_empty()
+            && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+            && part.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+            && part.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+        if !ok {
+            return Err(bad(format!(
+                "'{name}' is not an image name: path parts are lowercase letters, digits and . _ -, starting and ending alphanumeric"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A tag: up to 128 of `[A-Za-z0-9_.-]`, not starting with `.` or `-`.
+pub fn check_image_tag(tag: &str) -> Result<(), RuleError> {
+    let ok = !tag.is_empty()
+        && tag.len() <= 128
+        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && !tag.starts_with(['.', '-']);
+    if ok {
+        Ok(())
+    } else {
+        Err(RuleError::BadContainerField {
+            field: "imageTag",
+            message: format!(
+                "'{tag}' is not a tag: up to 128 letters, digits, _ . -, not starting with . or -"
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let c: Credentials = [("username", "bob"), ("token", "ghp_canary")].into_iter().collect();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("ghp_canary"), "{dbg}");
+        assert!(!dbg.contains("bob"), "{dbg}");
+        assert!(dbg.contains("token"));
+    }
+
+    #[test]
+    fn ids_have_the_documented_shape() {
+        for _ in 0..200 {
+            let id = RegistryId::generate();
+            assert!(RegistryId::parse(id.as_str()).is_some(), "{id}");
+            assert_eq!(id.as_str().len(), 10);
+        }
+        assert!(RegistryId::parse("reg-ABC123").is_none());
+        assert!(RegistryId::parse("reg-abc12").is_none());
+        assert!(ContainerId::parse("ctr-abc123").is_some());
+    }
+
+    #[test]
+    fn environment_and_image_rules() {
+        assert!(check_environment("production").is_ok());
+        assert!(check_environment("Prod").is_err());
+        assert!(check_environment("-x").is_err());
+        assert!(check_image_name("nginx").is_ok());
+        assert!(check_image_name("acme/web").is_ok());
+        assert!(check_image_name("ghcr.io/acme/web").is_ok());
+        assert!(check_image_name("127.0.0.1:5000/acme/web").is_ok());
+        assert!(check_image_name("acme/Web").is_err());
+        assert!(check_image_name("web:1.0").is_err());
+        assert!(check_image_tag("1.2.3").is_ok());
+        assert!(check_image_tag("-bad").is_err());
+    }
+}

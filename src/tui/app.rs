@@ -1,0 +1,138 @@
+//! The loop: one `select!` (biased) over the message queue, terminal input
+//! and, while something runs, a tick. Messages go through `update`; the
+//! effects it returns go to the runtime. The screen is drawn only when the
+//! queue is empty, so a burst of results costs one frame.
+//!
+//! The backend and the event stream are generic: `tui::run` passes the real
+//! terminal and crossterm's `EventStream`, tests a `TestBackend` and
+//! scripted keys, and both drive this same loop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::Event;
+use tokio::sync::{mpsc, watch};
+
+use super::effect::Effect;
+use super::keymap::Keymap;
+use super::msg::Msg;
+use super::runtime::{Probe, Runtime, VaultSlot};
+use super::state::{Context, Model};
+use super::update::update;
+use super::view;
+
+/// "Now", injected so tests render fixed ages.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// Spinner speed; also how soon an expired toast disappears.
+const TICK: Duration = Duration::from_millis(120);
+
+/// Everything the loop needs besides the terminal and the input.
+pub struct Setup {
+    pub vault: VaultSlot,
+    pub ctx: Context,
+    pub keymap: Keymap,
+    pub clock: Clock,
+    pub probe: Probe,
+    /// Receives each drawn frame; tests wait on it instead of sleeping.
+    pub observer: Option<watch::Sender<FrameInfo>>,
+}
+
+/// One drawn frame, as text, for observers.
+#[derive(Clone, Debug, Default)]
+pub struct FrameInfo {
+    /// Counts frames, so a waiter can tell a new frame from an old one.
+    pub seq: u64,
+    pub text: String,
+    /// A job is running (a test, a save): its result is still to come.
+    pub busy: bool,
+}
+
+/// The loop's message channel: the sender also serves signal handlers.
+pub fn channel() -> (mpsc::UnboundedSender<Msg>, mpsc::UnboundedReceiver<Msg>) {
+    mpsc::unbounded_channel()
+}
+
+/// Runs until quit (or the input ends); returns the final model.
+pub async fn run_app<B, S>(
+    terminal: &mut Terminal<B>,
+    mut events: S,
+    setup: Setup,
+    (tx, mut rx): (mpsc::UnboundedSender<Msg>, mpsc::UnboundedReceiver<Msg>),
+) -> anyhow::Result<Model>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let data = match &setup.vault {
+        VaultSlot::Open(v) => Some(v.data().clone()),
+        VaultSlot::Missing { .. } => None,
+    };
+    let clock = setup.clock;
+    let mut model = Model::new(setup.ctx, setup.keymap, data, clock());
+    let mut runtime = Runtime::new(tx, setup.vault, setup.probe);
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seq = 0;
+    let mut dirty = true;
+    loop {
+        if dirty && rx.is_empty() {
+            let frame = terminal.draw(|f| view::render(f, &model))?;
+            if let Some(obs) = &setup.observer {
+                seq += 1;
+                let text = buffer_text(frame.buffer);
+                obs.send_replace(FrameInfo {
+                    seq,
+                    text,
+                    busy: model.busy(),
+                });
+            }
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            biased;
+            Some(msg) = rx.recv() => msg,
+            event = events.next() => match event {
+                Some(Ok(event)) => match Msg::from_event(event) {
+                    Some(msg) => msg,
+                    None => continue,
+                },
+                Some(Err(e)) => return Err(e.into()),
+                // The input is gone (a closed tty, the end of a script).
+                None => break,
+            },
+            _ = tick.tick(), if model.wants_tick() => Msg::Tick,
+        };
+        model.now = clock();
+        dirty = true;
+        for effect in update(&mut model, msg) {
+            if matches!(effect, Effect::Quit) {
+                model.quit = true;
+            }
+            runtime.run(effect);
+        }
+        if model.quit {
+            break;
+        }
+    }
+    Ok(model)
+}
+
+/// The buffer's symbols, one line per row.
+pub fn buffer_text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::with_capacity(usize::from(area.width + 1) * usize::from(area.height));
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}

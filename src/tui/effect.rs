@@ -1,0 +1,58 @@
+//! `Effect`: what `update` asks the runtime to do — the only way the pure
+//! update reaches the vault, the file system or the network.
+
+use std::path::PathBuf;
+
+use crate::model::{Credentials, VaultData};
+use crate::registry::RegistryKind;
+
+/// Identifies one run of an effect, so a late result of a cancelled or
+/// superseded job can be recognised and dropped.
+pub type JobId = u64;
+
+#[derive(Debug)]
+pub enum Effect {
+    /// Replace the vault's content with `data` and save it.
+    Save {
+        job: JobId,
+        data: Box<VaultData>,
+    },
+    /// Test Connection for one set of credentials.
+    RunProbe {
+        job: JobId,
+        kind: RegistryKind,
+        credentials: Credentials,
+    },
+    /// Abort a running job; its result, if it still arrives, is stale.
+    Cancel {
+        job: JobId,
+    },
+    /// Read a file (a service-account key) into form field `field`.
+    LoadFile {
+        job: JobId,
+        field: usize,
+        path: PathBuf,
+    },
+    /// First run: create the identity and the vault.
+    InitVault {
+        job: JobId,
+    },
+    Quit,
+}
+
+/// What Test Connection found. `contacted` says whether a registry was
+/// actually asked: the structural check never does, and says so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeReport {
+    /// `ok`, or a failure class (`invalid`, …) as kept in `TestRecord`.
+    pub outcome: String,
+    /// One line a user can act on; never contains a secret.
+    pub summary: String,
+    pub contacted: bool,
+}
+
+impl ProbeReport {
+    pub fn passed(&self) -> bool {
+        self.outcome == "ok"
+    }
+}

@@ -1,0 +1,55 @@
+//! `Msg`: what happened — a key, a paste, a tick, or the result of an effect
+//! the runtime ran. `update` turns each into state changes and effects.
+
+use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
+
+use super::effect::{JobId, ProbeReport};
+use super::keymap::Action;
+use crate::model::{SecretValue, VaultData};
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// A bracketed paste: may be a whole JSON key file, so it is kept secret.
+    Paste(SecretValue),
+    /// An action without a key: the command line, tests.
+    Action(Action),
+    /// Spinner frames and toast expiry; sent only while something is running.
+    Tick,
+    Resize,
+    ProbeDone {
+        job: JobId,
+        report: ProbeReport,
+    },
+    VaultSaved {
+        job: JobId,
+    },
+    SaveFailed {
+        job: JobId,
+        error: String,
+    },
+    FileLoaded {
+        job: JobId,
+        field: usize,
+        result: Result<SecretValue, String>,
+    },
+    VaultCreated {
+        job: JobId,
+        result: Result<VaultData, String>,
+    },
+    /// SIGTERM / SIGHUP: leave now, restoring the terminal on the way out.
+    Terminate,
+}
+
+impl Msg {
+    /// Terminal events worth a message; key releases (kitty protocol) and
+    /// focus changes are not.
+    pub fn from_event(event: Event) -> Option<Msg> {
+        match event {
+            Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+            Event::Paste(text) => Some(Msg::Paste(SecretValue::new(text))),
+            Event::Resize(..) => Some(Msg::Resize),
+            _ => None,
+        }
+    }
+}

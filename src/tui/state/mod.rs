@@ -1,0 +1,187 @@
+//! The TUI's whole state (`Model`): what the vault holds, which screen is
+//! shown, the open form or dialog, toasts and the jobs in flight. `update`
+//! changes it; `view` only reads it.
+
+pub mod form;
+pub mod list;
+pub mod modal;
+pub mod toast;
+
+use jiff::Timestamp;
+
+use super::effect::JobId;
+use super::keymap::Keymap;
+use crate::model::{RegistryId, VaultData};
+pub use form::Form;
+pub use list::ListState;
+pub use modal::Modal;
+pub use toast::{Level, Toasts};
+
+/// Facts fixed for the session, shown in the status line.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The vault path as shown (tests use a fixed fake one).
+    pub vault_path: String,
+    /// Where a first run writes the identity.
+    pub identity_path: String,
+    /// Who is acting: the creator recorded on new registries.
+    pub user: String,
+    /// `--read-only`: add, edit, delete and save are hidden and refused.
+    pub read_only: bool,
+    /// `NO_COLOR` or a choice: styles use only bold/reverse/dim.
+    pub color: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// First run: no vault yet; offers to create one.
+    Init,
+    Registries,
+    Containers,
+}
+
+/// A save in flight and what to do once it is on disk.
+#[derive(Clone, Debug)]
+pub struct PendingSave {
+    pub job: JobId,
+    /// The data being saved; becomes `Model::data` only when the save lands,
+    /// so a failed save leaves the screen (and any form) as it was.
+    pub data: VaultData,
+    pub done_toast: String,
+    pub close_form: bool,
+    /// Select this registry/container name after the save.
+    pub select: Option<String>,
+}
+
+/// Test Connection started from the list for a saved registry.
+#[derive(Clone, Debug)]
+pub struct ListProbe {
+    pub job: JobId,
+    pub registry: RegistryId,
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub ctx: Context,
+    pub keymap: Keymap,
+    /// The injected clock's latest reading: ages and toasts use it.
+    pub now: Timestamp,
+    /// What is on disk (as of the last successful save or open).
+    pub data: VaultData,
+    pub screen: Screen,
+    pub registries: ListState,
+    pub containers: ListState,
+    pub form: Option<Form>,
+    pub modal: Option<Modal>,
+    pub toasts: Toasts,
+    pub pending_save: Option<PendingSave>,
+    pub list_probe: Option<ListProbe>,
+    pub init_job: Option<JobId>,
+    /// Spinner frame, advanced by ticks while something runs.
+    pub spinner: usize,
+    pub quit: bool,
+    next_job: JobId,
+}
+
+impl Model {
+    pub fn new(ctx: Context, keymap: Keymap, data: Option<VaultData>, now: Timestamp) -> Self {
+        let screen = if data.is_some() {
+            Screen::Registries
+        } else {
+            Screen::Init
+        };
+        Self {
+            ctx,
+            keymap,
+            now,
+            data: data.unwrap_or_default(),
+            screen,
+            registries: ListState::default(),
+            containers: ListState::default(),
+            form: None,
+            modal: None,
+            toasts: Toasts::default(),
+            pending_save: None,
+            list_probe: None,
+            init_job: None,
+            spinner: 0,
+            quit: false,
+            next_job: 1,
+        }
+    }
+
+    /// Job ids count up from 1: deterministic, and never reused.
+    pub fn next_job(&mut self) -> JobId {
+        let id = self.next_job;
+        self.next_job += 1;
+        id
+    }
+
+    pub fn toast(&mut self, level: Level, text: impl Into<String>) {
+        self.toasts.push(level, text, self.now);
+    }
+
+    /// Something runs that the user is waiting for (spinner shown).
+    pub fn busy(&self) -> bool {
+        self.pending_save.is_some()
+            || self.list_probe.is_some()
+            || self.init_job.is_some()
+            || self.form.as_ref().is_some_and(|f| {
+                matches!(f.test, form::TestState::Running { .. }) || f.loading.is_some()
+            })
+    }
+
+    /// The loop sends ticks only when they change something on screen.
+    pub fn wants_tick(&self) -> bool {
+        self.busy() || !self.toasts.is_empty()
+    }
+
+    /// Quitting now would lose something: form edits or a save in flight.
+    pub fn has_unsaved(&self) -> bool {
+        self.pending_save.is_some() || self.form.as_ref().is_some_and(|f| f.dirty)
+    }
+
+    /// Visible registry rows (indices into `data.registries`).
+    pub fn registry_rows(&self) -> Vec<usize> {
+        list::registry_rows(&self.data, &self.registries, self.now)
+    }
+
+    pub fn container_rows(&self) -> Vec<usize> {
+        list::container_rows(&self.data, &self.containers)
+    }
+
+    pub fn selected_registry(&self) -> Option<&crate::model::Registry> {
+        let rows = self.registry_rows();
+        rows.get(self.registries.selected)
+            .map(|&i| &self.data.registries[i])
+    }
+
+    pub fn selected_container(&self) -> Option<&crate::model::Container> {
+        let rows = self.container_rows();
+        rows.get(self.containers.selected)
+            .map(|&i| &self.data.containers[i])
+    }
+
+    /// The list state of the current screen.
+    pub fn list_mut(&mut self) -> &mut ListState {
+        match self.screen {
+            Screen::Containers => &mut self.containers,
+            _ => &mut self.registries,
+        }
+    }
+
+    pub fn list(&self) -> &ListState {
+        match self.screen {
+            Screen::Containers => &self.containers,
+            _ => &self.registries,
+        }
+    }
+
+    pub fn row_count(&self) -> usize {
+        match self.screen {
+            Screen::Containers => self.container_rows().len(),
+            Screen::Registries => self.registry_rows().len(),
+            Screen::Init => 0,
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Dialogs over the screen. A confirmation holds the action it confirms as
+//! data (`PendingDelete`), so "yes" runs exactly what was asked about.
+
+use tui_input::Input;
+
+use crate::model::{ContainerId, RegistryId};
+
+/// The deletion a confirmation dialog is asking about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PendingDelete {
+    Registry(RegistryId),
+    Container(ContainerId),
+}
+
+#[derive(Clone, Debug)]
+pub enum Modal {
+    Help {
+        scroll: u16,
+    },
+    /// The `:` command line.
+    Command {
+        input: Input,
+    },
+    /// Delete after typing the name (registries: dangerous, typed phrase)
+    /// or after Enter (containers).
+    ConfirmDelete {
+        action: PendingDelete,
+        name: String,
+        /// `true`: the user must type `name` before Enter deletes.
+        typed_phrase: bool,
+        typed: Input,
+    },
+    /// A rule refused the deletion; nothing to confirm, only to read.
+    Refused {
+        title: String,
+        lines: Vec<String>,
+    },
+    /// Leaving would lose edits or an unfinished save.
+    ConfirmQuit,
+    /// Closing the form would lose its edits.
+    ConfirmDiscard,
+}

@@ -1,0 +1,215 @@
+//! Modal dialogs: delete (refused by the platform's rules, or confirmed by
+//! typing the name), quit/discard confirmations, help and the command line.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::{edit_input, form, is_typing, quit, quit_now};
+use crate::model::RuleError;
+use crate::tui::effect::Effect;
+use crate::tui::keymap::{Action, KeyContext};
+use crate::tui::state::modal::{Modal, PendingDelete};
+use crate::tui::state::{Level, Model, Screen};
+
+pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    // Dialogs with a text line take typed characters first.
+    let takes_text = matches!(
+        m.modal,
+        Some(
+            Modal::Command { .. }
+                | Modal::ConfirmDelete {
+                    typed_phrase: true,
+                    ..
+                }
+        )
+    );
+    if takes_text && is_typing(&key) {
+        edit_text(m, key);
+        return Vec::new();
+    }
+    // y / n answer the yes/no questions without reaching for Enter.
+    if matches!(
+        m.modal,
+        Some(
+            Modal::ConfirmQuit
+                | Modal::ConfirmDiscard
+                | Modal::ConfirmDelete {
+                    typed_phrase: false,
+                    ..
+                }
+        )
+    ) {
+        match key.code {
+            KeyCode::Char('y') => return on_action(m, Action::Confirm),
+            KeyCode::Char('n') => return on_action(m, Action::Back),
+            _ => {}
+        }
+    }
+    if matches!(m.modal, Some(Modal::Help { .. })) && matches!(key.code, KeyCode::Char('?' | 'q')) {
+        m.modal = None;
+        return Vec::new();
+    }
+    match m.keymap.action(KeyContext::Dialog, &key) {
+        Some(action) => super::on_action(m, action),
+        None if takes_text => {
+            edit_text(m, key);
+            Vec::new()
+        }
+        None => Vec::new(),
+    }
+}
+
+fn edit_text(m: &mut Model, key: KeyEvent) {
+    if let Some(Modal::Command { input } | Modal::ConfirmDelete { typed: input, .. }) = &mut m.modal
+    {
+        edit_input(input, key);
+    }
+}
+
+pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
+    let Some(modal) = m.modal.take() else {
+        return Vec::new();
+    };
+    let (confirm, back) = (
+        matches!(action, Action::Confirm | Action::Open),
+        matches!(action, Action::Back | Action::Quit),
+    );
+    match modal {
+        Modal::Help { scroll } => match action {
+            Action::MoveDown => m.modal = Some(Modal::Help { scroll: scroll + 1 }),
+            Action::MoveUp => {
+                m.modal = Some(Modal::Help {
+                    scroll: scroll.saturating_sub(1),
+                })
+            }
+            _ => {}
+        },
+        Modal::Command { input } if confirm => return run_command(m, input.value().trim()),
+        Modal::ConfirmDelete {
+            action: pending,
+            name,
+            typed_phrase,
+            typed,
+        } if confirm => {
+            if typed_phrase && typed.value() != name {
+                m.toast(Level::Error, format!("type '{name}' exactly to delete it"));
+                m.modal = Some(Modal::ConfirmDelete {
+                    action: pending,
+                    name,
+                    typed_phrase,
+                    typed,
+                });
+                return Vec::new();
+            }
+            return delete(m, &pending);
+        }
+        Modal::Refused { .. } if confirm || back => {}
+        Modal::ConfirmQuit if confirm => return quit_now(m),
+        Modal::ConfirmDiscard if confirm => return form::close(m),
+        other if back => drop(other),
+        other => m.modal = Some(other),
+    }
+    Vec::new()
+}
+
+fn run_command(m: &mut Model, command: &str) -> Vec<Effect> {
+    match command.trim_start_matches(':') {
+        "" => {}
+        "registries" | "registry" | "reg" | "r" => m.screen = Screen::Registries,
+        "containers" | "container" | "ctr" | "c" => m.screen = Screen::Containers,
+        "q" | "quit" => return quit(m),
+        "q!" | "quit!" => return quit_now(m),
+        "help" | "h" => m.modal = Some(Modal::Help { scroll: 0 }),
+        other => m.toast(
+            Level::Error,
+            format!("unknown command ':{other}' (try :registries, :containers, :q)"),
+        ),
+    }
+    Vec::new()
+}
+
+/// `d`: ask the model's rules first, so a refusal is shown before any
+/// confirmation is asked for.
+pub(super) fn start_delete(m: &mut Model) -> Vec<Effect> {
+    let (action, name) = match m.screen {
+        Screen::Containers => match m.selected_container() {
+            Some(c) => (
+                PendingDelete::Container(c.id.clone()),
+                format!("{} ({})", c.name, c.environment),
+            ),
+            None => return nothing_selected(m),
+        },
+        _ => match m.selected_registry() {
+            Some(r) => (PendingDelete::Registry(r.id.clone()), r.name.clone()),
+            None => return nothing_selected(m),
+        },
+    };
+    if let PendingDelete::Registry(id) = &action
+        && let Err(e) = m.data.clone().delete_registry(id.as_str(), &m.ctx.user)
+    {
+        m.modal = Some(refusal(&e, &m.ctx.user));
+        return Vec::new();
+    }
+    let typed_phrase = matches!(action, PendingDelete::Registry(_));
+    m.modal = Some(Modal::ConfirmDelete {
+        action,
+        name,
+        typed_phrase,
+        typed: tui_input::Input::default(),
+    });
+    Vec::new()
+}
+
+fn nothing_selected(m: &mut Model) -> Vec<Effect> {
+    m.toast(Level::Info, "nothing selected");
+    Vec::new()
+}
+
+/// The dialog for a deletion the platform's rules refuse.
+fn refusal(e: &RuleError, user: &str) -> Modal {
+    let (title, lines) = match e {
+        RuleError::NotCreator { name, created_by } => (
+            format!("Cannot delete '{name}'"),
+            vec![
+                "Only the registry's creator may delete it.".to_owned(),
+                format!("'{name}' was created by {created_by};"),
+                format!("you are {user}."),
+                String::new(),
+                format!("Ask {created_by} to delete it."),
+            ],
+        ),
+        RuleError::InUse { name, containers } => {
+            let mut lines = vec![format!(
+                "'{name}' is used by {} container(s):",
+                containers.len()
+            )];
+            lines.extend(containers.iter().map(|c| format!("  • {c}")));
+            lines.push(String::new());
+            lines.push("Deleting it would make their next pull fail.".to_owned());
+            lines.push("Delete or repoint those containers first.".to_owned());
+            (format!("Cannot delete '{name}'"), lines)
+        }
+        other => ("Cannot delete".to_owned(), vec![other.to_string()]),
+    };
+    Modal::Refused { title, lines }
+}
+
+/// Confirmed: apply the rule again on a copy (the data may have changed
+/// since the dialog opened) and save that copy.
+fn delete(m: &mut Model, pending: &PendingDelete) -> Vec<Effect> {
+    let mut data = m.data.clone();
+    let result = match pending {
+        PendingDelete::Registry(id) => data
+            .delete_registry(id.as_str(), &m.ctx.user)
+            .map(|r| format!("deleted registry '{}'", r.name)),
+        PendingDelete::Container(id) => data
+            .delete_container(id.as_str())
+            .map(|c| format!("deleted container '{}'", c.name)),
+    };
+    match result {
+        Ok(toast) => super::begin_save(m, data, toast, false, None),
+        Err(e) => {
+            m.modal = Some(refusal(&e, &m.ctx.user));
+            Vec::new()
+        }
+    }
+}

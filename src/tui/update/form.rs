@@ -1,0 +1,400 @@
+//! The add/edit forms: typing, focus, the type and registry dropdowns,
+//! reveal, paste and file load, Test Connection and save.
+
+use std::path::PathBuf;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{begin_save, edit_input, is_typing, quit};
+use crate::model::{ContainerSpec, NewRegistry, RegistryUpdate, SecretValue, TestRecord};
+use crate::registry::RegistryKind;
+use crate::tui::effect::{Effect, JobId};
+use crate::tui::keymap::{Action, KeyContext};
+use crate::tui::state::form::{FieldKey, FieldValue, Form, FormTarget, TestState};
+use crate::tui::state::modal::Modal;
+use crate::tui::state::{Level, Model};
+
+/// Only called with a form open.
+fn form(m: &mut Model) -> &mut Form {
+    m.form.as_mut().expect("a form is open")
+}
+
+pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    if form(m).dropdown.is_some() {
+        return match m.keymap.action(KeyContext::Dialog, &key) {
+            Some(action) => on_action(m, action),
+            None => Vec::new(),
+        };
+    }
+    let is_text = !matches!(form(m).focused().value, FieldValue::Choice { .. });
+    if is_text && is_typing(&key) {
+        type_key(m, key);
+        return Vec::new();
+    }
+    if let Some(action) = m.keymap.action(KeyContext::Form, &key) {
+        return super::on_action(m, action);
+    }
+    if is_text {
+        type_key(m, key);
+    } else {
+        // A closed dropdown still cycles with ←/→, as a spin box would.
+        match key.code {
+            KeyCode::Left => step_choice(m, -1),
+            KeyCode::Right => step_choice(m, 1),
+            KeyCode::Char(' ') => open_dropdown(m),
+            _ => {}
+        }
+    }
+    Vec::new()
+}
+
+/// A key for the focused text field.
+fn type_key(m: &mut Model, key: KeyEvent) {
+    let f = form(m);
+    if f.saving.is_some() {
+        return;
+    }
+    let changed = match &mut f.focused_mut().value {
+        FieldValue::Text(input) => edit_input(input, key),
+        FieldValue::Multi(text) => match key.code {
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                text.clear();
+                true
+            }
+            KeyCode::Char(c) if is_typing(&key) => {
+                text.push(c);
+                true
+            }
+            KeyCode::Backspace => text.pop().is_some(),
+            _ => false,
+        },
+        FieldValue::Choice { .. } => false,
+    };
+    if changed {
+        let data = &m.data;
+        m.form.as_mut().expect("form").edited(data);
+    }
+}
+
+pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
+    if form(m).dropdown.is_some() {
+        dropdown_action(m, action);
+        return Vec::new();
+    }
+    match action {
+        Action::NextField | Action::MoveDown => move_focus(m, 1),
+        Action::PrevField | Action::MoveUp => move_focus(m, -1),
+        Action::Open | Action::Confirm => open_focused(m),
+        Action::Save => return save(m),
+        Action::TestConnection => return start_test(m),
+        Action::RevealSecret => {
+            let field = form(m).focused_mut();
+            if field.secret {
+                field.revealed = !field.revealed;
+            }
+        }
+        Action::LoadFile => return load_file(m),
+        Action::Back => return back(m),
+        Action::Help => m.modal = Some(Modal::Help { scroll: 0 }),
+        Action::Quit => return quit(m),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn move_focus(m: &mut Model, delta: isize) {
+    let f = form(m);
+    // Leaving a revealed secret hides it again: reveal is for one look.
+    f.focused_mut().revealed = false;
+    let n = f.fields.len() as isize;
+    f.focus = ((f.focus as isize + delta).rem_euclid(n)) as usize;
+}
+
+/// Enter: opens a dropdown, adds a line to a multi-line field, else moves on.
+fn open_focused(m: &mut Model) {
+    match form(m).focused().value {
+        FieldValue::Choice { .. } => open_dropdown(m),
+        FieldValue::Multi(_) => type_key(m, KeyEvent::new(KeyCode::Char('\n'), KeyModifiers::NONE)),
+        FieldValue::Text(_) => move_focus(m, 1),
+    }
+}
+
+fn open_dropdown(m: &mut Model) {
+    let f = form(m);
+    f.dropdown = Some(f.focused().selected());
+}
+
+fn dropdown_action(m: &mut Model, action: Action) {
+    let f = form(m);
+    let n = match &f.focused().value {
+        FieldValue::Choice { options, .. } => options.len(),
+        _ => 0,
+    };
+    let Some(hi) = f.dropdown else { return };
+    match action {
+        Action::MoveUp => f.dropdown = Some(hi.saturating_sub(1)),
+        Action::MoveDown => f.dropdown = Some((hi + 1).min(n.saturating_sub(1))),
+        Action::Confirm | Action::Open => {
+            f.dropdown = None;
+            choose(m, hi);
+        }
+        Action::Back => f.dropdown = None,
+        Action::Quit => {
+            f.dropdown = None;
+        }
+        _ => {}
+    }
+}
+
+fn step_choice(m: &mut Model, delta: isize) {
+    let f = form(m);
+    if let FieldValue::Choice { options, selected } = &f.focused().value {
+        let n = options.len() as isize;
+        let next = ((*selected as isize + delta).rem_euclid(n)) as usize;
+        choose(m, next);
+    }
+}
+
+/// Picks option `i` of the focused dropdown. Choosing a registry kind
+/// rebuilds the credential fields from that kind's schema at once.
+fn choose(m: &mut Model, i: usize) {
+    let f = form(m);
+    let key = f.focused().key;
+    let changed = match &mut f.focused_mut().value {
+        FieldValue::Choice { selected, .. } if *selected != i => {
+            *selected = i;
+            true
+        }
+        _ => false,
+    };
+    if !changed {
+        return;
+    }
+    if key == FieldKey::Kind {
+        f.set_kind(RegistryKind::ALL[i]);
+    } else {
+        f.dirty = true;
+    }
+}
+
+fn back(m: &mut Model) -> Vec<Effect> {
+    let f = form(m);
+    if let TestState::Running { job } = f.test {
+        f.test = TestState::Idle;
+        return vec![Effect::Cancel { job }];
+    }
+    if f.dirty {
+        m.modal = Some(Modal::ConfirmDiscard);
+        return Vec::new();
+    }
+    close(m)
+}
+
+/// Closes the form, cancelling its jobs (their late answers are dropped).
+pub(super) fn close(m: &mut Model) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if let Some(f) = m.form.take() {
+        if let TestState::Running { job } = f.test {
+            effects.push(Effect::Cancel { job });
+        }
+        if let Some(job) = f.loading {
+            effects.push(Effect::Cancel { job });
+        }
+    }
+    effects
+}
+
+fn start_test(m: &mut Model) -> Vec<Effect> {
+    let Some(kind) = form(m).kind() else {
+        m.toast(Level::Info, "Test Connection is for registries");
+        return Vec::new();
+    };
+    let mut effects = Vec::new();
+    if let TestState::Running { job } = form(m).test {
+        effects.push(Effect::Cancel { job });
+    }
+    let job = m.next_job();
+    let f = form(m);
+    f.test = TestState::Running { job };
+    effects.push(Effect::RunProbe {
+        job,
+        kind,
+        credentials: f.credentials(),
+    });
+    effects
+}
+
+fn load_file(m: &mut Model) -> Vec<Effect> {
+    let f = form(m);
+    if !matches!(f.focused().value, FieldValue::Multi(_)) {
+        m.toast(Level::Info, "only a key-file field loads from a file");
+        return Vec::new();
+    }
+    let typed = f.focused().text_value().trim().to_owned();
+    if typed.is_empty() || typed.contains('\n') {
+        m.toast(
+            Level::Info,
+            "type the key file's path in the field, then load it",
+        );
+        return Vec::new();
+    }
+    let path = match typed.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map_or_else(|| PathBuf::from(&typed), |h| PathBuf::from(h).join(rest)),
+        None => PathBuf::from(&typed),
+    };
+    let job = m.next_job();
+    let f = form(m);
+    f.loading = Some(job);
+    vec![Effect::LoadFile {
+        job,
+        field: f.focus,
+        path,
+    }]
+}
+
+pub(super) fn file_loaded(
+    m: &mut Model,
+    job: JobId,
+    field: usize,
+    result: Result<SecretValue, String>,
+) -> Vec<Effect> {
+    let Some(f) = m.form.as_mut().filter(|f| f.loading == Some(job)) else {
+        return Vec::new();
+    };
+    f.loading = None;
+    match result {
+        Ok(text) => {
+            if let Some(FieldValue::Multi(value)) = f.fields.get_mut(field).map(|x| &mut x.value) {
+                *value = text.expose().to_owned();
+            }
+            let focus = std::mem::replace(&mut f.focus, field);
+            f.edited(&m.data);
+            f.focus = focus;
+            m.toast(Level::Success, "key file loaded");
+        }
+        Err(e) => m.toast(Level::Error, e),
+    }
+    Vec::new()
+}
+
+/// A bracketed paste goes to whatever takes text: a multi-line field gets
+/// it whole; a one-line field loses the trailing newline a copy often adds.
+pub(super) fn paste(m: &mut Model, text: &str) -> Vec<Effect> {
+    let one_line = text.trim_end_matches(['\r', '\n']);
+    let insert = |input: &mut tui_input::Input| {
+        for c in one_line.chars() {
+            input.handle(tui_input::InputRequest::InsertChar(c));
+        }
+    };
+    match (&mut m.modal, &mut m.form) {
+        (Some(Modal::ConfirmDelete { typed, .. }), _)
+        | (Some(Modal::Command { input: typed }), _) => insert(typed),
+        (Some(_), _) => {}
+        (None, Some(f)) if f.dropdown.is_none() && f.saving.is_none() => {
+            match &mut f.focused_mut().value {
+                FieldValue::Multi(value) => value.push_str(&text.replace("\r\n", "\n")),
+                FieldValue::Text(input) => insert(input),
+                FieldValue::Choice { .. } => return Vec::new(),
+            }
+            f.edited(&m.data);
+        }
+        (None, Some(_)) => {}
+        (None, None) => {
+            let list = m.list_mut();
+            if list.filtering {
+                insert(&mut list.filter);
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Ctrl-S: check the fields, apply the platform's rules to a copy of the
+/// data and hand that copy to the runtime. The form stays open until the
+/// save lands, so a failed save loses nothing.
+fn save(m: &mut Model) -> Vec<Effect> {
+    if m.pending_save.is_some() {
+        m.toast(Level::Info, "still saving…");
+        return Vec::new();
+    }
+    let (now, user) = (m.now, m.ctx.user.clone());
+    let mut data = m.data.clone();
+    let f = m.form.as_mut().expect("form");
+    if f.validate_all(&data) {
+        f.error = Some("fix the fields marked ✗, then save again".into());
+        return Vec::new();
+    }
+    let name = f.value(FieldKey::Name).trim().to_owned();
+    let result = match &f.target {
+        FormTarget::NewRegistry | FormTarget::EditRegistry(_) => {
+            let kind = f.kind().unwrap_or(RegistryKind::Public);
+            let credentials = f.credentials();
+            let saved = match &f.target {
+                FormTarget::EditRegistry(id) => {
+                    let update = RegistryUpdate {
+                        name: Some(name.clone()),
+                        kind: Some(kind),
+                        credentials: Some(credentials),
+                    };
+                    data.update_registry(id.as_str(), update, now)
+                        .map(|_| id.clone())
+                }
+                _ => data
+                    .add_registry(
+                        NewRegistry {
+                            name: name.clone(),
+                            kind,
+                            credentials,
+                        },
+                        &user,
+                        now,
+                    )
+                    .map(|(id, _)| id),
+            };
+            // A passing test of exactly these values is worth keeping.
+            if let (
+                Ok(id),
+                TestState::Done {
+                    report,
+                    fresh: true,
+                },
+            ) = (&saved, &f.test)
+            {
+                let record = TestRecord {
+                    at: now,
+                    outcome: report.outcome.clone(),
+                    summary: report.summary.clone(),
+                };
+                let _ = data.record_test(id.as_str(), record);
+            }
+            saved.map(|_| format!("saved registry '{name}'"))
+        }
+        FormTarget::NewContainer | FormTarget::EditContainer(_) => {
+            let spec = ContainerSpec {
+                name: name.clone(),
+                environment: f.value(FieldKey::Environment).trim().to_owned(),
+                registry_id: f.registry_choice(),
+                image_name: f.value(FieldKey::ImageName).trim().to_owned(),
+                image_tag: f.value(FieldKey::ImageTag).trim().to_owned(),
+            };
+            match &f.target {
+                FormTarget::EditContainer(id) => data.update_container(id.as_str(), spec, now),
+                _ => data.add_container(spec, &user, now).map(drop),
+            }
+            .map(|()| format!("saved container '{name}'"))
+        }
+    };
+    match result {
+        Err(e) => {
+            f.error = Some(e.to_string());
+            Vec::new()
+        }
+        Ok(toast) => {
+            let effects = begin_save(m, data, toast, true, Some(name));
+            let job = m.pending_save.as_ref().map(|p| p.job);
+            form(m).saving = job;
+            effects
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! `update(&mut Model, Msg) -> Vec<Effect>`: every state change of the TUI.
+//! Pure — no I/O, no clock, no randomness beyond what the domain's id
+//! generator does — so every action is unit-tested without a terminal.
+//!
+//! This file routes keys to the part of the screen that has focus and owns
+//! the list screens and job results; `form` owns the add/edit forms and
+//! `dialog` the modal dialogs (delete confirmations, help, command line).
+
+mod dialog;
+mod form;
+
+#[cfg(test)]
+mod tests;
+
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use tui_input::backend::crossterm::to_input_request;
+
+use super::effect::{Effect, JobId, ProbeReport};
+use super::keymap::{Action, KeyContext};
+use super::msg::Msg;
+use super::state::form::{Form, TestState};
+use super::state::modal::Modal;
+use super::state::{Level, ListProbe, Model, PendingSave, Screen};
+use crate::model::TestRecord;
+use crate::registry::RegistryKind;
+
+pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
+    m.toasts.prune(m.now);
+    match msg {
+        Msg::Key(key) => on_key(m, key),
+        Msg::Paste(text) => form::paste(m, text.expose()),
+        Msg::Action(action) => on_action(m, action),
+        Msg::Tick => {
+            m.spinner = m.spinner.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Resize => Vec::new(),
+        Msg::ProbeDone { job, report } => on_probe_done(m, job, report),
+        Msg::VaultSaved { job } => on_saved(m, job),
+        Msg::SaveFailed { job, error } => on_save_failed(m, job, &error),
+        Msg::FileLoaded { job, field, result } => form::file_loaded(m, job, field, result),
+        Msg::VaultCreated { job, result } => on_vault_created(m, job, result),
+        Msg::Terminate => quit_now(m),
+    }
+}
+
+/// A key that types a character (no Ctrl/Alt): text fields take these
+/// before any binding, so `q` in a name field is a `q`.
+pub(super) fn is_typing(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Char(_))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
+/// Feeds a key to a text input; `true` when the value changed.
+pub(super) fn edit_input(input: &mut tui_input::Input, key: KeyEvent) -> bool {
+    to_input_request(&Event::Key(key))
+        .and_then(|req| input.handle(req))
+        .is_some_and(|changed| changed.value)
+}
+
+fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    if m.modal.is_some() {
+        return dialog::on_key(m, key);
+    }
+    if m.form.is_some() {
+        return form::on_key(m, key);
+    }
+    if m.screen == Screen::Init {
+        return match key.code {
+            KeyCode::Enter => start_init(m),
+            KeyCode::Char('q') | KeyCode::Esc => quit_now(m),
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => quit_now(m),
+            _ => Vec::new(),
+        };
+    }
+    if m.list().filtering {
+        return filter_key(m, key);
+    }
+    match m.keymap.action(KeyContext::List, &key) {
+        Some(action) => on_action(m, action),
+        None => Vec::new(),
+    }
+}
+
+/// Runs an action in whatever has focus.
+pub fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
+    if action.writes() && m.ctx.read_only {
+        m.toast(Level::Error, "read-only mode: the vault cannot be changed");
+        return Vec::new();
+    }
+    if m.modal.is_some() {
+        return dialog::on_action(m, action);
+    }
+    if m.form.is_some() {
+        return form::on_action(m, action);
+    }
+    if m.screen == Screen::Init {
+        return match action {
+            Action::Confirm | Action::Open => start_init(m),
+            Action::Quit | Action::Back => quit_now(m),
+            _ => Vec::new(),
+        };
+    }
+    list_action(m, action)
+}
+
+fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
+    let len = m.row_count();
+    match action {
+        Action::MoveUp => m.list_mut().move_by(-1, len),
+        Action::MoveDown => m.list_mut().move_by(1, len),
+        Action::PageUp => m.list_mut().move_by(-10, len),
+        Action::PageDown => m.list_mut().move_by(10, len),
+        Action::First => m.list_mut().selected = 0,
+        Action::Last => m.list_mut().selected = len.saturating_sub(1),
+        Action::Open | Action::Edit if m.ctx.read_only => {
+            m.toast(
+                Level::Info,
+                "read-only mode: details are shown below the list",
+            );
+        }
+        Action::Open | Action::Edit => open_edit(m),
+        Action::Add => {
+            m.form = Some(match m.screen {
+                Screen::Containers => Form::new_container(&m.data),
+                _ => Form::new_registry(RegistryKind::Ghcr),
+            });
+        }
+        Action::Delete => return dialog::start_delete(m),
+        Action::TestConnection => return test_selected(m),
+        Action::Filter => m.list_mut().filtering = true,
+        Action::CycleSort => {
+            let cols = match m.screen {
+                Screen::Containers => super::state::list::CONTAINER_COLUMNS.len(),
+                _ => super::state::list::REGISTRY_COLUMNS.len(),
+            };
+            let list = m.list_mut();
+            list.sort = (list.sort + 1) % cols;
+        }
+        Action::ReverseSort => m.list_mut().descending ^= true,
+        Action::ShowRegistries => m.screen = Screen::Registries,
+        Action::ShowContainers => m.screen = Screen::Containers,
+        Action::NextView => {
+            m.screen = match m.screen {
+                Screen::Registries => Screen::Containers,
+                _ => Screen::Registries,
+            };
+        }
+        Action::Help => m.modal = Some(Modal::Help { scroll: 0 }),
+        Action::CommandLine => {
+            m.modal = Some(Modal::Command {
+                input: tui_input::Input::default(),
+            });
+        }
+        Action::Quit => return quit(m),
+        Action::Back => return back_in_list(m),
+        Action::Apply => m.toast(Level::Info, "Apply is not available yet"),
+        Action::NextField
+        | Action::PrevField
+        | Action::Save
+        | Action::RevealSecret
+        | Action::LoadFile
+        | Action::Confirm => {}
+    }
+    Vec::new()
+}
+
+fn open_edit(m: &mut Model) {
+    let form = match m.screen {
+        Screen::Containers => m
+            .selected_container()
+            .map(|c| Form::edit_container(c, &m.data)),
+        _ => m.selected_registry().map(Form::edit_registry),
+    };
+    match form {
+        Some(f) => m.form = Some(f),
+        None => m.toast(Level::Info, "nothing selected"),
+    }
+}
+
+/// Esc in a list: cancel a running test, else clear the filter.
+fn back_in_list(m: &mut Model) -> Vec<Effect> {
+    if let Some(probe) = m.list_probe.take() {
+        m.toast(Level::Info, "test cancelled");
+        return vec![Effect::Cancel { job: probe.job }];
+    }
+    let list = m.list_mut();
+    list.filter = tui_input::Input::default();
+    list.selected = 0;
+    Vec::new()
+}
+
+fn filter_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let list = m.list_mut();
+    match key.code {
+        KeyCode::Enter => list.filtering = false,
+        KeyCode::Esc => {
+            list.filtering = false;
+            list.filter = tui_input::Input::default();
+        }
+        _ => {
+            if edit_input(&mut list.filter, key) {
+                list.selected = 0;
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// `q`: leave, unless that would lose something — then ask.
+pub(super) fn quit(m: &mut Model) -> Vec<Effect> {
+    if m.has_unsaved() {
+        m.modal = Some(Modal::ConfirmQuit);
+        Vec::new()
+    } else {
+        quit_now(m)
+    }
+}
+
+pub(super) fn quit_now(m: &mut Model) -> Vec<Effect> {
+    m.quit = true;
+    vec![Effect::Quit]
+}
+
+fn start_init(m: &mut Model) -> Vec<Effect> {
+    if m.init_job.is_some() {
+        return Vec::new();
+    }
+    let job = m.next_job();
+    m.init_job = Some(job);
+    vec![Effect::InitVault { job }]
+}
+
+fn on_vault_created(
+    m: &mut Model,
+    job: JobId,
+    result: Result<crate::model::VaultData, String>,
+) -> Vec<Effect> {
+    if m.init_job != Some(job) {
+        return Vec::new();
+    }
+    m.init_job = None;
+    match result {
+        Ok(data) => {
+            m.data = data;
+            m.screen = Screen::Registries;
+            let text = format!("created the vault {}", m.ctx.vault_path);
+            m.toast(Level::Success, text);
+        }
+        Err(e) => m.toast(Level::Error, format!("could not create the vault: {e}")),
+    }
+    Vec::new()
+}
+
+/// `t` in the registries list: test the saved credentials; the result is
+/// recorded as the registry's last test.
+fn test_selected(m: &mut Model) -> Vec<Effect> {
+    if m.screen != Screen::Registries {
+        m.toast(Level::Info, "Test Connection works on registries (press 1)");
+        return Vec::new();
+    }
+    let Some(r) = m.selected_registry() else {
+        m.toast(Level::Info, "nothing selected");
+        return Vec::new();
+    };
+    let (id, kind, credentials) = (r.id.clone(), r.kind, r.credentials.clone());
+    let mut effects = Vec::new();
+    // Latest request wins: a second `t` replaces the first test.
+    if let Some(old) = m.list_probe.take() {
+        effects.push(Effect::Cancel { job: old.job });
+    }
+    let job = m.next_job();
+    m.list_probe = Some(ListProbe { job, registry: id });
+    effects.push(Effect::RunProbe {
+        job,
+        kind,
+        credentials,
+    });
+    effects
+}
+
+fn on_probe_done(m: &mut Model, job: JobId, report: ProbeReport) -> Vec<Effect> {
+    if let Some(form) = &mut m.form
+        && form.test == (TestState::Running { job })
+    {
+        form.test = TestState::Done {
+            report,
+            fresh: true,
+        };
+        return Vec::new();
+    }
+    let Some(probe) = m.list_probe.take_if(|p| p.job == job) else {
+        // A cancelled or superseded job: its answer is about old input.
+        return Vec::new();
+    };
+    let name = m
+        .data
+        .registry(probe.registry.as_str())
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    let level = if report.passed() {
+        Level::Success
+    } else {
+        Level::Error
+    };
+    let text = format!("{name}: {}", report.summary);
+    if m.ctx.read_only || m.pending_save.is_some() {
+        m.toast(level, text);
+        return Vec::new();
+    }
+    let mut data = m.data.clone();
+    let record = TestRecord {
+        at: m.now,
+        outcome: report.outcome.clone(),
+        summary: report.summary.clone(),
+    };
+    if data.record_test(probe.registry.as_str(), record).is_err() {
+        m.toast(level, text);
+        return Vec::new();
+    }
+    m.toast(level, text);
+    begin_save(m, data, String::new(), false, None)
+}
+
+/// Starts saving `data`; it becomes the model's data once on disk.
+pub(super) fn begin_save(
+    m: &mut Model,
+    data: crate::model::VaultData,
+    done_toast: String,
+    close_form: bool,
+    select: Option<String>,
+) -> Vec<Effect> {
+    let job = m.next_job();
+    m.pending_save = Some(PendingSave {
+        job,
+        data: data.clone(),
+        done_toast,
+        close_form,
+        select,
+    });
+    vec![Effect::Save {
+        job,
+        data: Box::new(data),
+    }]
+}
+
+fn on_saved(m: &mut Model, job: JobId) -> Vec<Effect> {
+    let Some(save) = m.pending_save.take_if(|p| p.job == job) else {
+        return Vec::new();
+    };
+    m.data = save.data;
+    if save.close_form {
+        m.form = None;
+    }
+    if !save.done_toast.is_empty() {
+        m.toast(Level::Success, save.done_toast);
+    }
+    if let Some(name) = save.select {
+        select_by_name(m, &name);
+    }
+    let len = m.row_count();
+    m.list_mut().clamp(len);
+    Vec::new()
+}
+
+fn select_by_name(m: &mut Model, name: &str) {
+    let pos = match m.screen {
+        Screen::Containers => m
+            .container_rows()
+            .iter()
+            .position(|&i| m.data.containers[i].name == name),
+        _ => m
+            .registry_rows()
+            .iter()
+            .position(|&i| m.data.registries[i].name == name),
+    };
+    if let Some(pos) = pos {
+        m.list_mut().selected = pos;
+    }
+}
+
+fn on_save_failed(m: &mut Model, job: JobId, error: &str) -> Vec<Effect> {
+    if m.pending_save.take_if(|p| p.job == job).is_none() {
+        return Vec::new();
+    }
+    // The form keeps every value: fix the cause and press save again.
+    if let Some(form) = &mut m.form {
+        form.saving = None;
+        form.error = Some(format!("not saved: {error}"));
+    }
+    m.toast(Level::Error, format!("save failed: {error}"));
+    Vec::new()
+}

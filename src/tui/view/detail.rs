@@ -1,0 +1,75 @@
+//! The detail pane under the registries list: everything about the
+//! selected registry, secrets masked, and the containers that use it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::fit;
+use crate::registry;
+use crate::tui::state::Model;
+use crate::tui::state::list::age;
+use crate::tui::theme::Theme;
+
+/// What a secret looks like on screen, whatever its length.
+pub const MASK: &str = "••••••••";
+
+pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
+    let Some(r) = m.selected_registry() else {
+        f.render_widget(Block::bordered().title(" Details "), area);
+        return;
+    };
+    let width = area.width.saturating_sub(19) as usize;
+    let row = |label: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!(" {label:<16}"), theme.dim()),
+            Span::raw(fit(&value, width)),
+        ])
+    };
+    let mut lines = vec![row(
+        "type",
+        format!(
+            "{} ({})  id {}",
+            r.kind.display_name(),
+            r.kind.type_key(),
+            r.id
+        ),
+    )];
+    lines.push(row("host", registry::display_host(r.kind, &r.credentials)));
+    for spec in r.kind.fields() {
+        let shown = match r.credentials.get(spec.name) {
+            None | Some("") => "(not set)".to_owned(),
+            Some(_) if spec.secret => MASK.to_owned(),
+            Some(v) => v.to_owned(),
+        };
+        lines.push(row(spec.name, shown));
+    }
+    let mut created = format!("by {}, {} ago", r.created_by, age(r.created_at, m.now));
+    if let Some(at) = r.credentials_rotated_at {
+        created.push_str(&format!("; rotated {} ago", age(at, m.now)));
+    }
+    lines.push(row("created", created));
+    let last = r.last_test.as_ref().map_or_else(
+        || "never".to_owned(),
+        |t| format!("{} {} ago — {}", t.outcome, age(t.at, m.now), t.summary),
+    );
+    lines.push(row("last test", last));
+    let users: Vec<String> = m
+        .data
+        .containers_using(&r.id)
+        .iter()
+        .map(|c| format!("{} ({})", c.name, c.environment))
+        .collect();
+    let used = if users.is_empty() {
+        "no containers".to_owned()
+    } else {
+        users.join(", ")
+    };
+    lines.push(row("used by", used));
+    let title = Line::styled(format!(" {} ", r.name), theme.title());
+    f.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        area,
+    );
+}

@@ -1,0 +1,52 @@
+//! The `?` overlay, generated from the keymap: every bound action of each
+//! context with its keys and its description (the `Action` doc comment).
+//! Actions hidden by read-only mode or not available yet are left out.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::popup;
+use crate::tui::keymap::KeyContext;
+use crate::tui::state::Model;
+use crate::tui::state::modal::Modal;
+use crate::tui::theme::Theme;
+
+const KEYS_WIDTH: usize = 13;
+
+pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
+    let Some(Modal::Help { scroll }) = &m.modal else {
+        return;
+    };
+    let rect = popup(f, area, area.width, area.height);
+    let block = Block::bordered()
+        .title(Line::styled(" Keys — ? or Esc closes ", theme.title()))
+        .border_style(theme.focused());
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(52), Constraint::Fill(1)]).areas(inner);
+    let list = section(m, KeyContext::List, theme);
+    let mut others = section(m, KeyContext::Form, theme);
+    others.push(Line::default());
+    others.extend(section(m, KeyContext::Dialog, theme));
+    f.render_widget(Paragraph::new(list).scroll((*scroll, 0)), left);
+    f.render_widget(Paragraph::new(others).scroll((*scroll, 0)), right);
+}
+
+fn section(m: &Model, ctx: KeyContext, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled(ctx.title(), theme.header())];
+    for (action, keys) in m.keymap.bindings(ctx) {
+        if keys.is_empty() || !action.available() || (m.ctx.read_only && action.writes()) {
+            continue;
+        }
+        let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        let keys = super::fit(&keys.join(" "), KEYS_WIDTH);
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {keys:<KEYS_WIDTH$} "), theme.key()),
+            Span::raw(action.description()),
+        ]));
+    }
+    lines
+}

@@ -1,0 +1,103 @@
+//! Rendering: one function per screen region, each reading the `Model` and
+//! nothing else. Secrets are masked here unless the form's reveal is on.
+
+mod confirm;
+mod containers;
+mod detail;
+mod dropdown;
+mod footer;
+mod form;
+mod help;
+mod init;
+mod list;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::state::{Model, Screen};
+use super::theme::Theme;
+
+/// The smallest terminal the layout is designed for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Spinner frames, advanced by `Model::spinner`.
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub(crate) fn spinner(m: &Model) -> &'static str {
+    SPINNER[m.spinner % SPINNER.len()]
+}
+
+pub fn render(f: &mut Frame, m: &Model) {
+    let theme = Theme { color: m.ctx.color };
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(f, area, theme);
+        return;
+    }
+    let [header, main, hints, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    footer::header(f, header, m, theme);
+    match m.screen {
+        Screen::Init => init::render(f, main, m, theme),
+        Screen::Registries => {
+            let [top, bottom] =
+                Layout::vertical([Constraint::Length(11), Constraint::Fill(1)]).areas(main);
+            list::render(f, top, m, theme);
+            detail::render(f, bottom, m, theme);
+        }
+        Screen::Containers => containers::render(f, main, m, theme),
+    }
+    if let Some(form) = &m.form {
+        form::render(f, main, m, form, theme);
+    }
+    footer::hints(f, hints, m, theme);
+    footer::status(f, status, m, theme);
+    if m.modal.is_some() {
+        confirm::render(f, area, m, theme);
+        help::render(f, area, m, theme);
+    }
+    footer::toast(f, main, m, theme);
+}
+
+fn too_small(f: &mut Frame, area: Rect, theme: Theme) {
+    let text = vec![
+        Line::styled("regvault needs a terminal of at least 80×24", theme.error()),
+        Line::from(format!(
+            "this one is {}×{}: enlarge it, or press q to quit",
+            area.width, area.height
+        )),
+    ];
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+/// A box of `width`×`height` centred in `area` (clipped to it), cleared.
+pub(crate) fn popup(f: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    f.render_widget(Clear, rect);
+    rect
+}
+
+/// `text` cut to `width` characters, ending in `…` when cut.
+pub(crate) fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}

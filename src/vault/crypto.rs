@@ -1,0 +1,318 @@
+//! age on both sides of the file: loading identities (age X25519 files and
+//! unencrypted OpenSSH keys), parsing recipients, encrypting, decrypting,
+//! and turning age's errors into `VaultError`s a user can act on.
+//!
+//! Plaintext only ever sits in `Zeroizing` buffers here, and no error built
+//! here quotes key material or vault content.
+
+use std::io::{self, BufRead, Read, Write};
+use std::path::Path;
+use std::str::FromStr;
+
+use age::secrecy::SecretString;
+use age::{DecryptError, Decryptor, Encryptor};
+use zeroize::Zeroizing;
+
+use super::{Encryption, KeySource, VaultError, damaged, io_err};
+
+/// Identity files are a few lines; anything bigger is not one, and reading
+/// it whole into memory would be silly.
+const MAX_IDENTITY_BYTES: u64 = 1 << 20;
+
+/// What an identity file turned out to hold.
+pub(crate) enum IdentityContents {
+    Age(age::IdentityFile<age::NoCallbacks>),
+    Ssh(age::ssh::Identity),
+}
+
+fn bad_identity(path: &Path, reason: impl Into<String>) -> VaultError {
+    VaultError::BadIdentity {
+        path: path.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// `UnsupportedKey` only offers a formatter-taking `display`.
+struct Unsupported<'a>(&'a age::ssh::UnsupportedKey);
+impl std::fmt::Display for Unsupported<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.display(f, None)
+    }
+}
+
+pub(crate) fn read_identity(path: &Path) -> Result<IdentityContents, VaultError> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        bad_identity(
+            path,
+            match e.kind() {
+                io::ErrorKind::NotFound => "no such file".to_owned(),
+                _ => e.to_string(),
+            },
+        )
+    })?;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(4096));
+    file.take(MAX_IDENTITY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad_identity(path, e.to_string()))?;
+    if bytes.len() as u64 > MAX_IDENTITY_BYTES {
+        return Err(bad_identity(path, "too large to be an identity file"));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| bad_identity(path, "not a text file"))?;
+    let trimmed = text.trim_start();
+
+    if trimmed.starts_with("age-encryption.org/") || trimmed.contains("BEGIN AGE ENCRYPTED FILE") {
+        return Err(bad_identity(
+            path,
+            "it is a passphrase-protected age identity; regvault needs an unencrypted one",
+        ));
+    }
+    if trimmed.starts_with("ssh-") || trimmed.starts_with("age1") {
+        return Err(bad_identity(
+            path,
+            "this is a public key (recipient); give the private key or identity file",
+        ));
+    }
+    if trimmed.starts_with("-----BEGIN") {
+        let name = path.display().to_string();
+        return match age::ssh::Identity::from_buffer(text.as_bytes(), Some(name)) {
+            Ok(id @ age::ssh::Identity::Unencrypted(_)) => Ok(IdentityContents::Ssh(id)),
+            Ok(age::ssh::Identity::Encrypted(_)) => Err(bad_identity(
+                path,
+                "the SSH key is protected by a passphrase, which regvault cannot use; \
+                 use an unencrypted key or an age identity",
+            )),
+            Ok(age::ssh::Identity::Unsupported(k)) => {
+                Err(bad_identity(path, Unsupported(&k).to_string()))
+            }
+            Err(_) => Err(bad_identity(path, "not a valid OpenSSH private key")),
+        };
+    }
+    // age's own parser reports a line number, never the line.
+    let file = age::IdentityFile::from_buffer(text.as_bytes())
+        .map_err(|e| bad_identity(path, e.to_string()))?;
+    Ok(IdentityContents::Age(file))
+}
+
+fn load_identities(path: &Path) -> Result<Vec<Box<dyn age::Identity>>, VaultError> {
+    match read_identity(path)? {
+        IdentityContents::Ssh(id) => Ok(vec![Box::new(id)]),
+        IdentityContents::Age(file) => {
+            let ids = file
+                .into_identities()
+                .map_err(|e| bad_identity(path, e.to_string()))?;
+            if ids.is_empty() {
+                return Err(bad_identity(
+                    path,
+                    "it contains no identities (AGE-SECRET-KEY-1… lines)",
+                ));
+            }
+            Ok(ids
+                .into_iter()
+                .map(|i| i as Box<dyn age::Identity>)
+                .collect())
+        }
+    }
+}
+
+/// The public recipients matching an identity file.
+pub(crate) fn identity_recipients(path: &Path) -> Result<Vec<String>, VaultError> {
+    match read_identity(path)? {
+        IdentityContents::Ssh(id) => age::ssh::Recipient::try_from(id)
+            .map(|r| vec![r.to_string()])
+            .map_err(|e| bad_identity(path, format!("cannot derive its public key: {e:?}"))),
+        IdentityContents::Age(file) => {
+            let mut out = Vec::new();
+            file.write_recipients_file(&mut out)
+                .map_err(|e| bad_identity(path, e.to_string()))?;
+            let text = String::from_utf8(out).map_err(|_| bad_identity(path, "not UTF-8"))?;
+            Ok(text.lines().map(str::to_owned).collect())
+        }
+    }
+}
+
+/// Parses one recipient. Recipients are public, so the error may quote it.
+pub(crate) fn parse_recipient(s: &str) -> Result<Box<dyn age::Recipient + Send>, VaultError> {
+    let s = s.trim();
+    let bad = || VaultError::BadRecipient(s.to_owned());
+    if s.starts_with("age1") {
+        age::x25519::Recipient::from_str(s)
+            .map(|r| Box::new(r) as _)
+            .map_err(|_| bad())
+    } else if s.starts_with("ssh-") {
+        age::ssh::Recipient::from_str(s)
+            .map(|r| Box::new(r) as _)
+            .map_err(|_| bad())
+    } else {
+        Err(bad())
+    }
+}
+
+/// Encrypts `plaintext` (binary age format: smaller and faster than armor).
+pub(crate) fn encrypt(
+    plaintext: &[u8],
+    encryption: &Encryption,
+    passphrase: Option<&SecretString>,
+) -> Result<Vec<u8>, VaultError> {
+    let encryptor = match encryption {
+        Encryption::Passphrase => {
+            let pass = passphrase.ok_or(VaultError::NeedsPassphrase)?;
+            Encryptor::with_user_passphrase(pass.clone())
+        }
+        Encryption::Recipients(list) => {
+            if list.is_empty() {
+                return Err(VaultError::NoRecipients);
+            }
+            let recipients = list
+                .iter()
+                .map(|r| parse_recipient(r))
+                .collect::<Result<Vec<_>, _>>()?;
+            Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as _))
+                .map_err(|e| io_err("encrypting the vault", io::Error::other(e.to_string())))?
+        }
+    };
+    // 16 bytes of tag per 64 KiB chunk, plus a header of a few hundred bytes.
+    let mut out = Vec::with_capacity(plaintext.len() + plaintext.len() / 4096 + 4096);
+    let mut writer = encryptor
+        .wrap_output(&mut out)
+        .map_err(|e| io_err("encrypting the vault", e))?;
+    writer
+        .write_all(plaintext)
+        .and_then(|()| writer.finish().map(drop))
+        .map_err(|e| io_err("encrypting the vault", e))?;
+    Ok(out)
+}
+
+/// A decrypted vault and how it was protected.
+pub(crate) struct Decrypted {
+    pub plaintext: Zeroizing<Vec<u8>>,
+    pub scrypt: bool,
+    /// The passphrase that opened it, kept to re-encrypt on save.
+    pub passphrase: Option<SecretString>,
+}
+
+fn header_error(path: &Path, e: DecryptError) -> VaultError {
+    let detail = match e {
+        DecryptError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            "it ends inside the age header (truncated)".to_owned()
+        }
+        DecryptError::InvalidHeader => "the age header is malformed".to_owned(),
+        DecryptError::UnknownFormat => {
+            "it is not an age file, or uses an age version this build does not know".to_owned()
+        }
+        DecryptError::InvalidMac => "the age header's MAC does not match (altered)".to_owned(),
+        other => format!("cannot read the age header: {other}"),
+    };
+    damaged(path, detail)
+}
+
+fn unwrap_error(path: &Path, e: DecryptError) -> VaultError {
+    match e {
+        // DecryptionFailed is what a wrong passphrase gives (the scrypt
+        // stanza fails to open); NoMatchingKeys is a wrong identity.
+        DecryptError::NoMatchingKeys
+        | DecryptError::DecryptionFailed
+        | DecryptError::KeyDecryptionFailed => VaultError::WrongKey,
+        DecryptError::InvalidMac => damaged(path, "the age header's MAC does not match (altered)"),
+        DecryptError::ExcessiveWork { required, target } => damaged(
+            path,
+            format!(
+                "its passphrase work factor (2^{required}) is far above this machine's \
+                 (2^{target}); refusing to spend that long"
+            ),
+        ),
+        other => header_error(path, other),
+    }
+}
+
+fn stream_error(path: &Path, e: &io::Error) -> VaultError {
+    let detail = if e.kind() == io::ErrorKind::UnexpectedEof {
+        "truncated: the encrypted payload ends early"
+    } else {
+        "truncated or altered: the encrypted payload failed authentication"
+    };
+    damaged(path, detail)
+}
+
+/// Peeks at the header: is this a passphrase (scrypt) vault?
+pub(crate) fn is_scrypt(path: &Path, bytes: &[u8]) -> Result<bool, VaultError> {
+    with_reader(bytes, |r| {
+        Decryptor::new_buffered(r)
+            .map(|d| d.is_scrypt())
+            .map_err(|e| header_error(path, e))
+    })
+}
+
+/// Armored vaults (someone ran `age -a` by hand) are accepted; binary ones,
+/// which regvault writes, skip the armor layer entirely.
+fn with_reader<T>(
+    bytes: &[u8],
+    f: impl FnOnce(&mut dyn BufRead) -> Result<T, VaultError>,
+) -> Result<T, VaultError> {
+    if bytes.starts_with(b"-----BEGIN") {
+        f(&mut age::armor::ArmoredReader::new(bytes))
+    } else {
+        f(&mut &bytes[..])
+    }
+}
+
+pub(crate) fn decrypt(
+    path: &Path,
+    bytes: &[u8],
+    keys: &[KeySource],
+) -> Result<Decrypted, VaultError> {
+    with_reader(bytes, |r| {
+        let decryptor = Decryptor::new_buffered(r).map_err(|e| header_error(path, e))?;
+        let scrypt = decryptor.is_scrypt();
+        let mut passphrase = None;
+        let identities: Vec<Box<dyn age::Identity>> = if scrypt {
+            let pass = keys
+                .iter()
+                .find_map(|k| match k {
+                    KeySource::Passphrase(p) => Some(p),
+                    KeySource::IdentityFile(_) => None,
+                })
+                .ok_or(VaultError::NeedsPassphrase)?;
+            passphrase = Some(pass.clone());
+            vec![Box::new(age::scrypt::Identity::new(pass.clone()))]
+        } else {
+            let mut ids = Vec::new();
+            for key in keys {
+                if let KeySource::IdentityFile(p) = key {
+                    ids.extend(load_identities(p)?);
+                }
+            }
+            ids
+        };
+        let mut reader = decryptor
+            .decrypt(identities.iter().map(AsRef::as_ref))
+            .map_err(|e| unwrap_error(path, e))?;
+        // Plaintext is never longer than the ciphertext: with this capacity
+        // read_to_end never reallocates, so no unzeroized copy is left behind.
+        let mut plaintext = Zeroizing::new(Vec::with_capacity(bytes.len() + 64));
+        reader
+            .read_to_end(&mut plaintext)
+            .map_err(|e| stream_error(path, &e))?;
+        Ok(Decrypted {
+            plaintext,
+            scrypt,
+            passphrase,
+        })
+    })
+}
+
+/// A fresh X25519 identity as age's standard file text (with the
+/// `# created:` and `# public key:` lines), and its recipient.
+pub(crate) fn new_identity_text() -> (Zeroizing<String>, String) {
+    use age::secrecy::ExposeSecret;
+    let identity = age::x25519::Identity::generate();
+    let public = identity.to_public().to_string();
+    let created = jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .unwrap_or(jiff::Timestamp::now());
+    let secret = identity.to_string();
+    let text = Zeroizing::new(format!(
+        "# created: {created}\n# public key: {public}\n{}\n",
+        secret.expose_secret()
+    ));
+    (text, public)
+}

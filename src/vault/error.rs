@@ -1,0 +1,64 @@
+//! `VaultError`: what can go wrong opening or saving the vault, worded for
+//! the user. No message carries vault content or key material (paths,
+//! recipients and lock holders are not secret).
+
+use std::path::{Path, PathBuf};
+
+use super::store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no vault at {0} (create one with `regvault init`)")]
+    NotFound(PathBuf),
+    #[error("a vault already exists at {0}")]
+    Exists(PathBuf),
+    #[error("cannot decrypt: wrong passphrase or identity")]
+    WrongKey,
+    #[error(
+        "the vault file {path} is damaged or truncated ({detail}); it was left as it is — restore a backup from {backups}"
+    )]
+    Damaged {
+        path: PathBuf,
+        detail: String,
+        backups: PathBuf,
+    },
+    #[error("vault is locked by {holder}; try again when it has finished")]
+    Locked { holder: String },
+    #[error("the vault changed on disk since it was opened; open it again and redo the change")]
+    ChangedOnDisk,
+    #[error(
+        "the vault uses schema version {found}, newer than this regvault ({supported}); it can only be read — upgrade regvault to change it"
+    )]
+    NewerSchema { found: u32, supported: u32 },
+    #[error("'{0}' is not an age or SSH recipient")]
+    BadRecipient(String),
+    #[error("no recipients: give at least one age1… or SSH public key to encrypt to")]
+    NoRecipients,
+    #[error("cannot use identity {path}: {reason}")]
+    BadIdentity { path: PathBuf, reason: String },
+    #[error(
+        "this vault is protected by a passphrase: give it (prompt, or REGVAULT_PASSPHRASE_FILE)"
+    )]
+    NeedsPassphrase,
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub(crate) fn damaged(path: &Path, detail: impl Into<String>) -> VaultError {
+    VaultError::Damaged {
+        path: path.to_owned(),
+        detail: detail.into(),
+        backups: store::backups_dir(path),
+    }
+}
+
+pub(crate) fn io_err(context: impl Into<String>, source: std::io::Error) -> VaultError {
+    VaultError::Io {
+        context: context.into(),
+        source,
+    }
+}

@@ -1,0 +1,348 @@
+//! The age-encrypted vault file: open with an identity file, an SSH key or a
+//! passphrase; save atomically under a writer lock, keeping 5 backups.
+//!
+//! This file owns the public face (`Vault`, `KeySource`, `Encryption`,
+//! `VaultError`) and the open/save flow. The parts live beside it:
+//! `error` (`VaultError`), `crypto` (age), `doc` (the plaintext TOML and its schema), `store`
+//! (atomic writes, backups), `lock` (the writer lock), `paths` (defaults).
+
+mod crypto;
+mod doc;
+mod error;
+mod lock;
+mod paths;
+mod store;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+
+use crate::model::VaultData;
+pub use error::VaultError;
+pub(crate) use error::{damaged, io_err};
+use lock::WriterLock;
+
+/// The plaintext schema this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How many encrypted backups are kept in `<vault>.backups/`.
+pub const KEEP_BACKUPS: usize = store::KEEP_BACKUPS;
+
+/// Something that can open a vault.
+pub enum KeySource {
+    /// An age identity file (`AGE-SECRET-KEY-1…` lines) or an unencrypted
+    /// OpenSSH private key (ed25519 or rsa).
+    IdentityFile(PathBuf),
+    Passphrase(SecretString),
+}
+
+impl fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySource::IdentityFile(p) => f.debug_tuple("IdentityFile").field(p).finish(),
+            KeySource::Passphrase(_) => f.write_str("Passphrase([redacted])"),
+        }
+    }
+}
+
+/// How the vault is encrypted when saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Encryption {
+    /// age recipients: `age1…`, `ssh-ed25519 …`, `ssh-rsa …`.
+    Recipients(Vec<String>),
+    /// age's scrypt passphrase mode.
+    Passphrase,
+}
+
+pub struct Vault {
+    path: PathBuf,
+    data: VaultData,
+    encryption: Encryption,
+    /// Kept only for passphrase vaults, to re-encrypt on save.
+    passphrase: Option<SecretString>,
+    newer_schema: Option<u32>,
+    /// sha256 of the ciphertext this state came from (or last wrote): a save
+    /// refuses if the file on disk is no longer that one.
+    disk_hash: [u8; 32],
+    /// `Some` for `open_locked`: held until the Vault drops.
+    lock: Option<WriterLock>,
+    /// Last plaintext length, to pre-size the next render.
+    plaintext_len: usize,
+}
+
+/// Shows the shape, never the credentials.
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault")
+            .field("path", &self.path)
+            .field("encryption", &self.encryption)
+            .field("registries", &self.data.registries.len())
+            .field("containers", &self.data.containers.len())
+            .field("newer_schema", &self.newer_schema)
+            .field("locked", &self.lock.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks an encryption setting can be used before anything is written.
+fn check_encryption(enc: &Encryption, passphrase: Option<&SecretString>) -> Result<(), VaultError> {
+    match enc {
+        Encryption::Passphrase if passphrase.is_none() => Err(VaultError::NeedsPassphrase),
+        Encryption::Passphrase => Ok(()),
+        Encryption::Recipients(list) if list.is_empty() => Err(VaultError::NoRecipients),
+        Encryption::Recipients(list) => list
+            .iter()
+            .try_for_each(|r| crypto::parse_recipient(r).map(drop)),
+    }
+}
+
+impl Vault {
+    /// Writes a new vault (atomically, under the lock). Refuses an existing
+    /// file. The returned Vault does not hold the lock.
+    pub fn create(
+        path: &Path,
+        data: VaultData,
+        encryption: Encryption,
+        passphrase: Option<SecretString>,
+    ) -> Result<Vault, VaultError> {
+        check_encryption(&encryption, passphrase.as_ref())?;
+        if path.symlink_metadata().is_ok() {
+            return Err(VaultError::Exists(path.to_owned()));
+        }
+        store::create_parent_dirs(path)?;
+        let lock = WriterLock::acquire(path)?;
+        // Checked again under the lock: another `init` may have won the race.
+        if path.symlink_metadata().is_ok() {
+            return Err(VaultError::Exists(path.to_owned()));
+        }
+        let mut vault = Vault {
+            path: path.to_owned(),
+            data,
+            encryption,
+            passphrase,
+            newer_schema: None,
+            disk_hash: [0; 32],
+            lock: None,
+            plaintext_len: 0,
+        };
+        store::sweep_temps(path);
+        vault.write()?;
+        drop(lock);
+        Ok(vault)
+    }
+
+    /// Opens for reading and optimistic editing: `save` takes the lock only
+    /// for the write and refuses if someone else saved in between.
+    pub fn open(path: &Path, keys: &[KeySource]) -> Result<Vault, VaultError> {
+        Self::open_with(path, keys, None)
+    }
+
+    /// Opens under the writer lock, held until the Vault drops: for a CLI
+    /// read-modify-write that must not race another writer.
+    pub fn open_locked(path: &Path, keys: &[KeySource]) -> Result<Vault, VaultError> {
+        // Checked first so a typo'd path does not leave a lock file behind.
+        if path.symlink_metadata().is_err() {
+            return Err(VaultError::NotFound(path.to_owned()));
+        }
+        let lock = WriterLock::acquire(path)?;
+        Self::open_with(path, keys, Some(lock))
+    }
+
+    fn open_with(
+        path: &Path,
+        keys: &[KeySource],
+        lock: Option<WriterLock>,
+    ) -> Result<Vault, VaultError> {
+        let bytes = store::read_vault(path)?;
+        let disk_hash = store::sha256(&bytes);
+        let decrypted = crypto::decrypt(path, &bytes, keys)?;
+        drop(bytes);
+        let text = std::str::from_utf8(&decrypted.plaintext)
+            .map_err(|_| damaged(path, "the decrypted content is not UTF-8 text"))?;
+        let parsed = doc::parse(text).map_err(|e| match e {
+            doc::DocError::Damaged(detail) => damaged(path, detail),
+            doc::DocError::NewerUnreadable(found) => VaultError::NewerSchema {
+                found,
+                supported: SCHEMA_VERSION,
+            },
+        })?;
+        // A hand-made file may not say how it is encrypted; the header does.
+        let encryption = parsed.encryption.unwrap_or(if decrypted.scrypt {
+            Encryption::Passphrase
+        } else {
+            Encryption::Recipients(Vec::new())
+        });
+        Ok(Vault {
+            path: path.to_owned(),
+            data: parsed.data,
+            encryption,
+            passphrase: decrypted.passphrase,
+            newer_schema: (parsed.version > SCHEMA_VERSION).then_some(parsed.version),
+            disk_hash,
+            lock,
+            plaintext_len: decrypted.plaintext.len(),
+        })
+    }
+
+    /// Peeks at the age header only; no key needed.
+    pub fn is_passphrase_protected(path: &Path) -> Result<bool, VaultError> {
+        let bytes = store::read_vault(path)?;
+        crypto::is_scrypt(path, &bytes)
+    }
+
+    /// Encrypts and writes the current state. Refused for a newer schema,
+    /// while another writer holds the lock, or if the file changed on disk
+    /// since it was opened (no lost update).
+    pub fn save(&mut self) -> Result<(), VaultError> {
+        if let Some(found) = self.newer_schema {
+            return Err(VaultError::NewerSchema {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        check_encryption(&self.encryption, self.passphrase.as_ref())?;
+        let _save_lock = match self.lock {
+            Some(_) => None,
+            None => Some(WriterLock::acquire(&self.path)?),
+        };
+        // Even under a long-held lock: a non-regvault writer (a restored
+        // backup, a sync tool) must not be silently overwritten.
+        let on_disk = match std::fs::read(&self.path) {
+            Ok(bytes) => store::sha256(&bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => [0xff; 32],
+            Err(e) => return Err(io_err(format!("cannot read {}", self.path.display()), e)),
+        };
+        if on_disk != self.disk_hash {
+            return Err(VaultError::ChangedOnDisk);
+        }
+        store::sweep_temps(&self.path);
+        self.write()
+    }
+
+    /// Renders, encrypts, writes. The caller holds the lock.
+    fn write(&mut self) -> Result<(), VaultError> {
+        let plaintext = doc::render(&self.data, &self.encryption, self.plaintext_len)
+            .map_err(|e| io_err("cannot save the vault", std::io::Error::other(e)))?;
+        let ciphertext = crypto::encrypt(
+            plaintext.as_bytes(),
+            &self.encryption,
+            self.passphrase.as_ref(),
+        )?;
+        self.plaintext_len = plaintext.len();
+        drop(plaintext);
+        store::write_atomic(&self.path, &ciphertext)?;
+        self.disk_hash = store::sha256(&ciphertext);
+        Ok(())
+    }
+
+    pub fn data(&self) -> &VaultData {
+        &self.data
+    }
+
+    pub fn data_mut(&mut self) -> &mut VaultData {
+        &mut self.data
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn encryption(&self) -> &Encryption {
+        &self.encryption
+    }
+
+    /// Re-keys the vault (add a team member, switch to a passphrase); takes
+    /// effect at the next `save`. `passphrase` is needed for
+    /// `Encryption::Passphrase` and ignored otherwise.
+    pub fn set_encryption(
+        &mut self,
+        encryption: Encryption,
+        passphrase: Option<SecretString>,
+    ) -> Result<(), VaultError> {
+        let passphrase = match encryption {
+            Encryption::Passphrase => passphrase,
+            Encryption::Recipients(_) => None,
+        };
+        check_encryption(&encryption, passphrase.as_ref())?;
+        self.encryption = encryption;
+        self.passphrase = passphrase;
+        Ok(())
+    }
+
+    /// `true` for a Vault from `open_locked`, which holds the writer lock.
+    pub fn holds_lock(&self) -> bool {
+        self.lock.is_some()
+    }
+
+    /// `Some(version)` when the file's schema is newer than this build: saving is refused.
+    pub fn newer_schema(&self) -> Option<u32> {
+        self.newer_schema
+    }
+}
+
+/// Writes a new X25519 identity (0600, parent dirs 0700) and returns its public recipient `age1…`.
+pub fn generate_identity(path: &Path) -> Result<String, VaultError> {
+    if path.symlink_metadata().is_ok() {
+        return Err(VaultError::Exists(path.to_owned()));
+    }
+    store::create_parent_dirs(path)?;
+    let (text, public) = crypto::new_identity_text();
+    let mut file = store::create_new_private(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => VaultError::Exists(path.to_owned()),
+        _ => io_err(format!("cannot create {}", path.display()), e),
+    })?;
+    let written =
+        std::io::Write::write_all(&mut file, text.as_bytes()).and_then(|()| file.sync_all());
+    if let Err(e) = written {
+        // A half-written identity is worse than none.
+        let _ = std::fs::remove_file(path);
+        return Err(io_err(format!("cannot write {}", path.display()), e));
+    }
+    if let Some(dir) = path.parent() {
+        store::sync_dir(dir);
+    }
+    Ok(public)
+}
+
+/// The public recipient(s) of an identity file (age identity or SSH private key).
+/// For SSH keys the public key is derived from the private key itself, so
+/// no `.pub` file is needed.
+pub fn identity_recipients(path: &Path) -> Result<Vec<String>, VaultError> {
+    crypto::identity_recipients(path)
+}
+
+/// Parses a recipients file: one per line, `#` comments and blank lines ignored; each validated.
+pub fn parse_recipients(text: &str) -> Result<Vec<String>, VaultError> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        crypto::parse_recipient(line)?;
+        if !out.iter().any(|r| r == line) {
+            out.push(line.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// The encrypted backups kept beside the vault, newest first.
+pub fn backups(path: &Path) -> Vec<PathBuf> {
+    store::list_backups(path)
+}
+
+/// The directory holding the backups: `<vault>.backups/`.
+pub fn backups_dir(path: &Path) -> PathBuf {
+    store::backups_dir(path)
+}
+
+/// `$REGVAULT_VAULT`, else `$XDG_DATA_HOME/regvault/vault.age` (default `~/.local/share`).
+pub fn default_vault_path() -> PathBuf {
+    paths::default_vault_path()
+}
+
+/// `$XDG_CONFIG_HOME/regvault/identity.txt` (default `~/.config`).
+pub fn default_identity_path() -> PathBuf {
+    paths::default_identity_path()
+}

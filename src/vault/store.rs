@@ -1,0 +1,248 @@
+//! The vault file on disk: reading it, replacing it atomically (temp file in
+//! the same directory, fsync, rename, fsync the directory), the rolling
+//! backups in `<vault>.backups/`, and sweeping temp files a crashed save
+//! left behind. Only ciphertext ever passes through here.
+//!
+//! Callers hold the writer lock around everything that writes.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::{VaultError, io_err};
+
+/// How many previous versions to keep.
+pub(crate) const KEEP_BACKUPS: usize = 5;
+
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+pub(crate) fn read_vault(path: &Path) -> Result<Vec<u8>, VaultError> {
+    fs::read(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => VaultError::NotFound(path.to_owned()),
+        _ => io_err(format!("cannot read {}", path.display()), e),
+    })
+}
+
+pub(crate) fn backups_dir(vault: &Path) -> PathBuf {
+    let mut name = vault.file_name().unwrap_or_default().to_os_string();
+    name.push(".backups");
+    vault.with_file_name(name)
+}
+
+fn file_name(vault: &Path) -> String {
+    vault
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// `.vault.age.tmp.` — hidden, and specific to this vault, so the sweep
+/// never touches anything else in the directory.
+fn temp_prefix(vault: &Path) -> String {
+    format!(".{}.tmp.", file_name(vault))
+}
+
+fn parent(vault: &Path) -> &Path {
+    match vault.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Creates missing directories 0700: they will hold credentials.
+pub(crate) fn create_dirs(dir: &Path) -> Result<(), VaultError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| io_err(format!("cannot create {}", dir.display()), e))
+}
+
+pub(crate) fn create_parent_dirs(path: &Path) -> Result<(), VaultError> {
+    create_dirs(parent(path))
+}
+
+/// Creates a new file 0600, failing if it exists.
+pub(crate) fn create_new_private(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Makes a rename or unlink durable. Directories cannot be fsynced on every
+/// platform; where that fails there is nothing better to do.
+pub(crate) fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Removes temp files of this vault left by a save that was killed. Only
+/// called under the writer lock, so no live save owns any of them.
+pub(crate) fn sweep_temps(vault: &Path) {
+    let prefix = temp_prefix(vault);
+    let Ok(entries) = fs::read_dir(parent(vault)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// A name that sorts by time: `20261127T101112.123456789Z.age`.
+fn backup_name(now: jiff::Timestamp) -> String {
+    let dt = now.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:09}Z.age",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.subsec_nanosecond()
+    )
+}
+
+/// Keeps the current vault as a backup. A hard link costs no copy and, made
+/// before the rename, still names the old content after it; filesystems
+/// without hard links get a copy.
+fn backup_current(vault: &Path, dir: &Path) -> Result<(), VaultError> {
+    create_dirs(dir)?;
+    for _ in 0..100 {
+        let target = dir.join(backup_name(jiff::Timestamp::now()));
+        match fs::hard_link(vault, &target) {
+            Ok(()) => return Ok(()),
+            // Same nanosecond as an earlier backup: take a fresh timestamp.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(_) => {
+                let copy = || -> io::Result<()> {
+                    let bytes = fs::read(vault)?;
+                    let mut f = create_new_private(&target)?;
+                    f.write_all(&bytes)?;
+                    f.sync_all()
+                };
+                return copy()
+                    .map_err(|e| io_err(format!("cannot back up to {}", target.display()), e));
+            }
+        }
+    }
+    Err(io_err(
+        "cannot name a backup",
+        io::Error::from(io::ErrorKind::AlreadyExists),
+    ))
+}
+
+/// The backups of `vault`, newest first.
+pub(crate) fn list_backups(vault: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(backups_dir(vault)) else {
+        return Vec::new();
+    };
+    let mut names: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with("Z.age") && n.as_bytes()[0].is_ascii_digit())
+        })
+        .collect();
+    names.sort_unstable_by(|a, b| b.cmp(a));
+    names
+}
+
+fn prune_backups(vault: &Path) {
+    for old in list_backups(vault).iter().skip(KEEP_BACKUPS) {
+        let _ = fs::remove_file(old);
+    }
+}
+
+/// Replaces the vault with `ciphertext` so that at every instant the path
+/// names either the complete old file or the complete new one.
+pub(crate) fn write_atomic(vault: &Path, ciphertext: &[u8]) -> Result<(), VaultError> {
+    let dir = parent(vault);
+    let nanos = jiff::Timestamp::now().subsec_nanosecond();
+    let temp = dir.join(format!(
+        "{}{}.{nanos:09}",
+        temp_prefix(vault),
+        std::process::id()
+    ));
+    let write = || -> io::Result<()> {
+        let mut f = create_new_private(&temp)?;
+        f.write_all(ciphertext)?;
+        f.sync_all()
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&temp);
+        return Err(io_err(format!("cannot write {}", temp.display()), e));
+    }
+
+    let backups = backups_dir(vault);
+    let had_old = vault.exists();
+    if had_old && let Err(e) = backup_current(vault, &backups) {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    if let Err(e) = fs::rename(&temp, vault) {
+        let _ = fs::remove_file(&temp);
+        return Err(io_err(format!("cannot replace {}", vault.display()), e));
+    }
+    sync_dir(dir);
+    if had_old {
+        prune_backups(vault);
+        sync_dir(&backups);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backup_names_sort_by_time() {
+        let a = backup_name(jiff::Timestamp::from_nanosecond(1_000_000_000_000_000_001).unwrap());
+        let b = backup_name(jiff::Timestamp::from_nanosecond(1_000_000_000_100_000_000).unwrap());
+        assert!(a < b, "{a} {b}");
+        assert_eq!(a, "20010909T014640.000000001Z.age");
+    }
+
+    #[test]
+    fn atomic_write_keeps_backups_and_sweeps_temps() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("v.age");
+        let junk = dir.path().join(".v.age.tmp.1.2");
+        fs::write(&junk, b"junk").unwrap();
+        fs::write(dir.path().join("other.txt"), b"keep").unwrap();
+        sweep_temps(&vault);
+        assert!(!junk.exists());
+        assert!(dir.path().join("other.txt").exists());
+        for i in 0..8u8 {
+            write_atomic(&vault, &[i]).unwrap();
+        }
+        assert_eq!(fs::read(&vault).unwrap(), [7]);
+        let backups = list_backups(&vault);
+        assert_eq!(backups.len(), KEEP_BACKUPS);
+        // Newest first: the version just before the current one.
+        assert_eq!(fs::read(&backups[0]).unwrap(), [6]);
+        assert_eq!(fs::read(&backups[4]).unwrap(), [2]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&vault), 0o600);
+            assert_eq!(mode(&backups[0]), 0o600);
+            assert_eq!(mode(&backups_dir(&vault)), 0o700);
+        }
+    }
+}
