@@ -82,7 +82,11 @@ pub struct UpdateArgs {
 
 pub fn run(g: &Global, cmd: ContainerCmd) -> anyhow::Result<i32> {
     match cmd {
-        ContainerCmd::List { environment, registry, json } => list(g, environment, registry, json),
+        ContainerCmd::List {
+            environment,
+            registry,
+            json,
+        } => list(g, environment, registry, json),
         ContainerCmd::Add(a) => add(g, a),
         ContainerCmd::Update(a) => update(g, a),
         ContainerCmd::Delete { container, json } => delete(g, &container, json),
@@ -95,10 +99,18 @@ fn resolve_registry(data: &VaultData, id_or_name: &str) -> Result<RegistryId, Ru
         .ok_or_else(|| RuleError::NoSuchRegistry(id_or_name.to_owned()))
 }
 
-fn list(g: &Global, environment: Option<String>, registry: Option<String>, json: bool) -> anyhow::Result<i32> {
+fn list(
+    g: &Global,
+    environment: Option<String>,
+    registry: Option<String>,
+    json: bool,
+) -> anyhow::Result<i32> {
     let vault = keys::open(g)?;
     let data = vault.data();
-    let reg_filter = registry.as_deref().map(|r| resolve_registry(data, r)).transpose()?;
+    let reg_filter = registry
+        .as_deref()
+        .map(|r| resolve_registry(data, r))
+        .transpose()?;
     let shown: Vec<_> = data
         .containers
         .iter()
@@ -106,20 +118,37 @@ fn list(g: &Global, environment: Option<String>, registry: Option<String>, json:
         .filter(|c| reg_filter.is_none() || c.registry_config.registry_id == reg_filter)
         .collect();
     if json {
-        print_json(&serde_json::Value::Array(shown.iter().map(|c| output::container_json(c, data)).collect()));
+        print_json(&serde_json::Value::Array(
+            shown
+                .iter()
+                .map(|c| output::container_json(c, data))
+                .collect(),
+        ));
         return Ok(0);
     }
     if shown.is_empty() {
         println!("no containers");
         return Ok(0);
     }
-    let mut rows = vec![["ID", "NAME", "ENVIRONMENT", "IMAGE", "REGISTRY"].map(String::from).to_vec()];
+    let mut rows = vec![
+        ["ID", "NAME", "ENVIRONMENT", "IMAGE", "REGISTRY"]
+            .map(String::from)
+            .to_vec(),
+    ];
     for c in shown {
         let reg = match &c.registry_config.registry_id {
-            Some(id) => data.registry(id.as_str()).map_or_else(|| format!("{id} (missing)"), |r| r.name.clone()),
+            Some(id) => data
+                .registry(id.as_str())
+                .map_or_else(|| format!("{id} (missing)"), |r| r.name.clone()),
             None => "public".to_owned(),
         };
-        rows.push(vec![c.id.to_string(), c.name.clone(), c.environment.clone(), c.image_ref(), reg]);
+        rows.push(vec![
+            c.id.to_string(),
+            c.name.clone(),
+            c.environment.clone(),
+            c.image_ref(),
+            reg,
+        ]);
     }
     output::print_table(&rows);
     Ok(0)
@@ -127,7 +156,11 @@ fn list(g: &Global, environment: Option<String>, registry: Option<String>, json:
 
 fn add(g: &Global, a: AddArgs) -> anyhow::Result<i32> {
     let mut vault = keys::open_locked(g)?;
-    let registry_id = a.registry.as_deref().map(|r| resolve_registry(vault.data(), r)).transpose()?;
+    let registry_id = a
+        .registry
+        .as_deref()
+        .map(|r| resolve_registry(vault.data(), r))
+        .transpose()?;
     let spec = ContainerSpec {
         name: a.name,
         environment: a.environment,
@@ -135,13 +168,24 @@ fn add(g: &Global, a: AddArgs) -> anyhow::Result<i32> {
         image_name: a.image,
         image_tag: a.tag,
     };
-    let id = vault.data_mut().add_container(spec, &model::current_user(), Timestamp::now())?;
+    let id = vault
+        .data_mut()
+        .add_container(spec, &model::current_user(), Timestamp::now())?;
     vault.save()?;
-    let c = vault.data().container(id.as_str()).context("container vanished")?;
+    let c = vault
+        .data()
+        .container(id.as_str())
+        .context("container vanished")?;
     if a.json {
         print_json(&output::container_json(c, vault.data()));
     } else {
-        println!("added {} {} ({}) {}", c.id, c.name, c.environment, c.image_ref());
+        println!(
+            "added {} {} ({}) {}",
+            c.id,
+            c.name,
+            c.environment,
+            c.image_ref()
+        );
     }
     Ok(0)
 }
@@ -167,13 +211,24 @@ fn update(g: &Global, a: UpdateArgs) -> anyhow::Result<i32> {
         image_name: a.image.unwrap_or(cur.registry_config.image_name),
         image_tag: a.tag.unwrap_or(cur.registry_config.image_tag),
     };
-    vault.data_mut().update_container(cur.id.as_str(), spec, Timestamp::now())?;
+    vault
+        .data_mut()
+        .update_container(cur.id.as_str(), spec, Timestamp::now())?;
     vault.save()?;
-    let c = vault.data().container(cur.id.as_str()).context("container vanished")?;
+    let c = vault
+        .data()
+        .container(cur.id.as_str())
+        .context("container vanished")?;
     if a.json {
         print_json(&output::container_json(c, vault.data()));
     } else {
-        println!("updated {} {} ({}) {}", c.id, c.name, c.environment, c.image_ref());
+        println!(
+            "updated {} {} ({}) {}",
+            c.id,
+            c.name,
+            c.environment,
+            c.image_ref()
+        );
     }
     Ok(0)
 }

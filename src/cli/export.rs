@@ -25,17 +25,26 @@ pub enum ExportCmd {
 }
 
 pub fn run(g: &Global, cmd: ExportCmd) -> anyhow::Result<i32> {
-    let ExportCmd::Dockerconfig { registry: wanted, output } = cmd;
+    let ExportCmd::Dockerconfig {
+        registry: wanted,
+        output,
+    } = cmd;
     let vault = keys::open(g)?;
     let data = vault.data();
     let explicit = !wanted.is_empty();
     let chosen: Vec<_> = if explicit {
         wanted
             .iter()
-            .map(|w| data.registry(w).ok_or_else(|| RuleError::NoSuchRegistry(w.clone())))
+            .map(|w| {
+                data.registry(w)
+                    .ok_or_else(|| RuleError::NoSuchRegistry(w.clone()))
+            })
             .collect::<Result<_, _>>()?
     } else {
-        data.registries.iter().filter(|r| r.kind != RegistryKind::Public).collect()
+        data.registries
+            .iter()
+            .filter(|r| r.kind != RegistryKind::Public)
+            .collect()
     };
     let mut logins = Vec::new();
     for r in chosen {
@@ -47,7 +56,11 @@ pub fn run(g: &Global, cmd: ExportCmd) -> anyhow::Result<i32> {
                 }
             }
             Err(AuthError::NeedsTokenExchange) if !explicit => {
-                eprintln!("note: skipped {} (ECR): {}", r.name, AuthError::NeedsTokenExchange);
+                eprintln!(
+                    "note: skipped {} (ECR): {}",
+                    r.name,
+                    AuthError::NeedsTokenExchange
+                );
             }
             Err(e) => return Err(e).with_context(|| format!("registry '{}'", r.name)),
         }
@@ -73,9 +86,16 @@ pub fn run(g: &Global, cmd: ExportCmd) -> anyhow::Result<i32> {
 /// Writes a secret file: 0600 from creation, temp + fsync + rename.
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path.file_name().context("--output needs a file name")?;
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -35,27 +35,39 @@ pub fn run(g: &Global, args: InitArgs) -> anyhow::Result<i32> {
     }
     if args.passphrase {
         let pass = prompt::passphrase(true)?;
-        Vault::create(&path, VaultData::default(), Encryption::Passphrase, Some(pass))?;
+        Vault::create(
+            &path,
+            VaultData::default(),
+            Encryption::Passphrase,
+            Some(pass),
+        )?;
         println!("created vault {} (passphrase)", path.display());
         return Ok(0);
     }
 
     let mut recipients = Vec::new();
     if !args.no_identity {
-        let id_path = g.identity.clone().unwrap_or_else(vault::default_identity_path);
+        let id_path = g
+            .identity
+            .clone()
+            .unwrap_or_else(vault::default_identity_path);
         if id_path.exists() {
             recipients.extend(vault::identity_recipients(&id_path)?);
             println!("using identity {}", id_path.display());
         } else {
             recipients.push(vault::generate_identity(&id_path)?);
-            println!("created identity {} (keep it safe: it opens the vault)", id_path.display());
+            println!(
+                "created identity {} (keep it safe: it opens the vault)",
+                id_path.display()
+            );
         }
     }
     if !args.recipient.is_empty() {
         recipients.extend(vault::parse_recipients(&args.recipient.join("\n"))?);
     }
     if let Some(file) = &args.recipients_file {
-        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         recipients.extend(vault::parse_recipients(&text)?);
     }
     if recipients.is_empty() {
@@ -64,7 +76,12 @@ pub fn run(g: &Global, args: InitArgs) -> anyhow::Result<i32> {
     let mut seen = std::collections::BTreeSet::new();
     recipients.retain(|r| seen.insert(r.clone()));
     let n = recipients.len();
-    Vault::create(&path, VaultData::default(), Encryption::Recipients(recipients), None)?;
+    Vault::create(
+        &path,
+        VaultData::default(),
+        Encryption::Recipients(recipients),
+        None,
+    )?;
     println!(
         "created vault {} (encrypted to {n} recipient{})",
         path.display(),

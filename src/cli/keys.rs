@@ -62,7 +62,8 @@ pub fn open(g: &Global) -> anyhow::Result<Vault> {
 pub fn open_locked(g: &Global) -> anyhow::Result<Vault> {
     let path = vault_path(g);
     let keys = key_sources(g, &path)?;
-    let v = Vault::open_locked(&path, &keys).with_context(|| format!("opening {}", path.display()))?;
+    let v =
+        Vault::open_locked(&path, &keys).with_context(|| format!("opening {}", path.display()))?;
     if let Some(found) = v.newer_schema() {
         bail!(vault::VaultError::NewerSchema {
             found,

@@ -36,7 +36,9 @@ pub fn passphrase(confirm: bool) -> anyhow::Result<SecretString> {
         return Ok(SecretString::from(p.to_string()));
     }
     if !interactive() {
-        bail!("this needs the vault passphrase: set REGVAULT_PASSPHRASE_FILE, or run on a terminal");
+        bail!(
+            "this needs the vault passphrase: set REGVAULT_PASSPHRASE_FILE, or run on a terminal"
+        );
     }
     let first = Zeroizing::new(rpassword::prompt_password("Vault passphrase: ")?);
     if first.is_empty() {
@@ -55,7 +57,10 @@ pub fn passphrase(confirm: bool) -> anyhow::Result<SecretString> {
 /// multi-line JSON key as a path to its file.
 pub fn field(spec: &FieldSpec) -> anyhow::Result<Zeroizing<String>> {
     if spec.multiline {
-        let path = line(&format!("{} ({}) — path to the file: ", spec.label, spec.name))?;
+        let path = line(&format!(
+            "{} ({}) — path to the file: ",
+            spec.label, spec.name
+        ))?;
         return read_secret_file(Path::new(path.trim()));
     }
     if spec.secret {

@@ -140,9 +140,17 @@ fn list(g: &Global, json: bool) -> anyhow::Result<i32> {
     }
     let now = Timestamp::now();
     let mut rows = vec![
-        ["ID", "NAME", "TYPE", "HOST", "CREATED BY", "LAST TEST", "USED BY"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "ID",
+            "NAME",
+            "TYPE",
+            "HOST",
+            "CREATED BY",
+            "LAST TEST",
+            "USED BY",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for r in &data.registries {
         let last = r.last_test.as_ref().map_or_else(
@@ -180,22 +188,40 @@ fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     let now = Timestamp::now();
     println!("{} ({})", r.name, r.id);
     println!("  type          {} — {}", r.kind, r.kind.display_name());
-    println!("  host          {}", registry::display_host(r.kind, &r.credentials));
+    println!(
+        "  host          {}",
+        registry::display_host(r.kind, &r.credentials)
+    );
     for (field, shown) in output::masked_credentials(r) {
         println!("  {field:<13} {shown}");
     }
-    println!("  created by    {} ({} ago)", r.created_by, output::age(r.created_at, now));
+    println!(
+        "  created by    {} ({} ago)",
+        r.created_by,
+        output::age(r.created_at, now)
+    );
     if let Some(at) = r.credentials_rotated_at {
         println!("  rotated       {} ago", output::age(at, now));
     }
     match &r.last_test {
-        Some(t) => println!("  last test     {} {} ago — {}", t.outcome, output::age(t.at, now), t.summary),
+        Some(t) => println!(
+            "  last test     {} {} ago — {}",
+            t.outcome,
+            output::age(t.at, now),
+            t.summary
+        ),
         None => println!("  last test     never"),
     }
     let users = data.containers_using(&r.id);
     println!("  used by       {} container(s)", users.len());
     for c in users {
-        println!("    {} {} ({}) {}", c.id, c.name, c.environment, c.image_ref());
+        println!(
+            "    {} {} ({}) {}",
+            c.id,
+            c.name,
+            c.environment,
+            c.image_ref()
+        );
     }
     Ok(0)
 }
@@ -204,13 +230,16 @@ fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
 fn read_import(spec: &str) -> anyhow::Result<Vec<ImportedRegistry>> {
     let (text, format) = if spec == "-" {
         let mut buf = Zeroizing::new(String::new());
-        std::io::stdin().read_to_string(&mut buf).context("reading stdin")?;
+        std::io::stdin()
+            .read_to_string(&mut buf)
+            .context("reading stdin")?;
         (buf, None)
     } else {
         let text = std::fs::read_to_string(spec).with_context(|| format!("reading {spec}"))?;
         (Zeroizing::new(text), Format::from_path(spec))
     };
-    import::parse(&text, format).with_context(|| format!("reading {}", if spec == "-" { "stdin" } else { spec }))
+    import::parse(&text, format)
+        .with_context(|| format!("reading {}", if spec == "-" { "stdin" } else { spec }))
 }
 
 fn parse_kind(s: &str) -> anyhow::Result<RegistryKind> {
@@ -223,13 +252,21 @@ fn split_assignment<'a>(arg: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'
 }
 
 /// Applies `--set` and `--field-file` onto `creds`, checked against `kind`.
-fn apply_flags(kind: RegistryKind, input: &CredentialInput, creds: &mut Credentials) -> anyhow::Result<()> {
+fn apply_flags(
+    kind: RegistryKind,
+    input: &CredentialInput,
+    creds: &mut Credentials,
+) -> anyhow::Result<()> {
     let spec_of = |field: &str| {
         kind.field(field).ok_or_else(|| {
             let names: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
             anyhow::anyhow!(
                 "{kind} has no field '{field}' (its fields: {})",
-                if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
             )
         })
     };
@@ -252,7 +289,11 @@ fn apply_flags(kind: RegistryKind, input: &CredentialInput, creds: &mut Credenti
 }
 
 /// On a terminal, asks for each required field that is still missing.
-fn prompt_missing(kind: RegistryKind, creds: &mut Credentials, stdin_used: bool) -> anyhow::Result<()> {
+fn prompt_missing(
+    kind: RegistryKind,
+    creds: &mut Credentials,
+    stdin_used: bool,
+) -> anyhow::Result<()> {
     if stdin_used || !prompt::interactive() {
         return Ok(());
     }
@@ -274,8 +315,16 @@ fn add(g: &Global, args: AddArgs) -> anyhow::Result<i32> {
     if items.is_empty() {
         bail!("the file holds no registries");
     }
-    if items.len() > 1 && (args.name.is_some() || args.kind.is_some() || !args.input.set.is_empty() || !args.input.field_file.is_empty()) {
-        bail!("the file holds {} registries: --name, --type, --set and --field-file apply to one", items.len());
+    if items.len() > 1
+        && (args.name.is_some()
+            || args.kind.is_some()
+            || !args.input.set.is_empty()
+            || !args.input.field_file.is_empty())
+    {
+        bail!(
+            "the file holds {} registries: --name, --type, --set and --field-file apply to one",
+            items.len()
+        );
     }
     let mut news = Vec::new();
     for item in &mut items {
@@ -284,17 +333,27 @@ fn add(g: &Global, args: AddArgs) -> anyhow::Result<i32> {
             None if !stdin_used && prompt::interactive() => prompt::line("Name: ")?.to_string(),
             None => bail!("name: required (--name or `name` in the file)"),
         };
-        let kind = match args.kind.as_deref().map(parse_kind).transpose()?.or(item.kind) {
+        let kind = match args
+            .kind
+            .as_deref()
+            .map(parse_kind)
+            .transpose()?
+            .or(item.kind)
+        {
             Some(k) => k,
-            None if !stdin_used && prompt::interactive() => {
-                parse_kind(&prompt::line("Type (GHCR, Docker, ECR, ACR, GCR, GAR, Quay, Custom, Public): ")?)?
-            }
+            None if !stdin_used && prompt::interactive() => parse_kind(&prompt::line(
+                "Type (GHCR, Docker, ECR, ACR, GCR, GAR, Quay, Custom, Public): ",
+            )?)?,
             None => bail!("type: required (--type or `type` in the file)"),
         };
         let mut creds = std::mem::take(&mut item.credentials);
         apply_flags(kind, &args.input, &mut creds)?;
         prompt_missing(kind, &mut creds, stdin_used)?;
-        news.push(NewRegistry { name, kind, credentials: creds });
+        news.push(NewRegistry {
+            name,
+            kind,
+            credentials: creds,
+        });
     }
 
     let mut vault = keys::open_locked(g)?;
@@ -316,7 +375,11 @@ fn add(g: &Global, args: AddArgs) -> anyhow::Result<i32> {
             .iter()
             .map(|(id, name, w)| json!({"id": id, "name": name, "warnings": output::findings_json(w)}))
             .collect();
-        print_json(&if v.len() == 1 { v[0].clone() } else { serde_json::Value::Array(v) });
+        print_json(&if v.len() == 1 {
+            v[0].clone()
+        } else {
+            serde_json::Value::Array(v)
+        });
     } else {
         for (id, name, _) in &added {
             println!("added {id} {name}");
@@ -331,7 +394,10 @@ fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
         Some(spec) => {
             let mut items = read_import(spec)?;
             if items.len() != 1 {
-                bail!("update takes one registry from the file, found {}", items.len());
+                bail!(
+                    "update takes one registry from the file, found {}",
+                    items.len()
+                );
             }
             items.pop()
         }
@@ -389,7 +455,10 @@ fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
             "warnings": output::findings_json(&warnings),
         }));
     } else if rotated {
-        println!("updated {} {}: credentials rotated — they apply at the next pull; nothing was redeployed", r.id, r.name);
+        println!(
+            "updated {} {}: credentials rotated — they apply at the next pull; nothing was redeployed",
+            r.id, r.name
+        );
     } else {
         println!("updated {} {}", r.id, r.name);
     }
@@ -398,7 +467,9 @@ fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
 
 fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     let mut vault = keys::open_locked(g)?;
-    let removed = vault.data_mut().delete_registry(id, &model::current_user())?;
+    let removed = vault
+        .data_mut()
+        .delete_registry(id, &model::current_user())?;
     vault.save()?;
     if json {
         print_json(&json!({"deleted": removed.id, "name": removed.name}));
@@ -412,11 +483,19 @@ fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
     let (label, kind, creds, vault) = if let Some(spec) = &args.from_file {
         let mut items = read_import(spec)?;
         if items.len() != 1 {
-            bail!("test takes one registry from the file, found {}", items.len());
+            bail!(
+                "test takes one registry from the file, found {}",
+                items.len()
+            );
         }
         let item = items.remove(0);
         let kind = item.kind.context("type: required in the file")?;
-        (item.name.unwrap_or_else(|| "(file)".into()), kind, item.credentials, None)
+        (
+            item.name.unwrap_or_else(|| "(file)".into()),
+            kind,
+            item.credentials,
+            None,
+        )
     } else {
         let id = args.registry.as_deref().unwrap_or_default();
         let vault = keys::open_locked(g)?;
@@ -424,7 +503,12 @@ fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
             .data()
             .registry(id)
             .ok_or_else(|| model::RuleError::NoSuchRegistry(id.to_owned()))?;
-        let (label, kind, creds, rid) = (format!("{} ({})", r.name, r.id), r.kind, r.credentials.clone(), r.id.clone());
+        let (label, kind, creds, rid) = (
+            format!("{} ({})", r.name, r.id),
+            r.kind,
+            r.credentials.clone(),
+            r.id.clone(),
+        );
         (label, kind, creds, Some((vault, rid)))
     };
     let findings = registry::validate(kind, &creds);
@@ -488,9 +572,19 @@ fn types(json: bool) -> anyhow::Result<i32> {
         let fields: Vec<String> = k
             .fields()
             .iter()
-            .map(|f| if f.secret { format!("{} (secret)", f.name) } else { f.name.to_owned() })
+            .map(|f| {
+                if f.secret {
+                    format!("{} (secret)", f.name)
+                } else {
+                    f.name.to_owned()
+                }
+            })
             .collect();
-        let fields = if fields.is_empty() { "no credentials".to_owned() } else { fields.join(", ") };
+        let fields = if fields.is_empty() {
+            "no credentials".to_owned()
+        } else {
+            fields.join(", ")
+        };
         println!("{:<7} {:<27} {fields}", k.type_key(), k.display_name());
     }
     Ok(0)

@@ -6,12 +6,10 @@
 //! Owns rendering, the version peek, parsing and the migration chain. Error
 //! details never quote the document: it holds credentials.
 
-use std::fmt::Write as _;
-
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{Encryption, SCHEMA_VERSION};
+use super::{Encryption, SCHEMA_VERSION, fast};
 use crate::model::{Container, Registry, VaultData};
 
 #[derive(Clone, Copy, Serialize, Deserialize)]
@@ -21,16 +19,23 @@ enum EncryptionKind {
     Passphrase,
 }
 
-/// Borrows the data: a save must not clone every credential just to
-/// serialise it.
+/// The document's head: everything before the first `[[…]]` record.
 #[derive(Serialize)]
-struct DocRef<'a> {
+struct HeaderRef<'a> {
     schema_version: u32,
     encryption: EncryptionKind,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     recipients: &'a [String],
-    registries: &'a [Registry],
-    containers: &'a [Container],
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeaderOwned {
+    schema_version: u32,
+    #[serde(default)]
+    encryption: Option<EncryptionKind>,
+    #[serde(default)]
+    recipients: Vec<String>,
 }
 
 /// Explicit fields rather than `#[serde(flatten)] VaultData`: flatten
@@ -78,19 +83,18 @@ pub(crate) fn render(
         Encryption::Recipients(r) => (EncryptionKind::Recipients, r.as_slice()),
         Encryption::Passphrase => (EncryptionKind::Passphrase, &[][..]),
     };
-    let doc = DocRef {
+    let header = HeaderRef {
         schema_version: SCHEMA_VERSION,
         encryption: kind,
         recipients,
-        registries: &data.registries,
-        containers: &data.containers,
     };
-    let mut buffer = toml::ser::Buffer::new();
-    doc.serialize(toml::Serializer::new(&mut buffer))
+    let header = toml::to_string(&header)
         // Serialisation errors name types and keys, not values.
         .map_err(|e| format!("cannot serialise the vault: {e}"))?;
-    let mut out = Zeroizing::new(String::with_capacity(size_hint + size_hint / 8 + 1024));
-    write!(out, "{buffer}").map_err(|_| "cannot serialise the vault".to_owned())?;
+    let capacity = size_hint.max(fast::estimate(data)) + size_hint / 8 + header.len() + 1024;
+    let mut out = Zeroizing::new(String::with_capacity(capacity));
+    out.push_str(&header);
+    fast::render_records(&mut out, data);
     Ok(out)
 }
 
@@ -120,8 +124,39 @@ fn line_of(text: &str, e: &toml::de::Error) -> String {
     }
 }
 
+/// The fast path: our own layout, read without the `toml` crate's tree.
+/// `None` sends the caller to the full parser.
+fn parse_fast(text: &str, version: u32) -> Option<Parsed> {
+    if version != SCHEMA_VERSION {
+        return None;
+    }
+    let split = text.find("\n[").map_or(text.len(), |i| i + 1);
+    let header: HeaderOwned = toml::from_str(&text[..split]).ok()?;
+    if header.schema_version != version {
+        return None;
+    }
+    let data = fast::parse_records(&text[split..])?;
+    Some(Parsed {
+        version,
+        data,
+        encryption: encryption_of(header.encryption, header.recipients),
+    })
+}
+
+fn encryption_of(kind: Option<EncryptionKind>, recipients: Vec<String>) -> Option<Encryption> {
+    match kind {
+        Some(EncryptionKind::Passphrase) => Some(Encryption::Passphrase),
+        Some(EncryptionKind::Recipients) => Some(Encryption::Recipients(recipients)),
+        None if !recipients.is_empty() => Some(Encryption::Recipients(recipients)),
+        None => None,
+    }
+}
+
 pub(crate) fn parse(text: &str) -> Result<Parsed, DocError> {
     let version = peek_version(text)?;
+    if let Some(parsed) = parse_fast(text, version) {
+        return Ok(parsed);
+    }
     let doc: DocOwned = if version >= SCHEMA_VERSION {
         // The common case parses once, straight into the typed records. A
         // newer schema is read leniently (unknown keys are ignored); if even
@@ -144,12 +179,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, DocError> {
             "conflicting schema_version values".into(),
         ));
     }
-    let encryption = match doc.encryption {
-        Some(EncryptionKind::Passphrase) => Some(Encryption::Passphrase),
-        Some(EncryptionKind::Recipients) => Some(Encryption::Recipients(doc.recipients)),
-        None if !doc.recipients.is_empty() => Some(Encryption::Recipients(doc.recipients)),
-        None => None,
-    };
+    let encryption = encryption_of(doc.encryption, doc.recipients);
     Ok(Parsed {
         version,
         data: VaultData {

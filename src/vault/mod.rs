@@ -9,6 +9,7 @@
 mod crypto;
 mod doc;
 mod error;
+mod fast;
 mod lock;
 mod paths;
 mod store;
@@ -62,9 +63,9 @@ pub struct Vault {
     /// Kept only for passphrase vaults, to re-encrypt on save.
     passphrase: Option<SecretString>,
     newer_schema: Option<u32>,
-    /// sha256 of the ciphertext this state came from (or last wrote): a save
-    /// refuses if the file on disk is no longer that one.
-    disk_hash: [u8; 32],
+    /// The file version this state came from (or last wrote): a save refuses
+    /// if the file on disk is no longer that one.
+    disk_stamp: Option<store::FileStamp>,
     /// `Some` for `open_locked`: held until the Vault drops.
     lock: Option<WriterLock>,
     /// Last plaintext length, to pre-size the next render.
@@ -122,7 +123,7 @@ impl Vault {
             encryption,
             passphrase,
             newer_schema: None,
-            disk_hash: [0; 32],
+            disk_stamp: None,
             lock: None,
             plaintext_len: 0,
         };
@@ -154,8 +155,7 @@ impl Vault {
         keys: &[KeySource],
         lock: Option<WriterLock>,
     ) -> Result<Vault, VaultError> {
-        let bytes = store::read_vault(path)?;
-        let disk_hash = store::sha256(&bytes);
+        let (bytes, disk_stamp) = store::read_vault_stamped(path)?;
         let decrypted = crypto::decrypt(path, &bytes, keys)?;
         drop(bytes);
         let text = std::str::from_utf8(&decrypted.plaintext)
@@ -179,7 +179,7 @@ impl Vault {
             encryption,
             passphrase: decrypted.passphrase,
             newer_schema: (parsed.version > SCHEMA_VERSION).then_some(parsed.version),
-            disk_hash,
+            disk_stamp: Some(disk_stamp),
             lock,
             plaintext_len: decrypted.plaintext.len(),
         })
@@ -208,12 +208,7 @@ impl Vault {
         };
         // Even under a long-held lock: a non-regvault writer (a restored
         // backup, a sync tool) must not be silently overwritten.
-        let on_disk = match std::fs::read(&self.path) {
-            Ok(bytes) => store::sha256(&bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => [0xff; 32],
-            Err(e) => return Err(io_err(format!("cannot read {}", self.path.display()), e)),
-        };
-        if on_disk != self.disk_hash {
+        if store::stamp(&self.path)? != self.disk_stamp {
             return Err(VaultError::ChangedOnDisk);
         }
         store::sweep_temps(&self.path);
@@ -232,7 +227,7 @@ impl Vault {
         self.plaintext_len = plaintext.len();
         drop(plaintext);
         store::write_atomic(&self.path, &ciphertext)?;
-        self.disk_hash = store::sha256(&ciphertext);
+        self.disk_stamp = store::stamp(&self.path)?;
         Ok(())
     }
 
