@@ -9,12 +9,17 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use regvault::model::{Container, ContainerId, Credentials, Registry, RegistryConfig, RegistryId, SourceType, VaultData};
+use regvault::model::{
+    Container, ContainerId, Credentials, Registry, RegistryConfig, RegistryId, SourceType,
+    VaultData,
+};
 use regvault::registry::RegistryKind;
 use regvault::vault::{self, Encryption, KeySource, Vault};
 
 fn fake_key(i: usize) -> String {
-    let body: String = (0..1600).map(|j| (b'A' + ((i + j) % 26) as u8) as char).collect();
+    let body: String = (0..1600)
+        .map(|j| (b'A' + ((i + j) % 26) as u8) as char)
+        .collect();
     format!(
         r#"{{"type":"service_account","project_id":"proj-{i}","private_key_id":"{i:040x}","private_key":"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n","client_email":"puller-{i}@proj-{i}.iam.gserviceaccount.com","client_id":"1{i:020}","auth_uri":"https://accounts.google.com/o/oauth2/auth","token_uri":"https://oauth2.googleapis.com/token"}}"#
     )
@@ -23,8 +28,14 @@ fn fake_key(i: usize) -> String {
 fn credentials(kind: RegistryKind, i: usize) -> Credentials {
     let tok = format!("{i:036}");
     let pairs: Vec<(&str, String)> = match kind {
-        RegistryKind::Ghcr => vec![("username", format!("user{i}")), ("token", format!("ghp_{tok}"))],
-        RegistryKind::Docker => vec![("username", format!("user{i}")), ("password", format!("dckr_pat_{tok}"))],
+        RegistryKind::Ghcr => vec![
+            ("username", format!("user{i}")),
+            ("token", format!("ghp_{tok}")),
+        ],
+        RegistryKind::Docker => vec![
+            ("username", format!("user{i}")),
+            ("password", format!("dckr_pat_{tok}")),
+        ],
         RegistryKind::Ecr => vec![
             ("accessKeyId", format!("AKIA{i:016}")),
             ("secretAccessKey", format!("{i:040}")),
@@ -36,7 +47,10 @@ fn credentials(kind: RegistryKind, i: usize) -> Credentials {
             ("password", tok),
         ],
         RegistryKind::Gcr => vec![("serviceAccountKey", fake_key(i))],
-        RegistryKind::Gar => vec![("serviceAccountKey", fake_key(i)), ("region", "europe-west3".into())],
+        RegistryKind::Gar => vec![
+            ("serviceAccountKey", fake_key(i)),
+            ("region", "europe-west3".into()),
+        ],
         RegistryKind::Quay => vec![("username", format!("acme+robot{i}")), ("token", tok)],
         RegistryKind::Custom => vec![
             ("url", format!("https://registry{i}.example.com")),
@@ -82,14 +96,23 @@ fn data(n: usize) -> VaultData {
             updated_at: now,
         })
         .collect();
-    VaultData { registries, containers }
+    VaultData {
+        registries,
+        containers,
+    }
 }
 
 fn make_vault(dir: &Path, n: usize) -> (std::path::PathBuf, std::path::PathBuf) {
     let identity = dir.join(format!("identity-{n}.txt"));
     let path = dir.join(format!("vault-{n}.age"));
     let recipient = vault::generate_identity(&identity).expect("identity");
-    Vault::create(&path, data(n), Encryption::Recipients(vec![recipient]), None).expect("create");
+    Vault::create(
+        &path,
+        data(n),
+        Encryption::Recipients(vec![recipient]),
+        None,
+    )
+    .expect("create");
     (path, identity)
 }
 
@@ -121,8 +144,15 @@ fn vm_hwm_kib() -> u64 {
 
 fn main() {
     // Child role: open a vault and report this process's peak RSS.
-    if let (Ok(path), Ok(identity)) = (std::env::var("RV_BENCH_VAULT"), std::env::var("RV_BENCH_IDENTITY")) {
-        let v = Vault::open(Path::new(&path), &[KeySource::IdentityFile(identity.into())]).expect("open");
+    if let (Ok(path), Ok(identity)) = (
+        std::env::var("RV_BENCH_VAULT"),
+        std::env::var("RV_BENCH_IDENTITY"),
+    ) {
+        let v = Vault::open(
+            Path::new(&path),
+            &[KeySource::IdentityFile(identity.into())],
+        )
+        .expect("open");
         std::hint::black_box(v.data().registries.len());
         println!("{}", vm_hwm_kib());
         return;
@@ -134,7 +164,10 @@ fn main() {
     for n in [1_000usize, 10_000] {
         let (path, identity) = make_vault(dir.path(), n);
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        println!("vault of {n} registries: {:.1} MB on disk", size as f64 / 1e6);
+        println!(
+            "vault of {n} registries: {:.1} MB on disk",
+            size as f64 / 1e6
+        );
         let keys = [KeySource::IdentityFile(identity.clone())];
         let runs = if n == 1_000 { 60 } else { 15 };
         let samples = (0..runs)
@@ -167,7 +200,10 @@ fn main() {
                     .env("RV_BENCH_IDENTITY", &identity)
                     .output()
                     .expect("child");
-                String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0)
+                String::from_utf8_lossy(&out.stdout)
+                    .trim()
+                    .parse()
+                    .unwrap_or(0)
             })
             .collect();
         peaks.sort_unstable();

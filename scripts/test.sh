@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
+command -v tmux >/dev/null || need_apt+=(tmux)
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive

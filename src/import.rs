@@ -48,7 +48,9 @@ pub struct ImportedRegistry {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ImportError {
-    #[error("not valid {format}: {what} at line {line}, column {column} (the text is not shown: it may hold secrets)")]
+    #[error(
+        "not valid {format}: {what} at line {line}, column {column} (the text is not shown: it may hold secrets)"
+    )]
     Syntax {
         format: &'static str,
         what: &'static str,
@@ -179,10 +181,9 @@ fn one(value: Value, at: &str) -> Result<ImportedRegistry, ImportError> {
             "name" => out.name = Some(string_of(v, &format!("{at}: name"))?),
             "type" => {
                 let t = string_of(v, &format!("{at}: type"))?;
-                out.kind = Some(
-                    t.parse()
-                        .map_err(|e: crate::registry::UnknownKind| ImportError::Shape(format!("{at}: {e}")))?,
-                );
+                out.kind = Some(t.parse().map_err(|e: crate::registry::UnknownKind| {
+                    ImportError::Shape(format!("{at}: {e}"))
+                })?);
             }
             "credentials" => out.credentials = credentials_of(v, at)?,
             k if IGNORED_KEYS.contains(&k) => {}
@@ -240,7 +241,8 @@ mod tests {
     fn reads_the_seed_shape_in_three_formats() {
         let json = r#"{"name":"ghcr","type":"GHCR","credentials":{"username":"bob","token":"t"}}"#;
         let yaml = "name: ghcr\ntype: GHCR\ncredentials:\n  username: bob\n  token: t\n";
-        let toml = "name = \"ghcr\"\ntype = \"GHCR\"\n[credentials]\nusername = \"bob\"\ntoken = \"t\"\n";
+        let toml =
+            "name = \"ghcr\"\ntype = \"GHCR\"\n[credentials]\nusername = \"bob\"\ntoken = \"t\"\n";
         for text in [json, yaml, toml] {
             let r = parse(text, None).unwrap();
             assert_eq!(r.len(), 1);

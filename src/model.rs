@@ -109,9 +109,7 @@ impl Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map()
-            .entries(self.0.iter())
-            .finish()
+        f.debug_map().entries(self.0.iter()).finish()
     }
 }
 
@@ -318,7 +316,10 @@ pub enum RuleError {
         containers: Vec<String>,
     },
     #[error("{field}: {message}")]
-    BadContainerField { field: &'static str, message: String },
+    BadContainerField {
+        field: &'static str,
+        message: String,
+    },
 }
 
 fn invalid_message(findings: &[Finding]) -> String {
@@ -407,7 +408,11 @@ impl VaultData {
             .collect()
     }
 
-    fn check_registry_name(&self, name: &str, except: Option<&RegistryId>) -> Result<(), RuleError> {
+    fn check_registry_name(
+        &self,
+        name: &str,
+        except: Option<&RegistryId>,
+    ) -> Result<(), RuleError> {
         if name.trim().is_empty() {
             return Err(RuleError::EmptyName);
         }
@@ -558,7 +563,11 @@ impl VaultData {
         Ok(())
     }
 
-    fn check_container(&self, spec: &ContainerSpec, except: Option<&ContainerId>) -> Result<(), RuleError> {
+    fn check_container(
+        &self,
+        spec: &ContainerSpec,
+        except: Option<&ContainerId>,
+    ) -> Result<(), RuleError> {
         if spec.name.trim().is_empty() {
             return Err(RuleError::EmptyName);
         }
@@ -581,7 +590,12 @@ impl VaultData {
         Ok(())
     }
 
-    pub fn add_container(&mut self, spec: ContainerSpec, user: &str, now: Timestamp) -> Result<ContainerId, RuleError> {
+    pub fn add_container(
+        &mut self,
+        spec: ContainerSpec,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<ContainerId, RuleError> {
         self.check_container(&spec, None)?;
         let id = self.fresh_container_id();
         self.containers.push(Container {
@@ -601,7 +615,12 @@ impl VaultData {
         Ok(id)
     }
 
-    pub fn update_container(&mut self, id_or_name: &str, spec: ContainerSpec, now: Timestamp) -> Result<(), RuleError> {
+    pub fn update_container(
+        &mut self,
+        id_or_name: &str,
+        spec: ContainerSpec,
+        now: Timestamp,
+    ) -> Result<(), RuleError> {
         let idx = self.container_index(id_or_name)?;
         let id = self.containers[idx].id.clone();
         self.check_container(&spec, Some(&id))?;
@@ -634,7 +653,9 @@ pub fn check_environment(env: &str) -> Result<(), RuleError> {
         return Err(bad("must not be empty"));
     }
     if env.len() > 59 {
-        return Err(bad("at most 59 characters (it becomes the namespace env-<environment>)"));
+        return Err(bad(
+            "at most 59 characters (it becomes the namespace env-<environment>)",
+        ));
     }
     if !env
         .bytes()
@@ -662,8 +683,15 @@ pub fn check_image_name(name: &str) -> Result<(), RuleError> {
     if name.len() > 255 {
         return Err(bad("at most 255 characters".into()));
     }
-    if name.contains(':') && !name.split('/').next().is_some_and(|h| h.contains('.') || h.contains(':') || h == "localhost") {
-        return Err(bad(format!("'{name}' has a ':' — give the tag in imageTag, not in the name")));
+    if name.contains(':')
+        && !name
+            .split('/')
+            .next()
+            .is_some_and(|h| h.contains('.') || h.contains(':') || h == "localhost")
+    {
+        return Err(bad(format!(
+            "'{name}' has a ':' — give the tag in imageTag, not in the name"
+        )));
     }
     let mut parts: Vec<&str> = name.split('/').collect();
     if parts.len() > 1 {
@@ -677,9 +705,17 @@ pub fn check_image_name(name: &str) -> Result<(), RuleError> {
     }
     for part in parts {
         let ok = !part.is_empty()
-            && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
-            && part.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-            && part.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+            && part.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+            })
+            && part
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+            && part
+                .bytes()
+                .last()
+                .is_some_and(|b| b.is_ascii_alphanumeric());
         if !ok {
             return Err(bad(format!(
                 "'{name}' is not an image name: path parts are lowercase letters, digits and . _ -, starting and ending alphanumeric"
@@ -693,7 +729,9 @@ pub fn check_image_name(name: &str) -> Result<(), RuleError> {
 pub fn check_image_tag(tag: &str) -> Result<(), RuleError> {
     let ok = !tag.is_empty()
         && tag.len() <= 128
-        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
         && !tag.starts_with(['.', '-']);
     if ok {
         Ok(())
@@ -713,7 +751,9 @@ mod tests {
 
     #[test]
     fn secret_debug_is_redacted() {
-        let c: Credentials = [("username", "bob"), ("token", "ghp_canary")].into_iter().collect();
+        let c: Credentials = [("username", "bob"), ("token", "ghp_canary")]
+            .into_iter()
+            .collect();
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("ghp_canary"), "{dbg}");
         assert!(!dbg.contains("bob"), "{dbg}");

@@ -110,7 +110,13 @@ impl Sandbox {
                 r#"{{"name":"{name}","type":"GHCR","credentials":{{"username":"octo","token":"{CANARY}"}}}}"#
             ),
         );
-        let v = self.json(&["registry", "add", "--from-file", f.to_str().unwrap(), "--json"]);
+        let v = self.json(&[
+            "registry",
+            "add",
+            "--from-file",
+            f.to_str().unwrap(),
+            "--json",
+        ]);
         v["id"].as_str().unwrap().to_owned()
     }
 }
@@ -140,7 +146,10 @@ fn add_list_show_mask_secrets_and_vault_file_holds_no_plaintext() {
     assert!(id.starts_with("reg-") && id.len() == 10, "{id}");
 
     let list = s.ok(&["registry", "list"]).stdout;
-    assert!(list.contains("ghcr-prod") && list.contains("ghcr.io") && list.contains("alice@ops"), "{list}");
+    assert!(
+        list.contains("ghcr-prod") && list.contains("ghcr.io") && list.contains("alice@ops"),
+        "{list}"
+    );
 
     let show = s.json(&["registry", "show", "ghcr-prod", "--json"]);
     assert_eq!(show["id"], id.as_str());
@@ -154,7 +163,10 @@ fn add_list_show_mask_secrets_and_vault_file_holds_no_plaintext() {
 
     let bytes = std::fs::read(s.vault()).unwrap();
     assert!(!bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()));
-    assert!(!bytes.windows(9).any(|w| w == b"ghcr-prod"), "names are encrypted too");
+    assert!(
+        !bytes.windows(9).any(|w| w == b"ghcr-prod"),
+        "names are encrypted too"
+    );
 }
 
 #[test]
@@ -162,7 +174,11 @@ fn add_reads_yaml_from_stdin_and_toml_from_a_file() {
     let s = Sandbox::new();
     s.init();
     let yaml = "name: quay-robot\ntype: Quay\ncredentials:\n  username: acme+deploy\n  token: QUAYTOKEN0123456789\n";
-    let o = s.run_as("alice@ops", &["registry", "add", "--from-file", "-"], Some(yaml));
+    let o = s.run_as(
+        "alice@ops",
+        &["registry", "add", "--from-file", "-"],
+        Some(yaml),
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     let toml = s.write(
         "ecr.toml",
@@ -170,7 +186,12 @@ fn add_reads_yaml_from_stdin_and_toml_from_a_file() {
     );
     s.ok(&["registry", "add", "--from-file", toml.to_str().unwrap()]);
     let list = s.json(&["registry", "list", "--json"]);
-    let names: Vec<&str> = list.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["quay-robot", "ecr-eu"]);
 }
 
@@ -178,17 +199,44 @@ fn add_reads_yaml_from_stdin_and_toml_from_a_file() {
 fn secrets_are_refused_on_the_command_line_but_taken_from_files() {
     let s = Sandbox::new();
     s.init();
-    let o = s.run(&["registry", "add", "--name", "hub", "--type", "Docker", "--set", "username=alice123", "--set", "password=hunter2hunter2"]);
+    let o = s.run(&[
+        "registry",
+        "add",
+        "--name",
+        "hub",
+        "--type",
+        "Docker",
+        "--set",
+        "username=alice123",
+        "--set",
+        "password=hunter2hunter2",
+    ]);
     assert_ne!(o.code, 0);
     assert!(o.stderr.contains("password is a secret"), "{}", o.stderr);
     assert!(!o.stderr.contains("hunter2hunter2"));
 
     let pw = s.write("pw", &format!("{DOCKER_PAT}\n"));
     let arg = format!("password={}", pw.display());
-    s.ok(&["registry", "add", "--name", "hub", "--type", "Docker", "--set", "username=alice123", "--field-file", &arg]);
-    let export = s.ok(&["export", "dockerconfig", "--registry", "hub"]).stdout;
+    s.ok(&[
+        "registry",
+        "add",
+        "--name",
+        "hub",
+        "--type",
+        "Docker",
+        "--set",
+        "username=alice123",
+        "--field-file",
+        &arg,
+    ]);
+    let export = s
+        .ok(&["export", "dockerconfig", "--registry", "hub"])
+        .stdout;
     // The trailing newline of the file was dropped.
-    assert!(export.contains(&format!("\"password\":\"{DOCKER_PAT}\"")), "{export}");
+    assert!(
+        export.contains(&format!("\"password\":\"{DOCKER_PAT}\"")),
+        "{export}"
+    );
 }
 
 #[test]
@@ -203,23 +251,37 @@ fn invalid_credentials_are_refused_with_the_rule_and_nothing_is_saved() {
     let o = s.run(&["registry", "add", "--from-file", f.to_str().unwrap()]);
     assert_eq!(o.code, 1);
     assert!(
-        o.stderr.contains("token: a GitHub classic token starts with ghp_ and is 40 characters"),
+        o.stderr
+            .contains("token: a GitHub classic token starts with ghp_ and is 40 characters"),
         "{}",
         o.stderr
     );
     assert!(!o.stderr.contains("not-a-token-value"));
-    assert_eq!(std::fs::read(s.vault()).unwrap(), before, "a refused add must not write");
+    assert_eq!(
+        std::fs::read(s.vault()).unwrap(),
+        before,
+        "a refused add must not write"
+    );
 
     let o = s.run(&["registry", "test", "--from-file", f.to_str().unwrap()]);
     assert_eq!(o.code, 1);
-    assert!(o.stdout.contains("token: a GitHub classic token"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("token: a GitHub classic token"),
+        "{}",
+        o.stdout
+    );
 
     let region = s.write(
         "ecr.json",
         r#"{"name":"e","type":"ECR","credentials":{"accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","region":"us-east1"}}"#,
     );
     let o = s.run(&["registry", "add", "--from-file", region.to_str().unwrap()]);
-    assert!(o.stderr.contains("region: 'us-east1' is not an AWS region — did you mean us-east-1?"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("region: 'us-east1' is not an AWS region — did you mean us-east-1?"),
+        "{}",
+        o.stderr
+    );
 
     let garbage = s.write("garbage.yaml", "name: [unclosed\n  token: SEKRETSEKRET\n");
     let o = s.run(&["registry", "add", "--from-file", garbage.to_str().unwrap()]);
@@ -238,7 +300,10 @@ fn structural_test_records_its_result() {
     let show = s.json(&["registry", "show", &id, "--json"]);
     assert_eq!(show["lastTest"]["outcome"], "ok");
     let list = s.ok(&["registry", "list"]).stdout;
-    assert!(list.contains("ok 0s ago") || list.contains("ok 1s ago"), "{list}");
+    assert!(
+        list.contains("ok 0s ago") || list.contains("ok 1s ago"),
+        "{list}"
+    );
 }
 
 #[test]
@@ -251,7 +316,11 @@ fn update_rotates_credentials_and_records_only_the_rotation() {
     let newtok = s.write("tok", "ghp_ROTATEDrotated0123456789abcdefghijKL\n");
     let arg = format!("token={}", newtok.display());
     let o = s.ok(&["registry", "update", &id, "--field-file", &arg]);
-    assert!(o.stdout.contains("rotated") && o.stdout.contains("next pull"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("rotated") && o.stdout.contains("next pull"),
+        "{}",
+        o.stdout
+    );
     let after = s.json(&["registry", "show", &id, "--json"]);
     assert!(after["credentialsRotatedAt"].is_string());
     assert_eq!(after["createdAt"], before["createdAt"]);
@@ -262,7 +331,10 @@ fn update_rotates_credentials_and_records_only_the_rotation() {
     s.ok(&["registry", "update", &id, "--name", "ghcr-main"]);
     let renamed = s.json(&["registry", "show", &id, "--json"]);
     assert_eq!(renamed["name"], "ghcr-main");
-    assert_eq!(renamed["credentialsRotatedAt"], after["credentialsRotatedAt"]);
+    assert_eq!(
+        renamed["credentialsRotatedAt"],
+        after["credentialsRotatedAt"]
+    );
 }
 
 #[test]
@@ -271,8 +343,19 @@ fn delete_refuses_non_creators_and_registries_in_use() {
     s.init();
     let id = s.add_ghcr("ghcr-creds");
     let c = s.json(&[
-        "container", "add", "--name", "web", "--environment", "production", "--image", "acme/web", "--tag", "1.4.2",
-        "--registry", &id, "--json",
+        "container",
+        "add",
+        "--name",
+        "web",
+        "--environment",
+        "production",
+        "--image",
+        "acme/web",
+        "--tag",
+        "1.4.2",
+        "--registry",
+        &id,
+        "--json",
     ]);
     assert_eq!(c["registryConfig"]["registryId"], id.as_str());
     assert_eq!(c["registryConfig"]["imageName"], "acme/web");
@@ -285,13 +368,28 @@ fn delete_refuses_non_creators_and_registries_in_use() {
 
     let o = s.run(&["registry", "delete", &id]);
     assert_eq!(o.code, 1);
-    assert!(o.stderr.contains("used by 1 container") && o.stderr.contains("web (production)"), "{}", o.stderr);
-    assert_eq!(s.json(&["registry", "list", "--json"]).as_array().unwrap().len(), 1);
+    assert!(
+        o.stderr.contains("used by 1 container") && o.stderr.contains("web (production)"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(
+        s.json(&["registry", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     s.ok(&["container", "delete", c["id"].as_str().unwrap()]);
     let o = s.ok(&["registry", "delete", &id]);
     assert!(o.stdout.contains("deleted"), "{}", o.stdout);
-    assert!(s.json(&["registry", "list", "--json"]).as_array().unwrap().is_empty());
+    assert!(
+        s.json(&["registry", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -299,18 +397,77 @@ fn containers_list_update_and_public_images() {
     let s = Sandbox::new();
     s.init();
     let id = s.add_ghcr("gh");
-    let pub_c = s.json(&["container", "add", "--name", "cache", "--environment", "staging", "--image", "redis", "--tag", "7", "--json"]);
-    assert!(pub_c["registryConfig"]["registryId"].is_null(), "public images carry no registryId");
-    let web = s.json(&["container", "add", "--name", "web", "--environment", "staging", "--image", "acme/web", "--registry", "gh", "--json"]);
+    let pub_c = s.json(&[
+        "container",
+        "add",
+        "--name",
+        "cache",
+        "--environment",
+        "staging",
+        "--image",
+        "redis",
+        "--tag",
+        "7",
+        "--json",
+    ]);
+    assert!(
+        pub_c["registryConfig"]["registryId"].is_null(),
+        "public images carry no registryId"
+    );
+    let web = s.json(&[
+        "container",
+        "add",
+        "--name",
+        "web",
+        "--environment",
+        "staging",
+        "--image",
+        "acme/web",
+        "--registry",
+        "gh",
+        "--json",
+    ]);
     assert_eq!(web["registryConfig"]["imageTag"], "latest");
 
-    let o = s.run(&["container", "add", "--name", "x", "--environment", "Prod", "--image", "acme/x"]);
+    let o = s.run(&[
+        "container",
+        "add",
+        "--name",
+        "x",
+        "--environment",
+        "Prod",
+        "--image",
+        "acme/x",
+    ]);
     assert!(o.stderr.contains("environment:"), "{}", o.stderr);
-    let o = s.run(&["container", "add", "--name", "x", "--environment", "prod", "--image", "acme/x", "--registry", "reg-zzzzzz"]);
-    assert!(o.stderr.contains("no registry 'reg-zzzzzz'"), "{}", o.stderr);
+    let o = s.run(&[
+        "container",
+        "add",
+        "--name",
+        "x",
+        "--environment",
+        "prod",
+        "--image",
+        "acme/x",
+        "--registry",
+        "reg-zzzzzz",
+    ]);
+    assert!(
+        o.stderr.contains("no registry 'reg-zzzzzz'"),
+        "{}",
+        o.stderr
+    );
 
     let wid = web["id"].as_str().unwrap();
-    s.ok(&["container", "update", wid, "--tag", "2.0", "--environment", "production"]);
+    s.ok(&[
+        "container",
+        "update",
+        wid,
+        "--tag",
+        "2.0",
+        "--environment",
+        "production",
+    ]);
     let list = s.json(&["container", "list", "--environment", "production", "--json"]);
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["registryConfig"]["imageTag"], "2.0");
@@ -319,9 +476,17 @@ fn containers_list_update_and_public_images() {
     assert_eq!(by_reg.as_array().unwrap().len(), 1);
 
     s.ok(&["container", "update", wid, "--public"]);
-    assert!(s.json(&["container", "list", "--registry", &id, "--json"]).as_array().unwrap().is_empty());
+    assert!(
+        s.json(&["container", "list", "--registry", &id, "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let table = s.ok(&["container", "list"]).stdout;
-    assert!(table.contains("redis:7") && table.contains("acme/web:2.0") && table.contains("public"), "{table}");
+    assert!(
+        table.contains("redis:7") && table.contains("acme/web:2.0") && table.contains("public"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -331,7 +496,18 @@ fn export_dockerconfig_is_byte_exact_and_private_on_disk() {
     s.add_ghcr("gh");
     let pw = s.write("pw", DOCKER_PAT);
     let arg = format!("password={}", pw.display());
-    s.ok(&["registry", "add", "--name", "hub", "--type", "Docker", "--set", "username=alice123", "--field-file", &arg]);
+    s.ok(&[
+        "registry",
+        "add",
+        "--name",
+        "hub",
+        "--type",
+        "Docker",
+        "--set",
+        "username=alice123",
+        "--field-file",
+        &arg,
+    ]);
     s.ok(&["registry", "add", "--name", "pub", "--type", "Public"]);
     let expected = format!(
         concat!(
@@ -344,11 +520,22 @@ fn export_dockerconfig_is_byte_exact_and_private_on_disk() {
     let got: Value = serde_json::from_str(&out).unwrap();
     let want: Value = serde_json::from_str(&expected).unwrap();
     assert_eq!(got, want);
-    assert_eq!(got["auths"].as_object().unwrap().len(), 2, "Public has no auths entry");
+    assert_eq!(
+        got["auths"].as_object().unwrap().len(),
+        2,
+        "Public has no auths entry"
+    );
 
     let file = s.path("out/config.json");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    let o = s.ok(&["export", "dockerconfig", "--registry", "gh", "--output", file.to_str().unwrap()]);
+    let o = s.ok(&[
+        "export",
+        "dockerconfig",
+        "--registry",
+        "gh",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
     assert!(!o.stdout.contains(CANARY));
     assert_eq!(mode(&file), 0o600);
     let written: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
@@ -361,24 +548,40 @@ fn passphrase_vault_from_file_and_wrong_passphrase() {
     let pass = s.write("pass", "correct horse battery staple\n");
     let wrong = s.write("wrong", "incorrect horse\n");
     let mut c = s.cmd("alice@ops");
-    c.args(["init", "--passphrase"]).env("REGVAULT_PASSPHRASE_FILE", &pass);
+    c.args(["init", "--passphrase"])
+        .env("REGVAULT_PASSPHRASE_FILE", &pass);
     c.assert().success();
-    assert!(!s.identity().exists(), "a passphrase vault needs no identity file");
+    assert!(
+        !s.identity().exists(),
+        "a passphrase vault needs no identity file"
+    );
 
     let f = s.write("g.json", &format!(r#"{{"name":"gh","type":"GHCR","credentials":{{"username":"octo","token":"{CANARY}"}}}}"#));
     let mut c = s.cmd("alice@ops");
-    c.args(["registry", "add", "--from-file", f.to_str().unwrap()]).env("REGVAULT_PASSPHRASE_FILE", &pass);
+    c.args(["registry", "add", "--from-file", f.to_str().unwrap()])
+        .env("REGVAULT_PASSPHRASE_FILE", &pass);
     c.assert().success();
 
     let mut c = s.cmd("alice@ops");
-    let o = c.args(["registry", "list"]).env("REGVAULT_PASSPHRASE_FILE", &wrong).output().unwrap();
+    let o = c
+        .args(["registry", "list"])
+        .env("REGVAULT_PASSPHRASE_FILE", &wrong)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("cannot decrypt: wrong passphrase or identity"), "{err}");
+    assert!(
+        err.contains("cannot decrypt: wrong passphrase or identity"),
+        "{err}"
+    );
 
     let o = s.run(&["registry", "list"]);
     assert_ne!(o.code, 0);
-    assert!(o.stderr.contains("REGVAULT_PASSPHRASE_FILE"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("REGVAULT_PASSPHRASE_FILE"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -388,9 +591,19 @@ fn wrong_identity_and_damaged_vault_give_clear_errors_and_lose_nothing() {
     s.add_ghcr("gh");
     let other = Sandbox::new();
     other.init();
-    let o = s.run(&["--identity", other.identity().to_str().unwrap(), "registry", "list"]);
+    let o = s.run(&[
+        "--identity",
+        other.identity().to_str().unwrap(),
+        "registry",
+        "list",
+    ]);
     assert_eq!(o.code, 1);
-    assert!(o.stderr.contains("cannot decrypt: wrong passphrase or identity"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("cannot decrypt: wrong passphrase or identity"),
+        "{}",
+        o.stderr
+    );
 
     let mut bytes = std::fs::read(s.vault()).unwrap();
     let n = bytes.len();
@@ -399,7 +612,11 @@ fn wrong_identity_and_damaged_vault_give_clear_errors_and_lose_nothing() {
     let o = s.run(&["registry", "add", "--name", "p", "--type", "Public"]);
     assert_eq!(o.code, 1);
     assert!(o.stderr.contains("damaged"), "{}", o.stderr);
-    assert_eq!(std::fs::read(s.vault()).unwrap(), bytes, "a damaged vault is left as it is");
+    assert_eq!(
+        std::fs::read(s.vault()).unwrap(),
+        bytes,
+        "a damaged vault is left as it is"
+    );
 }
 
 #[test]
@@ -432,22 +649,66 @@ fn team_vault_opened_with_an_ssh_key() {
     // Alice's own identity plus Bob's SSH key.
     s.ok(&["init", "--recipient", pubkey.trim()]);
     s.add_ghcr("gh");
-    let o = s.run_as("bob@ops", &["--identity", key.to_str().unwrap(), "registry", "list", "--json"], None);
+    let o = s.run_as(
+        "bob@ops",
+        &[
+            "--identity",
+            key.to_str().unwrap(),
+            "registry",
+            "list",
+            "--json",
+        ],
+        None,
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.contains("\"gh\""));
     // Bob's save keeps Alice able to open the vault.
-    let o = s.run_as("bob@ops", &["--identity", key.to_str().unwrap(), "registry", "add", "--name", "p", "--type", "Public"], None);
+    let o = s.run_as(
+        "bob@ops",
+        &[
+            "--identity",
+            key.to_str().unwrap(),
+            "registry",
+            "add",
+            "--name",
+            "p",
+            "--type",
+            "Public",
+        ],
+        None,
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(s.json(&["registry", "list", "--json"]).as_array().unwrap().len(), 2);
+    assert_eq!(
+        s.json(&["registry", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
 fn types_lists_the_nine_kinds_with_seed_field_names() {
     let s = Sandbox::new();
     let v = s.json(&["registry", "types", "--json"]);
-    let kinds: Vec<&str> = v.as_array().unwrap().iter().map(|k| k["type"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["GHCR", "Docker", "ECR", "ACR", "GCR", "GAR", "Quay", "Custom", "Public"]);
-    let ecr: Vec<&str> = v[2]["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "GHCR", "Docker", "ECR", "ACR", "GCR", "GAR", "Quay", "Custom", "Public"
+        ]
+    );
+    let ecr: Vec<&str> = v[2]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
     assert_eq!(ecr, ["accessKeyId", "secretAccessKey", "region"]);
     assert_eq!(v[4]["fields"][0]["multiline"], true);
 }
