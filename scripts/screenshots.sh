@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Renders real screens of `regvault demo` to screenshots/*.png: the binary
+# runs in a private tmux server at 100×30, each screen is captured with its
+# colours (`capture-pane -e`), drawn as an SVG by scripts/ansi2svg.py and
+# rasterised by rsvg-convert. Only the demo vault's fake credentials exist
+# here, and the script fails if any of them shows unmasked.
+#
+# Usage: scripts/screenshots.sh   (installs tmux, librsvg2-bin and
+# fonts-dejavu-core with apt-get when they are missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+COLS=100
+ROWS=30
+
+need_apt=()
+command -v tmux >/dev/null || need_apt+=(tmux)
+command -v rsvg-convert >/dev/null || need_apt+=(librsvg2-bin)
+command -v python3 >/dev/null || need_apt+=(python3)
+[[ -e /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]] || need_apt+=(fonts-dejavu-core)
+if ((${#need_apt[@]})); then
+    echo "installing: ${need_apt[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# REGVAULT_BIN: an already built binary to use instead of building one.
+BIN=${REGVAULT_BIN:-}
+if [[ -z $BIN ]]; then
+    cargo build --quiet --bin regvault
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/regvault"
+fi
+
+WORK=$(mktemp -d)
+SOCK="$WORK/tmux.sock"
+tmux_() { tmux -S "$SOCK" -f /dev/null "$@"; }
+cleanup() {
+    tmux_ kill-server 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Waits (up to 10 s) until TEXT is on screen.
+see() {
+    local text=$1 i
+    for ((i = 0; i < 200; i++)); do
+        if tmux_ capture-pane -p -t rv | grep -qF -- "$text"; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "timed out waiting for: $text; screen:" >&2
+    tmux_ capture-pane -p -t rv >&2
+    exit 1
+}
+
+keys() { tmux_ send-keys -t rv "$@"; }
+type_text() { tmux_ send-keys -t rv -l "$1"; }
+
+# Secrets of assets/demo.toml (and the one typed below): none may show.
+SECRETS=(ghp_DEMO dckr_pat_DEMO DEMOfakeSecret DEMO-fake DEMOFAKEQUAY PRIVATE dckr_pat_SHOT)
+
+shot() {
+    local name=$1 ans="$WORK/$1.ans"
+    sleep 0.3 # let the frame settle after the awaited text appeared
+    tmux_ capture-pane -e -p -t rv >"$ans"
+    local s
+    for s in "${SECRETS[@]}"; do
+        if grep -qF -- "$s" "$ans"; then
+            echo "secret '$s' visible in $name" >&2
+            exit 1
+        fi
+    done
+    python3 scripts/ansi2svg.py "$COLS" "$ROWS" <"$ans" >"$WORK/$name.svg"
+    rsvg-convert "$WORK/$name.svg" -o "screenshots/$name.png"
+    echo "screenshots/$name.png"
+}
+
+mkdir -p screenshots "$WORK/home"
+cat >"$WORK/pane.sh" <<EOF
+export HOME='$WORK/home' XDG_CONFIG_HOME='$WORK/home/.config' XDG_DATA_HOME='$WORK/home/.local/share'
+export REGVAULT_USER='ops@laptop' TMPDIR=/tmp TERM=xterm-256color
+unset NO_COLOR REGVAULT_VAULT REGVAULT_IDENTITY
+exec '$BIN' demo
+EOF
+tmux_ new-session -d -s rv -x "$COLS" -y "$ROWS" "sh '$WORK/pane.sh'"
+
+see "Container Registries (9)"
+shot registries
+
+# The add form, type dropdown open.
+keys a
+see "Add registry"
+keys Enter
+see "Public (no auth)"
+shot add-form-type-dropdown
+
+# Docker Hub, filled in with a fake token, then Test Connection.
+keys Down Enter
+see "Docker ID"
+keys Tab
+type_text "dockerhub-ci"
+keys Tab
+type_text "acmeci"
+keys Tab
+type_text "dckr_pat_SHOTfakeSHOTfakeSHOTfake0"
+keys C-t
+see "structure ok"
+shot form-test-connection
+
+# Leave the form without saving.
+keys Escape
+see "Discard changes?"
+keys y
+see "Container Registries (9)"
+
+# ghcr-acme is used by two containers: deleting it is refused.
+keys g j j j j j
+see "▸ ghcr-acme"
+keys d
+see "Cannot delete 'ghcr-acme'"
+shot delete-refused
+keys Escape
+sleep 0.6 # tmux's escape-time
+see "a add"
+
+keys 2
+see "Containers (4)"
+shot containers
+
+keys '?'
+see "Keys — ? or Esc closes"
+shot help
+
+keys Escape
+sleep 0.6
+keys q
