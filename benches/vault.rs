@@ -77,6 +77,8 @@ fn data(n: usize) -> VaultData {
                 updated_at: now,
                 credentials_rotated_at: None,
                 last_test: None,
+                connection: Default::default(),
+                ecr_token: None,
             }
         })
         .collect();

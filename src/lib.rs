@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod import;
 pub mod model;
+pub mod probe;
 pub mod registry;
 pub mod tui;
 pub mod vault;

@@ -3,6 +3,8 @@
 use clap::Parser;
 
 fn main() {
+    // One TLS stack (rustls + ring), chosen before any client is built.
+    regvault::probe::install_crypto_provider();
     let cli = regvault::cli::Cli::parse();
     match regvault::cli::run(cli) {
         Ok(code) => std::process::exit(code),

@@ -218,6 +218,41 @@ impl TestRecord {
     }
 }
 
+/// How to reach a registry, kept beside (never inside) its credentials: the
+/// nine kinds' credential fields stay exactly the platform's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    /// PEM text of the CA certificate(s) a self-signed registry is trusted
+    /// through; only these roots are used for that registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_bundle: Option<String>,
+    /// Allow plain `http://` to a registry that is not on loopback.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
+}
+
+impl Connection {
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        self.ca_bundle.is_none() && !self.insecure
+    }
+}
+
+/// The docker password of an ECR registry: a 12-hour token from
+/// `ecr:GetAuthorizationToken`, kept with its expiry so it can be shown and
+/// renewed before deploys fail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EcrToken {
+    pub account_id: String,
+    /// `https://<account>.dkr.ecr.<region>.amazonaws.com`
+    pub proxy_endpoint: String,
+    /// The password half of `AWS:<token>`.
+    pub token: SecretValue,
+    pub expires_at: Timestamp,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Registry {
@@ -234,6 +269,10 @@ pub struct Registry {
     pub credentials_rotated_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_test: Option<TestRecord>,
+    #[serde(default, skip_serializing_if = "Connection::is_default")]
+    pub connection: Connection,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecr_token: Option<EcrToken>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -408,6 +447,22 @@ impl VaultData {
             .collect()
     }
 
+    /// How many containers use each registry, in `registries` order: what
+    /// `containers_using(..).len()` gives for every registry, in one pass.
+    pub fn used_by_counts(&self) -> Vec<usize> {
+        let mut by_id: std::collections::HashMap<&RegistryId, usize> =
+            std::collections::HashMap::new();
+        for c in &self.containers {
+            if let Some(id) = &c.registry_config.registry_id {
+                *by_id.entry(id).or_default() += 1;
+            }
+        }
+        self.registries
+            .iter()
+            .map(|r| by_id.get(&r.id).copied().unwrap_or(0))
+            .collect()
+    }
+
     fn check_registry_name(
         &self,
         name: &str,
@@ -469,6 +524,8 @@ impl VaultData {
             updated_at: now,
             credentials_rotated_at: None,
             last_test: None,
+            connection: Connection::default(),
+            ecr_token: None,
         });
         Ok((id, findings))
     }
@@ -523,8 +580,10 @@ impl VaultData {
             r.kind = kind;
             r.credentials = creds;
             r.credentials_rotated_at = Some(now);
-            // A test of the old credentials says nothing about the new ones.
+            // A test of the old credentials says nothing about the new ones,
+            // and a token exchanged with the old keys belongs to them.
             r.last_test = None;
+            r.ecr_token = None;
         }
         if changed {
             r.updated_at = now;
@@ -561,6 +620,33 @@ impl VaultData {
         let idx = self.registry_index(id_or_name)?;
         self.registries[idx].last_test = Some(record);
         Ok(())
+    }
+
+    /// Keeps the ECR token a live test exchanged (replacing an older one).
+    pub fn record_ecr_token(&mut self, id_or_name: &str, token: EcrToken) -> Result<(), RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        self.registries[idx].ecr_token = Some(token);
+        Ok(())
+    }
+
+    /// Changes how the registry is reached (CA bundle, plain http). A
+    /// change makes the last test stale: it was made with other settings.
+    /// Returns whether anything changed.
+    pub fn set_connection(
+        &mut self,
+        id_or_name: &str,
+        connection: Connection,
+        now: Timestamp,
+    ) -> Result<bool, RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        let r = &mut self.registries[idx];
+        if r.connection == connection {
+            return Ok(false);
+        }
+        r.connection = connection;
+        r.last_test = None;
+        r.updated_at = now;
+        Ok(true)
     }
 
     fn check_container(
@@ -773,6 +859,75 @@ mod tests {
     }
 
     #[test]
+    fn old_records_load_and_settings_follow_the_rules() {
+        // A registry saved before connection settings existed still loads.
+        let old = r#"{"id":"reg-abc123","name":"gh","type":"GHCR",
+            "credentials":{"username":"octo","token":"ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"},
+            "createdBy":"me","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z"}"#;
+        let r: Registry = serde_json::from_str(old).unwrap();
+        assert!(r.connection.is_default() && r.ecr_token.is_none());
+        let back = serde_json::to_string(&r).unwrap();
+        assert!(
+            !back.contains("connection") && !back.contains("ecrToken"),
+            "{back}"
+        );
+
+        let now = Timestamp::UNIX_EPOCH;
+        let mut data = VaultData {
+            registries: vec![r],
+            containers: vec![],
+        };
+        data.record_test(
+            "gh",
+            TestRecord {
+                at: now,
+                outcome: "ok".into(),
+                summary: "fine".into(),
+            },
+        )
+        .unwrap();
+        let conn = Connection {
+            ca_bundle: Some("PEM".into()),
+            insecure: false,
+        };
+        assert!(data.set_connection("gh", conn.clone(), now).unwrap());
+        assert!(
+            data.registries[0].last_test.is_none(),
+            "settings changed: test is stale"
+        );
+        assert!(!data.set_connection("gh", conn, now).unwrap());
+
+        data.record_ecr_token(
+            "gh",
+            EcrToken {
+                account_id: "123456789012".into(),
+                proxy_endpoint: "https://x".into(),
+                token: SecretValue::new("tok-canary"),
+                expires_at: now,
+            },
+        )
+        .unwrap();
+        assert!(!format!("{data:?}").contains("tok-canary"));
+        let creds: Credentials = [("token", "ghp_ROTATEDrotated0123456789abcdefghijKL")]
+            .into_iter()
+            .collect();
+        let update = RegistryUpdate {
+            name: None,
+            kind: None,
+            credentials: Some(creds),
+        };
+        data.update_registry("gh", update, now).unwrap();
+        assert!(
+            data.registries[0].ecr_token.is_none(),
+            "a token of the old keys is dropped on rotation"
+        );
+        assert!(
+            data.registries[0].connection.ca_bundle.is_some(),
+            "settings survive rotation"
+        );
+    }
+
+    #[test]
     fn environment_and_image_rules() {
         assert!(check_environment("production").is_ok());
         assert!(check_environment("Prod").is_err());
@@ -785,5 +940,41 @@ mod tests {
         assert!(check_image_name("web:1.0").is_err());
         assert!(check_image_tag("1.2.3").is_ok());
         assert!(check_image_tag("-bad").is_err());
+    }
+
+    #[test]
+    fn used_by_counts_match_containers_using() {
+        let reg = |id: &str, name: &str| -> Registry {
+            serde_json::from_str(&format!(
+                r#"{{"id":"{id}","name":"{name}","type":"GHCR",
+                "credentials":{{"username":"octo","token":"ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"}},
+                "createdBy":"me","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z"}}"#
+            ))
+            .unwrap()
+        };
+        let mut data = VaultData {
+            registries: vec![reg("reg-aaaaaa", "a"), reg("reg-bbbbbb", "b")],
+            containers: vec![],
+        };
+        assert_eq!(data.used_by_counts(), [0, 0]);
+        let b = data.registries[1].id.clone();
+        for (name, registry_id) in [("web", Some(b.clone())), ("api", Some(b)), ("pub", None)] {
+            let spec = ContainerSpec {
+                name: name.into(),
+                environment: "production".into(),
+                registry_id,
+                image_name: "acme/web".into(),
+                image_tag: "1.0".into(),
+            };
+            data.add_container(spec, "me", Timestamp::UNIX_EPOCH)
+                .unwrap();
+        }
+        let expected: Vec<usize> = data
+            .registries
+            .iter()
+            .map(|r| data.containers_using(&r.id).len())
+            .collect();
+        assert_eq!(data.used_by_counts(), expected);
+        assert_eq!(expected, [0, 2]);
     }
 }

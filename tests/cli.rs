@@ -295,8 +295,9 @@ fn structural_test_records_its_result() {
     let s = Sandbox::new();
     s.init();
     let id = s.add_ghcr("gh");
-    let o = s.ok(&["registry", "test", &id]);
+    let o = s.ok(&["registry", "test", &id, "--offline"]);
     assert!(o.stdout.contains("structure ok"), "{}", o.stdout);
+    assert!(o.stdout.contains("not contacted"), "{}", o.stdout);
     let show = s.json(&["registry", "show", &id, "--json"]);
     assert_eq!(show["lastTest"]["outcome"], "ok");
     let list = s.ok(&["registry", "list"]).stdout;

@@ -29,6 +29,8 @@ fn registry(name: &str, token: &str) -> Registry {
         updated_at: now,
         credentials_rotated_at: None,
         last_test: None,
+        connection: Default::default(),
+        ecr_token: None,
     }
 }
 

@@ -54,6 +54,21 @@ pub fn registry_json(r: &Registry, data: &VaultData, with_credentials: bool) -> 
         "lastTest": r.last_test,
         "usedBy": used_by,
     });
+    if !r.connection.is_default() {
+        // The CA bundle is public material, but long: say that it is there.
+        v["connection"] = json!({
+            "caBundle": r.connection.ca_bundle.is_some(),
+            "insecure": r.connection.insecure,
+        });
+    }
+    if let Some(t) = &r.ecr_token {
+        // Never the token itself.
+        v["ecrToken"] = json!({
+            "accountId": t.account_id,
+            "proxyEndpoint": t.proxy_endpoint,
+            "expiresAt": t.expires_at,
+        });
+    }
     if with_credentials {
         let creds: serde_json::Map<String, Value> = masked_credentials(r)
             .into_iter()

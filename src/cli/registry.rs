@@ -2,6 +2,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -12,7 +13,8 @@ use zeroize::Zeroizing;
 use super::output::{self, print_findings, print_json};
 use super::{Global, keys, prompt};
 use crate::import::{self, Format, ImportedRegistry};
-use crate::model::{self, Credentials, NewRegistry, RegistryUpdate, TestRecord};
+use crate::model::{self, Connection, Credentials, NewRegistry, RegistryUpdate, TestRecord};
+use crate::probe::{self, ProbeOptions, ProbeReport, StepStatus};
 use crate::registry::{self, RegistryKind};
 
 #[derive(Debug, Subcommand)]
@@ -42,8 +44,19 @@ pub enum RegistryCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Check a saved registry's credentials for presence and structure
-    /// (exit 0 when they pass).
+    /// Test Connection: the structural check, then a live login against the
+    /// registry (as `docker login` does) and, with --image, pull permission
+    /// on that image. Exit 0 only when the outcome is `ok`.
+    ///
+    /// Outcomes: ok, invalid, bad-credentials, no-permission, not-found,
+    /// rate-limited, tls-untrusted, dns, refused, timeout, not-a-registry,
+    /// unsafe, cancelled, error. ECR tests store the 12-hour token and its
+    /// expiry (see `registry show`).
+    ///
+    /// Environment: REGVAULT_ENDPOINT_<TYPE> (e.g.
+    /// REGVAULT_ENDPOINT_GHCR=http://127.0.0.1:5000) replaces the registry's
+    /// base URL; REGVAULT_AWS_ENDPOINT replaces the ECR API endpoint. Plain
+    /// http is used only for loopback or a registry marked --insecure.
     Test(TestArgs),
     /// The nine registry types and their credential fields.
     Types {
@@ -96,6 +109,19 @@ pub struct UpdateArgs {
     kind: Option<String>,
     #[command(flatten)]
     input: CredentialInput,
+    /// Trust this CA bundle (PEM) for the registry's TLS certificate — for
+    /// self-signed registries. Only these roots are used for it.
+    #[arg(long, value_name = "PEM", conflicts_with = "no_ca")]
+    ca_file: Option<String>,
+    /// Forget the CA bundle: trust the system roots again.
+    #[arg(long)]
+    no_ca: bool,
+    /// Allow plain http to this registry although it is not on loopback.
+    #[arg(long, conflicts_with = "no_insecure")]
+    insecure: bool,
+    /// Plain http only to loopback again (the default).
+    #[arg(long)]
+    no_insecure: bool,
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
@@ -109,9 +135,46 @@ pub struct TestArgs {
     /// Check a registry file (YAML, TOML or JSON; `-` for stdin) without saving it.
     #[arg(long, value_name = "FILE|-", conflicts_with = "registry")]
     from_file: Option<String>,
+    /// Also check that these credentials may pull this image
+    /// (NAME[:TAG] or NAME@DIGEST; the tag defaults to latest).
+    #[arg(long, value_name = "NAME[:TAG]")]
+    image: Option<String>,
+    /// Only the structural check: nothing is sent anywhere.
+    #[arg(long, conflicts_with = "image")]
+    offline: bool,
+    /// Give up on the whole check after this many seconds [default: 15].
+    #[arg(long, value_name = "SECS", env = "REGVAULT_PROBE_TIMEOUT")]
+    timeout: Option<f64>,
+    /// Give up connecting after this many seconds [default: 5].
+    #[arg(long, value_name = "SECS", env = "REGVAULT_PROBE_CONNECT_TIMEOUT")]
+    connect_timeout: Option<f64>,
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
+}
+
+/// Largest CA bundle read with --ca-file.
+const MAX_CA_FILE: u64 = 1024 * 1024;
+
+fn read_ca_file(path: &str) -> anyhow::Result<String> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {path}"))?;
+    if meta.len() > MAX_CA_FILE {
+        bail!("{path} is {} bytes; a CA bundle is a few KB", meta.len());
+    }
+    let pem = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+    let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).unwrap_or_default();
+    if certs.is_empty() {
+        bail!("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+    }
+    Ok(pem)
+}
+
+fn secs(flag: &str, v: Option<f64>) -> anyhow::Result<Option<Duration>> {
+    match v {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) => bail!("--{flag} takes a positive number of seconds, got {s}"),
+    }
 }
 
 pub fn run(g: &Global, cmd: RegistryCmd) -> anyhow::Result<i32> {
@@ -202,6 +265,18 @@ fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     );
     if let Some(at) = r.credentials_rotated_at {
         println!("  rotated       {} ago", output::age(at, now));
+    }
+    if let Some(pem) = &r.connection.ca_bundle {
+        let n = pem.matches("-----BEGIN CERTIFICATE-----").count();
+        println!("  CA bundle     {n} certificate(s) (only these are trusted for this registry)");
+    }
+    if r.connection.insecure {
+        println!("  insecure      plain http allowed");
+    }
+    if let Some(t) = &r.ecr_token {
+        println!("  ECR account   {}", t.account_id);
+        println!("  ECR endpoint  {}", t.proxy_endpoint);
+        println!("  ECR token     {}", ecr_expiry(t.expires_at, now));
     }
     match &r.last_test {
         Some(t) => println!(
@@ -438,10 +513,27 @@ fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
         kind,
         credentials: (!creds.is_empty()).then_some(creds),
     };
+    let mut connection = current.connection.clone();
+    if let Some(path) = &args.ca_file {
+        connection.ca_bundle = Some(read_ca_file(path)?);
+    }
+    if args.no_ca {
+        connection.ca_bundle = None;
+    }
+    if args.insecure {
+        connection.insecure = true;
+    }
+    if args.no_insecure {
+        connection.insecure = false;
+    }
+    let now = Timestamp::now();
     let warnings = vault
         .data_mut()
-        .update_registry(current.id.as_str(), update, Timestamp::now())
+        .update_registry(current.id.as_str(), update, now)
         .with_context(|| format!("registry '{}' not updated", current.name))?;
+    vault
+        .data_mut()
+        .set_connection(current.id.as_str(), connection, now)?;
     print_findings(&warnings);
     vault.save()?;
     let r = vault
@@ -480,7 +572,7 @@ fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
 }
 
 fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
-    let (label, kind, creds, vault) = if let Some(spec) = &args.from_file {
+    let (label, kind, creds, connection, vault) = if let Some(spec) = &args.from_file {
         let mut items = read_import(spec)?;
         if items.len() != 1 {
             bail!(
@@ -494,6 +586,7 @@ fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
             item.name.unwrap_or_else(|| "(file)".into()),
             kind,
             item.credentials,
+            Connection::default(),
             None,
         )
     } else {
@@ -503,15 +596,96 @@ fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
             .data()
             .registry(id)
             .ok_or_else(|| model::RuleError::NoSuchRegistry(id.to_owned()))?;
-        let (label, kind, creds, rid) = (
+        let (label, kind, creds, connection, rid) = (
             format!("{} ({})", r.name, r.id),
             r.kind,
             r.credentials.clone(),
+            r.connection.clone(),
             r.id.clone(),
         );
-        (label, kind, creds, Some((vault, rid)))
+        (label, kind, creds, connection, Some((vault, rid)))
     };
-    let findings = registry::validate(kind, &creds);
+    if args.offline {
+        return offline_test(&args, &label, kind, &creds, vault);
+    }
+    let mut opts = ProbeOptions::from_env(kind);
+    opts.image = args.image.clone();
+    opts.connection = connection;
+    if let Some(t) = secs("timeout", args.timeout)? {
+        opts.total_timeout = t;
+    }
+    if let Some(t) = secs("connect-timeout", args.connect_timeout)? {
+        opts.connect_timeout = t;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let report = rt.block_on(probe::probe(kind, &creds, &opts, async {
+        // Ctrl-C stops the check and still reports how far it got.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }));
+    drop(rt);
+    if let Some((mut vault, id)) = vault {
+        let record = TestRecord {
+            at: Timestamp::now(),
+            outcome: report.outcome.as_str().to_owned(),
+            summary: report.hint.clone(),
+        };
+        vault.data_mut().record_test(id.as_str(), record)?;
+        if let Some(grant) = &report.ecr {
+            vault
+                .data_mut()
+                .record_ecr_token(id.as_str(), grant.to_record())?;
+        }
+        vault.save()?;
+    }
+    if args.json {
+        let mut v = serde_json::to_value(&report).unwrap_or_default();
+        v["registry"] = json!(label);
+        v["type"] = json!(kind);
+        v["summary"] = json!(report.hint);
+        print_json(&v);
+    } else {
+        print_report(&label, kind, &report);
+    }
+    Ok(i32::from(!report.passed()))
+}
+
+fn print_report(label: &str, kind: RegistryKind, report: &ProbeReport) {
+    match &report.endpoint {
+        Some(e) => println!("{label} {kind} → {e}"),
+        None => println!("{label} {kind}"),
+    }
+    for step in &report.steps {
+        let tag = match step.status {
+            StepStatus::Passed => "[ok]  ",
+            StepStatus::Failed => "[FAIL]",
+            StepStatus::Skipped => "[skip]",
+        };
+        println!("  {tag} {:<21} {}", step.step.label(), step.detail);
+    }
+    if let Some(ecr) = &report.ecr {
+        println!(
+            "  ECR token for account {}: {}",
+            ecr.account_id,
+            ecr_expiry(ecr.expires_at, Timestamp::now())
+        );
+    }
+    println!("{}: {}", report.outcome, report.hint);
+}
+
+/// `--offline`: today's structural check only.
+fn offline_test(
+    args: &TestArgs,
+    label: &str,
+    kind: RegistryKind,
+    creds: &Credentials,
+    vault: Option<(crate::vault::Vault, model::RegistryId)>,
+) -> anyhow::Result<i32> {
+    let findings = registry::validate(kind, creds);
     let ok = !registry::has_errors(&findings);
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let summary = if ok {
@@ -536,7 +710,7 @@ fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
     if args.json {
         print_json(&json!({
             "registry": label, "type": kind, "outcome": outcome, "summary": summary,
-            "findings": output::findings_json(&findings),
+            "hint": summary, "findings": output::findings_json(&findings),
         }));
     } else {
         for f in &findings {
@@ -550,6 +724,18 @@ fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
         }
     }
     Ok(if ok { 0 } else { 1 })
+}
+
+/// `expires 2026-11-27T15:53:00Z (in 11h)` or `… (expired 3h ago)`.
+fn ecr_expiry(at: Timestamp, now: Timestamp) -> String {
+    if at > now {
+        format!("expires {at} (in {})", output::age(now, at))
+    } else {
+        format!(
+            "expired {at} ({} ago) — run registry test to renew",
+            output::age(at, now)
+        )
+    }
 }
 
 fn types(json: bool) -> anyhow::Result<i32> {

@@ -70,13 +70,10 @@ where
     B::Error: Send + Sync + 'static,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
-    let data = match &setup.vault {
-        VaultSlot::Open(v) => Some(v.data().clone()),
-        VaultSlot::Missing { .. } => None,
-    };
     let clock = setup.clock;
-    let mut model = Model::new(setup.ctx, setup.keymap, data, clock());
     let mut runtime = Runtime::new(tx, setup.vault, setup.probe);
+    // One copy of the data, shared by the runtime and the model.
+    let mut model = Model::with_shared(setup.ctx, setup.keymap, runtime.data(), clock());
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seq = 0;

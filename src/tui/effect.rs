@@ -2,6 +2,7 @@
 //! update reaches the vault, the file system or the network.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::model::{Credentials, VaultData};
 use crate::registry::RegistryKind;
@@ -12,10 +13,11 @@ pub type JobId = u64;
 
 #[derive(Debug)]
 pub enum Effect {
-    /// Replace the vault's content with `data` and save it.
+    /// Replace the vault's content with `data` and save it. Shared with
+    /// the model's pending save, not a copy.
     Save {
         job: JobId,
-        data: Box<VaultData>,
+        data: Arc<VaultData>,
     },
     /// Test Connection for one set of credentials.
     RunProbe {

@@ -54,6 +54,16 @@ pub struct TuiOptions {
 /// `vault_path`; when there is no vault there yet, the TUI offers to create
 /// one (identity mode, like `regvault init`) and `keys` may be empty.
 pub fn run(vault_path: PathBuf, keys: Vec<KeySource>, opts: TuiOptions) -> anyhow::Result<()> {
+    // Test Connection talks to the registry: structure first, then live.
+    run_with(vault_path, keys, opts, runtime::live_probe())
+}
+
+fn run_with(
+    vault_path: PathBuf,
+    keys: Vec<KeySource>,
+    opts: TuiOptions,
+    probe: runtime::Probe,
+) -> anyhow::Result<()> {
     // Everything that can fail plainly fails before the terminal is taken.
     let mut read_only = opts.read_only;
     let slot = if vault_path.symlink_metadata().is_ok() {
@@ -94,7 +104,7 @@ pub fn run(vault_path: PathBuf, keys: Vec<KeySource>, opts: TuiOptions) -> anyho
             ctx,
             keymap,
             clock: Arc::new(jiff::Timestamp::now),
-            probe: runtime::structural_probe(),
+            probe,
             observer: None,
         };
         run_app(&mut guard.terminal, EventStream::new(), setup, (tx, rx))
@@ -131,7 +141,9 @@ pub fn run_demo() -> anyhow::Result<()> {
         identity: Some(dir.path().join("identity.txt")),
         user: Some(user),
     };
-    run(path, keys, opts)
+    // The demo's credentials are fake: a live check would only bother the
+    // real registries, so its Test Connection stays structural.
+    run_with(path, keys, opts, runtime::structural_probe())
 }
 
 /// The demo seed as vault data, created by `user`.

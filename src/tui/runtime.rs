@@ -3,7 +3,8 @@
 //! slips through carries its job id and `update` drops it as stale.
 //!
 //! The vault lives here, not in the model: the model holds plain data and
-//! the runtime is the only place that encrypts and writes.
+//! the runtime is the only place that encrypts and writes. The data itself
+//! is one `Arc` shared by both (see `Runtime::data`), not a copy each.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,12 +16,13 @@ use tokio::task::AbortHandle;
 
 use super::effect::{Effect, JobId, ProbeReport};
 use super::msg::Msg;
-use crate::model::{Credentials, SecretValue, VaultData};
+use crate::model::{Connection, Credentials, SecretValue, VaultData};
 use crate::registry::{self, RegistryKind};
 use crate::vault::{self, Encryption, KeySource, Vault};
 
-/// Test Connection as a pluggable async function: today the structural
-/// check; the live network check of a later issue slots in here.
+/// Test Connection as a pluggable async function: `live_probe` (structure,
+/// then the registry) in the real TUI, `structural_probe` for the demo and
+/// for snapshots, which must never touch the network.
 pub type Probe =
     Arc<dyn Fn(RegistryKind, Credentials) -> BoxFuture<'static, ProbeReport> + Send + Sync>;
 
@@ -50,6 +52,64 @@ pub fn structural_probe() -> Probe {
     })
 }
 
+tokio::task_local! {
+    /// The connection settings (CA bundle, insecure) of the registry being
+    /// tested, set by the runtime around a probe: `Probe` sees only the kind
+    /// and the credentials.
+    static CONNECTION: Connection;
+}
+
+/// The live check of `crate::probe`: the structural check first (it sends
+/// nothing when that fails), then the registry itself, with the
+/// environment's endpoint overrides and timeouts and the registry's
+/// connection settings. Cancelling is aborting the task.
+pub fn live_probe() -> Probe {
+    Arc::new(|kind, credentials| {
+        Box::pin(async move {
+            let mut opts = crate::probe::ProbeOptions::from_env(kind);
+            opts.connection = CONNECTION.try_with(Clone::clone).unwrap_or_default();
+            let report =
+                crate::probe::probe(kind, &credentials, &opts, std::future::pending()).await;
+            ProbeReport {
+                outcome: report.outcome.as_str().to_owned(),
+                summary: report.hint.clone(),
+                contacted: report.contacted(),
+            }
+        })
+    })
+}
+
+/// The saved connection settings for what is being tested: the registry
+/// with these exact credentials, else the one of this kind logging in to
+/// the same host (an edit in progress).
+fn connection_for(
+    saved: &Mutex<Arc<VaultData>>,
+    kind: RegistryKind,
+    creds: &Credentials,
+) -> Connection {
+    let Ok(guard) = saved.lock() else {
+        return Connection::default();
+    };
+    let regs = &guard.registries;
+    let host = registry::auths_key(kind, creds).ok().flatten();
+    regs.iter()
+        .find(|r| r.kind == kind && &r.credentials == creds)
+        .or_else(|| {
+            host.as_ref().and_then(|h| {
+                regs.iter().find(|r| {
+                    r.kind == kind
+                        && registry::auths_key(r.kind, &r.credentials)
+                            .ok()
+                            .flatten()
+                            .as_ref()
+                            == Some(h)
+                })
+            })
+        })
+        .map(|r| r.connection.clone())
+        .unwrap_or_default()
+}
+
 /// Key files are small; a bigger file is the wrong file.
 const MAX_KEY_FILE: u64 = 64 * 1024;
 
@@ -68,18 +128,34 @@ pub struct Runtime {
     /// Shared with the blocking save task; the mutex also keeps two saves
     /// from interleaving.
     vault: Arc<Mutex<VaultSlot>>,
+    /// The data as last opened or saved, shared with the model; the vault
+    /// holds its own copy only while it writes.
+    saved: Arc<Mutex<Arc<VaultData>>>,
     probe: Probe,
     jobs: HashMap<JobId, AbortHandle>,
 }
 
 impl Runtime {
-    pub fn new(tx: UnboundedSender<Msg>, vault: VaultSlot, probe: Probe) -> Self {
+    pub fn new(tx: UnboundedSender<Msg>, mut vault: VaultSlot, probe: Probe) -> Self {
+        let saved = match &mut vault {
+            VaultSlot::Open(v) => Arc::new(std::mem::take(v.data_mut())),
+            VaultSlot::Missing { .. } => Arc::default(),
+        };
         Self {
             tx,
             vault: Arc::new(Mutex::new(vault)),
+            saved: Arc::new(Mutex::new(saved)),
             probe,
             jobs: HashMap::new(),
         }
+    }
+
+    /// The opened vault's data for the model (`None` on a first run): the
+    /// runtime's own, shared.
+    pub fn data(&self) -> Option<Arc<VaultData>> {
+        let open = matches!(self.vault.lock().as_deref(), Ok(VaultSlot::Open(_)));
+        let saved = self.saved.lock().ok()?;
+        open.then(|| Arc::clone(&saved))
     }
 
     /// Starts one effect. `Quit` is the loop's business and ignored here.
@@ -99,18 +175,25 @@ impl Runtime {
                 credentials,
             } => {
                 let probe = self.probe.clone();
+                let connection = connection_for(&self.saved, kind, &credentials);
                 let handle = tokio::spawn(async move {
-                    let report = probe(kind, credentials).await;
+                    let report = CONNECTION.scope(connection, probe(kind, credentials)).await;
                     let _ = tx.send(Msg::ProbeDone { job, report });
                 });
                 self.jobs.insert(job, handle.abort_handle());
             }
             Effect::Save { job, data } => {
                 let vault = self.vault.clone();
+                let saved = self.saved.clone();
                 // Encryption and fsync block; keep them off the async workers.
                 let handle = tokio::task::spawn_blocking(move || {
-                    let msg = match save(&vault, *data) {
-                        Ok(()) => Msg::VaultSaved { job },
+                    let msg = match save(&vault, &data) {
+                        Ok(()) => {
+                            if let Ok(mut s) = saved.lock() {
+                                *s = data;
+                            }
+                            Msg::VaultSaved { job }
+                        }
                         Err(error) => Msg::SaveFailed { job, error },
                     };
                     let _ = tx.send(msg);
@@ -136,14 +219,18 @@ impl Runtime {
     }
 }
 
-fn save(slot: &Mutex<VaultSlot>, data: VaultData) -> Result<(), String> {
+fn save(slot: &Mutex<VaultSlot>, data: &VaultData) -> Result<(), String> {
     let mut guard = slot
         .lock()
         .map_err(|_| "the vault is unavailable after an earlier failure".to_owned())?;
     match &mut *guard {
         VaultSlot::Open(vault) => {
-            *vault.data_mut() = data;
-            vault.save().map_err(|e| e.to_string())
+            // A copy for as long as the write takes; the model keeps the
+            // shared one, so a failed save loses nothing.
+            *vault.data_mut() = data.clone();
+            let result = vault.save().map_err(|e| e.to_string());
+            drop(std::mem::take(vault.data_mut()));
+            result
         }
         VaultSlot::Missing { .. } => Err("there is no vault yet".into()),
     }

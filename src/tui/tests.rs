@@ -149,13 +149,14 @@ fn registries_after_save_toast() {
     };
     update(&mut m, Msg::VaultSaved { job });
     // The model generates ids at random; pin the new one for the snapshot.
-    let r = m
-        .data
+    let mut data = crate::model::VaultData::clone(&m.data);
+    let r = data
         .registries
         .iter_mut()
         .find(|r| r.name == "ghcr-team")
         .expect("saved");
     r.id = crate::model::RegistryId::parse("reg-team01").expect("id");
+    m.set_data(std::sync::Arc::new(data));
     snap!("registries_after_save_toast", m);
 }
 

@@ -235,6 +235,8 @@ mod tests {
                 updated_at: now,
                 credentials_rotated_at: None,
                 last_test: None,
+                connection: Default::default(),
+                ecr_token: None,
             }],
             containers: vec![],
         }

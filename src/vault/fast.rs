@@ -15,8 +15,8 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 
 use crate::model::{
-    Container, ContainerId, Credentials, Registry, RegistryConfig, RegistryId, SourceType,
-    TestRecord, VaultData,
+    Connection, Container, ContainerId, Credentials, EcrToken, Registry, RegistryConfig,
+    RegistryId, SecretValue, SourceType, TestRecord, VaultData,
 };
 use crate::registry::RegistryKind;
 
@@ -36,7 +36,15 @@ pub(crate) fn estimate(data: &VaultData) -> usize {
                 .last_test
                 .as_ref()
                 .map_or(0, |t| t.summary.len() + t.outcome.len() + 90);
-            r.name.len() * 2 + r.created_by.len() * 2 + creds + test + 260
+            let conn = r
+                .connection
+                .ca_bundle
+                .as_ref()
+                .map_or(0, |pem| pem.len() + 60);
+            let ecr = r.ecr_token.as_ref().map_or(0, |t| {
+                t.token.expose().len() + t.proxy_endpoint.len() + t.account_id.len() + 120
+            });
+            r.name.len() * 2 + r.created_by.len() * 2 + creds + test + conn + ecr + 260
         })
         .sum();
     let ctrs: usize = data
@@ -282,6 +290,22 @@ pub(crate) fn render_records(out: &mut String, data: &VaultData) {
             push_kv(out, "outcome", &t.outcome);
             push_kv(out, "summary", &t.summary);
         }
+        if !r.connection.is_default() {
+            out.push_str("\n[registries.connection]\n");
+            if let Some(pem) = &r.connection.ca_bundle {
+                push_kv(out, "caBundle", pem);
+            }
+            if r.connection.insecure {
+                out.push_str("insecure = true\n");
+            }
+        }
+        if let Some(t) = &r.ecr_token {
+            out.push_str("\n[registries.ecrToken]\n");
+            push_kv(out, "accountId", &t.account_id);
+            push_kv(out, "proxyEndpoint", &t.proxy_endpoint);
+            push_kv(out, "token", t.token.expose());
+            push_ts(out, "expiresAt", t.expires_at);
+        }
     }
     for c in &data.containers {
         out.push_str("\n[[containers]]\n");
@@ -394,6 +418,10 @@ struct RegistryParts {
     top: Fields,
     creds: Option<Credentials>,
     test: Option<Fields>,
+    connection: Option<Fields>,
+    /// `insecure = true|false` (the one non-string value) in `connection`.
+    insecure: Option<bool>,
+    ecr: Option<Fields>,
 }
 
 impl RegistryParts {
@@ -414,6 +442,31 @@ impl RegistryParts {
             }
             None => None,
         };
+        let connection = match self.connection {
+            Some(mut c) => {
+                let conn = Connection {
+                    ca_bundle: c.take("caBundle"),
+                    insecure: self.insecure.unwrap_or(false),
+                };
+                c.done()?;
+                conn
+            }
+            None if self.insecure.is_none() => Connection::default(),
+            None => return None,
+        };
+        let ecr_token = match self.ecr {
+            Some(mut e) => {
+                let token = EcrToken {
+                    account_id: e.take("accountId")?,
+                    proxy_endpoint: e.take("proxyEndpoint")?,
+                    token: SecretValue::new(e.take("token")?),
+                    expires_at: e.ts("expiresAt")?,
+                };
+                e.done()?;
+                Some(token)
+            }
+            None => None,
+        };
         let credentials_rotated_at = match self.top.take("credentialsRotatedAt") {
             Some(s) => Some(parse_ts(&s)?),
             None => None,
@@ -428,6 +481,8 @@ impl RegistryParts {
             updated_at: self.top.ts("updatedAt")?,
             credentials_rotated_at,
             last_test,
+            connection,
+            ecr_token,
         };
         self.top.done()?;
         Some(r)
@@ -477,6 +532,8 @@ enum Section {
     Registry,
     Credentials,
     LastTest,
+    Connection,
+    EcrToken,
     Container,
     RegistryConfig,
 }
@@ -519,6 +576,22 @@ pub(crate) fn parse_records(body: &str) -> Option<VaultData> {
                     r.test = Some(Fields::default());
                     section = Some(Section::LastTest);
                 }
+                "[registries.connection]" => {
+                    let r = reg.as_mut().filter(|_| !seen_containers)?;
+                    if r.connection.is_some() {
+                        return None;
+                    }
+                    r.connection = Some(Fields::default());
+                    section = Some(Section::Connection);
+                }
+                "[registries.ecrToken]" => {
+                    let r = reg.as_mut().filter(|_| !seen_containers)?;
+                    if r.ecr.is_some() {
+                        return None;
+                    }
+                    r.ecr = Some(Fields::default());
+                    section = Some(Section::EcrToken);
+                }
                 "[[containers]]" => {
                     if let Some(r) = reg.take() {
                         data.registries.push(r.build()?);
@@ -542,6 +615,20 @@ pub(crate) fn parse_records(body: &str) -> Option<VaultData> {
             }
             continue;
         }
+        if section == Some(Section::Connection)
+            && let Some(flag) = line.strip_prefix("insecure = ")
+        {
+            let r = reg.as_mut()?;
+            if r.insecure.is_some() {
+                return None;
+            }
+            r.insecure = Some(match flag {
+                "true" => true,
+                "false" => false,
+                _ => return None,
+            });
+            continue;
+        }
         let (k, v) = read_kv(line)?;
         match section? {
             Section::Registry => reg.as_mut()?.top.insert(k, v)?,
@@ -553,6 +640,8 @@ pub(crate) fn parse_records(body: &str) -> Option<VaultData> {
                 creds.set(k, v);
             }
             Section::LastTest => reg.as_mut()?.test.as_mut()?.insert(k, v)?,
+            Section::Connection => reg.as_mut()?.connection.as_mut()?.insert(k, v)?,
+            Section::EcrToken => reg.as_mut()?.ecr.as_mut()?.insert(k, v)?,
             Section::Container => ctr.as_mut()?.top.insert(k, v)?,
             Section::RegistryConfig => ctr.as_mut()?.config.as_mut()?.insert(k, v)?,
         }
@@ -596,6 +685,19 @@ mod tests {
                         outcome: "ok".into(),
                         summary: secret.chars().rev().collect(),
                     }),
+                    connection: Connection {
+                        ca_bundle: Some(format!(
+                            "-----BEGIN CERTIFICATE-----\nMIIB{name}\n-----END CERTIFICATE-----\n"
+                        )),
+                        insecure: true,
+                    },
+                    ecr_token: Some(EcrToken {
+                        account_id: "123456789012".into(),
+                        proxy_endpoint: "https://123456789012.dkr.ecr.eu-west-2.amazonaws.com"
+                            .into(),
+                        token: SecretValue::new(secret),
+                        expires_at: ts(1_700_043_200, 250_000_000),
+                    }),
                 },
                 Registry {
                     id: RegistryId::parse("reg-zzz999").unwrap(),
@@ -607,6 +709,8 @@ mod tests {
                     updated_at: ts(0, 0),
                     credentials_rotated_at: None,
                     last_test: None,
+                    connection: Connection::default(),
+                    ecr_token: None,
                 },
             ],
             containers: vec![
@@ -670,6 +774,25 @@ mod tests {
     }
 
     #[test]
+    fn connection_settings_alone_round_trip() {
+        let mut data = sample("acme", "pw", "password");
+        data.registries[0].connection = Connection {
+            ca_bundle: None,
+            insecure: true,
+        };
+        data.registries[0].ecr_token = None;
+        check(&data);
+        data.registries[0].connection = Connection {
+            ca_bundle: Some("PEM".into()),
+            insecure: false,
+        };
+        check(&data);
+        let mut text = String::new();
+        render_records(&mut text, &data);
+        assert!(!text.contains("insecure"), "{text}");
+    }
+
+    #[test]
     fn anything_unexpected_falls_back() {
         let mut text = String::new();
         render_records(&mut text, &sample("a", "b", "password"));
@@ -683,6 +806,13 @@ mod tests {
             (
                 "[registries.credentials]",
                 "[registries.credentials]\nusername = \"dup\"",
+            ),
+            ("insecure = true", "insecure = yes"),
+            ("insecure = true", "insecure = true\ninsecure = false"),
+            ("accountId = ", "region = \"x\"\naccountId = "),
+            (
+                "[registries.ecrToken]",
+                "[registries.ecrToken]\n[registries.ecrToken]",
             ),
         ] {
             let changed = text.replacen(from, to, 1);

@@ -7,6 +7,9 @@ pub mod list;
 pub mod modal;
 pub mod toast;
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use jiff::Timestamp;
 
 use super::effect::JobId;
@@ -14,6 +17,7 @@ use super::keymap::Keymap;
 use crate::model::{RegistryId, VaultData};
 pub use form::Form;
 pub use list::ListState;
+use list::{ListKind, RowCache};
 pub use modal::Modal;
 pub use toast::{Level, Toasts};
 
@@ -45,8 +49,9 @@ pub enum Screen {
 pub struct PendingSave {
     pub job: JobId,
     /// The data being saved; becomes `Model::data` only when the save lands,
-    /// so a failed save leaves the screen (and any form) as it was.
-    pub data: VaultData,
+    /// so a failed save leaves the screen (and any form) as it was. Shared
+    /// with the runtime's `Effect::Save`, not copied.
+    pub data: Arc<VaultData>,
     pub done_toast: String,
     pub close_form: bool,
     /// Select this registry/container name after the save.
@@ -66,8 +71,10 @@ pub struct Model {
     pub keymap: Keymap,
     /// The injected clock's latest reading: ages and toasts use it.
     pub now: Timestamp,
-    /// What is on disk (as of the last successful save or open).
-    pub data: VaultData,
+    /// What is on disk (as of the last successful save or open). Shared,
+    /// never changed in place: a change is new data (see `set_data`), which
+    /// is also how the row caches know to rebuild.
+    pub data: Arc<VaultData>,
     pub screen: Screen,
     pub registries: ListState,
     pub containers: ListState,
@@ -81,16 +88,35 @@ pub struct Model {
     pub spinner: usize,
     pub quit: bool,
     next_job: JobId,
+    registry_cache: RowCache,
+    container_cache: RowCache,
+}
+
+/// Lets a test compare what is on disk with the model's (shared) data.
+impl PartialEq<Arc<VaultData>> for VaultData {
+    fn eq(&self, other: &Arc<VaultData>) -> bool {
+        self == &**other
+    }
 }
 
 impl Model {
     pub fn new(ctx: Context, keymap: Keymap, data: Option<VaultData>, now: Timestamp) -> Self {
+        Self::with_shared(ctx, keymap, data.map(Arc::new), now)
+    }
+
+    /// `new` with data the runtime also holds (one copy, not two).
+    pub fn with_shared(
+        ctx: Context,
+        keymap: Keymap,
+        data: Option<Arc<VaultData>>,
+        now: Timestamp,
+    ) -> Self {
         let screen = if data.is_some() {
             Screen::Registries
         } else {
             Screen::Init
         };
-        Self {
+        let mut m = Self {
             ctx,
             keymap,
             now,
@@ -107,6 +133,34 @@ impl Model {
             spinner: 0,
             quit: false,
             next_job: 1,
+            registry_cache: RowCache::new(ListKind::Registries),
+            container_cache: RowCache::new(ListKind::Containers),
+        };
+        m.refresh_rows();
+        m
+    }
+
+    /// Replaces the data (after a save or a first run) and the rows cached
+    /// from it.
+    pub fn set_data(&mut self, data: Arc<VaultData>) {
+        self.data = data;
+        self.refresh_rows();
+    }
+
+    /// Brings the current screen's row cache up to date with the data, the
+    /// clock, the filter and the sort; cheap when none changed. `update`
+    /// calls it before and after each message.
+    pub fn refresh_rows(&mut self) {
+        match self.screen {
+            Screen::Registries => {
+                self.registry_cache
+                    .refresh(&self.data, &self.registries, self.now);
+            }
+            Screen::Containers => {
+                self.container_cache
+                    .refresh(&self.data, &self.containers, self.now);
+            }
+            Screen::Init => {}
         }
     }
 
@@ -141,25 +195,63 @@ impl Model {
         self.pending_save.is_some() || self.form.as_ref().is_some_and(|f| f.dirty)
     }
 
-    /// Visible registry rows (indices into `data.registries`).
-    pub fn registry_rows(&self) -> Vec<usize> {
-        list::registry_rows(&self.data, &self.registries, self.now)
+    /// Visible registry rows (indices into `data.registries`): the cache,
+    /// or (when it is stale) the rows computed afresh.
+    pub fn registry_rows(&self) -> Cow<'_, [usize]> {
+        if self
+            .registry_cache
+            .is_fresh(&self.data, &self.registries, self.now)
+        {
+            Cow::Borrowed(self.registry_cache.rows())
+        } else {
+            Cow::Owned(list::registry_rows(&self.data, &self.registries, self.now))
+        }
     }
 
-    pub fn container_rows(&self) -> Vec<usize> {
-        list::container_rows(&self.data, &self.containers)
+    pub fn container_rows(&self) -> Cow<'_, [usize]> {
+        if self
+            .container_cache
+            .is_fresh(&self.data, &self.containers, self.now)
+        {
+            Cow::Borrowed(self.container_cache.rows())
+        } else {
+            Cow::Owned(list::container_rows(&self.data, &self.containers))
+        }
+    }
+
+    /// How many containers use registry `i` (the USED BY column).
+    pub fn used_by(&self, i: usize) -> usize {
+        self.registry_cache
+            .used_by(&self.data, i)
+            .unwrap_or_else(|| {
+                self.data
+                    .containers_using(&self.data.registries[i].id)
+                    .len()
+            })
+    }
+
+    /// The registry container `i` pulls from, if it names one that exists.
+    pub fn container_registry(&self, i: usize) -> Option<&crate::model::Registry> {
+        match self.container_cache.registry_of(&self.data, i) {
+            Some(of) => of.map(|j| &self.data.registries[j]),
+            None => {
+                let id = self.data.containers[i]
+                    .registry_config
+                    .registry_id
+                    .as_ref()?;
+                self.data.registries.iter().find(|r| &r.id == id)
+            }
+        }
     }
 
     pub fn selected_registry(&self) -> Option<&crate::model::Registry> {
-        let rows = self.registry_rows();
-        rows.get(self.registries.selected)
-            .map(|&i| &self.data.registries[i])
+        let i = *self.registry_rows().get(self.registries.selected)?;
+        self.data.registries.get(i)
     }
 
     pub fn selected_container(&self) -> Option<&crate::model::Container> {
-        let rows = self.container_rows();
-        rows.get(self.containers.selected)
-            .map(|&i| &self.data.containers[i])
+        let i = *self.container_rows().get(self.containers.selected)?;
+        self.data.containers.get(i)
     }
 
     /// The list state of the current screen.

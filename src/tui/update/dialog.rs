@@ -144,7 +144,8 @@ pub(super) fn start_delete(m: &mut Model) -> Vec<Effect> {
         },
     };
     if let PendingDelete::Registry(id) = &action
-        && let Err(e) = m.data.clone().delete_registry(id.as_str(), &m.ctx.user)
+        && let Err(e) =
+            crate::model::VaultData::clone(&m.data).delete_registry(id.as_str(), &m.ctx.user)
     {
         m.modal = Some(refusal(&e, &m.ctx.user));
         return Vec::new();
@@ -196,7 +197,7 @@ fn refusal(e: &RuleError, user: &str) -> Modal {
 /// Confirmed: apply the rule again on a copy (the data may have changed
 /// since the dialog opened) and save that copy.
 fn delete(m: &mut Model, pending: &PendingDelete) -> Vec<Effect> {
-    let mut data = m.data.clone();
+    let mut data = crate::model::VaultData::clone(&m.data);
     let result = match pending {
         PendingDelete::Registry(id) => data
             .delete_registry(id.as_str(), &m.ctx.user)

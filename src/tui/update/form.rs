@@ -319,7 +319,7 @@ fn save(m: &mut Model) -> Vec<Effect> {
         return Vec::new();
     }
     let (now, user) = (m.now, m.ctx.user.clone());
-    let mut data = m.data.clone();
+    let mut data = crate::model::VaultData::clone(&m.data);
     let f = m.form.as_mut().expect("form");
     if f.validate_all(&data) {
         f.error = Some("fix the fields marked ✗, then save again".into());

@@ -10,6 +10,8 @@ mod dialog;
 mod form;
 
 #[cfg(test)]
+mod cache_tests;
+#[cfg(test)]
 mod tests;
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -26,6 +28,15 @@ use crate::registry::RegistryKind;
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     m.toasts.prune(m.now);
+    // The clock moved since the last message: ages in the rows may read
+    // differently. Then, after the message, the filter, sort or screen.
+    m.refresh_rows();
+    let effects = route(m, msg);
+    m.refresh_rows();
+    effects
+}
+
+fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(m, key),
         Msg::Paste(text) => form::paste(m, text.expose()),
@@ -244,8 +255,8 @@ fn on_vault_created(
     m.init_job = None;
     match result {
         Ok(data) => {
-            m.data = data;
             m.screen = Screen::Registries;
+            m.set_data(std::sync::Arc::new(data));
             let text = format!("created the vault {}", m.ctx.vault_path);
             m.toast(Level::Success, text);
         }
@@ -310,7 +321,7 @@ fn on_probe_done(m: &mut Model, job: JobId, report: ProbeReport) -> Vec<Effect> 
         m.toast(level, text);
         return Vec::new();
     }
-    let mut data = m.data.clone();
+    let mut data = crate::model::VaultData::clone(&m.data);
     let record = TestRecord {
         at: m.now,
         outcome: report.outcome.clone(),
@@ -333,6 +344,7 @@ pub(super) fn begin_save(
     select: Option<String>,
 ) -> Vec<Effect> {
     let job = m.next_job();
+    let data = std::sync::Arc::new(data);
     m.pending_save = Some(PendingSave {
         job,
         data: data.clone(),
@@ -340,17 +352,14 @@ pub(super) fn begin_save(
         close_form,
         select,
     });
-    vec![Effect::Save {
-        job,
-        data: Box::new(data),
-    }]
+    vec![Effect::Save { job, data }]
 }
 
 fn on_saved(m: &mut Model, job: JobId) -> Vec<Effect> {
     let Some(save) = m.pending_save.take_if(|p| p.job == job) else {
         return Vec::new();
     };
-    m.data = save.data;
+    m.set_data(save.data);
     if save.close_form {
         m.form = None;
     }

@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::fit;
-use super::list::{list_title, table};
+use super::list::{list_title, table, table_height};
 use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::state::Model;
-use crate::tui::state::list::{CONTAINER_COLUMNS, age, container_cells};
+use crate::tui::state::list::{CONTAINER_COLUMNS, age, container_cells_in, window};
 use crate::tui::theme::Theme;
 
 pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
@@ -30,9 +30,10 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         };
         f.render_widget(Paragraph::new(text).style(theme.dim()).block(block), top);
     } else {
-        let cells: Vec<[String; 5]> = rows
+        let shown = window(rows.len(), m.containers.selected, table_height(top));
+        let cells: Vec<[String; 5]> = rows[shown.clone()]
             .iter()
-            .map(|&i| container_cells(&m.data.containers[i], &m.data))
+            .map(|&i| container_cells_in(&m.data.containers[i], |_| m.container_registry(i)))
             .collect();
         let widths = [
             Constraint::Length(12),
@@ -46,7 +47,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             top,
             block,
             &CONTAINER_COLUMNS,
-            &cells,
+            (&cells, shown.start),
             &widths,
             &m.containers,
             theme,

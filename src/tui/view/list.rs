@@ -7,16 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use super::fit;
-use crate::tui::state::list::{REGISTRY_COLUMNS, registry_cells};
+use crate::tui::state::list::{REGISTRY_COLUMNS, registry_cells_used, window};
 use crate::tui::state::{ListState, Model};
 use crate::tui::theme::Theme;
 
 pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let rows = m.registry_rows();
-    let cells: Vec<[String; 6]> = rows
-        .iter()
-        .map(|&i| registry_cells(&m.data.registries[i], &m.data, m.now))
-        .collect();
     let title = list_title(
         "Container Registries",
         rows.len(),
@@ -44,16 +40,27 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         Constraint::Length(10),
         Constraint::Length(7),
     ];
+    // Cells only for the rows on screen, not for every row shown.
+    let shown = window(rows.len(), m.registries.selected, table_height(area));
+    let cells: Vec<[String; 6]> = rows[shown.clone()]
+        .iter()
+        .map(|&i| registry_cells_used(&m.data.registries[i], m.used_by(i), m.now))
+        .collect();
     table(
         f,
         area,
         block,
         &REGISTRY_COLUMNS,
-        &cells,
+        (&cells, shown.start),
         &widths,
         &m.registries,
         theme,
     );
+}
+
+/// Lines for rows in a bordered table with a one-line header.
+pub(super) fn table_height(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(3))
 }
 
 /// ` Title (shown/total) · sort: NAME ▲ · filter: text `.
@@ -71,14 +78,16 @@ pub(super) fn list_title(name: &str, shown: usize, total: usize, list: &ListStat
     title
 }
 
-/// A table with a header whose sorted column carries ▲ or ▼.
+/// A table with a header whose sorted column carries ▲ or ▼. `cells` are
+/// the rows from `first` on that fit (see `list::window`): the table shows
+/// them as it would show the whole list scrolled to the selection.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn table<const N: usize>(
     f: &mut Frame,
     area: Rect,
     block: Block,
     columns: &[&str; N],
-    cells: &[[String; N]],
+    (cells, first): (&[[String; N]], usize),
     widths: &[Constraint; N],
     list: &ListState,
     theme: Theme,
@@ -110,11 +119,79 @@ pub(super) fn table<const N: usize>(
                 .map(|(i, c)| Cell::from(Span::raw(fit(c, width(i))))),
         )
     });
-    let mut state = TableState::default().with_selected(Some(list.selected));
+    let selected = list.selected.saturating_sub(first);
+    let mut state = TableState::default().with_selected(Some(selected));
     let table = Table::new(rows, widths.to_vec())
         .header(header)
         .block(block)
         .row_highlight_style(theme.selected())
         .highlight_symbol("▸ ");
     f.render_stateful_widget(table, area, &mut state);
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::buffer::Buffer;
+
+    use super::*;
+    use crate::tui::state::list::window;
+
+    fn draw(cells: &[[String; 2]], first: usize, list: &ListState, height: u16) -> Buffer {
+        let mut t = Terminal::new(TestBackend::new(30, height)).expect("backend");
+        let widths = [Constraint::Length(5), Constraint::Fill(1)];
+        t.draw(|f| {
+            let area = f.area();
+            let theme = Theme { color: false };
+            let cells = (cells, first);
+            table(
+                f,
+                area,
+                Block::bordered(),
+                &["A", "B"],
+                cells,
+                &widths,
+                list,
+                theme,
+            );
+        })
+        .expect("draw");
+        t.backend().buffer().clone()
+    }
+
+    /// Cells for the window only look exactly like cells for every row,
+    /// wherever the selection is (the end of the list included).
+    #[test]
+    fn the_window_shows_what_the_whole_table_shows() {
+        let all: Vec<[String; 2]> = (0..30)
+            .map(|i| [format!("r{i}"), format!("x{i}")])
+            .collect();
+        for height in [2u16, 3, 4, 8, 12, 40] {
+            for len in [0, 1, 5, 30] {
+                for selected in [0, 1, 4, 7, 15, 29, 40] {
+                    let list = ListState {
+                        selected,
+                        ..ListState::default()
+                    };
+                    let rows = &all[..len];
+                    let shown = window(len, selected, table_height(Rect::new(0, 0, 30, height)));
+                    let whole = draw(rows, 0, &list, height);
+                    let windowed = draw(&rows[shown.clone()], shown.start, &list, height);
+                    assert_eq!(
+                        whole, windowed,
+                        "{len} rows, {selected} selected, {height} high"
+                    );
+                }
+            }
+        }
+        let list = ListState {
+            selected: 29,
+            ..ListState::default()
+        };
+        let shown = window(30, 29, table_height(Rect::new(0, 0, 30, 8)));
+        assert_eq!(shown, 25..30, "the window ends at the selected last row");
+        let text = format!("{:?}", draw(&all[shown.clone()], shown.start, &list, 8));
+        assert!(text.contains("▸ r29"), "{text}");
+    }
 }
