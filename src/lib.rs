@@ -1,6 +1,7 @@
 //! regvault: container-registry pull credentials kept in an age-encrypted vault.
 
 pub mod cli;
+pub mod deploy;
 pub mod import;
 pub mod model;
 pub mod probe;

@@ -193,7 +193,7 @@ async fn add_test_save_container_and_delete_round_trip() {
         f.text.contains("▸ GitHub username") && f.text.contains("testing…")
     })
     .await;
-    d.see_idle("structure ok — registry not contacted").await;
+    d.see_idle("structure ok — offline check").await;
 
     d.ctrl('s');
     let screen = d.see_idle("saved registry 'ghcr-loop'").await;

@@ -29,7 +29,7 @@ pub type Probe =
 /// What the structural check reports when it passes: it contacted nothing
 /// and says so (a "success" that checked nothing real misleads).
 pub const STRUCTURE_OK: &str =
-    "structure ok — registry not contacted (live check not available yet)";
+    "structure ok — offline check (demo): the registry was not contacted";
 
 /// The offline check: `registry::validate`, nothing sent anywhere.
 pub fn structural_probe() -> Probe {

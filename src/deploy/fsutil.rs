@@ -1,0 +1,149 @@
+//! Writing a file that holds credentials (a docker `config.json`): private
+//! from the moment it exists, and atomic — a reader sees the old file or
+//! the new one, never half of one, and a crash leaves no torn file.
+
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically with mode 0600: a temp file in the
+/// same directory (created 0600), written and fsynced, renamed over
+/// `path`, then the directory fsynced so the rename survives a crash. A
+/// symlink at `path` is followed (the file it points to is replaced), as
+/// docker does for `config.json`. The directory must exist.
+///
+/// # Errors
+/// Any I/O failure; the temp file is removed and `path` left as it was.
+pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let target = resolve(path)?;
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // tempfile creates the file with O_EXCL and mode 0600 on unix.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.tmp."))
+        .tempfile_in(&dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    // Makes the rename durable; not every platform can fsync a directory.
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// `path`, or where its symlink chain ends (which may not exist yet).
+fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&current)?;
+                current = if link.is_absolute() {
+                    link
+                } else {
+                    current
+                        .parent()
+                        .map_or_else(|| link.clone(), |p| p.join(&link))
+                };
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        fs::read_dir(dir)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.contains(".tmp."))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn creates_then_replaces_privately() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("config.json");
+        write_private_atomic(&path, b"{\"a\":1}")?;
+        assert_eq!(fs::read(&path)?, b"{\"a\":1}");
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+
+        // An existing world-readable file ends up private too.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o644))?;
+        }
+        write_private_atomic(&path, b"{}")?;
+        assert_eq!(fs::read(&path)?, b"{}");
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+        assert!(
+            leftovers(dir.path()).is_empty(),
+            "{:?}",
+            leftovers(dir.path())
+        );
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn follows_a_symlink_and_keeps_it() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let real_dir = dir.path().join("dotfiles");
+        fs::create_dir(&real_dir)?;
+        let real = real_dir.join("docker-config.json");
+        fs::write(&real, b"old")?;
+        let link = dir.path().join("config.json");
+        std::os::unix::fs::symlink("dotfiles/docker-config.json", &link)?;
+        write_private_atomic(&link, b"new")?;
+        assert!(fs::symlink_metadata(&link)?.file_type().is_symlink());
+        assert_eq!(fs::read(&real)?, b"new");
+        assert_eq!(mode(&real), 0o600);
+        assert!(leftovers(&real_dir).is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn a_missing_directory_fails_and_leaves_nothing() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("nope").join("config.json");
+        assert!(write_private_atomic(&path, b"x").is_err());
+        assert!(!path.exists());
+        Ok(())
+    }
+}
