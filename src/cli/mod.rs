@@ -1,13 +1,16 @@
 //! The `regvault` command line: one file per subcommand group, each a thin
 //! face over the domain calls in `model`, `registry` and `vault`.
 
+mod compose;
 mod container;
+mod deploy;
 mod export;
 mod init;
 pub mod keys;
 mod output;
 mod prompt;
 mod registry;
+mod swarm;
 
 use std::path::PathBuf;
 
@@ -54,6 +57,24 @@ pub enum Command {
     /// Write credentials out for other tools (this prints secrets).
     #[command(subcommand)]
     Export(export::ExportCmd),
+    /// Apply a registry's pull secret (and one Deployment per container) to
+    /// Kubernetes namespaces `env-<environment>`: the plan first, then
+    /// server-side apply. `--remove` deletes its managed secrets instead.
+    Apply(deploy::ApplyArgs),
+    /// Update a registry's secrets in place after a rotation (no restart).
+    Sync(deploy::RegistryEnvArgs),
+    /// Per environment: is the cluster's secret current, stale or missing?
+    Status(deploy::RegistryEnvArgs),
+    /// Re-apply every ECR secret that expires within a window (for cron).
+    Refresh(deploy::RefreshArgs),
+    /// Delete a registry's managed secrets from the cluster.
+    Prune(deploy::PruneArgs),
+    /// Docker Swarm services with registry auth, through the engine API.
+    #[command(subcommand)]
+    Swarm(swarm::SwarmCmd),
+    /// Docker Compose: write a project's registry logins into config.json.
+    #[command(subcommand)]
+    Compose(compose::ComposeCmd),
     /// Open the TUI on a throwaway vault seeded with one fake registry of
     /// every kind (for demos; nothing is kept).
     Demo,
@@ -69,6 +90,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Registry(cmd) => registry::run(&cli.global, cmd),
         Command::Container(cmd) => container::run(&cli.global, cmd),
         Command::Export(cmd) => export::run(&cli.global, cmd),
+        Command::Apply(args) => deploy::apply(&cli.global, args),
+        Command::Sync(args) => deploy::sync(&cli.global, args),
+        Command::Status(args) => deploy::status(&cli.global, args),
+        Command::Refresh(args) => deploy::refresh(&cli.global, args),
+        Command::Prune(args) => deploy::prune(&cli.global, args),
+        Command::Swarm(cmd) => swarm::run(&cli.global, cmd),
+        Command::Compose(cmd) => compose::run(&cli.global, cmd),
         Command::Demo => crate::tui::run_demo().map(|()| 0),
     }
 }

@@ -567,6 +567,11 @@ fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
         print_json(&json!({"deleted": removed.id, "name": removed.name}));
     } else {
         println!("deleted {} {}", removed.id, removed.name);
+        // The vault forgets it; clusters keep its pull secrets until pruned.
+        println!(
+            "its managed pull secrets stay where they were applied: `regvault prune {}` removes them from a cluster",
+            removed.id
+        );
     }
     Ok(0)
 }

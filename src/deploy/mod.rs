@@ -17,15 +17,23 @@
 //!   compose file's images to pick the registries a project uses.
 //! - `fsutil` — the one piece with I/O: a private (0600), atomic write.
 //!
+//! Talking to Docker (bollard): `docker` (connect, `/auth` check, pull with
+//! `X-Registry-Auth`), `swarm` (services with registry auth, `sync` after a
+//! rotation) and `compose_io` (`compose login`: config.json and pulls).
+//!
 //! Secret bytes live in zeroizing buffers or in `SecretManifest`, whose
 //! `Debug` is redacted and which wipes its strings on drop.
 
 mod compose;
+pub mod compose_io;
+pub mod docker;
 mod fsutil;
 mod image;
+pub mod kube;
 mod names;
 mod plan;
 mod status;
+pub mod swarm;
 
 use std::fmt;
 

@@ -333,6 +333,28 @@ pub(crate) struct Found {
     pub ecr: Mutex<Option<EcrGrant>>,
 }
 
+/// ECR only: trades the access keys for a fresh 12-hour token
+/// (`GetAuthorizationToken`, SigV4-signed) — what `regvault apply`, `sync`
+/// and `refresh` put in a pull secret. `opts.aws_endpoint` replaces the
+/// API endpoint.
+///
+/// # Errors
+/// The failure class and a hint (never a secret).
+pub async fn ecr_token(
+    credentials: &Credentials,
+    opts: &ProbeOptions,
+) -> Result<EcrGrant, Failure> {
+    install_crypto_provider();
+    let client = target::client(opts)?;
+    let steps = Steps::default();
+    tokio::time::timeout(
+        opts.total_timeout,
+        ecr::authorization_token(&client, credentials, opts, &steps),
+    )
+    .await
+    .unwrap_or_else(|_| Err(classify::timeout_failure("the ECR API")))
+}
+
 /// Test Connection: structure first, then the live check, within
 /// `opts.total_timeout`, stopped early when `cancel` completes.
 pub async fn probe(

@@ -1,0 +1,557 @@
+//! Applying a `PullSecretPlan` to a Kubernetes cluster (kube crate): the
+//! one part of `deploy` that talks to a cluster.
+//!
+//! The client comes from `KUBECONFIG` (current context, or a named one).
+//! Per environment, first the plan — what exists, what would be created,
+//! updated or left unchanged — then server-side apply (field manager
+//! `regvault`) of the namespace (when asked), the Secret, one Deployment
+//! per container and, optionally, the `default` ServiceAccount's
+//! `imagePullSecrets`. Every namespace gets its own outcome: a forbidden
+//! (403) or missing namespace is reported by name while the others are
+//! applied. A Secret (or Deployment) of the same name that regvault does
+//! not manage is refused unless adopted.
+//!
+//! Secret data goes to the API server only inside a `SecretManifest`
+//! (redacted `Debug`); reads of Secrets fetch metadata only, and errors
+//! carry the API server's status, never a request body.
+
+use std::collections::BTreeMap;
+
+use futures_util::stream::{self, StreamExt};
+use jiff::Timestamp;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Namespace, Secret, ServiceAccount};
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::PartialObjectMeta;
+use kube::{Api, Client, Config};
+use serde_json::{Value, json};
+
+mod report;
+
+use report::ApiFailure;
+pub use report::{
+    ApplyOptions, Change, KubeError, ManagedSecret, NamespaceReport, ObjectChange, Outcome,
+    SecretState,
+};
+
+use super::plan::{DeploymentPlan, EnvironmentPlan, PullSecretPlan};
+use super::status::{ObservedSecret, SecretStatus};
+use super::{
+    CONTAINER_ID_ANNOTATION, EXPIRES_AT_ANNOTATION, MANAGED_BY_LABEL, MANAGER,
+    REGISTRY_ID_ANNOTATION,
+};
+
+/// Namespaces worked on at once.
+const PARALLEL: usize = 8;
+
+/// A connected cluster: the client and where it points.
+#[derive(Clone)]
+pub struct Cluster {
+    client: Client,
+    pub context: String,
+    pub server: String,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("context", &self.context)
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+fn observed(meta: &PartialObjectMeta<Secret>) -> ObservedSecret {
+    let metadata = serde_json::to_value(&meta.metadata).unwrap_or(Value::Null);
+    ObservedSecret::from_object(&json!({ "metadata": metadata }))
+}
+
+fn annotation<'a>(annotations: Option<&'a BTreeMap<String, String>>, key: &str) -> Option<&'a str> {
+    annotations.and_then(|a| a.get(key)).map(String::as_str)
+}
+
+fn managed(labels: Option<&BTreeMap<String, String>>) -> bool {
+    labels
+        .and_then(|l| l.get(MANAGED_BY_LABEL))
+        .is_some_and(|v| v == MANAGER)
+}
+
+/// Whether the live Deployment already is what the plan applies.
+fn deployment_current(live: &Deployment, plan: &PullSecretPlan, d: &DeploymentPlan) -> bool {
+    let meta = &live.metadata;
+    let ann = meta.annotations.as_ref();
+    let Some(pod) = live.spec.as_ref().and_then(|s| s.template.spec.as_ref()) else {
+        return false;
+    };
+    annotation(ann, CONTAINER_ID_ANNOTATION) == Some(d.container_id.as_str())
+        && annotation(ann, REGISTRY_ID_ANNOTATION) == Some(plan.registry_id.as_str())
+        && pod
+            .image_pull_secrets
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|r| r.name == plan.secret_name))
+        && pod.containers.len() == 1
+        && pod.containers[0].name == d.name
+        && pod.containers[0].image.as_deref() == Some(d.image.as_str())
+}
+
+fn lists_secret(sa: &ServiceAccount, name: &str) -> bool {
+    sa.image_pull_secrets
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|r| r.name == name))
+}
+
+impl Cluster {
+    /// Connects with `KUBECONFIG` (or `~/.kube/config`): its current
+    /// context, or `context`.
+    ///
+    /// # Errors
+    /// No kubeconfig, no such context, or a client that cannot be built.
+    pub async fn connect(context: Option<&str>) -> Result<Self, KubeError> {
+        crate::probe::install_crypto_provider();
+        let kubeconfig = Kubeconfig::read().map_err(|e| KubeError::Config(e.to_string()))?;
+        let name = match context {
+            Some(c) => c.to_owned(),
+            None => kubeconfig.current_context.clone().ok_or_else(|| {
+                KubeError::Config("no current context: give --context NAME".into())
+            })?,
+        };
+        if !kubeconfig.contexts.iter().any(|c| c.name == name) {
+            let known: Vec<&str> = kubeconfig
+                .contexts
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            return Err(KubeError::Config(format!(
+                "no context '{name}' (contexts: {})",
+                known.join(", ")
+            )));
+        }
+        let opts = KubeConfigOptions {
+            context: Some(name.clone()),
+            ..KubeConfigOptions::default()
+        };
+        let config = Config::from_custom_kubeconfig(kubeconfig, &opts)
+            .await
+            .map_err(|e| KubeError::Config(format!("context '{name}': {e}")))?;
+        let server = config.cluster_url.to_string();
+        let client = Client::try_from(config)
+            .map_err(|e| KubeError::Config(format!("context '{name}': {e}")))?;
+        Ok(Self {
+            client,
+            context: name,
+            server: server.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    fn apply_params(dry_run: bool) -> PatchParams {
+        let mut pp = PatchParams::apply(MANAGER).force();
+        pp.dry_run = dry_run;
+        pp
+    }
+
+    /// The plan: what each environment holds now and what apply would
+    /// change there. Reads only.
+    pub async fn plan(&self, plan: &PullSecretPlan, opts: ApplyOptions) -> Vec<NamespaceReport> {
+        stream::iter(plan.environments.iter())
+            .map(|env| self.plan_one(plan, env, opts))
+            .buffered(PARALLEL)
+            .collect()
+            .await
+    }
+
+    async fn plan_one(
+        &self,
+        plan: &PullSecretPlan,
+        env: &EnvironmentPlan,
+        opts: ApplyOptions,
+    ) -> NamespaceReport {
+        let mut r = NamespaceReport::new(env);
+        let ns = &env.namespace;
+        if opts.create_namespaces {
+            let api: Api<Namespace> = Api::all(self.client.clone());
+            match api.get_metadata_opt(ns).await {
+                Ok(Some(_)) => {}
+                Ok(None) => r.namespace_change = Some(Change::Create),
+                // A user with rights only inside namespaces cannot read
+                // them; the objects' own requests tell.
+                Err(e) if ApiFailure::from(&e).code == 403 => {}
+                Err(e) => {
+                    r.fail(&ApiFailure::from(&e), "reading the namespace");
+                    return r;
+                }
+            }
+        }
+        let creating = r.namespace_change == Some(Change::Create);
+        let secrets: Api<Secret> = Api::namespaced(self.client.clone(), ns);
+        let found = if creating {
+            None
+        } else {
+            match secrets.get_metadata_opt(&plan.secret_name).await {
+                Ok(found) => found,
+                Err(e) => {
+                    r.fail(&ApiFailure::from(&e), "reading the secret");
+                    return r;
+                }
+            }
+        };
+        let status = plan.status(found.as_ref().map(observed).as_ref());
+        r.secret_status = Some(status);
+        let mut secret_change = Change::from(status.action(opts.adopt));
+        // Same credentials but a renewed ECR expiry: the annotation is
+        // what `refresh` and `status` read, so it is updated too.
+        let live_expiry = found.as_ref().and_then(|m| {
+            annotation(m.metadata.annotations.as_ref(), EXPIRES_AT_ANNOTATION)
+                .and_then(|t| t.parse::<Timestamp>().ok())
+        });
+        if secret_change == Change::Unchanged && plan.expires_at != live_expiry {
+            secret_change = Change::Update;
+        }
+        if opts.secrets_only && status == SecretStatus::Missing {
+            r.outcome = Outcome::Missing;
+            r.message = Some(format!(
+                "no secret {} in namespace {ns}: `regvault apply` creates it",
+                plan.secret_name
+            ));
+            return r;
+        }
+        if opts.secrets_only && secret_change == Change::Create {
+            secret_change = Change::Refuse;
+        }
+        r.objects.push(ObjectChange {
+            kind: "Secret",
+            name: plan.secret_name.clone(),
+            change: secret_change,
+        });
+        if secret_change == Change::Refuse {
+            r.outcome = Outcome::Unmanaged;
+            r.message = Some(format!(
+                "secret {ns}/{} exists and is not managed by regvault (no {MANAGED_BY_LABEL}={MANAGER} label for this registry): left untouched; --adopt takes it over",
+                plan.secret_name
+            ));
+            return r;
+        }
+        if opts.secrets_only {
+            return r;
+        }
+        let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), ns);
+        for d in &env.deployments {
+            let live = if creating {
+                None
+            } else {
+                match deployments.get_opt(&d.name).await {
+                    Ok(live) => live,
+                    Err(e) => {
+                        r.fail(&ApiFailure::from(&e), "reading deployments");
+                        return r;
+                    }
+                }
+            };
+            let change = match &live {
+                None => Change::Create,
+                Some(l) if !managed(l.metadata.labels.as_ref()) && !opts.adopt => Change::Refuse,
+                Some(l) if deployment_current(l, plan, d) => Change::Unchanged,
+                Some(_) => Change::Update,
+            };
+            r.objects.push(ObjectChange {
+                kind: "Deployment",
+                name: d.name.clone(),
+                change,
+            });
+            if change == Change::Refuse {
+                r.outcome = Outcome::Unmanaged;
+                r.message = Some(format!(
+                    "deployment {ns}/{} exists and is not managed by regvault: left untouched; --adopt takes it over",
+                    d.name
+                ));
+                return r;
+            }
+        }
+        if opts.service_account {
+            let change = if creating {
+                Change::Update
+            } else {
+                let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), ns);
+                match api.get_opt("default").await {
+                    Ok(Some(sa)) if lists_secret(&sa, &plan.secret_name) => Change::Unchanged,
+                    Ok(_) => Change::Update,
+                    Err(e) => {
+                        r.fail(&ApiFailure::from(&e), "reading the default service account");
+                        return r;
+                    }
+                }
+            };
+            r.objects.push(ObjectChange {
+                kind: "ServiceAccount",
+                name: "default".into(),
+                change,
+            });
+        }
+        r
+    }
+
+    /// Applies a plan made by `plan` (the reports it returned), namespace by
+    /// namespace; every report ends with its outcome.
+    pub async fn apply(
+        &self,
+        plan: &PullSecretPlan,
+        planned: Vec<NamespaceReport>,
+        opts: ApplyOptions,
+    ) -> Vec<NamespaceReport> {
+        let by_env: Vec<(&EnvironmentPlan, NamespaceReport)> =
+            plan.environments.iter().zip(planned).collect();
+        stream::iter(by_env)
+            .map(|(env, r)| self.apply_one(plan, env, r, opts))
+            .buffered(PARALLEL)
+            .collect()
+            .await
+    }
+
+    async fn apply_one(
+        &self,
+        plan: &PullSecretPlan,
+        env: &EnvironmentPlan,
+        mut r: NamespaceReport,
+        opts: ApplyOptions,
+    ) -> NamespaceReport {
+        if r.outcome != Outcome::Unchanged || r.message.is_some() {
+            return r; // refused, forbidden or failed while planning
+        }
+        if !r.changes() {
+            return r;
+        }
+        let ns = env.namespace.as_str();
+        let pp = Self::apply_params(opts.dry_run);
+        if r.namespace_change == Some(Change::Create) {
+            let api: Api<Namespace> = Api::all(self.client.clone());
+            let manifest = PullSecretPlan::namespace_manifest(env);
+            if let Err(e) = api.patch(ns, &pp, &Patch::Apply(&manifest)).await {
+                r.fail(&ApiFailure::from(&e), "creating the namespace");
+                return r;
+            }
+            if opts.dry_run {
+                // Objects cannot be dry-run into a namespace that does not
+                // exist yet; the plan stands as shown.
+                r.outcome = Outcome::Applied;
+                return r;
+            }
+        }
+        let change_of = |kind: &str, name: &str| {
+            r.objects
+                .iter()
+                .find(|o| o.kind == kind && o.name == name)
+                .map_or(Change::Unchanged, |o| o.change)
+        };
+        if change_of("Secret", &plan.secret_name) != Change::Unchanged {
+            let api: Api<Secret> = Api::namespaced(self.client.clone(), ns);
+            let manifest = plan.secret_manifest(env);
+            match api
+                .patch(&plan.secret_name, &pp, &Patch::Apply(&manifest))
+                .await
+            {
+                Ok(mut s) => {
+                    r.secret_uid = s.metadata.uid.take();
+                    r.secret_resource_version = s.metadata.resource_version.take();
+                    if let Some(data) = s.data.as_mut() {
+                        for v in data.values_mut() {
+                            zeroize::Zeroize::zeroize(&mut v.0);
+                        }
+                    }
+                }
+                Err(e) => {
+                    r.fail(&ApiFailure::from(&e), "applying the secret");
+                    return r;
+                }
+            }
+        }
+        if !opts.secrets_only {
+            let api: Api<Deployment> = Api::namespaced(self.client.clone(), ns);
+            for d in &env.deployments {
+                if change_of("Deployment", &d.name) == Change::Unchanged {
+                    continue;
+                }
+                let manifest = plan.deployment_manifest(env, d);
+                if let Err(e) = api.patch(&d.name, &pp, &Patch::Apply(&manifest)).await {
+                    r.fail(
+                        &ApiFailure::from(&e),
+                        &format!("applying deployment {}", d.name),
+                    );
+                    return r;
+                }
+            }
+            if change_of("ServiceAccount", "default") == Change::Update
+                && let Err(f) = self
+                    .add_to_default_sa(ns, &plan.secret_name, opts.dry_run)
+                    .await
+            {
+                r.fail(&f, "adding the secret to the default service account");
+                return r;
+            }
+        }
+        r.outcome = Outcome::Applied;
+        r
+    }
+
+    /// Appends the Secret to `default`'s `imagePullSecrets`, keeping the
+    /// other entries. A new namespace's `default`
+    /// appears a moment after the namespace: wait for it.
+    async fn add_to_default_sa(
+        &self,
+        ns: &str,
+        secret: &str,
+        dry_run: bool,
+    ) -> Result<(), ApiFailure> {
+        let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), ns);
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let sa = match api.get_opt("default").await {
+                Ok(Some(sa)) => sa,
+                Ok(None) if attempts < 50 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+                Ok(None) => {
+                    return Err(ApiFailure {
+                        code: 404,
+                        reason: "NotFound".into(),
+                        message: format!("serviceaccount {ns}/default does not exist"),
+                    });
+                }
+                Err(e) => return Err(ApiFailure::from(&e)),
+            };
+            if lists_secret(&sa, secret) {
+                return Ok(());
+            }
+            // The whole list, guarded by the resourceVersion read: a
+            // concurrent change is a 409 and a re-read, never a lost entry.
+            let rv = sa.metadata.resource_version.clone().unwrap_or_default();
+            let mut list: Vec<Value> = sa
+                .image_pull_secrets
+                .iter()
+                .flatten()
+                .map(|r| json!({ "name": r.name }))
+                .collect();
+            list.push(json!({ "name": secret }));
+            let patch = json!({
+                "metadata": { "resourceVersion": rv },
+                "imagePullSecrets": list,
+            });
+            let pp = PatchParams {
+                dry_run,
+                field_manager: Some(MANAGER.into()),
+                ..PatchParams::default()
+            };
+            match api.patch("default", &pp, &Patch::Merge(&patch)).await {
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    let f = ApiFailure::from(&e);
+                    if f.code == 409 && attempts < 5 {
+                        continue;
+                    }
+                    return Err(f);
+                }
+            }
+        }
+    }
+
+    /// Per environment: the Secret's status against the plan.
+    pub async fn status(&self, plan: &PullSecretPlan) -> Vec<SecretState> {
+        stream::iter(plan.environments.iter())
+            .map(|env| async move {
+                let api: Api<Secret> = Api::namespaced(self.client.clone(), &env.namespace);
+                let mut state = SecretState {
+                    environment: env.environment.clone(),
+                    namespace: env.namespace.clone(),
+                    status: None,
+                    expires_at: None,
+                    message: None,
+                };
+                match api.get_metadata_opt(&plan.secret_name).await {
+                    Ok(found) => {
+                        state.status = Some(plan.status(found.as_ref().map(observed).as_ref()));
+                        state.expires_at = found.as_ref().and_then(|m| {
+                            annotation(m.metadata.annotations.as_ref(), EXPIRES_AT_ANNOTATION)
+                                .map(str::to_owned)
+                        });
+                    }
+                    Err(e) => {
+                        let f = ApiFailure::from(&e);
+                        state.message = Some(if f.code == 403 {
+                            format!("forbidden: namespace {}: {}", env.namespace, f.message)
+                        } else {
+                            format!("namespace {}: {}", env.namespace, f.text())
+                        });
+                    }
+                }
+                state
+            })
+            .buffered(PARALLEL)
+            .collect()
+            .await
+    }
+
+    /// Every Secret labelled `managed-by=regvault` in the cluster (of one
+    /// registry, when given).
+    ///
+    /// # Errors
+    /// The list was refused or failed.
+    pub async fn managed_secrets(
+        &self,
+        registry_id: Option<&str>,
+    ) -> Result<Vec<ManagedSecret>, KubeError> {
+        let api: Api<Secret> = Api::all(self.client.clone());
+        let lp = ListParams::default().labels(&format!("{MANAGED_BY_LABEL}={MANAGER}"));
+        let list = api.list_metadata(&lp).await.map_err(|e| {
+            KubeError::Request(format!(
+                "listing regvault's secrets: {}",
+                ApiFailure::from(&e).text()
+            ))
+        })?;
+        Ok(list
+            .items
+            .into_iter()
+            .filter_map(|m| {
+                let ann = m.metadata.annotations.as_ref();
+                let id = annotation(ann, REGISTRY_ID_ANNOTATION).map(str::to_owned);
+                if registry_id.is_some_and(|want| id.as_deref() != Some(want)) {
+                    return None;
+                }
+                Some(ManagedSecret {
+                    namespace: m.metadata.namespace.clone()?,
+                    name: m.metadata.name.clone()?,
+                    expires_at: annotation(ann, EXPIRES_AT_ANNOTATION).and_then(|t| t.parse().ok()),
+                    registry_id: id,
+                })
+            })
+            .collect())
+    }
+
+    /// Deletes one managed Secret (re-checking the label first).
+    ///
+    /// # Errors
+    /// Not managed by regvault, or the delete failed.
+    pub async fn delete_managed_secret(&self, s: &ManagedSecret) -> Result<(), KubeError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &s.namespace);
+        let what = format!("secret {}/{}", s.namespace, s.name);
+        match api.get_metadata_opt(&s.name).await {
+            Ok(Some(m)) if managed(m.metadata.labels.as_ref()) => {}
+            Ok(Some(_)) => {
+                return Err(KubeError::Request(format!(
+                    "{what} is not managed by regvault: left untouched"
+                )));
+            }
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                return Err(KubeError::Request(format!(
+                    "{what}: {}",
+                    ApiFailure::from(&e).text()
+                )));
+            }
+        }
+        api.delete(&s.name, &DeleteParams::default())
+            .await
+            .map(|_| ())
+            .map_err(|e| KubeError::Request(format!("{what}: {}", ApiFailure::from(&e).text())))
+    }
+}
