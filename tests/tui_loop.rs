@@ -87,6 +87,7 @@ impl Driver {
             keymap: Keymap::defaults(),
             clock: Arc::new(move || now),
             probe: slow_probe(),
+            applier: Arc::new(regvault::tui::apply::NoCluster),
             observer: Some(obs),
         };
         let handle = tokio::spawn(async move {

@@ -18,6 +18,7 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::Event;
 use tokio::sync::{mpsc, watch};
 
+use super::apply::SharedApplier;
 use super::effect::Effect;
 use super::keymap::Keymap;
 use super::msg::Msg;
@@ -39,6 +40,8 @@ pub struct Setup {
     pub keymap: Keymap,
     pub clock: Clock,
     pub probe: Probe,
+    /// Plans and applies for the Apply dialog (`NoCluster` in the demo).
+    pub applier: SharedApplier,
     /// Receives each drawn frame; tests wait on it instead of sleeping.
     pub observer: Option<watch::Sender<FrameInfo>>,
 }
@@ -71,9 +74,11 @@ where
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
     let clock = setup.clock;
-    let mut runtime = Runtime::new(tx, setup.vault, setup.probe);
+    let kube = setup.applier.contexts();
+    let mut runtime = Runtime::new(tx, setup.vault, setup.probe, setup.applier);
     // One copy of the data, shared by the runtime and the model.
     let mut model = Model::with_shared(setup.ctx, setup.keymap, runtime.data(), clock());
+    model.kube = kube;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seq = 0;

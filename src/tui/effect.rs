@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::apply::ApplyTarget;
+use crate::deploy::kube::NamespaceReport;
 use crate::model::{Credentials, VaultData};
 use crate::registry::RegistryKind;
 
@@ -38,6 +40,17 @@ pub enum Effect {
     /// First run: create the identity and the vault.
     InitVault {
         job: JobId,
+    },
+    /// The Apply dialog's plan: reads only, as `regvault apply` shows it.
+    PlanApply {
+        job: JobId,
+        target: ApplyTarget,
+    },
+    /// Server-side apply of `planned`, namespace by namespace.
+    Apply {
+        job: JobId,
+        target: ApplyTarget,
+        planned: Vec<NamespaceReport>,
     },
     Quit,
 }

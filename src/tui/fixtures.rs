@@ -41,3 +41,36 @@ pub fn full() -> Model {
 pub fn empty() -> Model {
     model(VaultData::default())
 }
+
+/// Kubernetes contexts as a kubeconfig would list them.
+pub fn kube() -> super::apply::KubeContexts {
+    super::apply::KubeContexts {
+        names: vec!["kind-dev".into(), "prod-eu".into()],
+        current: Some("kind-dev".into()),
+    }
+}
+
+/// A namespace's plan or result: the Secret `change`d, ending in `outcome`.
+pub fn ns_report(
+    env: &str,
+    change: crate::deploy::kube::Change,
+    outcome: crate::deploy::kube::Outcome,
+) -> crate::deploy::kube::NamespaceReport {
+    use crate::deploy::kube::{NamespaceReport, ObjectChange, Outcome};
+    NamespaceReport {
+        environment: env.into(),
+        namespace: format!("env-{env}"),
+        namespace_change: None,
+        secret_status: None,
+        objects: vec![ObjectChange {
+            kind: "Secret",
+            name: "regvault-ghcr-acme".into(),
+            change,
+        }],
+        outcome,
+        message: (outcome == Outcome::Forbidden)
+            .then(|| format!("forbidden: namespace env-{env} (Secret): secrets is forbidden")),
+        secret_uid: None,
+        secret_resource_version: None,
+    }
+}

@@ -92,7 +92,7 @@ actions! {
     Quit,
     /// Back; cancels a test
     Back,
-    /// Apply (not available yet)
+    /// Apply the registry's pull secret to a cluster
     Apply,
 }
 
@@ -105,10 +105,10 @@ impl Action {
         )
     }
 
-    /// Extension point for the Apply dialog: until it exists the action is
-    /// bound but hidden from help and footer, and does nothing but say so.
+    /// Extension point for actions bound before their dialog exists: such
+    /// an action is hidden from help and footer. Every action exists now.
     pub fn available(self) -> bool {
-        self != Action::Apply
+        true
     }
 }
 

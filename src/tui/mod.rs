@@ -7,6 +7,7 @@
 //! vault seeded with fake credentials).
 
 pub mod app;
+pub mod apply;
 pub mod effect;
 pub mod keymap;
 pub mod msg;
@@ -55,7 +56,8 @@ pub struct TuiOptions {
 /// one (identity mode, like `regvault init`) and `keys` may be empty.
 pub fn run(vault_path: PathBuf, keys: Vec<KeySource>, opts: TuiOptions) -> anyhow::Result<()> {
     // Test Connection talks to the registry: structure first, then live.
-    run_with(vault_path, keys, opts, runtime::live_probe())
+    let applier = Arc::new(apply::KubeApplier);
+    run_with(vault_path, keys, opts, runtime::live_probe(), applier)
 }
 
 fn run_with(
@@ -63,6 +65,7 @@ fn run_with(
     keys: Vec<KeySource>,
     opts: TuiOptions,
     probe: runtime::Probe,
+    applier: apply::SharedApplier,
 ) -> anyhow::Result<()> {
     // Everything that can fail plainly fails before the terminal is taken.
     let mut read_only = opts.read_only;
@@ -105,6 +108,7 @@ fn run_with(
             keymap,
             clock: Arc::new(jiff::Timestamp::now),
             probe,
+            applier,
             observer: None,
         };
         run_app(&mut guard.terminal, EventStream::new(), setup, (tx, rx))
@@ -143,7 +147,9 @@ pub fn run_demo() -> anyhow::Result<()> {
     };
     // The demo's credentials are fake: a live check would only bother the
     // real registries, so its Test Connection stays structural.
-    run_with(path, keys, opts, runtime::structural_probe())
+    // Nor does its Apply contact a cluster.
+    let applier = Arc::new(apply::NoCluster);
+    run_with(path, keys, opts, runtime::structural_probe(), applier)
 }
 
 /// The demo seed as vault data, created by `user`.

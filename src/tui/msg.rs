@@ -3,8 +3,10 @@
 
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
 
+use super::apply::ApplyResult;
 use super::effect::{JobId, ProbeReport};
 use super::keymap::Action;
+use crate::deploy::kube::NamespaceReport;
 use crate::model::{SecretValue, VaultData};
 
 #[derive(Debug)]
@@ -36,6 +38,20 @@ pub enum Msg {
     VaultCreated {
         job: JobId,
         result: Result<VaultData, String>,
+    },
+    /// The Apply dialog's plan, per namespace (or why there is none).
+    ApplyPlanned {
+        job: JobId,
+        result: ApplyResult,
+    },
+    /// One namespace applied (or refused).
+    ApplyProgress {
+        job: JobId,
+        report: NamespaceReport,
+    },
+    /// Every namespace of the apply has reported.
+    ApplyFinished {
+        job: JobId,
     },
     /// SIGTERM / SIGHUP: leave now, restoring the terminal on the way out.
     Terminate,

@@ -14,6 +14,7 @@ use futures_util::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
+use super::apply::SharedApplier;
 use super::effect::{Effect, JobId, ProbeReport};
 use super::msg::Msg;
 use crate::model::{Connection, Credentials, SecretValue, VaultData};
@@ -132,11 +133,17 @@ pub struct Runtime {
     /// holds its own copy only while it writes.
     saved: Arc<Mutex<Arc<VaultData>>>,
     probe: Probe,
+    applier: SharedApplier,
     jobs: HashMap<JobId, AbortHandle>,
 }
 
 impl Runtime {
-    pub fn new(tx: UnboundedSender<Msg>, mut vault: VaultSlot, probe: Probe) -> Self {
+    pub fn new(
+        tx: UnboundedSender<Msg>,
+        mut vault: VaultSlot,
+        probe: Probe,
+        applier: SharedApplier,
+    ) -> Self {
         let saved = match &mut vault {
             VaultSlot::Open(v) => Arc::new(std::mem::take(v.data_mut())),
             VaultSlot::Missing { .. } => Arc::default(),
@@ -146,6 +153,7 @@ impl Runtime {
             vault: Arc::new(Mutex::new(vault)),
             saved: Arc::new(Mutex::new(saved)),
             probe,
+            applier,
             jobs: HashMap::new(),
         }
     }
@@ -207,6 +215,26 @@ impl Runtime {
                 });
                 self.jobs.insert(job, handle.abort_handle());
             }
+            Effect::PlanApply { job, target } => {
+                let plan = self.applier.plan(self.current(), target);
+                let handle = tokio::spawn(async move {
+                    let result = plan.await;
+                    let _ = tx.send(Msg::ApplyPlanned { job, result });
+                });
+                self.jobs.insert(job, handle.abort_handle());
+            }
+            Effect::Apply {
+                job,
+                target,
+                planned,
+            } => {
+                let (applier, data) = (self.applier.clone(), self.current());
+                let handle = tokio::spawn(async move {
+                    apply_each(&*applier, data, target, planned, job, &tx).await;
+                    let _ = tx.send(Msg::ApplyFinished { job });
+                });
+                self.jobs.insert(job, handle.abort_handle());
+            }
             Effect::InitVault { job } => {
                 let vault = self.vault.clone();
                 let handle = tokio::task::spawn_blocking(move || {
@@ -216,6 +244,46 @@ impl Runtime {
                 self.jobs.insert(job, handle.abort_handle());
             }
         }
+    }
+}
+
+impl Runtime {
+    /// The data as last saved: what Apply plans from.
+    fn current(&self) -> Arc<VaultData> {
+        self.saved
+            .lock()
+            .map(|s| Arc::clone(&s))
+            .unwrap_or_default()
+    }
+}
+
+/// One namespace at a time, each reported as it ends, so a cancelled apply
+/// can say which namespaces were already done.
+async fn apply_each(
+    applier: &dyn super::apply::Applier,
+    data: Arc<VaultData>,
+    target: super::apply::ApplyTarget,
+    planned: Vec<crate::deploy::kube::NamespaceReport>,
+    job: JobId,
+    tx: &UnboundedSender<Msg>,
+) {
+    for report in planned {
+        let one = super::apply::ApplyTarget {
+            environments: vec![report.environment.clone()],
+            ..target.clone()
+        };
+        let fallback = report.clone();
+        let result = applier.apply(Arc::clone(&data), one, vec![report]).await;
+        let report = match result {
+            Ok(mut reports) if !reports.is_empty() => reports.remove(0),
+            Ok(_) => fallback,
+            Err(message) => crate::deploy::kube::NamespaceReport {
+                outcome: crate::deploy::kube::Outcome::Error,
+                message: Some(message),
+                ..fallback
+            },
+        };
+        let _ = tx.send(Msg::ApplyProgress { job, report });
     }
 }
 

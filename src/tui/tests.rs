@@ -332,3 +332,80 @@ fn first_run() {
 fn too_small() {
     insta::assert_snapshot!("too_small", draw(&fixtures::full(), 60, 20).backend());
 }
+
+/// The demo with two contexts and the Apply dialog open on ghcr-acme.
+fn apply_opened() -> (Model, u64) {
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    select_registry(&mut m, "ghcr-acme");
+    act(&mut m, Action::Apply);
+    let job = match act(&mut m, Action::Confirm).as_slice() {
+        [Effect::PlanApply { job, .. }] => *job,
+        other => panic!("{other:?}"),
+    };
+    (m, job)
+}
+
+fn apply_planned() -> (Model, u64) {
+    use crate::deploy::kube::{Change, Outcome};
+    let (mut m, job) = apply_opened();
+    let result = Ok(vec![
+        fixtures::ns_report("production", Change::Create, Outcome::Unchanged),
+        fixtures::ns_report("staging", Change::Update, Outcome::Unchanged),
+    ]);
+    update(&mut m, Msg::ApplyPlanned { job, result });
+    (m, job)
+}
+
+fn apply_running() -> (Model, u64) {
+    let (mut m, _) = apply_planned();
+    typ(&mut m, "kind-dev");
+    let job = match act(&mut m, Action::Confirm).as_slice() {
+        [Effect::Apply { job, .. }] => *job,
+        other => panic!("{other:?}"),
+    };
+    (m, job)
+}
+
+#[test]
+fn apply_target() {
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    select_registry(&mut m, "ghcr-acme");
+    act(&mut m, Action::Apply);
+    snap!("apply_target", m);
+}
+
+#[test]
+fn apply_plan_shown() {
+    snap!("apply_plan_shown", apply_planned().0);
+}
+
+#[test]
+fn apply_typed_confirm() {
+    let (mut m, _) = apply_planned();
+    typ(&mut m, "kind-d");
+    snap!("apply_typed_confirm", m);
+}
+
+#[test]
+fn apply_progress() {
+    use crate::deploy::kube::{Change, Outcome};
+    let (mut m, job) = apply_running();
+    let report = fixtures::ns_report("production", Change::Create, Outcome::Applied);
+    update(&mut m, Msg::ApplyProgress { job, report });
+    update(&mut m, Msg::Tick);
+    snap!("apply_progress", m);
+}
+
+#[test]
+fn apply_results_one_forbidden() {
+    use crate::deploy::kube::{Change, Outcome};
+    let (mut m, job) = apply_running();
+    let report = fixtures::ns_report("production", Change::Create, Outcome::Applied);
+    update(&mut m, Msg::ApplyProgress { job, report });
+    let report = fixtures::ns_report("staging", Change::Update, Outcome::Forbidden);
+    update(&mut m, Msg::ApplyProgress { job, report });
+    update(&mut m, Msg::ApplyFinished { job });
+    snap!("apply_results_one_forbidden", m);
+}

@@ -2,6 +2,7 @@
 //! shown, the open form or dialog, toasts and the jobs in flight. `update`
 //! changes it; `view` only reads it.
 
+pub mod apply;
 pub mod form;
 pub mod list;
 pub mod modal;
@@ -80,6 +81,8 @@ pub struct Model {
     pub containers: ListState,
     pub form: Option<Form>,
     pub modal: Option<Modal>,
+    /// The kubeconfig's contexts for the Apply dialog, read at start.
+    pub kube: crate::tui::apply::KubeContexts,
     pub toasts: Toasts,
     pub pending_save: Option<PendingSave>,
     pub list_probe: Option<ListProbe>,
@@ -126,6 +129,7 @@ impl Model {
             containers: ListState::default(),
             form: None,
             modal: None,
+            kube: crate::tui::apply::KubeContexts::default(),
             toasts: Toasts::default(),
             pending_save: None,
             list_probe: None,
@@ -180,6 +184,7 @@ impl Model {
         self.pending_save.is_some()
             || self.list_probe.is_some()
             || self.init_job.is_some()
+            || matches!(&self.modal, Some(Modal::Apply(d)) if d.job().is_some())
             || self.form.as_ref().is_some_and(|f| {
                 matches!(f.test, form::TestState::Running { .. }) || f.loading.is_some()
             })

@@ -3,6 +3,7 @@
 
 use tui_input::Input;
 
+use super::apply::ApplyDialog;
 use crate::model::{ContainerId, RegistryId};
 
 /// The deletion a confirmation dialog is asking about.
@@ -39,4 +40,6 @@ pub enum Modal {
     ConfirmQuit,
     /// Closing the form would lose its edits.
     ConfirmDiscard,
+    /// Apply a registry's pull secret to a cluster (dangerous).
+    Apply(Box<ApplyDialog>),
 }

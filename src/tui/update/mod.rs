@@ -6,9 +6,12 @@
 //! the list screens and job results; `form` owns the add/edit forms and
 //! `dialog` the modal dialogs (delete confirmations, help, command line).
 
+mod apply;
 mod dialog;
 mod form;
 
+#[cfg(test)]
+mod apply_tests;
 #[cfg(test)]
 mod cache_tests;
 #[cfg(test)]
@@ -51,6 +54,9 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::SaveFailed { job, error } => on_save_failed(m, job, &error),
         Msg::FileLoaded { job, field, result } => form::file_loaded(m, job, field, result),
         Msg::VaultCreated { job, result } => on_vault_created(m, job, result),
+        Msg::ApplyPlanned { job, result } => apply::planned(m, job, result),
+        Msg::ApplyProgress { job, report } => apply::progress(m, job, report),
+        Msg::ApplyFinished { job } => apply::finished(m, job),
         Msg::Terminate => quit_now(m),
     }
 }
@@ -72,6 +78,9 @@ pub(super) fn edit_input(input: &mut tui_input::Input, key: KeyEvent) -> bool {
 }
 
 fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    if matches!(m.modal, Some(Modal::Apply(_))) {
+        return apply::on_key(m, key);
+    }
     if m.modal.is_some() {
         return dialog::on_key(m, key);
     }
@@ -100,6 +109,9 @@ pub fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     if action.writes() && m.ctx.read_only {
         m.toast(Level::Error, "read-only mode: the vault cannot be changed");
         return Vec::new();
+    }
+    if matches!(m.modal, Some(Modal::Apply(_))) {
+        return apply::on_action(m, action);
     }
     if m.modal.is_some() {
         return dialog::on_action(m, action);
@@ -167,7 +179,7 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
         }
         Action::Quit => return quit(m),
         Action::Back => return back_in_list(m),
-        Action::Apply => m.toast(Level::Info, "Apply is not available yet"),
+        Action::Apply => return apply::open(m),
         Action::NextField
         | Action::PrevField
         | Action::Save

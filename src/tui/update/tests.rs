@@ -720,13 +720,6 @@ fn load_file_reads_the_typed_path_through_the_runtime() {
 }
 
 #[test]
-fn apply_is_a_hidden_placeholder() {
-    let mut m = fixtures::full();
-    assert!(act(&mut m, Action::Apply).is_empty());
-    assert!(toast(&m).contains("not available"));
-}
-
-#[test]
 fn read_only_refuses_every_write() {
     let mut m = fixtures::full();
     m.ctx.read_only = true;

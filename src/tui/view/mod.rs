@@ -1,6 +1,7 @@
 //! Rendering: one function per screen region, each reading the `Model` and
 //! nothing else. Secrets are masked here unless the form's reveal is on.
 
+mod apply;
 mod confirm;
 mod containers;
 mod detail;
@@ -62,6 +63,7 @@ pub fn render(f: &mut Frame, m: &Model) {
     footer::status(f, status, m, theme);
     if m.modal.is_some() {
         confirm::render(f, area, m, theme);
+        apply::render(f, area, m, theme);
         help::render(f, area, m, theme);
     }
     footer::toast(f, main, m, theme);

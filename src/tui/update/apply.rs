@@ -1,0 +1,292 @@
+//! The Apply dialog's updates: open it from a registry or a container,
+//! choose the context and environments, plan, confirm by typing the context
+//! name, apply namespace by namespace. Esc cancels at every step; results
+//! of a cancelled or superseded job are dropped.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use tui_input::Input;
+
+use super::edit_input;
+use crate::deploy::environments_using;
+use crate::deploy::kube::NamespaceReport;
+use crate::tui::apply::{ApplyResult, ApplyTarget};
+use crate::tui::effect::{Effect, JobId};
+use crate::tui::keymap::{Action, KeyContext};
+use crate::tui::state::apply::{ApplyDialog, ApplyStep};
+use crate::tui::state::modal::Modal;
+use crate::tui::state::{Level, Model, Screen};
+
+/// `A` on the selected registry, or on the selected container (its
+/// registry, its environment alone checked).
+pub(super) fn open(m: &mut Model) -> Vec<Effect> {
+    let (registry, only_env) = match m.screen {
+        Screen::Containers => {
+            let Some(c) = m.selected_container() else {
+                return Vec::new();
+            };
+            let Some(id) = c.registry_config.registry_id.clone() else {
+                let msg = format!("'{}' pulls a public image: no secret to apply", c.name);
+                m.toast(Level::Info, msg);
+                return Vec::new();
+            };
+            (id, Some(c.environment.clone()))
+        }
+        _ => match m.selected_registry() {
+            Some(r) => (r.id.clone(), None),
+            None => return Vec::new(),
+        },
+    };
+    let Some(reg) = m.data.registries.iter().find(|r| r.id == registry) else {
+        return Vec::new();
+    };
+    let registry_name = reg.name.clone();
+    let envs = environments_using(&m.data, &registry);
+    if envs.is_empty() {
+        let msg =
+            format!("no container uses '{registry_name}': a secret is applied per environment");
+        m.toast(Level::Info, msg);
+        return Vec::new();
+    }
+    let environments = envs
+        .into_iter()
+        .map(|e| {
+            let on = only_env.as_ref().is_none_or(|o| *o == e);
+            (e, on)
+        })
+        .collect();
+    let contexts = m.kube.names.clone();
+    let context = m
+        .kube
+        .current
+        .as_ref()
+        .and_then(|c| contexts.iter().position(|n| n == c))
+        .unwrap_or(0);
+    m.modal = Some(Modal::Apply(Box::new(ApplyDialog {
+        registry,
+        registry_name,
+        contexts,
+        context,
+        environments,
+        cursor: 0,
+        step: ApplyStep::Target,
+    })));
+    Vec::new()
+}
+
+fn dialog(m: &mut Model) -> Option<&mut ApplyDialog> {
+    match &mut m.modal {
+        Some(Modal::Apply(d)) => Some(d),
+        _ => None,
+    }
+}
+
+pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => return on_action(m, Action::Back),
+        KeyCode::Enter => return on_action(m, Action::Confirm),
+        KeyCode::Tab => return on_action(m, Action::NextField),
+        _ => {}
+    }
+    let Some(d) = dialog(m) else {
+        return Vec::new();
+    };
+    match &mut d.step {
+        ApplyStep::Confirm { typed, .. } => {
+            edit_input(typed, key);
+            return Vec::new();
+        }
+        ApplyStep::Target if key.code == KeyCode::Char(' ') => {
+            if let Some((_, on)) = d.environments.get_mut(d.cursor) {
+                *on = !*on;
+            }
+            return Vec::new();
+        }
+        _ => {}
+    }
+    match m.keymap.action(KeyContext::Dialog, &key) {
+        Some(action) => on_action(m, action),
+        None => Vec::new(),
+    }
+}
+
+pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
+    let Some(d) = dialog(m) else {
+        return Vec::new();
+    };
+    match action {
+        Action::Back | Action::Quit => return cancel(m),
+        Action::Confirm | Action::Open => return confirm(m),
+        Action::NextField if matches!(d.step, ApplyStep::Target) && !d.contexts.is_empty() => {
+            d.context = (d.context + 1) % d.contexts.len();
+        }
+        Action::MoveDown if matches!(d.step, ApplyStep::Target) => {
+            d.cursor = (d.cursor + 1).min(d.environments.len().saturating_sub(1));
+        }
+        Action::MoveUp if matches!(d.step, ApplyStep::Target) => {
+            d.cursor = d.cursor.saturating_sub(1);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn confirm(m: &mut Model) -> Vec<Effect> {
+    let job = m.next_job();
+    let Some(d) = dialog(m) else {
+        return Vec::new();
+    };
+    match std::mem::replace(&mut d.step, ApplyStep::Target) {
+        ApplyStep::Target => {
+            let Some(context) = d.context_name().map(str::to_owned) else {
+                m.toast(Level::Error, "no kubeconfig context: set KUBECONFIG");
+                return Vec::new();
+            };
+            let environments = d.checked();
+            if environments.is_empty() {
+                m.toast(Level::Error, "check at least one environment (Space)");
+                return Vec::new();
+            }
+            let target = ApplyTarget {
+                registry: d.registry.as_str().to_owned(),
+                context,
+                environments,
+            };
+            d.step = ApplyStep::Planning {
+                job,
+                target: target.clone(),
+            };
+            vec![Effect::PlanApply { job, target }]
+        }
+        ApplyStep::Confirm {
+            target,
+            planned,
+            typed,
+        } => {
+            if typed.value() != target.context {
+                let msg = format!("type the context name '{}' to apply", target.context);
+                d.step = ApplyStep::Confirm {
+                    target,
+                    planned,
+                    typed,
+                };
+                m.toast(Level::Error, msg);
+                return Vec::new();
+            }
+            d.step = ApplyStep::Applying {
+                job,
+                target: target.clone(),
+                planned: planned.clone(),
+                done: Vec::new(),
+            };
+            vec![Effect::Apply {
+                job,
+                target,
+                planned,
+            }]
+        }
+        ApplyStep::Done { .. } | ApplyStep::Failed { .. } => {
+            m.modal = None;
+            Vec::new()
+        }
+        running => {
+            d.step = running;
+            Vec::new()
+        }
+    }
+}
+
+fn cancel(m: &mut Model) -> Vec<Effect> {
+    let Some(Modal::Apply(d)) = m.modal.take() else {
+        return Vec::new();
+    };
+    match d.step {
+        ApplyStep::Planning { job, .. } => {
+            m.toast(Level::Info, "Apply cancelled: nothing was applied");
+            vec![Effect::Cancel { job }]
+        }
+        ApplyStep::Applying { job, done, .. } => {
+            let applied = namespaces(&done);
+            let msg = if applied.is_empty() {
+                "Apply cancelled before any namespace finished (one in progress may still complete)"
+                    .to_owned()
+            } else {
+                format!("Apply cancelled; already done: {applied}")
+            };
+            m.toast(Level::Info, msg);
+            vec![Effect::Cancel { job }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn namespaces(reports: &[NamespaceReport]) -> String {
+    reports
+        .iter()
+        .map(|r| format!("{} ({})", r.namespace, r.outcome.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The dialog if `job` is its job in flight; otherwise the result is stale.
+fn current(m: &mut Model, job: JobId) -> Option<&mut ApplyDialog> {
+    dialog(m).filter(|d| d.job() == Some(job))
+}
+
+pub(super) fn planned(m: &mut Model, job: JobId, result: ApplyResult) -> Vec<Effect> {
+    let Some(d) = current(m, job) else {
+        return Vec::new();
+    };
+    let ApplyStep::Planning { target, .. } = std::mem::replace(&mut d.step, ApplyStep::Target)
+    else {
+        return Vec::new();
+    };
+    d.step = match result {
+        Ok(planned) => ApplyStep::Confirm {
+            target,
+            planned,
+            typed: Input::default(),
+        },
+        Err(message) => ApplyStep::Failed { message },
+    };
+    Vec::new()
+}
+
+pub(super) fn progress(m: &mut Model, job: JobId, report: NamespaceReport) -> Vec<Effect> {
+    if let Some(ApplyStep::Applying { done, .. }) = current(m, job).map(|d| &mut d.step) {
+        done.push(report);
+    }
+    Vec::new()
+}
+
+pub(super) fn finished(m: &mut Model, job: JobId) -> Vec<Effect> {
+    let Some(d) = current(m, job) else {
+        return Vec::new();
+    };
+    let ApplyStep::Applying { target, done, .. } =
+        std::mem::replace(&mut d.step, ApplyStep::Target)
+    else {
+        return Vec::new();
+    };
+    let failed = done.iter().filter(|r| r.outcome.is_failure()).count();
+    let (level, msg) = if failed == 0 {
+        (
+            Level::Success,
+            format!(
+                "Applied to {} namespace(s) in {}",
+                done.len(),
+                target.context
+            ),
+        )
+    } else {
+        (
+            Level::Error,
+            format!("Apply: {failed} of {} namespace(s) failed", done.len()),
+        )
+    };
+    d.step = ApplyStep::Done {
+        target,
+        reports: done,
+    };
+    m.toast(level, msg);
+    Vec::new()
+}
