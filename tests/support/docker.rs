@@ -306,56 +306,11 @@ fn busybox_layer() -> (Vec<u8>, Vec<u8>) {
 /// `base/repo:tag` over the registry's HTTP API; `auth` is the
 /// Authorization value. Returns the manifest digest.
 pub async fn push_busybox(base: &str, repo: &str, tag: &str, auth: Option<&str>) -> String {
-    regvault::probe::install_crypto_provider();
     let (tar, gz) = busybox_layer();
-    let client = reqwest::Client::new();
-    let with = |r: reqwest::RequestBuilder| match auth {
-        Some(a) => r.header("authorization", a),
-        None => r,
-    };
-    let layer_digest = sha256(&gz);
     let config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "config": {"Cmd": ["/bin/sleep", "300"], "Env": ["PATH=/bin"]},
         "rootfs": {"type": "layers", "diff_ids": [sha256(&tar)]},
-    })
-    .to_string()
-    .into_bytes();
-    let config_digest = sha256(&config);
-    for (blob, digest) in [(&gz, &layer_digest), (&config, &config_digest)] {
-        let r = with(client.post(format!("{base}/v2/{repo}/blobs/uploads/")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 202, "starting an upload to {repo}");
-        let loc = r.headers()["location"].to_str().unwrap().to_owned();
-        let loc = if loc.starts_with("http") {
-            loc
-        } else {
-            format!("{base}{loc}")
-        };
-        let sep = if loc.contains('?') { '&' } else { '?' };
-        let r = with(client.put(format!("{loc}{sep}digest={digest}")))
-            .header("content-type", "application/octet-stream")
-            .body(blob.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201, "uploading a blob to {repo}");
-    }
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": gz.len()}],
-    })
-    .to_string();
-    let r = with(client.put(format!("{base}/v2/{repo}/manifests/{tag}")))
-        .header("content-type", "application/vnd.oci.image.manifest.v1+json")
-        .body(manifest.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "putting the manifest of {repo}:{tag}");
-    sha256(manifest.as_bytes())
+    });
+    crate::support::push_layer(base, repo, tag, auth, gz, &config).await
 }

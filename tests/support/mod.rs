@@ -533,6 +533,25 @@ fn sha256(data: &[u8]) -> String {
 /// Pushes a one-layer OCI image over the registry's HTTP API (POST upload,
 /// PUT blob with ?digest=, PUT manifest). `auth` is the Authorization value.
 pub async fn push_image(base: &str, repo: &str, tag: &str, auth: Option<&str>) -> String {
+    let layer = format!("regvault test layer for {repo}").into_bytes();
+    let layer_digest = sha256(&layer);
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+    });
+    push_layer(base, repo, tag, auth, layer, &config).await
+}
+
+/// Uploads `layer` (as stored: plain or gzipped) and `config`, then the
+/// manifest naming them; returns the manifest digest.
+pub async fn push_layer(
+    base: &str,
+    repo: &str,
+    tag: &str,
+    auth: Option<&str>,
+    layer: Vec<u8>,
+    config: &serde_json::Value,
+) -> String {
     // Each test may be its own process (nextest): reqwest needs the provider.
     regvault::probe::install_crypto_provider();
     let client = reqwest::Client::new();
@@ -540,14 +559,8 @@ pub async fn push_image(base: &str, repo: &str, tag: &str, auth: Option<&str>) -
         Some(a) => r.header("authorization", a),
         None => r,
     };
-    let layer = format!("regvault test layer for {repo}").into_bytes();
     let layer_digest = sha256(&layer);
-    let config = serde_json::json!({
-        "architecture": "amd64", "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
-    })
-    .to_string()
-    .into_bytes();
+    let config = config.to_string().into_bytes();
     let config_digest = sha256(&config);
     for (blob, digest) in [(&layer, &layer_digest), (&config, &config_digest)] {
         let r = with(client.post(format!("{base}/v2/{repo}/blobs/uploads/")))
