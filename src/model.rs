@@ -316,6 +316,18 @@ impl Container {
     }
 }
 
+/// How long ago, compactly (`42s`, `5m`, `3h`, `2d`): the list screens and
+/// the CLI print ages the same way.
+pub fn age(at: Timestamp, now: Timestamp) -> String {
+    let secs = now.as_second().saturating_sub(at.as_second()).max(0);
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
 /// Who is acting: `REGVAULT_USER`, else `$USER@hostname`.
 pub fn current_user() -> String {
     if let Ok(u) = std::env::var("REGVAULT_USER")

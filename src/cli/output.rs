@@ -1,7 +1,6 @@
 //! What the CLI prints: tables for people, `--json` for scripts. Secret
 //! fields are always masked here; only `export` prints them.
 
-use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::model::{Container, Registry, VaultData};
@@ -9,16 +8,7 @@ use crate::registry::{self, Finding};
 
 pub const MASK: &str = "********";
 
-/// How long ago, compactly: `42s`, `5m`, `3h`, `2d`.
-pub fn age(at: Timestamp, now: Timestamp) -> String {
-    let secs = now.as_second().saturating_sub(at.as_second()).max(0);
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
-    }
-}
+pub use crate::model::age;
 
 /// The credential fields for display: non-secret values shown, secrets masked.
 pub fn masked_credentials(r: &Registry) -> Vec<(String, String)> {

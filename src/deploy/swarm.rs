@@ -60,6 +60,15 @@ pub enum ServiceAction {
     Updated,
 }
 
+/// What `apply_service` would do to one service, found by reading only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServicePreview {
+    Create,
+    Update,
+    /// A service of that name regvault must not touch; why.
+    Refused(String),
+}
+
 /// What happened to one service.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -203,6 +212,36 @@ impl Engine {
                 .and_then(|sp| sp.name.as_deref())
                 .is_some_and(|n| n == name)
         }))
+    }
+
+    /// What `apply_service` would do, without changing anything: create,
+    /// update regvault's own service, or refuse someone else's.
+    ///
+    /// # Errors
+    /// Engine errors.
+    pub async fn preview_service(
+        &self,
+        plan: &ServicePlan,
+        registry: &Registry,
+    ) -> Result<ServicePreview, EngineError> {
+        let Some(existing) = self.service_named(&plan.service).await? else {
+            return Ok(ServicePreview::Create);
+        };
+        let spec = existing.spec.unwrap_or_default();
+        if !managed_by_us(&spec) {
+            let why = SwarmError::Unmanaged(plan.service.clone()).to_string();
+            return Ok(ServicePreview::Refused(why));
+        }
+        if let Some(other) = label(&spec, SWARM_REGISTRY_ID_LABEL)
+            && other != registry.id.as_str()
+        {
+            let why = SwarmError::OtherRegistry {
+                service: plan.service.clone(),
+                other: other.to_owned(),
+            };
+            return Ok(ServicePreview::Refused(why.to_string()));
+        }
+        Ok(ServicePreview::Update)
     }
 
     /// Creates the service, or updates regvault's own service of that

@@ -75,10 +75,12 @@ where
 {
     let clock = setup.clock;
     let kube = setup.applier.contexts();
+    let engines = setup.applier.engines();
     let mut runtime = Runtime::new(tx, setup.vault, setup.probe, setup.applier);
     // One copy of the data, shared by the runtime and the model.
     let mut model = Model::with_shared(setup.ctx, setup.keymap, runtime.data(), clock());
     model.kube = kube;
+    model.engines = engines;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seq = 0;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::apply::ApplyTarget;
+use super::apply::{ApplyTarget, SwarmTarget};
 use crate::deploy::kube::NamespaceReport;
 use crate::model::{Credentials, VaultData};
 use crate::registry::RegistryKind;
@@ -51,6 +51,32 @@ pub enum Effect {
         job: JobId,
         target: ApplyTarget,
         planned: Vec<NamespaceReport>,
+    },
+    /// The Swarm plan: each service's create / update / refused.
+    PlanSwarm {
+        job: JobId,
+        target: SwarmTarget,
+    },
+    /// Check the login on the node, then create/update each service.
+    ApplySwarm {
+        job: JobId,
+        target: SwarmTarget,
+    },
+    /// The compose project's logins and config.json path.
+    PlanCompose {
+        job: JobId,
+        dir: PathBuf,
+    },
+    /// `regvault compose login` (no pull) for the project in `dir`.
+    ApplyCompose {
+        job: JobId,
+        dir: PathBuf,
+    },
+    /// Remove a deleted registry's managed secrets from `context`.
+    Prune {
+        job: JobId,
+        context: String,
+        registry: String,
     },
     Quit,
 }

@@ -3,7 +3,9 @@
 
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
 
-use super::apply::ApplyResult;
+use super::apply::{
+    ApplyResult, ComposePlanResult, ComposeResult, PruneResult, SwarmPlanResult, SwarmResult,
+};
 use super::effect::{JobId, ProbeReport};
 use super::keymap::Action;
 use crate::deploy::kube::NamespaceReport;
@@ -52,6 +54,33 @@ pub enum Msg {
     /// Every namespace of the apply has reported.
     ApplyFinished {
         job: JobId,
+    },
+    SwarmPlanned {
+        job: JobId,
+        result: SwarmPlanResult,
+    },
+    /// One service created, updated or refused.
+    SwarmProgress {
+        job: JobId,
+        result: SwarmResult,
+    },
+    /// Every service has reported, or it stopped before them (`Err`).
+    SwarmFinished {
+        job: JobId,
+        result: Result<(), String>,
+    },
+    ComposePlanned {
+        job: JobId,
+        result: ComposePlanResult,
+    },
+    ComposeApplied {
+        job: JobId,
+        result: ComposeResult,
+    },
+    /// The prune after a registry delete has finished.
+    PruneDone {
+        job: JobId,
+        result: PruneResult,
     },
     /// SIGTERM / SIGHUP: leave now, restoring the terminal on the way out.
     Terminate,

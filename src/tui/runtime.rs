@@ -235,6 +235,54 @@ impl Runtime {
                 });
                 self.jobs.insert(job, handle.abort_handle());
             }
+            Effect::PlanSwarm { job, target } => {
+                let plan = self.applier.swarm_plan(self.current(), target);
+                let handle = tokio::spawn(async move {
+                    let result = plan.await;
+                    let _ = tx.send(Msg::SwarmPlanned { job, result });
+                });
+                self.jobs.insert(job, handle.abort_handle());
+            }
+            Effect::ApplySwarm { job, target } => {
+                let each = tx.clone();
+                let progress: super::apply::SwarmProgress = Arc::new(move |result| {
+                    let _ = each.send(Msg::SwarmProgress { job, result });
+                });
+                let apply = self.applier.swarm_apply(self.current(), target, progress);
+                let handle = tokio::spawn(async move {
+                    let result = apply.await;
+                    let _ = tx.send(Msg::SwarmFinished { job, result });
+                });
+                self.jobs.insert(job, handle.abort_handle());
+            }
+            Effect::PlanCompose { job, dir } => {
+                let plan = self.applier.compose_plan(self.current(), dir);
+                let handle = tokio::spawn(async move {
+                    let result = plan.await;
+                    let _ = tx.send(Msg::ComposePlanned { job, result });
+                });
+                self.jobs.insert(job, handle.abort_handle());
+            }
+            Effect::ApplyCompose { job, dir } => {
+                let apply = self.applier.compose_apply(self.current(), dir);
+                let handle = tokio::spawn(async move {
+                    let result = apply.await;
+                    let _ = tx.send(Msg::ComposeApplied { job, result });
+                });
+                self.jobs.insert(job, handle.abort_handle());
+            }
+            Effect::Prune {
+                job,
+                context,
+                registry,
+            } => {
+                let prune = self.applier.prune(context, registry);
+                let handle = tokio::spawn(async move {
+                    let result = prune.await;
+                    let _ = tx.send(Msg::PruneDone { job, result });
+                });
+                self.jobs.insert(job, handle.abort_handle());
+            }
             Effect::InitVault { job } => {
                 let vault = self.vault.clone();
                 let handle = tokio::task::spawn_blocking(move || {

@@ -371,6 +371,7 @@ fn apply_running() -> (Model, u64) {
 fn apply_target() {
     let mut m = fixtures::full();
     m.kube = fixtures::kube();
+    m.engines.project_dir = "/home/ops/shop".into();
     select_registry(&mut m, "ghcr-acme");
     act(&mut m, Action::Apply);
     snap!("apply_target", m);
@@ -408,4 +409,23 @@ fn apply_results_one_forbidden() {
     update(&mut m, Msg::ApplyProgress { job, report });
     update(&mut m, Msg::ApplyFinished { job });
     snap!("apply_results_one_forbidden", m);
+}
+
+#[test]
+fn prune_offer() {
+    let m = crate::tui::update::prune_offered();
+    snap!("prune_offer", m);
+}
+
+#[test]
+fn apply_swarm_plan() {
+    snap!("apply_swarm_plan", crate::tui::update::swarm_at_confirm());
+}
+
+#[test]
+fn apply_compose_plan() {
+    snap!(
+        "apply_compose_plan",
+        crate::tui::update::compose_at_confirm()
+    );
 }

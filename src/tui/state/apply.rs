@@ -7,7 +7,9 @@ use tui_input::Input;
 
 use crate::deploy::kube::NamespaceReport;
 use crate::model::RegistryId;
-use crate::tui::apply::ApplyTarget;
+use crate::tui::apply::{
+    ApplyTarget, ComposePlan, PrunedSecret, SwarmResult, SwarmService, SwarmTarget,
+};
 use crate::tui::effect::JobId;
 
 #[derive(Clone, Debug)]
@@ -21,7 +23,37 @@ pub struct ApplyDialog {
     /// is checked.
     pub environments: Vec<(String, bool)>,
     pub cursor: usize,
+    /// Kubernetes, Swarm or Compose (↑/↓ on the target rows).
+    pub kind: TargetKind,
+    /// The cursor is on the target rows (at `target_cursor`), not the
+    /// environments; Space there picks the target.
+    pub on_targets: bool,
+    pub target_cursor: usize,
+    /// Shown for Swarm; `DOCKER_HOST` or the default socket.
+    pub swarm_endpoint: String,
+    /// Shown for Compose: the working directory.
+    pub project_dir: std::path::PathBuf,
     pub step: ApplyStep,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    Kubernetes,
+    Swarm,
+    Compose,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 3] = [Self::Kubernetes, Self::Swarm, Self::Compose];
+
+    /// What the user types to confirm a Swarm or Compose apply.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::Kubernetes => "",
+            Self::Swarm => "swarm",
+            Self::Compose => "compose",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -49,6 +81,44 @@ pub enum ApplyStep {
         target: ApplyTarget,
         reports: Vec<NamespaceReport>,
     },
+    SwarmPlanning {
+        job: JobId,
+        target: SwarmTarget,
+    },
+    /// The services and what would happen to each; typing `swarm` confirms.
+    SwarmConfirm {
+        target: SwarmTarget,
+        services: Vec<SwarmService>,
+        typed: Input,
+    },
+    /// Service results arrive one by one into `done`.
+    SwarmApplying {
+        job: JobId,
+        target: SwarmTarget,
+        services: Vec<SwarmService>,
+        done: Vec<SwarmResult>,
+    },
+    /// `error`: it stopped before the services (refused login, no engine).
+    SwarmDone {
+        services: Vec<SwarmService>,
+        done: Vec<SwarmResult>,
+        error: Option<String>,
+    },
+    ComposePlanning {
+        job: JobId,
+    },
+    /// The logins and the config.json; typing `compose` confirms.
+    ComposeConfirm {
+        plan: ComposePlan,
+        typed: Input,
+    },
+    ComposeApplying {
+        job: JobId,
+        plan: ComposePlan,
+    },
+    ComposeDone {
+        lines: Vec<String>,
+    },
     /// The plan could not be made (no cluster, no such context, …).
     Failed {
         message: String,
@@ -71,7 +141,39 @@ impl ApplyDialog {
     /// The job in flight, if any: a result of any other job is stale.
     pub fn job(&self) -> Option<JobId> {
         match &self.step {
-            ApplyStep::Planning { job, .. } | ApplyStep::Applying { job, .. } => Some(*job),
+            ApplyStep::Planning { job, .. }
+            | ApplyStep::Applying { job, .. }
+            | ApplyStep::SwarmPlanning { job, .. }
+            | ApplyStep::SwarmApplying { job, .. }
+            | ApplyStep::ComposePlanning { job }
+            | ApplyStep::ComposeApplying { job, .. } => Some(*job),
+            _ => None,
+        }
+    }
+}
+
+/// After a registry is deleted from the vault: offer to remove its managed
+/// pull secrets from the cluster (`regvault prune <id>`). No is the default.
+#[derive(Clone, Debug)]
+pub struct PruneDialog {
+    pub registry_id: String,
+    pub registry_name: String,
+    pub context: String,
+    pub step: PruneStep,
+}
+
+#[derive(Clone, Debug)]
+pub enum PruneStep {
+    Ask,
+    Running { job: JobId },
+    Done { removed: Vec<PrunedSecret> },
+    Failed { message: String },
+}
+
+impl PruneDialog {
+    pub fn job(&self) -> Option<JobId> {
+        match self.step {
+            PruneStep::Running { job } => Some(job),
             _ => None,
         }
     }

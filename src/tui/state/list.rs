@@ -47,16 +47,7 @@ pub const REGISTRY_COLUMNS: [&str; 6] =
     ["NAME", "TYPE", "HOST", "CREATED BY", "LAST TEST", "USED BY"];
 pub const CONTAINER_COLUMNS: [&str; 5] = ["NAME", "ENVIRONMENT", "IMAGE", "REGISTRY", "CREATED BY"];
 
-/// How long ago, compactly (`42s`, `5m`, `3h`, `2d`), as the CLI prints it.
-pub fn age(at: Timestamp, now: Timestamp) -> String {
-    let secs = now.as_second().saturating_sub(at.as_second()).max(0);
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
-    }
-}
+pub use crate::model::age;
 
 /// The second from which `age(at, now)` reads differently than at `now`.
 fn age_changes_at(at: Timestamp, now: Timestamp) -> i64 {

@@ -57,6 +57,9 @@ pub struct PendingSave {
     pub close_form: bool,
     /// Select this registry/container name after the save.
     pub select: Option<String>,
+    /// A registry deletion (id, name): once saved, offer to prune its
+    /// managed secrets from the cluster.
+    pub offer_prune: Option<(String, String)>,
 }
 
 /// Test Connection started from the list for a saved registry.
@@ -83,6 +86,8 @@ pub struct Model {
     pub modal: Option<Modal>,
     /// The kubeconfig's contexts for the Apply dialog, read at start.
     pub kube: crate::tui::apply::KubeContexts,
+    /// The Swarm endpoint and Compose project for the Apply dialog.
+    pub engines: crate::tui::apply::EngineTargets,
     pub toasts: Toasts,
     pub pending_save: Option<PendingSave>,
     pub list_probe: Option<ListProbe>,
@@ -130,6 +135,7 @@ impl Model {
             form: None,
             modal: None,
             kube: crate::tui::apply::KubeContexts::default(),
+            engines: crate::tui::apply::EngineTargets::default(),
             toasts: Toasts::default(),
             pending_save: None,
             list_probe: None,
@@ -185,6 +191,7 @@ impl Model {
             || self.list_probe.is_some()
             || self.init_job.is_some()
             || matches!(&self.modal, Some(Modal::Apply(d)) if d.job().is_some())
+            || matches!(&self.modal, Some(Modal::Prune(d)) if d.job().is_some())
             || self.form.as_ref().is_some_and(|f| {
                 matches!(f.test, form::TestState::Running { .. }) || f.loading.is_some()
             })

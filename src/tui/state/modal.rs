@@ -3,7 +3,7 @@
 
 use tui_input::Input;
 
-use super::apply::ApplyDialog;
+use super::apply::{ApplyDialog, PruneDialog};
 use crate::model::{ContainerId, RegistryId};
 
 /// The deletion a confirmation dialog is asking about.
@@ -42,4 +42,6 @@ pub enum Modal {
     ConfirmDiscard,
     /// Apply a registry's pull secret to a cluster (dangerous).
     Apply(Box<ApplyDialog>),
+    /// After deleting a registry: remove its managed secrets too?
+    Prune(Box<PruneDialog>),
 }

@@ -1,7 +1,8 @@
 //! The Apply dialog's updates: open it from a registry or a container,
-//! choose the context and environments, plan, confirm by typing the context
-//! name, apply namespace by namespace. Esc cancels at every step; results
-//! of a cancelled or superseded job are dropped.
+//! choose the target (Kubernetes context and environments, Swarm, Compose),
+//! plan, confirm by typing the context name (or `swarm` / `compose`), apply
+//! namespace by namespace or service by service. Esc cancels at every step;
+//! results of a cancelled or superseded job are dropped.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
@@ -9,10 +10,13 @@ use tui_input::Input;
 use super::edit_input;
 use crate::deploy::environments_using;
 use crate::deploy::kube::NamespaceReport;
-use crate::tui::apply::{ApplyResult, ApplyTarget};
+use crate::tui::apply::{
+    ApplyResult, ApplyTarget, ComposePlanResult, ComposeResult, SwarmPlanResult, SwarmResult,
+    SwarmTarget,
+};
 use crate::tui::effect::{Effect, JobId};
 use crate::tui::keymap::{Action, KeyContext};
-use crate::tui::state::apply::{ApplyDialog, ApplyStep};
+use crate::tui::state::apply::{ApplyDialog, ApplyStep, TargetKind};
 use crate::tui::state::modal::Modal;
 use crate::tui::state::{Level, Model, Screen};
 
@@ -68,6 +72,11 @@ pub(super) fn open(m: &mut Model) -> Vec<Effect> {
         context,
         environments,
         cursor: 0,
+        kind: TargetKind::Kubernetes,
+        on_targets: false,
+        target_cursor: 0,
+        swarm_endpoint: m.engines.swarm_endpoint.clone(),
+        project_dir: m.engines.project_dir.clone(),
         step: ApplyStep::Target,
     })));
     Vec::new()
@@ -91,12 +100,16 @@ pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     match &mut d.step {
-        ApplyStep::Confirm { typed, .. } => {
+        ApplyStep::Confirm { typed, .. }
+        | ApplyStep::SwarmConfirm { typed, .. }
+        | ApplyStep::ComposeConfirm { typed, .. } => {
             edit_input(typed, key);
             return Vec::new();
         }
         ApplyStep::Target if key.code == KeyCode::Char(' ') => {
-            if let Some((_, on)) = d.environments.get_mut(d.cursor) {
+            if d.on_targets {
+                d.kind = TargetKind::ALL[d.target_cursor];
+            } else if let Some((_, on)) = d.environments.get_mut(d.cursor) {
                 *on = !*on;
             }
             return Vec::new();
@@ -116,14 +129,32 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     match action {
         Action::Back | Action::Quit => return cancel(m),
         Action::Confirm | Action::Open => return confirm(m),
-        Action::NextField if matches!(d.step, ApplyStep::Target) && !d.contexts.is_empty() => {
+        Action::NextField
+            if matches!(d.step, ApplyStep::Target)
+                && d.kind == TargetKind::Kubernetes
+                && !d.contexts.is_empty() =>
+        {
             d.context = (d.context + 1) % d.contexts.len();
         }
         Action::MoveDown if matches!(d.step, ApplyStep::Target) => {
-            d.cursor = (d.cursor + 1).min(d.environments.len().saturating_sub(1));
+            if !d.on_targets {
+                d.cursor = (d.cursor + 1).min(d.environments.len().saturating_sub(1));
+            } else if d.target_cursor + 1 < TargetKind::ALL.len() {
+                d.target_cursor += 1;
+            } else if d.kind != TargetKind::Compose {
+                d.on_targets = false;
+                d.cursor = 0;
+            }
         }
         Action::MoveUp if matches!(d.step, ApplyStep::Target) => {
-            d.cursor = d.cursor.saturating_sub(1);
+            if d.on_targets {
+                d.target_cursor = d.target_cursor.saturating_sub(1);
+            } else if d.cursor == 0 || d.kind == TargetKind::Compose {
+                d.on_targets = true;
+                d.target_cursor = TargetKind::ALL.len() - 1;
+            } else {
+                d.cursor -= 1;
+            }
         }
         _ => {}
     }
@@ -136,6 +167,27 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
         return Vec::new();
     };
     match std::mem::replace(&mut d.step, ApplyStep::Target) {
+        ApplyStep::Target if d.kind == TargetKind::Compose => {
+            d.step = ApplyStep::ComposePlanning { job };
+            let dir = d.project_dir.clone();
+            vec![Effect::PlanCompose { job, dir }]
+        }
+        ApplyStep::Target if d.kind == TargetKind::Swarm => {
+            let environments = d.checked();
+            if environments.is_empty() {
+                m.toast(Level::Error, "check at least one environment (Space)");
+                return Vec::new();
+            }
+            let target = SwarmTarget {
+                registry: d.registry.as_str().to_owned(),
+                environments,
+            };
+            d.step = ApplyStep::SwarmPlanning {
+                job,
+                target: target.clone(),
+            };
+            vec![Effect::PlanSwarm { job, target }]
+        }
         ApplyStep::Target => {
             let Some(context) = d.context_name().map(str::to_owned) else {
                 m.toast(Level::Error, "no kubeconfig context: set KUBECONFIG");
@@ -184,7 +236,42 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
                 planned,
             }]
         }
-        ApplyStep::Done { .. } | ApplyStep::Failed { .. } => {
+        ApplyStep::SwarmConfirm {
+            target,
+            services,
+            typed,
+        } => {
+            if typed.value() != TargetKind::Swarm.phrase() {
+                d.step = ApplyStep::SwarmConfirm {
+                    target,
+                    services,
+                    typed,
+                };
+                m.toast(Level::Error, "type 'swarm' to apply");
+                return Vec::new();
+            }
+            d.step = ApplyStep::SwarmApplying {
+                job,
+                target: target.clone(),
+                services,
+                done: Vec::new(),
+            };
+            vec![Effect::ApplySwarm { job, target }]
+        }
+        ApplyStep::ComposeConfirm { plan, typed } => {
+            if typed.value() != TargetKind::Compose.phrase() {
+                d.step = ApplyStep::ComposeConfirm { plan, typed };
+                m.toast(Level::Error, "type 'compose' to apply");
+                return Vec::new();
+            }
+            d.step = ApplyStep::ComposeApplying { job, plan };
+            let dir = d.project_dir.clone();
+            vec![Effect::ApplyCompose { job, dir }]
+        }
+        ApplyStep::Done { .. }
+        | ApplyStep::Failed { .. }
+        | ApplyStep::SwarmDone { .. }
+        | ApplyStep::ComposeDone { .. } => {
             m.modal = None;
             Vec::new()
         }
@@ -200,8 +287,35 @@ fn cancel(m: &mut Model) -> Vec<Effect> {
         return Vec::new();
     };
     match d.step {
-        ApplyStep::Planning { job, .. } => {
+        ApplyStep::Planning { job, .. }
+        | ApplyStep::SwarmPlanning { job, .. }
+        | ApplyStep::ComposePlanning { job } => {
             m.toast(Level::Info, "Apply cancelled: nothing was applied");
+            vec![Effect::Cancel { job }]
+        }
+        ApplyStep::SwarmApplying { job, done, .. } => {
+            let applied: Vec<String> = done
+                .iter()
+                .map(|r| {
+                    let outcome = r.outcome.as_deref().unwrap_or("error");
+                    format!("{} ({outcome})", r.service)
+                })
+                .collect();
+            let msg = if applied.is_empty() {
+                "Apply cancelled before any service finished (one in progress may still complete)"
+                    .to_owned()
+            } else {
+                format!("Apply cancelled; already done: {}", applied.join(", "))
+            };
+            m.toast(Level::Info, msg);
+            vec![Effect::Cancel { job }]
+        }
+        ApplyStep::ComposeApplying { job, plan } => {
+            let msg = format!(
+                "Compose login cancelled; {} may already be written",
+                plan.config.display()
+            );
+            m.toast(Level::Info, msg);
             vec![Effect::Cancel { job }]
         }
         ApplyStep::Applying { job, done, .. } => {
@@ -286,6 +400,92 @@ pub(super) fn finished(m: &mut Model, job: JobId) -> Vec<Effect> {
     d.step = ApplyStep::Done {
         target,
         reports: done,
+    };
+    m.toast(level, msg);
+    Vec::new()
+}
+
+pub(super) fn swarm_planned(m: &mut Model, job: JobId, result: SwarmPlanResult) -> Vec<Effect> {
+    let Some(d) = current(m, job) else {
+        return Vec::new();
+    };
+    let ApplyStep::SwarmPlanning { target, .. } = std::mem::replace(&mut d.step, ApplyStep::Target)
+    else {
+        return Vec::new();
+    };
+    d.step = match result {
+        Ok(services) => ApplyStep::SwarmConfirm {
+            target,
+            services,
+            typed: Input::default(),
+        },
+        Err(message) => ApplyStep::Failed { message },
+    };
+    Vec::new()
+}
+
+pub(super) fn swarm_progress(m: &mut Model, job: JobId, result: SwarmResult) -> Vec<Effect> {
+    if let Some(ApplyStep::SwarmApplying { done, .. }) = current(m, job).map(|d| &mut d.step) {
+        done.push(result);
+    }
+    Vec::new()
+}
+
+pub(super) fn swarm_finished(m: &mut Model, job: JobId, result: Result<(), String>) -> Vec<Effect> {
+    let Some(d) = current(m, job) else {
+        return Vec::new();
+    };
+    let ApplyStep::SwarmApplying { services, done, .. } =
+        std::mem::replace(&mut d.step, ApplyStep::Target)
+    else {
+        return Vec::new();
+    };
+    let failed = done.iter().filter(|r| r.outcome.is_err()).count();
+    let (level, msg) = match &result {
+        Err(e) => (Level::Error, format!("Swarm apply stopped: {e}")),
+        Ok(()) if failed == 0 => (
+            Level::Success,
+            format!("Applied {} service(s) on the Swarm", done.len()),
+        ),
+        Ok(()) => (
+            Level::Error,
+            format!("Swarm apply: {failed} of {} service(s) failed", done.len()),
+        ),
+    };
+    d.step = ApplyStep::SwarmDone {
+        services,
+        done,
+        error: result.err(),
+    };
+    m.toast(level, msg);
+    Vec::new()
+}
+
+pub(super) fn compose_planned(m: &mut Model, job: JobId, result: ComposePlanResult) -> Vec<Effect> {
+    let Some(d) = current(m, job) else {
+        return Vec::new();
+    };
+    d.step = match result {
+        Ok(plan) => ApplyStep::ComposeConfirm {
+            plan,
+            typed: Input::default(),
+        },
+        Err(message) => ApplyStep::Failed { message },
+    };
+    Vec::new()
+}
+
+pub(super) fn compose_applied(m: &mut Model, job: JobId, result: ComposeResult) -> Vec<Effect> {
+    let Some(d) = current(m, job) else {
+        return Vec::new();
+    };
+    let (level, msg) = match &result {
+        Ok(_) => (Level::Success, "Compose logins written".to_owned()),
+        Err(e) => (Level::Error, format!("Compose login failed: {e}")),
+    };
+    d.step = match result {
+        Ok(lines) => ApplyStep::ComposeDone { lines },
+        Err(message) => ApplyStep::Failed { message },
     };
     m.toast(level, msg);
     Vec::new()

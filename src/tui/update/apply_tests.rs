@@ -261,6 +261,11 @@ fn read_only_hides_apply() {
     assert!(act(&mut m, Action::Apply).is_empty());
     assert!(m.modal.is_none());
     assert!(toast(&m).contains("read-only"));
+    // Nor from a container, nor by key: no Swarm or Compose either.
+    assert!(key(&mut m, KeyCode::Char('A')).is_empty());
+    m.screen = Screen::Containers;
+    assert!(act(&mut m, Action::Apply).is_empty());
+    assert!(m.modal.is_none());
 }
 
 #[test]
@@ -274,4 +279,260 @@ fn a_registry_no_container_uses_has_nothing_to_apply() {
     act(&mut m, Action::Apply);
     assert!(m.modal.is_none());
     assert!(toast(&m).contains("no container uses"));
+}
+
+// Swarm and Compose as targets of the same dialog.
+
+use crate::tui::apply::{ComposePlan, SwarmAction, SwarmResult, SwarmService};
+use crate::tui::state::apply::TargetKind;
+
+/// ↑ from the first environment reaches the target rows (at Compose); ↑
+/// again and Space picks Swarm.
+fn pick(m: &mut Model, kind: TargetKind) {
+    key(m, KeyCode::Up);
+    let steps =
+        TargetKind::ALL.len() - 1 - TargetKind::ALL.iter().position(|k| *k == kind).unwrap();
+    for _ in 0..steps {
+        key(m, KeyCode::Up);
+    }
+    key(m, KeyCode::Char(' '));
+    assert_eq!(dialog(m).kind, kind);
+}
+
+pub(crate) fn swarm_services() -> Vec<SwarmService> {
+    vec![
+        SwarmService {
+            service: "web-production".into(),
+            image: "ghcr.io/acme/web:1.4.2".into(),
+            action: SwarmAction::Create,
+        },
+        SwarmService {
+            service: "web-staging".into(),
+            image: "ghcr.io/acme/web:1.5.0-rc1".into(),
+            action: SwarmAction::Refused(
+                "service 'web-staging' exists and is not managed by regvault".into(),
+            ),
+        },
+    ]
+}
+
+pub(crate) fn compose_plan() -> ComposePlan {
+    ComposePlan {
+        compose_file: "/home/ops/shop/compose.yaml".into(),
+        config: "/home/ops/.docker/config.json".into(),
+        logins: vec![("ghcr-acme".into(), "ghcr.io".into())],
+        images: vec!["ghcr.io/acme/web:1.4.2".into(), "redis:7".into()],
+        warnings: vec![
+            "redis:7: no saved registry serves it; compose pulls it without credentials".into(),
+        ],
+    }
+}
+
+/// The Swarm plan, awaiting `swarm`.
+pub(crate) fn swarm_at_confirm() -> Model {
+    let mut m = opened();
+    pick(&mut m, TargetKind::Swarm);
+    let effects = key(&mut m, KeyCode::Enter);
+    let [Effect::PlanSwarm { job, target }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(target.registry, "reg-ghcr01");
+    assert_eq!(target.environments, ["production", "staging"]);
+    let job = *job;
+    let result = Ok(swarm_services());
+    update(&mut m, Msg::SwarmPlanned { job, result });
+    m
+}
+
+/// The Compose plan, awaiting `compose`.
+pub(crate) fn compose_at_confirm() -> Model {
+    let mut m = opened();
+    m.engines.project_dir = "/home/ops/shop".into();
+    // The dialog took the directory when it opened; reopen.
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Char('A'));
+    pick(&mut m, TargetKind::Compose);
+    let effects = key(&mut m, KeyCode::Enter);
+    let [Effect::PlanCompose { job, dir }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(dir, std::path::Path::new("/home/ops/shop"));
+    let job = *job;
+    let result = Ok(compose_plan());
+    update(&mut m, Msg::ComposePlanned { job, result });
+    m
+}
+
+#[test]
+fn up_and_down_move_between_targets_and_environments() {
+    let mut m = opened();
+    key(&mut m, KeyCode::Up);
+    assert!(dialog(&m).on_targets);
+    key(&mut m, KeyCode::Up);
+    key(&mut m, KeyCode::Char(' '));
+    assert_eq!(dialog(&m).kind, TargetKind::Swarm);
+    // Tab cycles Kubernetes contexts only.
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(dialog(&m).context_name(), Some("kind-dev"));
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Down);
+    assert!(!dialog(&m).on_targets, "back on the environments");
+    key(&mut m, KeyCode::Char(' '));
+    assert_eq!(dialog(&m).checked(), ["staging"]);
+    assert_eq!(dialog(&m).kind, TargetKind::Swarm, "moving does not pick");
+    pick(&mut m, TargetKind::Kubernetes);
+    assert!(matches!(
+        key(&mut m, KeyCode::Enter).as_slice(),
+        [Effect::PlanApply { .. }]
+    ));
+}
+
+#[test]
+fn swarm_plan_then_typed_swarm_applies_with_one_refused() {
+    let mut m = swarm_at_confirm();
+    let ApplyStep::SwarmConfirm { services, .. } = &dialog(&m).step else {
+        panic!("not confirming")
+    };
+    assert_eq!(services.len(), 2);
+    typ(&mut m, "kind-dev");
+    assert!(
+        key(&mut m, KeyCode::Enter).is_empty(),
+        "the context name is not it"
+    );
+    assert!(toast(&m).contains("'swarm'"));
+    for _ in 0.."kind-dev".len() {
+        key(&mut m, KeyCode::Backspace);
+    }
+    typ(&mut m, "swarm");
+    let effects = key(&mut m, KeyCode::Enter);
+    let [Effect::ApplySwarm { job, target }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(target.environments, ["production", "staging"]);
+    let job = *job;
+    assert!(m.busy());
+    let result = SwarmResult {
+        service: "web-production".into(),
+        outcome: Ok("created".into()),
+    };
+    update(&mut m, Msg::SwarmProgress { job, result });
+    let result = SwarmResult {
+        service: "web-staging".into(),
+        outcome: Err("service 'web-staging' exists and is not managed by regvault".into()),
+    };
+    update(&mut m, Msg::SwarmProgress { job, result });
+    update(
+        &mut m,
+        Msg::SwarmFinished {
+            job,
+            result: Ok(()),
+        },
+    );
+    let ApplyStep::SwarmDone { done, error, .. } = &dialog(&m).step else {
+        panic!("not done")
+    };
+    assert!(error.is_none());
+    assert_eq!(done[0].outcome, Ok("created".into()));
+    assert!(done[1].outcome.is_err());
+    assert!(toast(&m).contains("1 of 2"));
+    assert!(!m.busy());
+    key(&mut m, KeyCode::Enter);
+    assert!(m.modal.is_none());
+}
+
+#[test]
+fn a_refused_swarm_login_applies_nothing_and_says_why() {
+    let mut m = swarm_at_confirm();
+    typ(&mut m, "swarm");
+    let effects = key(&mut m, KeyCode::Enter);
+    let [Effect::ApplySwarm { job, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let job = *job;
+    let result = Err("ghcr.io refused the credentials (checked on the node)".into());
+    update(&mut m, Msg::SwarmFinished { job, result });
+    assert!(
+        matches!(&dialog(&m).step, ApplyStep::SwarmDone { error: Some(_), done, .. } if done.is_empty())
+    );
+    assert!(toast(&m).contains("refused"));
+}
+
+#[test]
+fn esc_cancels_a_swarm_apply_and_names_what_was_done() {
+    let mut m = swarm_at_confirm();
+    typ(&mut m, "swarm");
+    let job = match key(&mut m, KeyCode::Enter).as_slice() {
+        [Effect::ApplySwarm { job, .. }] => *job,
+        other => panic!("{other:?}"),
+    };
+    let result = SwarmResult {
+        service: "web-production".into(),
+        outcome: Ok("updated".into()),
+    };
+    update(&mut m, Msg::SwarmProgress { job, result });
+    let effects = key(&mut m, KeyCode::Esc);
+    assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
+    assert!(toast(&m).contains("web-production (updated)"));
+}
+
+#[test]
+fn compose_plan_then_typed_compose_writes_and_shows_the_result() {
+    let mut m = compose_at_confirm();
+    let ApplyStep::ComposeConfirm { plan, .. } = &dialog(&m).step else {
+        panic!("not confirming")
+    };
+    assert_eq!(plan.logins.len(), 1);
+    typ(&mut m, "swarm");
+    assert!(key(&mut m, KeyCode::Enter).is_empty());
+    assert!(toast(&m).contains("'compose'"));
+    for _ in 0..5 {
+        key(&mut m, KeyCode::Backspace);
+    }
+    typ(&mut m, "compose");
+    let effects = key(&mut m, KeyCode::Enter);
+    let [Effect::ApplyCompose { job, dir }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(dir, std::path::Path::new("/home/ops/shop"));
+    let job = *job;
+    assert!(m.busy());
+    let line = "ghcr.io: login of 'ghcr-acme' written to /home/ops/.docker/config.json";
+    let result = Ok(vec![line.to_owned()]);
+    update(&mut m, Msg::ComposeApplied { job, result });
+    assert!(matches!(&dialog(&m).step, ApplyStep::ComposeDone { lines } if lines[0] == line));
+    assert!(!m.busy());
+}
+
+#[test]
+fn a_compose_project_without_a_compose_file_is_a_failed_plan() {
+    let mut m = opened();
+    pick(&mut m, TargetKind::Compose);
+    let job = match key(&mut m, KeyCode::Enter).as_slice() {
+        [Effect::PlanCompose { job, .. }] => *job,
+        other => panic!("{other:?}"),
+    };
+    let result = Err("no compose file in /tmp".into());
+    update(&mut m, Msg::ComposePlanned { job, result });
+    assert!(matches!(dialog(&m).step, ApplyStep::Failed { .. }));
+}
+
+#[test]
+fn the_demo_says_to_use_the_cli() {
+    use crate::tui::apply::{Applier, NoCluster, SwarmTarget};
+    let data = std::sync::Arc::new(crate::model::VaultData::default());
+    let target = SwarmTarget {
+        registry: "reg-ghcr01".into(),
+        environments: vec!["production".into()],
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let err = rt
+        .block_on(NoCluster.swarm_plan(data.clone(), target))
+        .unwrap_err();
+    assert!(err.contains("regvault swarm apply"), "{err}");
+    let err = rt
+        .block_on(NoCluster.compose_plan(data, "/".into()))
+        .unwrap_err();
+    assert!(err.contains("regvault compose login"), "{err}");
 }

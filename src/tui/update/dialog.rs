@@ -207,7 +207,22 @@ fn delete(m: &mut Model, pending: &PendingDelete) -> Vec<Effect> {
             .map(|c| format!("deleted container '{}'", c.name)),
     };
     match result {
-        Ok(toast) => super::begin_save(m, data, toast, false, None),
+        Ok(toast) => {
+            let offer = match pending {
+                PendingDelete::Registry(id) => m
+                    .data
+                    .registries
+                    .iter()
+                    .find(|r| &r.id == id)
+                    .map(|r| (id.as_str().to_owned(), r.name.clone())),
+                PendingDelete::Container(_) => None,
+            };
+            let effects = super::begin_save(m, data, toast, false, None);
+            if let Some(save) = &mut m.pending_save {
+                save.offer_prune = offer;
+            }
+            effects
+        }
         Err(e) => {
             m.modal = Some(refusal(&e, &m.ctx.user));
             Vec::new()

@@ -9,9 +9,16 @@
 mod apply;
 mod dialog;
 mod form;
+mod prune;
 
 #[cfg(test)]
 mod apply_tests;
+#[cfg(test)]
+mod prune_tests;
+#[cfg(test)]
+pub(crate) use apply_tests::{compose_at_confirm, swarm_at_confirm};
+#[cfg(test)]
+pub(crate) use prune_tests::offered as prune_offered;
 #[cfg(test)]
 mod cache_tests;
 #[cfg(test)]
@@ -57,6 +64,12 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::ApplyPlanned { job, result } => apply::planned(m, job, result),
         Msg::ApplyProgress { job, report } => apply::progress(m, job, report),
         Msg::ApplyFinished { job } => apply::finished(m, job),
+        Msg::PruneDone { job, result } => prune::done(m, job, result),
+        Msg::SwarmPlanned { job, result } => apply::swarm_planned(m, job, result),
+        Msg::SwarmProgress { job, result } => apply::swarm_progress(m, job, result),
+        Msg::SwarmFinished { job, result } => apply::swarm_finished(m, job, result),
+        Msg::ComposePlanned { job, result } => apply::compose_planned(m, job, result),
+        Msg::ComposeApplied { job, result } => apply::compose_applied(m, job, result),
         Msg::Terminate => quit_now(m),
     }
 }
@@ -80,6 +93,9 @@ pub(super) fn edit_input(input: &mut tui_input::Input, key: KeyEvent) -> bool {
 fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if matches!(m.modal, Some(Modal::Apply(_))) {
         return apply::on_key(m, key);
+    }
+    if matches!(m.modal, Some(Modal::Prune(_))) {
+        return prune::on_key(m, key);
     }
     if m.modal.is_some() {
         return dialog::on_key(m, key);
@@ -112,6 +128,9 @@ pub fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     }
     if matches!(m.modal, Some(Modal::Apply(_))) {
         return apply::on_action(m, action);
+    }
+    if matches!(m.modal, Some(Modal::Prune(_))) {
+        return prune::on_action(m, action);
     }
     if m.modal.is_some() {
         return dialog::on_action(m, action);
@@ -363,6 +382,7 @@ pub(super) fn begin_save(
         done_toast,
         close_form,
         select,
+        offer_prune: None,
     });
     vec![Effect::Save { job, data }]
 }
@@ -383,6 +403,9 @@ fn on_saved(m: &mut Model, job: JobId) -> Vec<Effect> {
     }
     let len = m.row_count();
     m.list_mut().clamp(len);
+    if let Some((id, name)) = save.offer_prune {
+        prune::offer(m, id, name);
+    }
     Vec::new()
 }
 

@@ -1,7 +1,8 @@
-//! The Apply dialog: the target (context, environments; Swarm and Compose
-//! point at their CLI commands), the plan with a typed-context confirm
-//! (dangerous: red border, the context name shown prominently), then
-//! per-namespace spinners and results.
+//! The Apply dialog: the target (Kubernetes context and environments,
+//! Swarm endpoint, Compose project), the plan with a typed confirm
+//! (dangerous: red border, the context name — or `swarm` / `compose` —
+//! shown prominently), then per-namespace or per-service spinners and
+//! results. Also the offer to prune a deleted registry's secrets.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,8 +12,9 @@ use ratatui::widgets::{Block, Padding, Paragraph};
 
 use super::{fit, popup, spinner};
 use crate::deploy::kube::NamespaceReport;
+use crate::tui::apply::{ComposePlan, SwarmAction, SwarmResult, SwarmService};
 use crate::tui::state::Model;
-use crate::tui::state::apply::{ApplyDialog, ApplyStep};
+use crate::tui::state::apply::{ApplyDialog, ApplyStep, PruneStep, TargetKind};
 use crate::tui::state::modal::Modal;
 use crate::tui::theme::Theme;
 
@@ -103,6 +105,125 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             l.push(Line::styled("Enter / Esc close", theme.dim()));
             l
         }
+        ApplyStep::SwarmPlanning { .. } => vec![
+            Line::from(format!(
+                "{} Planning on the Swarm at {} …",
+                spinner(m),
+                d.swarm_endpoint
+            )),
+            Line::default(),
+            Line::styled("Esc cancel", theme.dim()),
+        ],
+        ApplyStep::SwarmConfirm {
+            services, typed, ..
+        } => {
+            let mut l = vec![Line::styled(
+                fit(&format!("Plan on {} (reads only):", d.swarm_endpoint), TEXT),
+                theme.header(),
+            )];
+            for s in services {
+                l.extend(service_lines(s, theme));
+            }
+            l.push(Line::default());
+            l.extend(typed_confirm(
+                "Dangerous: creates/updates services (registry auth) on the ",
+                "Swarm",
+                TargetKind::Swarm.phrase(),
+                typed.value(),
+                theme,
+            ));
+            l
+        }
+        ApplyStep::SwarmApplying { services, done, .. } => {
+            let mut l = vec![Line::styled(
+                fit(&format!("Applying on {}:", d.swarm_endpoint), TEXT),
+                theme.header(),
+            )];
+            for s in services {
+                match done.iter().find(|r| r.service == s.service) {
+                    Some(r) => l.push(swarm_result_line(r, theme)),
+                    None => l.push(Line::from(format!("  {} {}", spinner(m), s.service))),
+                }
+            }
+            l.push(Line::default());
+            l.push(Line::styled(
+                "Esc cancel (what is done stays done)",
+                theme.dim(),
+            ));
+            l
+        }
+        ApplyStep::SwarmDone { done, error, .. } => {
+            let mut l = vec![Line::styled(
+                fit(&format!("Results on {}:", d.swarm_endpoint), TEXT),
+                theme.header(),
+            )];
+            if let Some(e) = error {
+                l.push(Line::styled("  ✗ nothing applied:", theme.error()));
+                l.push(Line::styled(
+                    format!("    {}", fit(e, TEXT - 4)),
+                    theme.dim(),
+                ));
+            }
+            for r in done {
+                l.push(swarm_result_line(r, theme));
+                if let Err(e) = &r.outcome {
+                    l.push(Line::styled(
+                        format!("    {}", fit(e, TEXT - 4)),
+                        theme.dim(),
+                    ));
+                }
+            }
+            l.push(Line::default());
+            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l
+        }
+        ApplyStep::ComposePlanning { .. } => vec![
+            Line::from(format!(
+                "{} Reading the compose project in {} …",
+                spinner(m),
+                d.project_dir.display()
+            )),
+            Line::default(),
+            Line::styled("Esc cancel", theme.dim()),
+        ],
+        ApplyStep::ComposeConfirm { plan, typed } => {
+            let mut l = compose_plan_lines(plan, theme);
+            l.push(Line::default());
+            l.extend(typed_confirm(
+                "Dangerous: rewrites the Docker ",
+                "config.json",
+                TargetKind::Compose.phrase(),
+                typed.value(),
+                theme,
+            ));
+            l
+        }
+        ApplyStep::ComposeApplying { plan, .. } => vec![
+            Line::from(format!(
+                "{} Writing {} …",
+                spinner(m),
+                fit(&plan.config.display().to_string(), TEXT - 12)
+            )),
+            Line::default(),
+            Line::styled("Esc cancel", theme.dim()),
+        ],
+        ApplyStep::ComposeDone { lines: done } => {
+            let mut l = vec![Line::styled("Compose login:", theme.header())];
+            if done.is_empty() {
+                l.push(Line::from("  nothing to write"));
+            }
+            for t in done {
+                let style = if t.starts_with("warning:") {
+                    theme.warning()
+                } else {
+                    theme.ok()
+                };
+                l.push(Line::styled(fit(&format!("  {t}"), TEXT), style));
+            }
+            l.push(Line::default());
+            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l
+        }
         ApplyStep::Failed { message } => vec![
             Line::styled("No plan:", theme.error()),
             Line::from(fit(message, TEXT)),
@@ -115,7 +236,12 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let rect = popup(f, area, 76, height);
     let block = Block::bordered()
         .title(Line::styled(
-            format!(" Apply '{}' ", d.registry_name),
+            match d.kind {
+                TargetKind::Compose if !matches!(d.step, ApplyStep::Target) => {
+                    " Compose login ".to_owned()
+                }
+                _ => format!(" Apply '{}' ", d.registry_name),
+            },
             theme.title(),
         ))
         .border_style(theme.danger_border())
@@ -132,32 +258,154 @@ fn target(d: &ApplyDialog, theme: Theme) -> Vec<Line<'static>> {
         ),
         None => "no context found in KUBECONFIG".to_owned(),
     };
-    let mut l = vec![
-        Line::styled("Target", theme.header()),
-        Line::from(vec![
-            Span::styled("> Kubernetes  ", theme.key()),
-            Span::raw(context),
-        ]),
-        Line::styled("  Swarm       use `regvault swarm apply`", theme.dim()),
-        Line::styled("  Compose     use `regvault compose login`", theme.dim()),
-        Line::default(),
-        Line::styled("Environments (Space toggles)", theme.header()),
-    ];
-    for (i, (env, on)) in d.environments.iter().enumerate() {
-        let mark = if *on { "[x]" } else { "[ ]" };
-        let text = format!(
-            "{} {mark} {env} → namespace env-{env}",
-            if i == d.cursor { ">" } else { " " }
-        );
-        let style = if i == d.cursor {
+    let mut l = vec![Line::styled(
+        "Target (↑/↓ move, Space picks)",
+        theme.header(),
+    )];
+    for (i, kind) in TargetKind::ALL.into_iter().enumerate() {
+        let (name, detail) = match kind {
+            TargetKind::Kubernetes => ("Kubernetes", context.clone()),
+            TargetKind::Swarm => ("Swarm", format!("endpoint {}", d.swarm_endpoint)),
+            TargetKind::Compose => ("Compose", format!("project {}", d.project_dir.display())),
+        };
+        let mark = if kind == d.kind { "(•)" } else { "( )" };
+        let cursor = if d.on_targets && i == d.target_cursor {
+            ">"
+        } else {
+            " "
+        };
+        let text = fit(&format!("{cursor} {mark} {name:<11} {detail}"), TEXT);
+        let style = if d.on_targets && i == d.target_cursor {
             theme.selected()
+        } else if kind == d.kind {
+            theme.key()
         } else {
             Style::default()
         };
-        l.push(Line::styled(fit(&text, TEXT), style));
+        l.push(Line::styled(text, style));
+    }
+    l.push(Line::default());
+    if d.kind == TargetKind::Compose {
+        l.push(Line::from(
+            "Writes the logins of every saved registry the project's images use",
+        ));
+        l.push(Line::from("into $DOCKER_CONFIG/config.json (no pull)."));
+    } else {
+        l.push(Line::styled("Environments (Space toggles)", theme.header()));
+        for (i, (env, on)) in d.environments.iter().enumerate() {
+            let mark = if *on { "[x]" } else { "[ ]" };
+            let here = !d.on_targets && i == d.cursor;
+            let dest = match d.kind {
+                TargetKind::Swarm => format!("its services in {env}"),
+                _ => format!("namespace env-{env}"),
+            };
+            let text = format!("{} {mark} {env} → {dest}", if here { ">" } else { " " });
+            let style = if here {
+                theme.selected()
+            } else {
+                Style::default()
+            };
+            l.push(Line::styled(fit(&text, TEXT), style));
+        }
     }
     l.push(Line::default());
     l.push(Line::styled("Enter plan · Esc cancel", theme.dim()));
+    l
+}
+
+/// The dangerous line naming where it writes, and the typed confirm.
+fn typed_confirm(
+    what: &str,
+    prominent: &str,
+    phrase: &str,
+    typed: &str,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    vec![
+        Line::from(vec![
+            Span::raw(what.to_owned()),
+            Span::styled(
+                prominent.to_owned(),
+                theme
+                    .error()
+                    .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            ),
+        ]),
+        Line::from(format!("Type {phrase} to apply:")),
+        Line::from(vec![
+            Span::styled("> ", theme.key()),
+            Span::styled(format!("{typed:<30}"), theme.selected()),
+        ]),
+        Line::styled("Enter apply · Esc cancel", theme.dim()),
+    ]
+}
+
+fn service_lines(s: &SwarmService, theme: Theme) -> Vec<Line<'static>> {
+    let (action, style) = match &s.action {
+        SwarmAction::Create => ("create", Style::default()),
+        SwarmAction::Update => ("update", Style::default()),
+        SwarmAction::Refused(_) => ("refused", theme.warning()),
+    };
+    let text = format!(
+        "  {:<22} {:<28} {action}",
+        fit(&s.service, 22),
+        fit(&s.image, 28)
+    );
+    let mut l = vec![Line::styled(fit(&text, TEXT), style)];
+    if let SwarmAction::Refused(why) = &s.action {
+        l.push(Line::styled(
+            format!("    {}", fit(why, TEXT - 4)),
+            theme.dim(),
+        ));
+    }
+    l
+}
+
+fn swarm_result_line(r: &SwarmResult, theme: Theme) -> Line<'static> {
+    let (mark, outcome, style) = match &r.outcome {
+        Ok(action) => ("✓", action.as_str(), theme.ok()),
+        Err(_) => ("✗", "error", theme.error()),
+    };
+    Line::styled(
+        fit(&format!("  {mark} {:<22} {outcome}", r.service), TEXT),
+        style,
+    )
+}
+
+/// Images listed in the plan before "… and N more".
+const IMAGES_SHOWN: usize = 4;
+
+fn compose_plan_lines(plan: &ComposePlan, theme: Theme) -> Vec<Line<'static>> {
+    let mut l = vec![
+        Line::styled(
+            fit(
+                &format!("Plan for {} (reads only):", plan.compose_file.display()),
+                TEXT,
+            ),
+            theme.header(),
+        ),
+        Line::from(fit(&format!("  writes {}", plan.config.display()), TEXT)),
+    ];
+    for (name, server) in &plan.logins {
+        l.push(Line::from(fit(
+            &format!("  login {server:<28} from '{name}'"),
+            TEXT,
+        )));
+    }
+    let shown = plan.images.iter().take(IMAGES_SHOWN);
+    l.extend(shown.map(|i| Line::styled(fit(&format!("  image {i}"), TEXT), theme.dim())));
+    if plan.images.len() > IMAGES_SHOWN {
+        l.push(Line::styled(
+            format!("  … and {} more image(s)", plan.images.len() - IMAGES_SHOWN),
+            theme.dim(),
+        ));
+    }
+    for w in &plan.warnings {
+        l.push(Line::styled(
+            fit(&format!("  warning: {w}"), TEXT),
+            theme.warning(),
+        ));
+    }
     l
 }
 
@@ -193,4 +441,94 @@ fn result_line(r: &NamespaceReport, theme: Theme) -> Line<'static> {
         format!("  {mark} {:<16} {}", r.namespace, r.outcome.as_str()),
         style,
     )
+}
+
+/// The offer after a registry delete: remove its managed secrets from the
+/// cluster (dangerous; No is the default), then the per-secret results.
+pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
+    let Some(Modal::Prune(d)) = &m.modal else {
+        return;
+    };
+    let mut lines = match &d.step {
+        PruneStep::Ask => vec![
+            Line::from(fit(
+                &format!(
+                    "Remove {}'s managed secrets from the cluster?",
+                    d.registry_name
+                ),
+                TEXT,
+            )),
+            Line::from(vec![
+                Span::raw("Context "),
+                Span::styled(
+                    d.context.clone(),
+                    theme
+                        .error()
+                        .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+                ),
+                Span::raw(format!("  (same as `regvault prune {}`)", d.registry_id)),
+            ]),
+            Line::default(),
+            Line::styled(
+                "Only secrets labelled managed-by=regvault are deleted.",
+                theme.dim(),
+            ),
+            Line::default(),
+            Line::styled("y remove · N / Esc keep them", theme.dim()),
+        ],
+        PruneStep::Running { .. } => vec![
+            Line::from(format!(
+                "{} Removing managed secrets in context {} …",
+                spinner(m),
+                d.context
+            )),
+            Line::default(),
+            Line::styled("Esc cancel", theme.dim()),
+        ],
+        PruneStep::Done { removed } => {
+            let mut l = vec![Line::styled(
+                format!("Results in context {}:", d.context),
+                theme.header(),
+            )];
+            if removed.is_empty() {
+                l.push(Line::from("  no managed secret of this registry was found"));
+            }
+            for s in removed {
+                let what = format!("{}/{}", s.namespace, s.name);
+                match &s.error {
+                    None => l.push(Line::styled(
+                        fit(&format!("  ✓ {what} deleted"), TEXT),
+                        theme.ok(),
+                    )),
+                    Some(e) => {
+                        l.push(Line::styled(
+                            fit(&format!("  ✗ {what} error"), TEXT),
+                            theme.error(),
+                        ));
+                        l.push(Line::styled(
+                            format!("    {}", fit(e, TEXT - 4)),
+                            theme.dim(),
+                        ));
+                    }
+                }
+            }
+            l.push(Line::default());
+            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l
+        }
+        PruneStep::Failed { message } => vec![
+            Line::styled("Nothing was removed:", theme.error()),
+            Line::from(fit(message, TEXT)),
+            Line::default(),
+            Line::styled("Enter / Esc close", theme.dim()),
+        ],
+    };
+    lines.truncate(usize::from(area.height.saturating_sub(2)));
+    let height = lines.len() as u16 + 2;
+    let rect = popup(f, area, 76, height);
+    let block = Block::bordered()
+        .title(Line::styled(" Remove managed secrets ", theme.title()))
+        .border_style(theme.danger_border())
+        .padding(Padding::horizontal(1));
+    f.render_widget(Paragraph::new(lines).block(block), rect);
 }

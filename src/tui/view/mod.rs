@@ -64,6 +64,7 @@ pub fn render(f: &mut Frame, m: &Model) {
     if m.modal.is_some() {
         confirm::render(f, area, m, theme);
         apply::render(f, area, m, theme);
+        apply::render_prune(f, area, m, theme);
         help::render(f, area, m, theme);
     }
     footer::toast(f, main, m, theme);

@@ -1,0 +1,122 @@
+//! The follow-up to a registry delete: "remove its managed secrets from the
+//! cluster too?" — y runs the same prune as `regvault prune <id>` through
+//! the applier; n, Esc or Enter (No is the default) just close.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use crate::tui::apply::PruneResult;
+use crate::tui::effect::{Effect, JobId};
+use crate::tui::keymap::Action;
+use crate::tui::state::apply::{PruneDialog, PruneStep};
+use crate::tui::state::modal::Modal;
+use crate::tui::state::{Level, Model};
+
+/// Opens the offer when there is a kubeconfig context to prune in (the
+/// current one, else the first) and the vault may be changed at all.
+pub(super) fn offer(m: &mut Model, registry_id: String, registry_name: String) {
+    if m.ctx.read_only || m.modal.is_some() {
+        return;
+    }
+    let Some(context) = m
+        .kube
+        .current
+        .clone()
+        .or_else(|| m.kube.names.first().cloned())
+    else {
+        return;
+    };
+    m.modal = Some(Modal::Prune(Box::new(PruneDialog {
+        registry_id,
+        registry_name,
+        context,
+        step: PruneStep::Ask,
+    })));
+}
+
+fn dialog(m: &mut Model) -> Option<&mut PruneDialog> {
+    match &mut m.modal {
+        Some(Modal::Prune(d)) => Some(d),
+        _ => None,
+    }
+}
+
+pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('y' | 'Y') => yes(m),
+        KeyCode::Char('n' | 'N') | KeyCode::Esc | KeyCode::Enter => close(m),
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Back | Action::Quit | Action::Confirm | Action::Open => close(m),
+        _ => Vec::new(),
+    }
+}
+
+fn yes(m: &mut Model) -> Vec<Effect> {
+    let job = m.next_job();
+    let Some(d) = dialog(m) else {
+        return Vec::new();
+    };
+    if !matches!(d.step, PruneStep::Ask) {
+        return Vec::new();
+    }
+    d.step = PruneStep::Running { job };
+    vec![Effect::Prune {
+        job,
+        context: d.context.clone(),
+        registry: d.registry_id.clone(),
+    }]
+}
+
+/// No / Esc / Enter: close; a running prune is cancelled and says so.
+fn close(m: &mut Model) -> Vec<Effect> {
+    let Some(Modal::Prune(d)) = m.modal.take() else {
+        return Vec::new();
+    };
+    match d.step {
+        PruneStep::Running { job } => {
+            m.toast(
+                Level::Info,
+                format!(
+                    "Prune cancelled; check with `regvault status` or run `regvault prune {}`",
+                    d.registry_id
+                ),
+            );
+            vec![Effect::Cancel { job }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn done(m: &mut Model, job: JobId, result: PruneResult) -> Vec<Effect> {
+    let Some(d) = dialog(m).filter(|d| d.job() == Some(job)) else {
+        return Vec::new();
+    };
+    let context = d.context.clone();
+    let (level, msg) = match &result {
+        Ok(removed) => {
+            let failed = removed.iter().filter(|s| s.error.is_some()).count();
+            if failed == 0 {
+                (
+                    Level::Success,
+                    format!("Removed {} managed secret(s) in {context}", removed.len()),
+                )
+            } else {
+                (
+                    Level::Error,
+                    format!("Prune: {failed} of {} secret(s) failed", removed.len()),
+                )
+            }
+        }
+        Err(e) => (Level::Error, format!("Prune failed: {e}")),
+    };
+    d.step = match result {
+        Ok(removed) => PruneStep::Done { removed },
+        Err(message) => PruneStep::Failed { message },
+    };
+    m.toast(level, msg);
+    Vec::new()
+}

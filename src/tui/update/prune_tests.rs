@@ -1,0 +1,176 @@
+//! `update` tests of the prune offer after a registry delete: yes runs the
+//! prune in the current context, no / Esc close, read-only never offers.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::update;
+use crate::tui::apply::PrunedSecret;
+use crate::tui::effect::Effect;
+use crate::tui::fixtures;
+use crate::tui::keymap::Action;
+use crate::tui::msg::Msg;
+use crate::tui::state::Model;
+use crate::tui::state::apply::{PruneDialog, PruneStep};
+use crate::tui::state::modal::Modal;
+
+fn key(m: &mut Model, code: KeyCode) -> Vec<Effect> {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn toast(m: &Model) -> String {
+    m.toasts
+        .latest()
+        .map(|t| t.text.clone())
+        .unwrap_or_default()
+}
+
+fn dialog(m: &Model) -> &PruneDialog {
+    match &m.modal {
+        Some(Modal::Prune(d)) => d,
+        other => panic!("no prune offer: {other:?}"),
+    }
+}
+
+/// Deletes dockerhub-acme (typed name) and lands the save.
+fn deleted(mut m: Model) -> Model {
+    let rows = m.registry_rows();
+    m.registries.selected = rows
+        .iter()
+        .position(|&i| m.data.registries[i].name == "dockerhub-acme")
+        .expect("dockerhub-acme");
+    update(&mut m, Msg::Action(Action::Delete));
+    for c in "dockerhub-acme".chars() {
+        key(&mut m, KeyCode::Char(c));
+    }
+    let effects = key(&mut m, KeyCode::Enter);
+    let [Effect::Save { job, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let job = *job;
+    assert!(m.modal.is_none(), "no offer before the vault is saved");
+    update(&mut m, Msg::VaultSaved { job });
+    m
+}
+
+pub(crate) fn offered() -> Model {
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    deleted(m)
+}
+
+#[test]
+fn a_saved_registry_delete_offers_to_prune_in_the_current_context() {
+    let m = offered();
+    let d = dialog(&m);
+    assert_eq!(d.registry_name, "dockerhub-acme");
+    assert_eq!(d.context, "kind-dev");
+    assert!(matches!(d.step, PruneStep::Ask));
+    assert!(m.data.registry("dockerhub-acme").is_none());
+}
+
+#[test]
+fn yes_prunes_that_registry_in_that_context_and_shows_results() {
+    let mut m = offered();
+    let id = dialog(&m).registry_id.clone();
+    let effects = key(&mut m, KeyCode::Char('y'));
+    let [
+        Effect::Prune {
+            job,
+            context,
+            registry,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (context.as_str(), registry.as_str()),
+        ("kind-dev", id.as_str())
+    );
+    let job = *job;
+    assert!(m.busy());
+    let removed = vec![
+        PrunedSecret {
+            namespace: "env-production".into(),
+            name: "dockerhub-creds".into(),
+            error: None,
+        },
+        PrunedSecret {
+            namespace: "env-staging".into(),
+            name: "dockerhub-creds".into(),
+            error: Some("forbidden".into()),
+        },
+    ];
+    update(
+        &mut m,
+        Msg::PruneDone {
+            job,
+            result: Ok(removed),
+        },
+    );
+    assert!(matches!(&dialog(&m).step, PruneStep::Done { removed } if removed.len() == 2));
+    assert!(toast(&m).contains("1 of 2"));
+    assert!(key(&mut m, KeyCode::Enter).is_empty());
+    assert!(m.modal.is_none());
+}
+
+#[test]
+fn no_esc_and_enter_just_close() {
+    for code in [KeyCode::Char('n'), KeyCode::Esc, KeyCode::Enter] {
+        let mut m = offered();
+        assert!(key(&mut m, code).is_empty(), "{code:?}");
+        assert!(m.modal.is_none(), "{code:?}");
+    }
+}
+
+#[test]
+fn esc_cancels_a_running_prune_and_late_results_are_dropped() {
+    let mut m = offered();
+    let effects = key(&mut m, KeyCode::Char('y'));
+    let [Effect::Prune { job, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let job = *job;
+    let effects = key(&mut m, KeyCode::Esc);
+    assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
+    update(
+        &mut m,
+        Msg::PruneDone {
+            job,
+            result: Ok(vec![]),
+        },
+    );
+    assert!(m.modal.is_none());
+}
+
+#[test]
+fn no_kube_context_no_offer() {
+    let m = deleted(fixtures::full());
+    assert!(m.modal.is_none());
+    assert!(toast(&m).contains("deleted registry"));
+}
+
+#[test]
+fn deleting_a_container_offers_nothing() {
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    update(&mut m, Msg::Action(Action::ShowContainers));
+    update(&mut m, Msg::Action(Action::Delete));
+    let effects = key(&mut m, KeyCode::Char('y'));
+    let [Effect::Save { job, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let job = *job;
+    update(&mut m, Msg::VaultSaved { job });
+    assert!(m.modal.is_none());
+}
+
+#[test]
+fn read_only_never_offers() {
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    m.ctx.read_only = true;
+    update(&mut m, Msg::Action(Action::Delete));
+    assert!(m.modal.is_none());
+    assert!(toast(&m).contains("read-only"));
+}
