@@ -92,7 +92,7 @@ actions! {
     Quit,
     /// Back; cancels a test
     Back,
-    /// Apply the registry's pull secret to a cluster
+    /// Apply: Kubernetes, Swarm, Compose
     Apply,
 }
 
