@@ -25,7 +25,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let Some(Modal::Apply(d)) = &m.modal else {
         return;
     };
-    let mut lines = match &d.step {
+    let lines = match &d.step {
         ApplyStep::Target => target(d, theme),
         ApplyStep::Planning { target, .. } => vec![
             Line::from(format!(
@@ -224,26 +224,33 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             l.push(Line::styled("Enter / Esc close", theme.dim()));
             l
         }
-        ApplyStep::Failed { message } => vec![
-            Line::styled("No plan:", theme.error()),
-            Line::from(fit(message, TEXT)),
-            Line::default(),
-            Line::styled("Enter / Esc close", theme.dim()),
-        ],
+        ApplyStep::Failed { message } => failed("No plan:", message, theme),
     };
+    let title = match d.kind {
+        TargetKind::Compose if !matches!(d.step, ApplyStep::Target) => " Compose login ".to_owned(),
+        _ => format!(" Apply '{}' ", d.registry_name),
+    };
+    show(f, area, lines, title, theme);
+}
+
+/// A step that could not go on: what failed, then how to close.
+fn failed(heading: &'static str, message: &str, theme: Theme) -> Vec<Line<'static>> {
+    vec![
+        Line::styled(heading, theme.error()),
+        Line::from(fit(message, TEXT)),
+        Line::default(),
+        Line::styled("Enter / Esc close", theme.dim()),
+    ]
+}
+
+/// Draws a dangerous-action popup (red border) holding `lines`, cut to the
+/// screen's height.
+fn show(f: &mut Frame, area: Rect, mut lines: Vec<Line<'static>>, title: String, theme: Theme) {
     lines.truncate(usize::from(area.height.saturating_sub(2)));
     let height = lines.len() as u16 + 2;
     let rect = popup(f, area, 76, height);
     let block = Block::bordered()
-        .title(Line::styled(
-            match d.kind {
-                TargetKind::Compose if !matches!(d.step, ApplyStep::Target) => {
-                    " Compose login ".to_owned()
-                }
-                _ => format!(" Apply '{}' ", d.registry_name),
-            },
-            theme.title(),
-        ))
+        .title(Line::styled(title, theme.title()))
         .border_style(theme.danger_border())
         .padding(Padding::horizontal(1));
     f.render_widget(Paragraph::new(lines).block(block), rect);
@@ -449,7 +456,7 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let Some(Modal::Prune(d)) = &m.modal else {
         return;
     };
-    let mut lines = match &d.step {
+    let lines = match &d.step {
         PruneStep::Ask => vec![
             Line::from(fit(
                 &format!(
@@ -516,19 +523,7 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             l.push(Line::styled("Enter / Esc close", theme.dim()));
             l
         }
-        PruneStep::Failed { message } => vec![
-            Line::styled("Nothing was removed:", theme.error()),
-            Line::from(fit(message, TEXT)),
-            Line::default(),
-            Line::styled("Enter / Esc close", theme.dim()),
-        ],
+        PruneStep::Failed { message } => failed("Nothing was removed:", message, theme),
     };
-    lines.truncate(usize::from(area.height.saturating_sub(2)));
-    let height = lines.len() as u16 + 2;
-    let rect = popup(f, area, 76, height);
-    let block = Block::bordered()
-        .title(Line::styled(" Remove managed secrets ", theme.title()))
-        .border_style(theme.danger_border())
-        .padding(Padding::horizontal(1));
-    f.render_widget(Paragraph::new(lines).block(block), rect);
+    show(f, area, lines, " Remove managed secrets ".to_owned(), theme);
 }
