@@ -94,9 +94,7 @@ pub fn run(g: &Global, cmd: ContainerCmd) -> anyhow::Result<i32> {
 }
 
 fn resolve_registry(data: &VaultData, id_or_name: &str) -> Result<RegistryId, RuleError> {
-    data.registry(id_or_name)
-        .map(|r| r.id.clone())
-        .ok_or_else(|| RuleError::NoSuchRegistry(id_or_name.to_owned()))
+    data.find_registry(id_or_name).map(|r| r.id.clone())
 }
 
 fn list(
@@ -193,10 +191,7 @@ fn add(g: &Global, a: AddArgs) -> anyhow::Result<i32> {
 fn update(g: &Global, a: UpdateArgs) -> anyhow::Result<i32> {
     let mut vault = keys::open_locked(g)?;
     let data = vault.data();
-    let cur = data
-        .container(&a.container)
-        .ok_or_else(|| RuleError::NoSuchContainer(a.container.clone()))?
-        .clone();
+    let cur = data.find_container(&a.container)?.clone();
     let registry_id = if a.public {
         None
     } else if let Some(r) = a.registry.as_deref() {

@@ -101,17 +101,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-fn registry_of<'a>(data: &'a VaultData, id: &str) -> anyhow::Result<&'a Registry> {
-    Ok(data
-        .registry(id)
-        .ok_or_else(|| RuleError::NoSuchRegistry(id.to_owned()))?)
-}
-
 /// ECR: trades the keys for a fresh token and keeps it in the vault. An
 /// expiry that is already past (clock skew, an emulator) is replaced by
 /// the documented 12 hours from now, with a warning.
 async fn refresh_ecr_token(vault: &mut Vault, id: &RegistryId) -> anyhow::Result<Vec<String>> {
-    let r = registry_of(vault.data(), id.as_str())?;
+    let r = vault.data().find_registry(id.as_str())?;
     let mut opts = ProbeOptions::from_env(RegistryKind::Ecr);
     opts.connection = r.connection.clone();
     let name = r.name.clone();
@@ -269,7 +263,7 @@ async fn vault_with_fresh_token(
     dry_run: bool,
 ) -> anyhow::Result<(VaultData, Vec<String>)> {
     let vault = keys::open(g)?;
-    let r = registry_of(vault.data(), registry)?;
+    let r = vault.data().find_registry(registry)?;
     if r.kind != RegistryKind::Ecr || dry_run {
         return Ok((vault.data().clone(), Vec::new()));
     }
@@ -313,7 +307,7 @@ pub fn sync(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
     let rt = runtime()?;
     let envs = rt.block_on(async {
         let vault = keys::open(g)?;
-        let r = registry_of(vault.data(), &args.registry)?;
+        let r = vault.data().find_registry(&args.registry)?;
         let cluster = Cluster::connect(args.target.context.as_deref()).await?;
         environments(&cluster, vault.data(), r, &args.environment).await
     })?;
@@ -330,7 +324,7 @@ pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
     rt.block_on(async {
         let vault = keys::open(g)?;
         let data = vault.data();
-        let r = registry_of(data, &args.registry)?;
+        let r = data.find_registry(&args.registry)?;
         let cluster = Cluster::connect(args.target.context.as_deref()).await?;
         let envs = environments(&cluster, data, r, &args.environment).await?;
         // The hash is of what apply would put there now; an expired ECR

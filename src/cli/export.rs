@@ -8,7 +8,6 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 
 use super::{Global, keys};
-use crate::model::RuleError;
 use crate::registry::{self, AuthError, RegistryKind};
 
 #[derive(Debug, Subcommand)]
@@ -35,10 +34,7 @@ pub fn run(g: &Global, cmd: ExportCmd) -> anyhow::Result<i32> {
     let chosen: Vec<_> = if explicit {
         wanted
             .iter()
-            .map(|w| {
-                data.registry(w)
-                    .ok_or_else(|| RuleError::NoSuchRegistry(w.clone()))
-            })
+            .map(|w| data.find_registry(w))
             .collect::<Result<_, _>>()?
     } else {
         data.registries

@@ -241,9 +241,7 @@ fn list(g: &Global, json: bool) -> anyhow::Result<i32> {
 fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     let vault = keys::open(g)?;
     let data = vault.data();
-    let r = data
-        .registry(id)
-        .ok_or_else(|| model::RuleError::NoSuchRegistry(id.to_owned()))?;
+    let r = data.find_registry(id)?;
     if json {
         print_json(&output::registry_json(r, data, true));
         return Ok(0);
@@ -479,11 +477,7 @@ fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
         None => None,
     };
     let mut vault = keys::open_locked(g)?;
-    let current = vault
-        .data()
-        .registry(&args.registry)
-        .ok_or_else(|| model::RuleError::NoSuchRegistry(args.registry.clone()))?
-        .clone();
+    let current = vault.data().find_registry(&args.registry)?.clone();
     let kind = match args.kind.as_deref() {
         Some(k) => Some(parse_kind(k)?),
         None => from_file.as_ref().and_then(|f| f.kind),
@@ -597,10 +591,7 @@ fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
     } else {
         let id = args.registry.as_deref().unwrap_or_default();
         let vault = keys::open_locked(g)?;
-        let r = vault
-            .data()
-            .registry(id)
-            .ok_or_else(|| model::RuleError::NoSuchRegistry(id.to_owned()))?;
+        let r = vault.data().find_registry(id)?;
         let (label, kind, creds, connection, rid) = (
             format!("{} ({})", r.name, r.id),
             r.kind,

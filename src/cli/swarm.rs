@@ -14,7 +14,7 @@ use super::{Global, keys};
 use crate::deploy::docker::{self, Engine, LoginCheck};
 use crate::deploy::login_for;
 use crate::deploy::swarm::service_plans;
-use crate::model::{Registry, RuleError};
+use crate::model::Registry;
 use crate::registry::DockerLogin;
 
 #[derive(Debug, Subcommand)]
@@ -99,10 +99,7 @@ fn refused(a: &EngineArgs, server: &str, detail: &str) -> i32 {
 
 fn check(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
     let vault = keys::open(g)?;
-    let r = vault
-        .data()
-        .registry(&a.registry)
-        .ok_or_else(|| RuleError::NoSuchRegistry(a.registry.clone()))?;
+    let r = vault.data().find_registry(&a.registry)?;
     let login = login_of(r)?;
     let rt = runtime()?;
     match rt.block_on(checked(a, &login))? {
@@ -126,9 +123,7 @@ fn apply(g: &Global, a: ApplyArgs) -> anyhow::Result<i32> {
     let vault = keys::open(g)?;
     let data = vault.data();
     let e = &a.engine;
-    let r = data
-        .registry(&e.registry)
-        .ok_or_else(|| RuleError::NoSuchRegistry(e.registry.clone()))?;
+    let r = data.find_registry(&e.registry)?;
     let login = login_of(r)?;
     let plans = service_plans(data, r, a.environment.as_deref(), &login.server);
     if plans.is_empty() {
@@ -192,10 +187,7 @@ fn apply(g: &Global, a: ApplyArgs) -> anyhow::Result<i32> {
 
 fn sync(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
     let vault = keys::open(g)?;
-    let r = vault
-        .data()
-        .registry(&a.registry)
-        .ok_or_else(|| RuleError::NoSuchRegistry(a.registry.clone()))?;
+    let r = vault.data().find_registry(&a.registry)?;
     let login = login_of(r)?;
     let rt = runtime()?;
     let engine = match rt.block_on(checked(a, &login))? {

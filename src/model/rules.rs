@@ -99,12 +99,18 @@ impl VaultData {
             .or_else(|| self.registries.iter().find(|r| r.name == id_or_name))
     }
 
+    /// `registry`, or the error that names what was not found.
+    pub fn find_registry(&self, id_or_name: &str) -> Result<&Registry, RuleError> {
+        self.registry(id_or_name)
+            .ok_or_else(|| RuleError::NoSuchRegistry(id_or_name.to_owned()))
+    }
+
     fn registry_index(&self, id_or_name: &str) -> Result<usize, RuleError> {
-        let r = self
-            .registry(id_or_name)
-            .ok_or_else(|| RuleError::NoSuchRegistry(id_or_name.to_owned()))?;
-        let id = r.id.clone();
-        Ok(self.registries.iter().position(|r| r.id == id).unwrap_or(0))
+        self.registries
+            .iter()
+            .position(|r| r.id.as_str() == id_or_name)
+            .or_else(|| self.registries.iter().position(|r| r.name == id_or_name))
+            .ok_or_else(|| RuleError::NoSuchRegistry(id_or_name.to_owned()))
     }
 
     /// By id (`ctr-abc123`) or by exact name (first match).
@@ -115,12 +121,18 @@ impl VaultData {
             .or_else(|| self.containers.iter().find(|c| c.name == id_or_name))
     }
 
+    /// `container`, or the error that names what was not found.
+    pub fn find_container(&self, id_or_name: &str) -> Result<&Container, RuleError> {
+        self.container(id_or_name)
+            .ok_or_else(|| RuleError::NoSuchContainer(id_or_name.to_owned()))
+    }
+
     fn container_index(&self, id_or_name: &str) -> Result<usize, RuleError> {
-        let c = self
-            .container(id_or_name)
-            .ok_or_else(|| RuleError::NoSuchContainer(id_or_name.to_owned()))?;
-        let id = c.id.clone();
-        Ok(self.containers.iter().position(|c| c.id == id).unwrap_or(0))
+        self.containers
+            .iter()
+            .position(|c| c.id.as_str() == id_or_name)
+            .or_else(|| self.containers.iter().position(|c| c.name == id_or_name))
+            .ok_or_else(|| RuleError::NoSuchContainer(id_or_name.to_owned()))
     }
 
     pub fn containers_using(&self, id: &RegistryId) -> Vec<&Container> {
