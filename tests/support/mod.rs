@@ -113,25 +113,23 @@ pub struct Certs {
     pub key: PathBuf,
 }
 
+/// A self-signed RSA certificate valid for two days, made by openssl.
+fn self_signed(key: &Path, cert: &Path, cn: &str) {
+    run(Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+        ])
+        .arg(format!("/CN={cn}"))
+        .arg("-keyout")
+        .arg(key)
+        .arg("-out")
+        .arg(cert));
+}
+
 pub fn make_certs(dir: &Path) -> Certs {
     need("openssl", "apt-get install -y openssl");
     let p = |n: &str| dir.join(n);
-    run(Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=regvault test CA",
-        ])
-        .arg("-keyout")
-        .arg(p("ca.key"))
-        .arg("-out")
-        .arg(p("ca.crt")));
+    self_signed(&p("ca.key"), &p("ca.crt"), "regvault test CA");
     run(Command::new("openssl")
         .args([
             "req",
@@ -291,22 +289,7 @@ impl TokenServer {
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("token.key");
         let cert = dir.path().join("token.crt");
-        run(Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=regvault token signer",
-            ])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert));
+        self_signed(&key, &cert, "regvault token signer");
         let der = run(Command::new("openssl")
             .args(["x509", "-outform", "DER"])
             .arg("-in")
