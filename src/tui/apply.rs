@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 
 use crate::deploy::docker::{self, LoginCheck};
-use crate::deploy::kube::{ApplyOptions, Cluster, NamespaceReport};
+use crate::deploy::kube::{ApplyOptions, Cluster, NamespaceReport, Outcome};
 use crate::deploy::swarm::{ServiceAction, ServicePlan, ServicePreview, service_plans};
 use crate::deploy::{PullSecretPlan, compose_io, login_for};
 use crate::model::{Registry, VaultData};
@@ -114,6 +114,23 @@ pub struct ComposePlan {
 }
 
 pub type ComposePlanResult = Result<ComposePlan, String>;
+/// Receives each namespace's result as its apply ends; answers whether to go
+/// on (false once the apply was cancelled: no further namespace is started).
+pub type ApplyProgress = Arc<dyn Fn(NamespaceReport) -> bool + Send + Sync>;
+
+/// Reports every namespace of `planned` as failed with `message`.
+fn fail_all(planned: Vec<NamespaceReport>, message: &str, progress: &ApplyProgress) {
+    for report in planned {
+        let go_on = progress(NamespaceReport {
+            outcome: Outcome::Error,
+            message: Some(message.to_owned()),
+            ..report
+        });
+        if !go_on {
+            break;
+        }
+    }
+}
 /// The result lines of a compose login (written logins, warnings).
 pub type ComposeResult = Result<Vec<String>, String>;
 
@@ -121,13 +138,17 @@ pub trait Applier: Send + Sync {
     fn contexts(&self) -> KubeContexts;
     /// Reads only: what each namespace holds and what apply would change.
     fn plan(&self, data: Arc<VaultData>, target: ApplyTarget) -> BoxFuture<'static, ApplyResult>;
-    /// Server-side apply of a plan `plan` returned.
+    /// Server-side apply of what `plan` returned, one namespace at a time,
+    /// each reported through `progress` as it ends (so a cancelled apply can
+    /// say which were done). A failure before a namespace (no cluster) is
+    /// reported as that namespace's error.
     fn apply(
         &self,
         data: Arc<VaultData>,
         target: ApplyTarget,
         planned: Vec<NamespaceReport>,
-    ) -> BoxFuture<'static, ApplyResult>;
+        progress: ApplyProgress,
+    ) -> BoxFuture<'static, ()>;
     /// Where Swarm and Compose apply: `DOCKER_HOST` and the working directory.
     fn engines(&self) -> EngineTargets {
         EngineTargets {
@@ -203,9 +224,15 @@ impl Applier for NoCluster {
         &self,
         _: Arc<VaultData>,
         _: ApplyTarget,
-        _: Vec<NamespaceReport>,
-    ) -> BoxFuture<'static, ApplyResult> {
-        Box::pin(async { Err("demo: no cluster is contacted; use `regvault apply`".into()) })
+        planned: Vec<NamespaceReport>,
+        progress: ApplyProgress,
+    ) -> BoxFuture<'static, ()> {
+        fail_all(
+            planned,
+            "demo: no cluster is contacted; use `regvault apply`",
+            &progress,
+        );
+        Box::pin(async {})
     }
     fn prune(&self, _: String, registry: String) -> BoxFuture<'static, PruneResult> {
         Box::pin(async move {
@@ -355,10 +382,42 @@ impl Applier for KubeApplier {
         data: Arc<VaultData>,
         target: ApplyTarget,
         planned: Vec<NamespaceReport>,
-    ) -> BoxFuture<'static, ApplyResult> {
-        off_worker(move || async move {
-            let (cluster, plan) = connect_and_plan(&data, &target).await?;
-            Ok(cluster.apply(&plan, planned, ApplyOptions::default()).await)
+        progress: ApplyProgress,
+    ) -> BoxFuture<'static, ()> {
+        // One connection and one plan for every namespace.
+        let run = off_worker(move || async move {
+            let (cluster, plan) = match connect_and_plan(&data, &target).await {
+                Ok(both) => both,
+                Err(message) => {
+                    fail_all(planned, &message, &progress);
+                    return Ok(());
+                }
+            };
+            for report in planned {
+                let env = plan
+                    .environments
+                    .iter()
+                    .find(|e| e.environment == report.environment);
+                let done = match env {
+                    Some(env) => {
+                        cluster
+                            .apply_one(&plan, env, report, ApplyOptions::default())
+                            .await
+                    }
+                    None => NamespaceReport {
+                        outcome: Outcome::Error,
+                        message: Some("not in the plan any more; plan again".into()),
+                        ..report
+                    },
+                };
+                if !progress(done) {
+                    break; // cancelled: start no further namespace
+                }
+            }
+            Ok(())
+        });
+        Box::pin(async move {
+            let _ = run.await;
         })
     }
     fn swarm_plan(
@@ -491,7 +550,7 @@ mod tests {
     //! The runtime with a fake `Applier`: no cluster, same messages.
 
     use super::*;
-    use crate::deploy::kube::{Change, Outcome};
+    use crate::deploy::kube::Change;
     use crate::tui::effect::Effect;
     use crate::tui::fixtures::ns_report;
     use crate::tui::msg::Msg;
@@ -515,16 +574,18 @@ mod tests {
         fn apply(
             &self,
             _: Arc<VaultData>,
-            t: ApplyTarget,
-            _: Vec<NamespaceReport>,
-        ) -> BoxFuture<'static, ApplyResult> {
-            let env = t.environments[0].clone();
-            Box::pin(async move {
-                if env == "staging" {
-                    return Err("secrets is forbidden".into());
+            _: ApplyTarget,
+            planned: Vec<NamespaceReport>,
+            progress: ApplyProgress,
+        ) -> BoxFuture<'static, ()> {
+            for r in planned {
+                if r.environment == "staging" {
+                    fail_all(vec![r], "secrets is forbidden", &progress);
+                } else {
+                    progress(ns_report(&r.environment, Change::Create, Outcome::Applied));
                 }
-                Ok(vec![ns_report(&env, Change::Create, Outcome::Applied)])
-            })
+            }
+            Box::pin(async {})
         }
     }
 
@@ -566,6 +627,87 @@ mod tests {
         assert_eq!(outcomes, [Outcome::Applied, Outcome::Error]);
     }
 
+    /// Applies on its own thread, like the real one (whose kube futures run
+    /// on a blocking thread): aborting the job cannot drop its loop, only
+    /// the progress answer can stop it. Logs what each answer said.
+    struct Threaded(Arc<std::sync::Mutex<Vec<bool>>>);
+
+    impl Applier for Threaded {
+        fn contexts(&self) -> KubeContexts {
+            KubeContexts::default()
+        }
+        fn plan(&self, _: Arc<VaultData>, _: ApplyTarget) -> BoxFuture<'static, ApplyResult> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+        fn apply(
+            &self,
+            _: Arc<VaultData>,
+            _: ApplyTarget,
+            planned: Vec<NamespaceReport>,
+            progress: ApplyProgress,
+        ) -> BoxFuture<'static, ()> {
+            let log = Arc::clone(&self.0);
+            let (done, finished) = tokio::sync::oneshot::channel::<()>();
+            std::thread::spawn(move || {
+                for r in planned {
+                    std::thread::sleep(std::time::Duration::from_millis(150));
+                    let go_on =
+                        progress(ns_report(&r.environment, Change::Create, Outcome::Applied));
+                    log.lock().unwrap().push(go_on);
+                    if !go_on {
+                        break;
+                    }
+                }
+                let _ = done.send(());
+            });
+            Box::pin(async move {
+                let _ = finished.await;
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_apply_starts_no_further_namespace() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let slot = VaultSlot::Missing {
+            path: "/nonexistent/vault.age".into(),
+            identity: "/nonexistent/identity.txt".into(),
+        };
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut rt = Runtime::new(
+            tx,
+            slot,
+            structural_probe(),
+            Arc::new(Threaded(Arc::clone(&log))),
+        );
+        let envs = ["a", "b", "c", "d"];
+        let target = ApplyTarget {
+            registry: "reg-ghcr01".into(),
+            context: "kind-dev".into(),
+            environments: envs.iter().map(|e| (*e).to_owned()).collect(),
+        };
+        let planned = envs
+            .iter()
+            .map(|e| ns_report(e, Change::Create, Outcome::Unchanged))
+            .collect();
+        rt.run(Effect::Apply {
+            job: 7,
+            target,
+            planned,
+        });
+        let Some(Msg::ApplyProgress { job: 7, .. }) = rx.recv().await else {
+            panic!("no first namespace")
+        };
+        rt.run(Effect::Cancel { job: 7 });
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        let answers = log.lock().unwrap().clone();
+        assert_eq!(answers.first(), Some(&true), "{answers:?}");
+        assert!(
+            answers.len() <= 2 && answers.last() == Some(&false),
+            "after the cancel the applier must be told to stop: {answers:?}"
+        );
+    }
+
     /// Two services: the first created, the second someone else's.
     struct FakeSwarm;
 
@@ -581,8 +723,9 @@ mod tests {
             _: Arc<VaultData>,
             _: ApplyTarget,
             _: Vec<NamespaceReport>,
-        ) -> BoxFuture<'static, ApplyResult> {
-            Box::pin(async { Ok(Vec::new()) })
+            _: ApplyProgress,
+        ) -> BoxFuture<'static, ()> {
+            Box::pin(async {})
         }
         fn swarm_apply(
             &self,

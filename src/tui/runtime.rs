@@ -228,9 +228,20 @@ impl Runtime {
                 target,
                 planned,
             } => {
-                let (applier, data) = (self.applier.clone(), self.current());
+                // The task holds `alive`; aborting the job drops it, which
+                // tells the applier (on its blocking thread) to stop.
+                let (alive_tx, alive) = tokio::sync::oneshot::channel::<()>();
+                let each = tx.clone();
+                let progress: super::apply::ApplyProgress = Arc::new(move |report| {
+                    let _ = each.send(Msg::ApplyProgress { job, report });
+                    !alive_tx.is_closed()
+                });
+                let apply = self
+                    .applier
+                    .apply(self.current(), target, planned, progress);
                 let handle = tokio::spawn(async move {
-                    apply_each(&*applier, data, target, planned, job, &tx).await;
+                    apply.await;
+                    drop(alive);
                     let _ = tx.send(Msg::ApplyFinished { job });
                 });
                 self.jobs.insert(job, handle.abort_handle());
@@ -302,36 +313,6 @@ impl Runtime {
             .lock()
             .map(|s| Arc::clone(&s))
             .unwrap_or_default()
-    }
-}
-
-/// One namespace at a time, each reported as it ends, so a cancelled apply
-/// can say which namespaces were already done.
-async fn apply_each(
-    applier: &dyn super::apply::Applier,
-    data: Arc<VaultData>,
-    target: super::apply::ApplyTarget,
-    planned: Vec<crate::deploy::kube::NamespaceReport>,
-    job: JobId,
-    tx: &UnboundedSender<Msg>,
-) {
-    for report in planned {
-        let one = super::apply::ApplyTarget {
-            environments: vec![report.environment.clone()],
-            ..target.clone()
-        };
-        let fallback = report.clone();
-        let result = applier.apply(Arc::clone(&data), one, vec![report]).await;
-        let report = match result {
-            Ok(mut reports) if !reports.is_empty() => reports.remove(0),
-            Ok(_) => fallback,
-            Err(message) => crate::deploy::kube::NamespaceReport {
-                outcome: crate::deploy::kube::Outcome::Error,
-                message: Some(message),
-                ..fallback
-            },
-        };
-        let _ = tx.send(Msg::ApplyProgress { job, report });
     }
 }
 

@@ -307,7 +307,9 @@ impl Cluster {
             .await
     }
 
-    async fn apply_one(
+    /// Applies one environment of `plan` (its report from `plan`): for a
+    /// caller that reports namespaces one by one as they end.
+    pub async fn apply_one(
         &self,
         plan: &PullSecretPlan,
         env: &EnvironmentPlan,
