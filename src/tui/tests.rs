@@ -10,7 +10,7 @@ use super::effect::Effect;
 use super::fixtures;
 use super::keymap::Action;
 use super::msg::Msg;
-use super::runtime::{STRUCTURE_OK, structural_probe};
+use super::runtime::{STRUCTURE_OK, offline};
 use super::state::Model;
 use super::update::update;
 use super::view;
@@ -83,6 +83,7 @@ fn run_test(m: &mut Model) -> Msg {
         job,
         kind,
         credentials,
+        ..
     }) = act(m, Action::TestConnection).pop()
     else {
         panic!("no probe started")
@@ -90,8 +91,14 @@ fn run_test(m: &mut Model) -> Msg {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let report = rt.block_on(structural_probe()(kind, credentials));
-    Msg::ProbeDone { job, report }
+    let cancel = crate::ops::Cancel::new();
+    let opts = crate::probe::ProbeOptions::default();
+    let report = rt.block_on(offline().test(kind, &credentials, &opts, &cancel));
+    Msg::ProbeDone {
+        job,
+        report,
+        recorded: None,
+    }
 }
 
 const GHP: &str = "ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2";
@@ -407,7 +414,13 @@ fn apply_results_one_forbidden() {
     update(&mut m, Msg::ApplyProgress { job, report });
     let report = fixtures::ns_report("staging", Change::Update, Outcome::Forbidden);
     update(&mut m, Msg::ApplyProgress { job, report });
-    update(&mut m, Msg::ApplyFinished { job });
+    update(
+        &mut m,
+        Msg::ApplyFinished {
+            job,
+            result: Ok(()),
+        },
+    );
     snap!("apply_results_one_forbidden", m);
 }
 

@@ -4,6 +4,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
+use crate::ops::kube::{PruneOutcome, PrunedSecret};
 use crate::tui::apply::PruneResult;
 use crate::tui::effect::{Effect, JobId};
 use crate::tui::keymap::Action;
@@ -63,7 +64,11 @@ fn yes(m: &mut Model) -> Vec<Effect> {
     if !matches!(d.step, PruneStep::Ask) {
         return Vec::new();
     }
-    d.step = PruneStep::Running { job };
+    d.step = PruneStep::Running {
+        job,
+        done: Vec::new(),
+        cancelling: false,
+    };
     vec![Effect::Prune {
         job,
         context: d.context.clone(),
@@ -71,13 +76,29 @@ fn yes(m: &mut Model) -> Vec<Effect> {
     }]
 }
 
-/// No / Esc / Enter: close; a running prune is cancelled and says so.
+/// No / Esc / Enter: close. A running prune is cancelled through its
+/// token and the dialog stays to show which secrets were deleted and which
+/// were left; a second Esc closes it.
 fn close(m: &mut Model) -> Vec<Effect> {
+    if let Some(d) = dialog(m)
+        && let PruneStep::Running {
+            job, cancelling, ..
+        } = &mut d.step
+        && !*cancelling
+    {
+        *cancelling = true;
+        let job = *job;
+        m.toast(
+            Level::Info,
+            "cancelling: the secret being deleted finishes, no further one is",
+        );
+        return vec![Effect::Cancel { job }];
+    }
     let Some(Modal::Prune(d)) = m.modal.take() else {
         return Vec::new();
     };
     match d.step {
-        PruneStep::Running { job } => {
+        PruneStep::Running { job, .. } => {
             m.toast(
                 Level::Info,
                 format!(
@@ -91,31 +112,57 @@ fn close(m: &mut Model) -> Vec<Effect> {
     }
 }
 
+pub(super) fn progress(m: &mut Model, job: JobId, secret: PrunedSecret) -> Vec<Effect> {
+    if let Some(d) = dialog(m).filter(|d| d.job() == Some(job))
+        && let PruneStep::Running { done, .. } = &mut d.step
+    {
+        done.push(secret);
+    }
+    Vec::new()
+}
+
 pub(super) fn done(m: &mut Model, job: JobId, result: PruneResult) -> Vec<Effect> {
     let Some(d) = dialog(m).filter(|d| d.job() == Some(job)) else {
         return Vec::new();
     };
     let context = d.context.clone();
     let (level, msg) = match &result {
-        Ok(removed) => {
-            let failed = removed.iter().filter(|s| s.error.is_some()).count();
-            if failed == 0 {
+        Ok(report) => {
+            let count = |o: PruneOutcome| report.secrets.iter().filter(|s| s.outcome == o).count();
+            let (deleted, failed, left) = (
+                count(PruneOutcome::Deleted),
+                count(PruneOutcome::Error),
+                count(PruneOutcome::Cancelled),
+            );
+            if left > 0 {
+                (
+                    Level::Info,
+                    format!("Prune cancelled: {deleted} secret(s) removed, {left} left in place"),
+                )
+            } else if failed == 0 {
                 (
                     Level::Success,
-                    format!("Removed {} managed secret(s) in {context}", removed.len()),
+                    format!("Removed {deleted} managed secret(s) in {context}"),
                 )
             } else {
                 (
                     Level::Error,
-                    format!("Prune: {failed} of {} secret(s) failed", removed.len()),
+                    format!(
+                        "Prune: {failed} of {} secret(s) failed",
+                        report.secrets.len()
+                    ),
                 )
             }
         }
         Err(e) => (Level::Error, format!("Prune failed: {e}")),
     };
     d.step = match result {
-        Ok(removed) => PruneStep::Done { removed },
-        Err(message) => PruneStep::Failed { message },
+        Ok(report) => PruneStep::Done {
+            removed: report.secrets,
+        },
+        Err(e) => PruneStep::Failed {
+            message: e.to_string(),
+        },
     };
     m.toast(level, msg);
     Vec::new()

@@ -6,8 +6,10 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::update;
 use crate::model::SecretValue;
+use crate::ops::test::TestReport;
+use crate::probe::Outcome;
 use crate::registry::RegistryKind;
-use crate::tui::effect::{Effect, ProbeReport};
+use crate::tui::effect::Effect;
 use crate::tui::fixtures;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Msg;
@@ -248,7 +250,9 @@ fn save_writes_through_the_runtime_and_a_failure_loses_nothing() {
         &mut m,
         Msg::SaveFailed {
             job,
-            error: "vault is locked by cli".into(),
+            error: crate::vault::VaultError::Locked {
+                holder: "cli".into(),
+            },
         },
     );
     let f = m.form.as_ref().expect("the form stays open");
@@ -288,6 +292,7 @@ fn test_connection_in_the_form_runs_async_and_can_be_cancelled() {
                 job,
                 kind: RegistryKind::Ghcr,
                 credentials,
+                record: None,
             },
         ] => {
             assert_eq!(credentials.get("token"), Some(GHP));
@@ -305,12 +310,15 @@ fn test_connection_in_the_form_runs_async_and_can_be_cancelled() {
     let effects = act(&mut m, Action::Back);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
     assert!(m.form.is_some(), "Esc cancelled the test, not the form");
-    let report = ProbeReport {
-        outcome: "ok".into(),
-        summary: "late".into(),
-        contacted: false,
-    };
-    update(&mut m, Msg::ProbeDone { job, report });
+    let report = TestReport::new(Outcome::Ok, "late");
+    update(
+        &mut m,
+        Msg::ProbeDone {
+            job,
+            report,
+            recorded: None,
+        },
+    );
     assert_eq!(
         m.form.as_ref().map(|f| f.test.clone()),
         Some(TestState::Idle)
@@ -324,12 +332,15 @@ fn a_passed_test_shows_in_the_form_and_is_recorded_on_save() {
     let Some(Effect::RunProbe { job, .. }) = act(&mut m, Action::TestConnection).pop() else {
         panic!()
     };
-    let report = ProbeReport {
-        outcome: "ok".into(),
-        summary: "structure ok".into(),
-        contacted: false,
-    };
-    update(&mut m, Msg::ProbeDone { job, report });
+    let report = TestReport::new(Outcome::Ok, "structure ok");
+    update(
+        &mut m,
+        Msg::ProbeDone {
+            job,
+            report,
+            recorded: None,
+        },
+    );
     assert!(matches!(
         m.form.as_ref().map(|f| &f.test),
         Some(TestState::Done { fresh: true, .. })
@@ -351,12 +362,15 @@ fn an_edit_after_the_test_makes_it_stale_and_unrecorded() {
     let Some(Effect::RunProbe { job, .. }) = act(&mut m, Action::TestConnection).pop() else {
         panic!()
     };
-    let report = ProbeReport {
-        outcome: "ok".into(),
-        summary: "ok".into(),
-        contacted: false,
-    };
-    update(&mut m, Msg::ProbeDone { job, report });
+    let report = TestReport::new(Outcome::Ok, "ok");
+    update(
+        &mut m,
+        Msg::ProbeDone {
+            job,
+            report,
+            recorded: None,
+        },
+    );
     key(&mut m, KeyCode::Backspace);
     typ(&mut m, "2");
     assert!(matches!(
@@ -373,28 +387,61 @@ fn an_edit_after_the_test_makes_it_stale_and_unrecorded() {
 }
 
 #[test]
-fn test_from_the_list_records_the_result_and_saves() {
+fn test_from_the_list_is_recorded_by_the_runtime_and_the_model_follows() {
     let mut m = fixtures::full();
     select_registry(&mut m, "dockerhub-acme");
-    let Some(Effect::RunProbe { job, kind, .. }) = key(&mut m, KeyCode::Char('t')).pop() else {
+    let id = m
+        .selected_registry()
+        .map(|r| r.id.clone())
+        .expect("selected");
+    let Some(Effect::RunProbe {
+        job, kind, record, ..
+    }) = key(&mut m, KeyCode::Char('t')).pop()
+    else {
         panic!()
     };
     assert_eq!(kind, RegistryKind::Docker);
+    assert_eq!(record, Some(id.clone()), "test-and-record, as the CLI");
     assert!(m.busy());
-    let report = ProbeReport {
-        outcome: "ok".into(),
-        summary: "structure ok".into(),
-        contacted: false,
-    };
-    let save = save_job(&update(&mut m, Msg::ProbeDone { job, report }));
-    update(&mut m, Msg::VaultSaved { job: save });
+    let report = TestReport::new(Outcome::Ok, "structure ok");
+    // The runtime records it (ops::test::test_registry) and saves; the
+    // model starts no save of its own.
+    let mut data = crate::model::VaultData::clone(&m.data);
+    crate::ops::test::record_into(&mut data, id.as_str(), &report, fixtures::now())
+        .expect("record");
+    let effects = update(
+        &mut m,
+        Msg::ProbeDone {
+            job,
+            report,
+            recorded: Some(Ok(())),
+        },
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    update(
+        &mut m,
+        Msg::VaultUpdated {
+            data: std::sync::Arc::new(data),
+        },
+    );
     assert!(
         m.data
             .registry("dockerhub-acme")
             .and_then(|r| r.last_test.as_ref())
-            .is_some()
+            .is_some_and(|t| t.passed())
     );
     assert!(!m.busy());
+}
+
+#[test]
+fn test_from_a_read_only_list_is_not_recorded() {
+    let mut m = fixtures::full();
+    m.ctx.read_only = true;
+    select_registry(&mut m, "dockerhub-acme");
+    let Some(Effect::RunProbe { record, .. }) = key(&mut m, KeyCode::Char('t')).pop() else {
+        panic!()
+    };
+    assert_eq!(record, None);
 }
 
 #[test]
@@ -406,13 +453,17 @@ fn back_in_the_list_cancels_a_running_test_then_clears_the_filter() {
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
     assert!(m.list_probe.is_none());
-    let report = ProbeReport {
-        outcome: "ok".into(),
-        summary: "late".into(),
-        contacted: false,
-    };
+    let report = TestReport::new(Outcome::Ok, "late");
     assert!(
-        update(&mut m, Msg::ProbeDone { job, report }).is_empty(),
+        update(
+            &mut m,
+            Msg::ProbeDone {
+                job,
+                report,
+                recorded: None,
+            }
+        )
+        .is_empty(),
         "stale result dropped"
     );
 }

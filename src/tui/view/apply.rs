@@ -12,11 +12,15 @@ use ratatui::widgets::{Block, Padding, Paragraph};
 
 use super::{fit, popup, spinner};
 use crate::deploy::kube::NamespaceReport;
-use crate::tui::apply::{ComposePlan, SwarmAction, SwarmResult, SwarmService};
+use crate::deploy::swarm::ServicePreview;
+use crate::ops::compose::ComposePlan;
+use crate::ops::kube::{PruneOutcome, PrunedSecret};
+use crate::ops::swarm::{PlannedService, ServiceResult, ServiceState};
 use crate::tui::state::Model;
 use crate::tui::state::apply::{ApplyDialog, ApplyStep, PruneStep, TargetKind};
 use crate::tui::state::modal::Modal;
 use crate::tui::theme::Theme;
+use crate::tui::update::service_outcome;
 
 /// Text width inside the popup (76 wide, border and padding).
 const TEXT: usize = 72;
@@ -68,6 +72,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             target,
             planned,
             done,
+            cancelling,
             ..
         } => {
             let mut l = vec![Line::styled(
@@ -81,10 +86,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled(
-                "Esc cancel (what is done stays done)",
-                theme.dim(),
-            ));
+            l.push(running_hint(*cancelling, theme));
             l
         }
         ApplyStep::Done { target, reports } => {
@@ -134,22 +136,24 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             ));
             l
         }
-        ApplyStep::SwarmApplying { services, done, .. } => {
+        ApplyStep::SwarmApplying {
+            services,
+            done,
+            cancelling,
+            ..
+        } => {
             let mut l = vec![Line::styled(
                 fit(&format!("Applying on {}:", d.swarm_endpoint), TEXT),
                 theme.header(),
             )];
             for s in services {
-                match done.iter().find(|r| r.service == s.service) {
+                match done.iter().find(|r| r.plan.service == s.plan.service) {
                     Some(r) => l.push(swarm_result_line(r, theme)),
-                    None => l.push(Line::from(format!("  {} {}", spinner(m), s.service))),
+                    None => l.push(Line::from(format!("  {} {}", spinner(m), s.plan.service))),
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled(
-                "Esc cancel (what is done stays done)",
-                theme.dim(),
-            ));
+            l.push(running_hint(*cancelling, theme));
             l
         }
         ApplyStep::SwarmDone { done, error, .. } => {
@@ -166,9 +170,9 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             }
             for r in done {
                 l.push(swarm_result_line(r, theme));
-                if let Err(e) = &r.outcome {
+                if let ServiceState::Failed(e) = &r.state {
                     l.push(Line::styled(
-                        format!("    {}", fit(e, TEXT - 4)),
+                        format!("    {}", fit(&e.to_string(), TEXT - 4)),
                         theme.dim(),
                     ));
                 }
@@ -314,6 +318,21 @@ fn target(d: &ApplyDialog, theme: Theme) -> Vec<Line<'static>> {
             };
             l.push(Line::styled(fit(&text, TEXT), style));
         }
+        let options = d.options();
+        if !options.is_empty() {
+            l.push(Line::styled("Options (Space toggles)", theme.header()));
+        }
+        for (i, o) in options.into_iter().enumerate() {
+            let here = !d.on_targets && d.cursor == d.environments.len() + i;
+            let mark = if o.get(&d.settings) { "[x]" } else { "[ ]" };
+            let text = format!("{} {mark} {}", if here { ">" } else { " " }, o.label());
+            let style = if here {
+                theme.selected()
+            } else {
+                Style::default()
+            };
+            l.push(Line::styled(fit(&text, TEXT), style));
+        }
     }
     l.push(Line::default());
     l.push(Line::styled("Enter plan · Esc cancel", theme.dim()));
@@ -347,19 +366,31 @@ fn typed_confirm(
     ]
 }
 
-fn service_lines(s: &SwarmService, theme: Theme) -> Vec<Line<'static>> {
-    let (action, style) = match &s.action {
-        SwarmAction::Create => ("create", Style::default()),
-        SwarmAction::Update => ("update", Style::default()),
-        SwarmAction::Refused(_) => ("refused", theme.warning()),
+/// While applying: Esc cancels (and says what that means), then closes.
+fn running_hint(cancelling: bool, theme: Theme) -> Line<'static> {
+    if cancelling {
+        Line::styled(
+            "cancelling: nothing further is started · Esc close",
+            theme.warning(),
+        )
+    } else {
+        Line::styled("Esc cancel (what is done stays done)", theme.dim())
+    }
+}
+
+fn service_lines(s: &PlannedService, theme: Theme) -> Vec<Line<'static>> {
+    let (action, style) = match &s.preview {
+        ServicePreview::Create => ("create", Style::default()),
+        ServicePreview::Update => ("update", Style::default()),
+        ServicePreview::Refused(_) => ("refused", theme.warning()),
     };
     let text = format!(
         "  {:<22} {:<28} {action}",
-        fit(&s.service, 22),
-        fit(&s.image, 28)
+        fit(&s.plan.service, 22),
+        fit(&s.plan.image, 28)
     );
     let mut l = vec![Line::styled(fit(&text, TEXT), style)];
-    if let SwarmAction::Refused(why) = &s.action {
+    if let ServicePreview::Refused(why) = &s.preview {
         l.push(Line::styled(
             format!("    {}", fit(why, TEXT - 4)),
             theme.dim(),
@@ -368,13 +399,15 @@ fn service_lines(s: &SwarmService, theme: Theme) -> Vec<Line<'static>> {
     l
 }
 
-fn swarm_result_line(r: &SwarmResult, theme: Theme) -> Line<'static> {
-    let (mark, outcome, style) = match &r.outcome {
-        Ok(action) => ("✓", action.as_str(), theme.ok()),
-        Err(_) => ("✗", "error", theme.error()),
+fn swarm_result_line(r: &ServiceResult, theme: Theme) -> Line<'static> {
+    let outcome = service_outcome(r);
+    let (mark, style) = match &r.state {
+        ServiceState::Done(_) => ("✓", theme.ok()),
+        ServiceState::Failed(_) => ("✗", theme.error()),
+        ServiceState::Cancelled => ("–", theme.warning()),
     };
     Line::styled(
-        fit(&format!("  {mark} {:<22} {outcome}", r.service), TEXT),
+        fit(&format!("  {mark} {:<22} {outcome}", r.plan.service), TEXT),
         style,
     )
 }
@@ -439,7 +472,9 @@ fn plan_line(r: &NamespaceReport, theme: Theme) -> Line<'static> {
 }
 
 fn result_line(r: &NamespaceReport, theme: Theme) -> Line<'static> {
-    let (mark, style) = if r.outcome.is_failure() {
+    let (mark, style) = if r.outcome == crate::deploy::kube::Outcome::Cancelled {
+        ("–", theme.warning())
+    } else if r.outcome.is_failure() {
         ("✗", theme.error())
     } else {
         ("✓", theme.ok())
@@ -483,15 +518,19 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             Line::default(),
             Line::styled("y remove · N / Esc keep them", theme.dim()),
         ],
-        PruneStep::Running { .. } => vec![
-            Line::from(format!(
+        PruneStep::Running {
+            done, cancelling, ..
+        } => {
+            let mut l = vec![Line::from(format!(
                 "{} Removing managed secrets in context {} …",
                 spinner(m),
                 d.context
-            )),
-            Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
-        ],
+            ))];
+            l.extend(done.iter().flat_map(|s| pruned_lines(s, theme)));
+            l.push(Line::default());
+            l.push(running_hint(*cancelling, theme));
+            l
+        }
         PruneStep::Done { removed } => {
             let mut l = vec![Line::styled(
                 format!("Results in context {}:", d.context),
@@ -500,25 +539,7 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             if removed.is_empty() {
                 l.push(Line::from("  no managed secret of this registry was found"));
             }
-            for s in removed {
-                let what = format!("{}/{}", s.namespace, s.name);
-                match &s.error {
-                    None => l.push(Line::styled(
-                        fit(&format!("  ✓ {what} deleted"), TEXT),
-                        theme.ok(),
-                    )),
-                    Some(e) => {
-                        l.push(Line::styled(
-                            fit(&format!("  ✗ {what} error"), TEXT),
-                            theme.error(),
-                        ));
-                        l.push(Line::styled(
-                            format!("    {}", fit(e, TEXT - 4)),
-                            theme.dim(),
-                        ));
-                    }
-                }
-            }
+            l.extend(removed.iter().flat_map(|s| pruned_lines(s, theme)));
             l.push(Line::default());
             l.push(Line::styled("Enter / Esc close", theme.dim()));
             l
@@ -526,4 +547,25 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         PruneStep::Failed { message } => failed("Nothing was removed:", message, theme),
     };
     show(f, area, lines, " Remove managed secrets ".to_owned(), theme);
+}
+
+/// One secret of a prune: deleted, failed (and why) or left (cancelled).
+fn pruned_lines(s: &PrunedSecret, theme: Theme) -> Vec<Line<'static>> {
+    let what = format!("{}/{}", s.namespace, s.name);
+    let (mark, style) = match s.outcome {
+        PruneOutcome::Deleted => ("✓", theme.ok()),
+        PruneOutcome::Error => ("✗", theme.error()),
+        PruneOutcome::Cancelled => ("–", theme.warning()),
+    };
+    let mut l = vec![Line::styled(
+        fit(&format!("  {mark} {what} {}", s.outcome.as_str()), TEXT),
+        style,
+    )];
+    if let (PruneOutcome::Error, Some(e)) = (s.outcome, &s.message) {
+        l.push(Line::styled(
+            format!("    {}", fit(e, TEXT - 4)),
+            theme.dim(),
+        ));
+    }
+    l
 }
