@@ -94,6 +94,14 @@ actions! {
     Back,
     /// Apply: Kubernetes, Swarm, Compose
     Apply,
+    /// Yes
+    Yes,
+    /// No
+    No,
+    /// Check an environment / pick a target
+    Toggle,
+    /// Next Kubernetes context
+    NextContext,
 }
 
 impl Action {
@@ -104,31 +112,41 @@ impl Action {
             Action::Add | Action::Edit | Action::Delete | Action::Save | Action::Apply
         )
     }
-
-    /// Extension point for actions bound before their dialog exists: such
-    /// an action is hidden from help and footer. Every action exists now.
-    pub fn available(self) -> bool {
-        true
-    }
 }
 
-/// Where a key is read: each context has its own bindings.
+/// Where a key is read: each context has its own bindings. `Dialog` holds
+/// the keys every dialog shares; `Question`, `Apply` and `Help` add the keys
+/// of one kind of dialog and are looked up before it (see
+/// [`Keymap::action_in`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyContext {
     List,
     Form,
     Dialog,
+    Question,
+    Apply,
+    Help,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 3] = [KeyContext::List, KeyContext::Form, KeyContext::Dialog];
+    pub const ALL: [KeyContext; 6] = [
+        KeyContext::List,
+        KeyContext::Form,
+        KeyContext::Dialog,
+        KeyContext::Question,
+        KeyContext::Apply,
+        KeyContext::Help,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             KeyContext::List => "Lists",
             KeyContext::Form => "Forms",
             KeyContext::Dialog => "Dialogs",
+            KeyContext::Question => "Yes/no questions",
+            KeyContext::Apply => "Apply",
+            KeyContext::Help => "This help",
         }
     }
 }
@@ -302,6 +320,12 @@ impl Keymap {
             .iter()
             .find(|(_, keys)| keys.contains(&chord))
             .map(|(a, _)| *a)
+    }
+
+    /// The action bound to `key` in the first of `contexts` that binds it:
+    /// a dialog looks in its own context, then in `Dialog`.
+    pub fn action_in(&self, contexts: &[KeyContext], key: &KeyEvent) -> Option<Action> {
+        contexts.iter().find_map(|&ctx| self.action(ctx, key))
     }
 
     /// Every binding of a context, for the help overlay.

@@ -1,6 +1,8 @@
 //! The `?` overlay, generated from the keymap: every bound action of each
 //! context with its keys and its description (the `Action` doc comment).
-//! Actions hidden by read-only mode or not available yet are left out.
+//! Lists on the left; forms and the dialogs' sections on the right (scroll
+//! with the dialog keys to see them all). Actions hidden by read-only mode
+//! are left out.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -29,8 +31,15 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         Layout::horizontal([Constraint::Percentage(52), Constraint::Fill(1)]).areas(inner);
     let list = section(m, KeyContext::List, theme);
     let mut others = section(m, KeyContext::Form, theme);
-    others.push(Line::default());
-    others.extend(section(m, KeyContext::Dialog, theme));
+    for ctx in [
+        KeyContext::Dialog,
+        KeyContext::Question,
+        KeyContext::Apply,
+        KeyContext::Help,
+    ] {
+        others.push(Line::default());
+        others.extend(section(m, ctx, theme));
+    }
     f.render_widget(Paragraph::new(list).scroll((*scroll, 0)), left);
     f.render_widget(Paragraph::new(others).scroll((*scroll, 0)), right);
 }
@@ -38,7 +47,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
 fn section(m: &Model, ctx: KeyContext, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(ctx.title(), theme.header())];
     for (action, keys) in m.keymap.bindings(ctx) {
-        if keys.is_empty() || !action.available() || (m.ctx.read_only && action.writes()) {
+        if keys.is_empty() || (m.ctx.read_only && action.writes()) {
             continue;
         }
         let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
