@@ -333,6 +333,12 @@ impl Keymap {
         self.bindings.get(&ctx).map_or(&[], Vec::as_slice)
     }
 
+    /// The first key of an action in the first of `contexts` that binds it,
+    /// for a dialog's hints (`None`: unbound).
+    pub fn first_key_in(&self, contexts: &[KeyContext], action: Action) -> Option<KeyChord> {
+        contexts.iter().find_map(|&ctx| self.first_key(ctx, action))
+    }
+
     /// The first key of an action, for footer hints (`None`: unbound).
     pub fn first_key(&self, ctx: KeyContext, action: Action) -> Option<KeyChord> {
         self.bindings(ctx)
