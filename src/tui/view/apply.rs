@@ -2,7 +2,8 @@
 //! Swarm endpoint, Compose project), the plan with a typed confirm
 //! (dangerous: red border, the context name — or `swarm` / `compose` —
 //! shown prominently), then per-namespace or per-service spinners and
-//! results. Also the offer to prune a deleted registry's secrets.
+//! results. Also the offer to prune a deleted registry's secrets. The key
+//! hints come from the keymap.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,9 +11,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph};
 
+use super::confirm::{QUESTION, hint};
 use super::{fit, popup, spinner};
 use crate::deploy::kube::NamespaceReport;
 use crate::tui::apply::{ComposePlan, SwarmAction, SwarmResult, SwarmService};
+use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::state::Model;
 use crate::tui::state::apply::{ApplyDialog, ApplyStep, PruneStep, TargetKind};
 use crate::tui::state::modal::Modal;
@@ -21,12 +24,61 @@ use crate::tui::theme::Theme;
 /// Text width inside the popup (76 wide, border and padding).
 const TEXT: usize = 72;
 
+/// The Apply dialog's keys: its own keymap section, then the dialogs'.
+const APPLY: &[KeyContext] = &[KeyContext::Apply, KeyContext::Dialog];
+
+/// The hint lines and key names a dialog shows, from its keymap contexts,
+/// so a rebinding shows here.
+struct Hints {
+    cancel: String,
+    cancel_running: String,
+    close: String,
+    plan: String,
+    apply: String,
+    up: String,
+    down: String,
+    toggle: String,
+    next_context: String,
+}
+
+impl Hints {
+    fn new(m: &Model, contexts: &[KeyContext]) -> Self {
+        let key = |action| {
+            m.keymap
+                .first_key_in(contexts, action)
+                .map_or_else(|| "(unbound)".to_owned(), |k| k.to_string())
+        };
+        let back = [Action::Back];
+        let cancel = hint(m, contexts, &[(&back, "cancel")]);
+        Self {
+            cancel_running: format!("{cancel} (what is done stays done)"),
+            close: hint(m, contexts, &[(&[Action::Confirm, Action::Back], "close")]),
+            plan: hint(
+                m,
+                contexts,
+                &[(&[Action::Confirm], "plan"), (&back, "cancel")],
+            ),
+            apply: hint(
+                m,
+                contexts,
+                &[(&[Action::Confirm], "apply"), (&back, "cancel")],
+            ),
+            cancel,
+            up: key(Action::MoveUp),
+            down: key(Action::MoveDown),
+            toggle: key(Action::Toggle),
+            next_context: key(Action::NextContext),
+        }
+    }
+}
+
 pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let Some(Modal::Apply(d)) = &m.modal else {
         return;
     };
+    let h = Hints::new(m, APPLY);
     let lines = match &d.step {
-        ApplyStep::Target => target(d, theme),
+        ApplyStep::Target => target(d, &h, theme),
         ApplyStep::Planning { target, .. } => vec![
             Line::from(format!(
                 "{} Planning in context {} …",
@@ -34,7 +86,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 target.context
             )),
             Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
+            Line::styled(h.cancel.clone(), theme.dim()),
         ],
         ApplyStep::Confirm {
             target,
@@ -61,7 +113,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 Span::styled("> ", theme.key()),
                 Span::styled(format!("{:<30}", typed.value()), theme.selected()),
             ]));
-            l.push(Line::styled("Enter apply · Esc cancel", theme.dim()));
+            l.push(Line::styled(h.apply.clone(), theme.dim()));
             l
         }
         ApplyStep::Applying {
@@ -81,10 +133,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled(
-                "Esc cancel (what is done stays done)",
-                theme.dim(),
-            ));
+            l.push(Line::styled(h.cancel_running.clone(), theme.dim()));
             l
         }
         ApplyStep::Done { target, reports } => {
@@ -102,7 +151,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l.push(Line::styled(h.close.clone(), theme.dim()));
             l
         }
         ApplyStep::SwarmPlanning { .. } => vec![
@@ -112,7 +161,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 d.swarm_endpoint
             )),
             Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
+            Line::styled(h.cancel.clone(), theme.dim()),
         ],
         ApplyStep::SwarmConfirm {
             services, typed, ..
@@ -130,6 +179,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 "Swarm",
                 TargetKind::Swarm.phrase(),
                 typed.value(),
+                &h,
                 theme,
             ));
             l
@@ -146,10 +196,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled(
-                "Esc cancel (what is done stays done)",
-                theme.dim(),
-            ));
+            l.push(Line::styled(h.cancel_running.clone(), theme.dim()));
             l
         }
         ApplyStep::SwarmDone { done, error, .. } => {
@@ -174,7 +221,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l.push(Line::styled(h.close.clone(), theme.dim()));
             l
         }
         ApplyStep::ComposePlanning { .. } => vec![
@@ -184,7 +231,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 d.project_dir.display()
             )),
             Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
+            Line::styled(h.cancel.clone(), theme.dim()),
         ],
         ApplyStep::ComposeConfirm { plan, typed } => {
             let mut l = compose_plan_lines(plan, theme);
@@ -194,6 +241,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 "config.json",
                 TargetKind::Compose.phrase(),
                 typed.value(),
+                &h,
                 theme,
             ));
             l
@@ -205,7 +253,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 fit(&plan.config.display().to_string(), TEXT - 12)
             )),
             Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
+            Line::styled(h.cancel.clone(), theme.dim()),
         ],
         ApplyStep::ComposeDone { lines: done } => {
             let mut l = vec![Line::styled("Compose login:", theme.header())];
@@ -221,10 +269,10 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 l.push(Line::styled(fit(&format!("  {t}"), TEXT), style));
             }
             l.push(Line::default());
-            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l.push(Line::styled(h.close.clone(), theme.dim()));
             l
         }
-        ApplyStep::Failed { message } => failed("No plan:", message, theme),
+        ApplyStep::Failed { message } => failed("No plan:", message, &h, theme),
     };
     let title = match d.kind {
         TargetKind::Compose if !matches!(d.step, ApplyStep::Target) => " Compose login ".to_owned(),
@@ -234,12 +282,12 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
 }
 
 /// A step that could not go on: what failed, then how to close.
-fn failed(heading: &'static str, message: &str, theme: Theme) -> Vec<Line<'static>> {
+fn failed(heading: &'static str, message: &str, h: &Hints, theme: Theme) -> Vec<Line<'static>> {
     vec![
         Line::styled(heading, theme.error()),
         Line::from(fit(message, TEXT)),
         Line::default(),
-        Line::styled("Enter / Esc close", theme.dim()),
+        Line::styled(h.close.clone(), theme.dim()),
     ]
 }
 
@@ -256,17 +304,18 @@ fn show(f: &mut Frame, area: Rect, mut lines: Vec<Line<'static>>, title: String,
     f.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
-fn target(d: &ApplyDialog, theme: Theme) -> Vec<Line<'static>> {
+fn target(d: &ApplyDialog, h: &Hints, theme: Theme) -> Vec<Line<'static>> {
     let context = match d.context_name() {
         Some(c) => format!(
-            "context {c}  ({}/{}, Tab next)",
+            "context {c}  ({}/{}, {} next)",
             d.context + 1,
-            d.contexts.len()
+            d.contexts.len(),
+            h.next_context
         ),
         None => "no context found in KUBECONFIG".to_owned(),
     };
     let mut l = vec![Line::styled(
-        "Target (↑/↓ move, Space picks)",
+        format!("Target ({}/{} move, {} picks)", h.up, h.down, h.toggle),
         theme.header(),
     )];
     for (i, kind) in TargetKind::ALL.into_iter().enumerate() {
@@ -298,7 +347,10 @@ fn target(d: &ApplyDialog, theme: Theme) -> Vec<Line<'static>> {
         ));
         l.push(Line::from("into $DOCKER_CONFIG/config.json (no pull)."));
     } else {
-        l.push(Line::styled("Environments (Space toggles)", theme.header()));
+        l.push(Line::styled(
+            format!("Environments ({} toggles)", h.toggle),
+            theme.header(),
+        ));
         for (i, (env, on)) in d.environments.iter().enumerate() {
             let mark = if *on { "[x]" } else { "[ ]" };
             let here = !d.on_targets && i == d.cursor;
@@ -316,7 +368,7 @@ fn target(d: &ApplyDialog, theme: Theme) -> Vec<Line<'static>> {
         }
     }
     l.push(Line::default());
-    l.push(Line::styled("Enter plan · Esc cancel", theme.dim()));
+    l.push(Line::styled(h.plan.clone(), theme.dim()));
     l
 }
 
@@ -326,6 +378,7 @@ fn typed_confirm(
     prominent: &str,
     phrase: &str,
     typed: &str,
+    h: &Hints,
     theme: Theme,
 ) -> Vec<Line<'static>> {
     vec![
@@ -343,7 +396,7 @@ fn typed_confirm(
             Span::styled("> ", theme.key()),
             Span::styled(format!("{typed:<30}"), theme.selected()),
         ]),
-        Line::styled("Enter apply · Esc cancel", theme.dim()),
+        Line::styled(h.apply.clone(), theme.dim()),
     ]
 }
 
@@ -456,6 +509,7 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let Some(Modal::Prune(d)) = &m.modal else {
         return;
     };
+    let h = Hints::new(m, QUESTION);
     let lines = match &d.step {
         PruneStep::Ask => vec![
             Line::from(fit(
@@ -481,7 +535,17 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 theme.dim(),
             ),
             Line::default(),
-            Line::styled("y remove · N / Esc keep them", theme.dim()),
+            Line::styled(
+                hint(
+                    m,
+                    QUESTION,
+                    &[
+                        (&[Action::Yes], "remove"),
+                        (&[Action::No, Action::Back], "keep them"),
+                    ],
+                ),
+                theme.dim(),
+            ),
         ],
         PruneStep::Running { .. } => vec![
             Line::from(format!(
@@ -490,7 +554,7 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 d.context
             )),
             Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
+            Line::styled(h.cancel.clone(), theme.dim()),
         ],
         PruneStep::Done { removed } => {
             let mut l = vec![Line::styled(
@@ -520,10 +584,39 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l.push(Line::styled(h.close.clone(), theme.dim()));
             l
         }
-        PruneStep::Failed { message } => failed("Nothing was removed:", message, theme),
+        PruneStep::Failed { message } => failed("Nothing was removed:", message, &h, theme),
     };
     show(f, area, lines, " Remove managed secrets ".to_owned(), theme);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::fixtures;
+
+    #[test]
+    fn hints_name_the_bound_keys() {
+        let mut m = fixtures::full();
+        let h = Hints::new(&m, APPLY);
+        assert_eq!(h.plan, "Enter plan · Esc cancel");
+        assert_eq!(
+            (h.toggle.as_str(), h.next_context.as_str()),
+            ("Space", "Tab")
+        );
+        m.keymap
+            .apply_overrides("[apply]\ntoggle = [\"x\"]\nconfirm = [\"ctrl-y\"]\n")
+            .expect("override");
+        let h = Hints::new(&m, APPLY);
+        assert_eq!(h.plan, "Ctrl-Y plan · Esc cancel");
+        assert_eq!(h.close, "Ctrl-Y / Esc close");
+        assert_eq!(h.toggle, "x");
+        let prune = Hints::new(&m, QUESTION);
+        assert_eq!(
+            prune.close, "Enter / Esc close",
+            "[apply] is not the prune's"
+        );
+    }
 }

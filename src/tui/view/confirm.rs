@@ -95,8 +95,8 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     );
 }
 
-const DIALOG: &[KeyContext] = &[KeyContext::Dialog];
-const QUESTION: &[KeyContext] = &[KeyContext::Question, KeyContext::Dialog];
+pub(super) const DIALOG: &[KeyContext] = &[KeyContext::Dialog];
+pub(super) const QUESTION: &[KeyContext] = &[KeyContext::Question, KeyContext::Dialog];
 
 /// `y / Enter quit · n / Esc stay`, from the keymap.
 fn yes_no(m: &Model, yes: &str, no: &str) -> String {
@@ -112,7 +112,7 @@ fn yes_no(m: &Model, yes: &str, no: &str) -> String {
 
 /// A hint line from the keymap: each group's first keys, then what they
 /// do (`Enter / Esc close · …`); a group with no key bound is left out.
-fn hint(m: &Model, contexts: &[KeyContext], groups: &[(&[Action], &str)]) -> String {
+pub(super) fn hint(m: &Model, contexts: &[KeyContext], groups: &[(&[Action], &str)]) -> String {
     groups
         .iter()
         .filter_map(|(actions, what)| {
