@@ -415,6 +415,54 @@ mod tests {
     }
 
     #[test]
+    fn dialog_sections_come_before_the_shared_dialog_keys() {
+        let map = Keymap::defaults();
+        let none = KeyModifiers::NONE;
+        let question = [KeyContext::Question, KeyContext::Dialog];
+        for c in ['y', 'Y'] {
+            assert_eq!(
+                map.action_in(&question, &key(KeyCode::Char(c), none)),
+                Some(Action::Yes)
+            );
+        }
+        assert_eq!(
+            map.action_in(&question, &key(KeyCode::Char('N'), KeyModifiers::SHIFT)),
+            Some(Action::No)
+        );
+        assert_eq!(
+            map.action_in(&question, &key(KeyCode::Enter, none)),
+            Some(Action::Confirm)
+        );
+        let apply = [KeyContext::Apply, KeyContext::Dialog];
+        assert_eq!(
+            map.action_in(&apply, &key(KeyCode::Char(' '), none)),
+            Some(Action::Toggle)
+        );
+        assert_eq!(
+            map.action_in(&apply, &key(KeyCode::Tab, none)),
+            Some(Action::NextContext)
+        );
+        assert_eq!(
+            map.action_in(&apply, &key(KeyCode::Char('y'), none)),
+            None,
+            "yes/no are the questions' keys only"
+        );
+        let help = [KeyContext::Help, KeyContext::Dialog];
+        assert_eq!(
+            map.action_in(&help, &key(KeyCode::Char('q'), none)),
+            Some(Action::Back)
+        );
+        assert_eq!(
+            map.action_in(&help, &key(KeyCode::Esc, none)),
+            Some(Action::Back)
+        );
+        assert_eq!(
+            map.first_key_in(&question, Action::Confirm),
+            KeyChord::parse("enter").ok()
+        );
+    }
+
+    #[test]
     fn every_action_has_a_description() {
         for a in Action::ALL {
             assert!(!a.description().is_empty(), "{a:?}");
