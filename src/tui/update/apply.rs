@@ -6,10 +6,10 @@
 //! through the job's token and the dialog stays to show exactly what was
 //! done and what was not started; a second Esc closes it.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use tui_input::Input;
 
-use super::edit_input;
+use super::{edit_input, is_typing};
 use crate::deploy::environments_using;
 use crate::deploy::kube::{NamespaceReport, Outcome};
 use crate::deploy::swarm::ServiceAction;
@@ -98,39 +98,46 @@ fn dialog(m: &mut Model) -> Option<&mut ApplyDialog> {
     }
 }
 
+/// Keys from the keymap's `apply` section, then `dialog`. At a typed
+/// confirmation, printable keys (and unbound ones such as Backspace) edit
+/// the phrase instead.
 pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => return on_action(m, Action::Back),
-        KeyCode::Enter => return on_action(m, Action::Confirm),
-        KeyCode::Tab => return on_action(m, Action::NextField),
-        _ => {}
-    }
-    let Some(d) = dialog(m) else {
+    let typing = dialog(m).is_some_and(|d| {
+        matches!(
+            d.step,
+            ApplyStep::Confirm { .. }
+                | ApplyStep::SwarmConfirm { .. }
+                | ApplyStep::ComposeConfirm { .. }
+        )
+    });
+    if typing && is_typing(&key) {
+        type_key(m, key);
         return Vec::new();
-    };
-    match &mut d.step {
-        ApplyStep::Confirm { typed, .. }
-        | ApplyStep::SwarmConfirm { typed, .. }
-        | ApplyStep::ComposeConfirm { typed, .. } => {
-            edit_input(typed, key);
-            return Vec::new();
-        }
-        ApplyStep::Target if key.code == KeyCode::Char(' ') => {
-            if d.on_targets {
-                d.kind = TargetKind::ALL[d.target_cursor];
-                d.cursor = d.cursor.min(d.rows().saturating_sub(1));
-            } else if let Some((_, on)) = d.environments.get_mut(d.cursor) {
-                *on = !*on;
-            } else if let Some(o) = d.options().get(d.cursor - d.environments.len()) {
-                o.toggle(&mut d.settings);
-            }
-            return Vec::new();
-        }
-        _ => {}
     }
-    match m.keymap.action(KeyContext::Dialog, &key) {
-        Some(action) => on_action(m, action),
+    match m
+        .keymap
+        .action_in(&[KeyContext::Apply, KeyContext::Dialog], &key)
+    {
+        Some(action) => super::on_action(m, action),
+        None if typing => {
+            type_key(m, key);
+            Vec::new()
+        }
         None => Vec::new(),
+    }
+}
+
+/// A key for the typed confirmation phrase.
+fn type_key(m: &mut Model, key: KeyEvent) {
+    if let Some(ApplyDialog {
+        step:
+            ApplyStep::Confirm { typed, .. }
+            | ApplyStep::SwarmConfirm { typed, .. }
+            | ApplyStep::ComposeConfirm { typed, .. },
+        ..
+    }) = dialog(m)
+    {
+        edit_input(typed, key);
     }
 }
 
@@ -141,7 +148,17 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     match action {
         Action::Back | Action::Quit => return cancel(m),
         Action::Confirm | Action::Open => return confirm(m),
-        Action::NextField
+        Action::Toggle if matches!(d.step, ApplyStep::Target) => {
+            if d.on_targets {
+                d.kind = TargetKind::ALL[d.target_cursor];
+                d.cursor = d.cursor.min(d.rows().saturating_sub(1));
+            } else if let Some((_, on)) = d.environments.get_mut(d.cursor) {
+                *on = !*on;
+            } else if let Some(o) = d.options().get(d.cursor - d.environments.len()) {
+                o.toggle(&mut d.settings);
+            }
+        }
+        Action::NextContext
             if matches!(d.step, ApplyStep::Target)
                 && d.kind == TargetKind::Kubernetes
                 && !d.contexts.is_empty() =>

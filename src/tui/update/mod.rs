@@ -23,6 +23,8 @@ pub(crate) use prune_tests::offered as prune_offered;
 #[cfg(test)]
 mod cache_tests;
 #[cfg(test)]
+mod keymap_tests;
+#[cfg(test)]
 mod tests;
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -112,17 +114,10 @@ fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if m.form.is_some() {
         return form::on_key(m, key);
     }
-    if m.screen == Screen::Init {
-        return match key.code {
-            KeyCode::Enter => start_init(m),
-            KeyCode::Char('q') | KeyCode::Esc => quit_now(m),
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => quit_now(m),
-            _ => Vec::new(),
-        };
-    }
-    if m.list().filtering {
+    if m.list().filtering && m.screen != Screen::Init {
         return filter_key(m, key);
     }
+    // The first-run screen reads the list's keys: Enter creates, q quits.
     match m.keymap.action(KeyContext::List, &key) {
         Some(action) => on_action(m, action),
         None => Vec::new(),
@@ -213,7 +208,11 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
         | Action::Save
         | Action::RevealSecret
         | Action::LoadFile
-        | Action::Confirm => {}
+        | Action::Confirm
+        | Action::Yes
+        | Action::No
+        | Action::Toggle
+        | Action::NextContext => {}
     }
     Vec::new()
 }
@@ -243,11 +242,18 @@ fn back_in_list(m: &mut Model) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Typing into the filter: printable keys are text; of the list's actions
+/// only Open (keep the filter) and Back (clear it) end it, other keys edit.
 fn filter_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let action = if is_typing(&key) {
+        None
+    } else {
+        m.keymap.action(KeyContext::List, &key)
+    };
     let list = m.list_mut();
-    match key.code {
-        KeyCode::Enter => list.filtering = false,
-        KeyCode::Esc => {
+    match action {
+        Some(Action::Open | Action::Confirm) => list.filtering = false,
+        Some(Action::Back) => {
             list.filtering = false;
             list.filter = tui_input::Input::default();
         }

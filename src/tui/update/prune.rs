@@ -1,13 +1,14 @@
 //! The follow-up to a registry delete: "remove its managed secrets from the
-//! cluster too?" — y runs the same prune as `regvault prune <id>` through
-//! the applier; n, Esc or Enter (No is the default) just close.
+//! cluster too?" — Yes (`y`) runs the same prune as `regvault prune <id>`
+//! through the applier; No (`n`), Esc or Enter (No is the default) just
+//! close. The keys are the keymap's `question` and `dialog` sections.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use crate::ops::kube::{PruneOutcome, PrunedSecret};
 use crate::tui::apply::PruneResult;
 use crate::tui::effect::{Effect, JobId};
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::state::apply::{PruneDialog, PruneStep};
 use crate::tui::state::modal::Modal;
 use crate::tui::state::{Level, Model};
@@ -41,17 +42,23 @@ fn dialog(m: &mut Model) -> Option<&mut PruneDialog> {
     }
 }
 
+/// A yes/no question: its keys come from the keymap's `question` section,
+/// then `dialog`.
 pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Char('y' | 'Y') => yes(m),
-        KeyCode::Char('n' | 'N') | KeyCode::Esc | KeyCode::Enter => close(m),
-        _ => Vec::new(),
+    match m
+        .keymap
+        .action_in(&[KeyContext::Question, KeyContext::Dialog], &key)
+    {
+        Some(action) => super::on_action(m, action),
+        None => Vec::new(),
     }
 }
 
+/// Only Yes prunes: Confirm (Enter) is No, the default answer.
 pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     match action {
-        Action::Back | Action::Quit | Action::Confirm | Action::Open => close(m),
+        Action::Yes => yes(m),
+        Action::No | Action::Back | Action::Quit | Action::Confirm | Action::Open => close(m),
         _ => Vec::new(),
     }
 }
