@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use super::output::print_json;
 use super::{Global, block_on, keys};
 use crate::deploy::kube::Change;
-use crate::ops::kube::{self as ops, ApplySettings, KubePlan, KubeReport, KubeRequest};
+use crate::ops::kube::{
+    self as ops, ApplySettings, ClusterTarget, KubePlan, KubeReport, KubeRequest,
+};
 use crate::ops::quiet;
 
 #[derive(Debug, Args)]
@@ -23,6 +25,9 @@ pub struct Target {
     /// The kubeconfig context [default: the current context of KUBECONFIG]
     #[arg(long, value_name = "NAME")]
     context: Option<String>,
+    /// The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]
+    #[arg(long, value_name = "PATH")]
+    kubeconfig: Option<std::path::PathBuf>,
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
@@ -95,7 +100,17 @@ fn request(registry: String, environments: Vec<String>, target: &Target) -> Kube
     KubeRequest {
         registry,
         context: target.context.clone(),
+        kubeconfig: target.kubeconfig.clone(),
         environments,
+    }
+}
+
+impl Target {
+    fn cluster(&self) -> ClusterTarget {
+        ClusterTarget {
+            context: self.context.clone(),
+            kubeconfig: self.kubeconfig.clone(),
+        }
     }
 }
 
@@ -261,10 +276,9 @@ pub fn refresh(g: &Global, args: RefreshArgs) -> anyhow::Result<i32> {
         .parse()
         .with_context(|| format!("--within {}: not a duration (2h, 90m)", args.within))?;
     let store = keys::store(g)?;
-    let context = args.target.context.clone();
-    let report = block_on(async |cancel| {
-        ops::refresh(&store, context.as_deref(), within, &quiet, cancel).await
-    })??;
+    let cluster = args.target.cluster();
+    let report =
+        block_on(async |cancel| ops::refresh(&store, &cluster, within, &quiet, cancel).await)??;
     if args.target.json {
         let refreshed: Vec<Value> = report
             .refreshed
@@ -316,9 +330,9 @@ pub fn prune(g: &Global, args: PruneArgs) -> anyhow::Result<i32> {
         .ok()
         .and_then(|s| crate::ops::VaultStore::read(&s).ok());
     let id = ops::prune_target(data.as_deref(), &args.registry)?;
-    let context = args.target.context.clone();
+    let cluster = args.target.cluster();
     let report = block_on(async |cancel| {
-        ops::prune(&id, context.as_deref(), &args.environment, &quiet, cancel).await
+        ops::prune(&id, &cluster, &args.environment, &quiet, cancel).await
     })??;
     if args.target.json {
         print_json(

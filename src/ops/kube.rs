@@ -8,6 +8,7 @@
 //! they are and reports the others as `cancelled`.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use futures_util::stream::{self, StreamExt};
 use jiff::{SignedDuration, Timestamp};
@@ -34,10 +35,21 @@ pub struct KubeRequest {
     pub registry: String,
     /// The kubeconfig context; `None`: the current one.
     pub context: Option<String>,
+    /// The kubeconfig file; `None`: `KUBECONFIG`, else `~/.kube/config`.
+    pub kubeconfig: Option<PathBuf>,
     /// Environments (namespace `env-<environment>`). For sync and status,
     /// empty means those whose containers use the registry plus those
     /// where its secret is found.
     pub environments: Vec<String>,
+}
+
+/// Which cluster: a kubeconfig context (and file).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClusterTarget {
+    /// `None`: the kubeconfig's current context.
+    pub context: Option<String>,
+    /// `None`: `KUBECONFIG`, else `~/.kube/config`.
+    pub kubeconfig: Option<PathBuf>,
 }
 
 /// What apply does beyond the Secret, and where the ECR token comes from.
@@ -141,25 +153,37 @@ pub async fn refresh_ecr_token(
         () = cancel.cancelled() => return Err(OpsError::Cancelled),
         t = probe::ecr_token(&r.credentials, &opts) => t,
     };
-    let mut grant = token.map_err(|f| OpsError::EcrToken {
+    let grant = token.map_err(|f| OpsError::EcrToken {
         name: name.clone(),
         outcome: f.outcome,
         hint: f.hint,
     })?;
-    let mut warnings = Vec::new();
-    let now = Timestamp::now();
-    if grant.expires_at <= now {
-        warnings.push(format!(
-            "the ECR API gave '{name}' a token whose expiry ({}) is already past; recorded as 12 hours from now",
-            grant.expires_at
-        ));
-        grant.expires_at = now
-            .checked_add(ECR_TOKEN_LIFETIME)
-            .map_err(|_| OpsError::Input("clock overflow".into()))?;
-    }
-    let record = grant.to_record();
+    let (record, warning) = sane_ecr_token(&grant, Timestamp::now());
     store.update(&mut |d| d.record_ecr_token(id.as_str(), record.clone()))?;
-    Ok(warnings)
+    Ok(warning
+        .map(|w| format!("'{name}': {w}"))
+        .into_iter()
+        .collect())
+}
+
+/// The token as kept in the vault. An expiry already past when it arrives
+/// (clock skew, an emulator) is recorded as the documented 12 hours from
+/// now, and the warning says so — the same rule for a test and a refresh.
+#[must_use]
+pub fn sane_ecr_token(
+    grant: &crate::probe::EcrGrant,
+    now: Timestamp,
+) -> (crate::model::EcrToken, Option<String>) {
+    let mut token = grant.to_record();
+    if token.expires_at > now {
+        return (token, None);
+    }
+    let warning = format!(
+        "the ECR API gave a token whose expiry ({}) is already past; recorded as 12 hours from now",
+        token.expires_at
+    );
+    token.expires_at = now.checked_add(ECR_TOKEN_LIFETIME).unwrap_or(now);
+    (token, Some(warning))
 }
 
 /// For an ECR registry (and a fresh token wanted): the token, refreshed.
@@ -211,7 +235,7 @@ async fn plan_with(
     let data = store.read()?;
     let plan = PullSecretPlan::build(&data, &req.registry, &req.environments, Timestamp::now())?;
     drop(data);
-    let cluster = Cluster::connect(req.context.as_deref()).await?;
+    let cluster = Cluster::connect(req.context.as_deref(), req.kubeconfig.as_deref()).await?;
     not_cancelled(cancel)?;
     let planned = cluster.plan(&plan, options).await;
     Ok(KubePlan {
@@ -269,7 +293,7 @@ pub async fn apply_planned(
     let data = store.read()?;
     let plan = PullSecretPlan::build(&data, &req.registry, &req.environments, Timestamp::now())?;
     drop(data);
-    let cluster = Cluster::connect(req.context.as_deref()).await?;
+    let cluster = Cluster::connect(req.context.as_deref(), req.kubeconfig.as_deref()).await?;
     // The namespaces as planned, in the plan's order; a namespace no longer
     // in the plan (the registry's containers changed) is not applied.
     let mut ordered = Vec::with_capacity(plan.environments.len());
@@ -387,7 +411,7 @@ pub async fn plan_sync(
     not_cancelled(cancel)?;
     let data = store.read()?;
     let r = data.find_registry(&req.registry)?;
-    let cluster = Cluster::connect(req.context.as_deref()).await?;
+    let cluster = Cluster::connect(req.context.as_deref(), req.kubeconfig.as_deref()).await?;
     let envs = environments(&cluster, &data, r, &req.environments).await?;
     drop(data);
     let warnings = ecr_ready(store, &req.registry, true, cancel).await?;
@@ -422,7 +446,7 @@ impl StatusReport {
 pub async fn status(store: &dyn VaultStore, req: &KubeRequest) -> Result<StatusReport, OpsError> {
     let data = store.read()?;
     let r = data.find_registry(&req.registry)?;
-    let cluster = Cluster::connect(req.context.as_deref()).await?;
+    let cluster = Cluster::connect(req.context.as_deref(), req.kubeconfig.as_deref()).await?;
     let envs = environments(&cluster, &data, r, &req.environments).await?;
     // The hash is of what apply would put there now; an expired ECR token
     // still has one to compare (the secret is stale either way).
@@ -480,13 +504,14 @@ impl RefreshReport {
 /// No cluster; the managed Secrets cannot be listed; the vault cannot be read.
 pub async fn refresh(
     store: &dyn VaultStore,
-    context: Option<&str>,
+    cluster: &ClusterTarget,
     within: SignedDuration,
     progress: Progress<'_, NamespaceReport>,
     cancel: &Cancel,
 ) -> Result<RefreshReport, OpsError> {
     not_cancelled(cancel)?;
-    let cluster = Cluster::connect(context).await?;
+    let cluster =
+        Cluster::connect(cluster.context.as_deref(), cluster.kubeconfig.as_deref()).await?;
     let managed = cluster.managed_secrets(None).await?;
     let horizon = Timestamp::now()
         .checked_add(within)
@@ -622,13 +647,14 @@ pub fn prune_target(data: Option<&VaultData>, registry: &str) -> Result<Registry
 /// No cluster; the list was refused.
 pub async fn prune(
     id: &RegistryId,
-    context: Option<&str>,
+    cluster: &ClusterTarget,
     environments: &[String],
     progress: Progress<'_, PrunedSecret>,
     cancel: &Cancel,
 ) -> Result<PruneReport, OpsError> {
     not_cancelled(cancel)?;
-    let cluster = Cluster::connect(context).await?;
+    let cluster =
+        Cluster::connect(cluster.context.as_deref(), cluster.kubeconfig.as_deref()).await?;
     let found = cluster.managed_secrets(Some(id.as_str())).await?;
     let mut secrets = Vec::new();
     let mut cancelled = false;

@@ -280,7 +280,8 @@ pub fn record_into(
 ) -> Result<(), RuleError> {
     data.record_test(registry, report.record(at))?;
     if let Some(grant) = &report.probe.ecr {
-        data.record_ecr_token(registry, grant.to_record())?;
+        let (token, _) = super::kube::sane_ecr_token(grant, at);
+        data.record_ecr_token(registry, token)?;
     }
     Ok(())
 }

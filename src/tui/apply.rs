@@ -13,7 +13,7 @@ use futures_util::future::BoxFuture;
 
 use crate::deploy::kube::NamespaceReport;
 use crate::ops::compose::{ComposePlan, ComposeReport, ComposeRequest};
-use crate::ops::kube::{ApplySettings, KubeRequest, PruneReport, PrunedSecret};
+use crate::ops::kube::{ApplySettings, ClusterTarget, KubeRequest, PruneReport, PrunedSecret};
 use crate::ops::swarm::{PlannedService, ServiceResult, SwarmApplyReport, SwarmRequest};
 use crate::ops::{self, Cancel, OpsError, VaultStore};
 
@@ -33,6 +33,7 @@ impl ApplyTarget {
         KubeRequest {
             registry: self.registry.clone(),
             context: Some(self.context.clone()),
+            kubeconfig: None,
             environments: self.environments.clone(),
         }
     }
@@ -349,7 +350,11 @@ impl Applier for Ops {
         off_worker(move || async move {
             let id = ops::kube::prune_target(None, &registry)?;
             let each = |s: &PrunedSecret| progress(s);
-            ops::kube::prune(&id, Some(&context), &[], &each, &cancel).await
+            let cluster = ClusterTarget {
+                context: Some(context),
+                kubeconfig: None,
+            };
+            ops::kube::prune(&id, &cluster, &[], &each, &cancel).await
         })
     }
 }

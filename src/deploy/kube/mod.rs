@@ -102,14 +102,21 @@ fn lists_secret(sa: &ServiceAccount, name: &str) -> bool {
 }
 
 impl Cluster {
-    /// Connects with `KUBECONFIG` (or `~/.kube/config`): its current
-    /// context, or `context`.
+    /// Connects with `kubeconfig`, else `KUBECONFIG` (or `~/.kube/config`):
+    /// its current context, or `context`.
     ///
     /// # Errors
     /// No kubeconfig, no such context, or a client that cannot be built.
-    pub async fn connect(context: Option<&str>) -> Result<Self, KubeError> {
+    pub async fn connect(
+        context: Option<&str>,
+        kubeconfig: Option<&std::path::Path>,
+    ) -> Result<Self, KubeError> {
         crate::probe::install_crypto_provider();
-        let kubeconfig = Kubeconfig::read().map_err(|e| KubeError::Config(e.to_string()))?;
+        let kubeconfig = match kubeconfig {
+            Some(path) => Kubeconfig::read_from(path),
+            None => Kubeconfig::read(),
+        }
+        .map_err(|e| KubeError::Config(e.to_string()))?;
         let name = match context {
             Some(c) => c.to_owned(),
             None => kubeconfig.current_context.clone().ok_or_else(|| {
