@@ -6,5 +6,6 @@ pub mod import;
 pub mod model;
 pub mod probe;
 pub mod registry;
+pub mod secret;
 pub mod tui;
 pub mod vault;

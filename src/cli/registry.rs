@@ -13,9 +13,9 @@ use zeroize::Zeroizing;
 use super::output::{self, print_findings, print_json};
 use super::{Global, keys, prompt};
 use crate::import::{self, Format, ImportedRegistry};
-use crate::model::{self, Connection, Credentials, NewRegistry, RegistryUpdate, TestRecord};
+use crate::model::{self, Connection, NewRegistry, RegistryUpdate, TestRecord};
 use crate::probe::{self, ProbeOptions, ProbeReport, StepStatus};
-use crate::registry::{self, RegistryKind};
+use crate::registry::{self, Credentials, RegistryKind};
 
 #[derive(Debug, Subcommand)]
 pub enum RegistryCmd {

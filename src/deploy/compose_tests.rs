@@ -2,8 +2,9 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
-use crate::model::{Connection, EcrToken, SecretValue};
+use crate::model::{Connection, EcrToken};
 use crate::registry::fixtures::sample;
+use crate::secret::SecretValue;
 
 fn login(server: &str, user: &str, pass: &str) -> DockerLogin {
     DockerLogin {

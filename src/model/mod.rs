@@ -1,5 +1,5 @@
 //! The domain records kept in the vault — registries and the containers that
-//! reference them — plus ids, timestamps and the secret wrapper.
+//! reference them — plus ids and timestamps.
 //!
 //! The platform's rules over them live in `rules` (see `VaultData`): unique
 //! names, only the creator deletes a registry, and never while a container
@@ -9,124 +9,13 @@ mod rules;
 
 pub use rules::*;
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use jiff::Timestamp;
-use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::registry::RegistryKind;
-
-/// A credential value. Its `Debug` never shows the value; reading it takes an
-/// explicit `expose()`. The buffer is zeroed on drop (secrecy).
-#[derive(Clone)]
-pub struct SecretValue(SecretString);
-
-impl SecretValue {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(SecretString::from(value.into()))
-    }
-
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.expose().is_empty()
-    }
-}
-
-impl PartialEq for SecretValue {
-    fn eq(&self, other: &Self) -> bool {
-        self.expose() == other.expose()
-    }
-}
-impl Eq for SecretValue {}
-
-impl fmt::Debug for SecretValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl From<&str> for SecretValue {
-    fn from(value: &str) -> Self {
-        Self::new(value)
-    }
-}
-
-/// Serialising exposes the value: only the encrypted vault and `export`
-/// serialise credentials.
-impl Serialize for SecretValue {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.expose())
-    }
-}
-
-impl<'de> Deserialize<'de> for SecretValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(SecretValue::new)
-    }
-}
-
-/// A registry's credential fields by their seed names (`username`, `token`,
-/// `accessKeyId`, …). Every value is a `SecretValue`, even non-secret ones
-/// such as `region`: the catalogue's `FieldSpec::secret` decides what the
-/// screen may show.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Credentials(BTreeMap<String, SecretValue>);
-
-impl Credentials {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(SecretValue::expose)
-    }
-
-    pub fn set(&mut self, field: impl Into<String>, value: impl Into<String>) {
-        self.0.insert(field.into(), SecretValue::new(value));
-    }
-
-    pub fn remove(&mut self, field: &str) {
-        self.0.remove(field);
-    }
-
-    pub fn fields(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(String::as_str)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &SecretValue)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.iter()).finish()
-    }
-}
-
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Credentials {
-    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
-        let mut c = Credentials::new();
-        for (k, v) in iter {
-            c.set(k, v);
-        }
-        c
-    }
-}
+use crate::registry::{Credentials, RegistryKind};
+use crate::secret::SecretValue;
 
 const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const ID_LEN: usize = 6;

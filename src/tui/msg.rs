@@ -9,7 +9,8 @@ use super::apply::{
 use super::effect::{JobId, ProbeReport};
 use super::keymap::Action;
 use crate::deploy::kube::NamespaceReport;
-use crate::model::{SecretValue, VaultData};
+use crate::model::VaultData;
+use crate::secret::SecretValue;
 
 #[derive(Debug)]
 pub enum Msg {

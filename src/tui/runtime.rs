@@ -17,8 +17,9 @@ use tokio::task::AbortHandle;
 use super::apply::SharedApplier;
 use super::effect::{Effect, JobId, ProbeReport};
 use super::msg::Msg;
-use crate::model::{Connection, Credentials, SecretValue, VaultData};
-use crate::registry::{self, RegistryKind};
+use crate::model::{Connection, VaultData};
+use crate::registry::{self, Credentials, RegistryKind};
+use crate::secret::SecretValue;
 use crate::vault::{self, Encryption, KeySource, Vault};
 
 /// Test Connection as a pluggable async function: `live_probe` (structure,

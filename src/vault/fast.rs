@@ -15,10 +15,11 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 
 use crate::model::{
-    Connection, Container, ContainerId, Credentials, EcrToken, Registry, RegistryConfig,
-    RegistryId, SecretValue, SourceType, TestRecord, VaultData,
+    Connection, Container, ContainerId, EcrToken, Registry, RegistryConfig, RegistryId, SourceType,
+    TestRecord, VaultData,
 };
-use crate::registry::RegistryKind;
+use crate::registry::{Credentials, RegistryKind};
+use crate::secret::SecretValue;
 
 /// A rough size of the rendered records, to size the (zeroizing) buffer once
 /// so growth leaves no copies of secrets behind in freed memory.

@@ -8,8 +8,8 @@ use std::fmt;
 use tui_input::Input;
 
 use super::super::effect::{JobId, ProbeReport};
-use crate::model::{self, Container, Credentials, Registry, RegistryId, VaultData};
-use crate::registry::{self, Finding, RegistryKind, Severity};
+use crate::model::{self, Container, Registry, RegistryId, VaultData};
+use crate::registry::{self, Credentials, Finding, RegistryKind, Severity};
 
 /// What saving the form does.
 #[derive(Clone, Debug, PartialEq, Eq)]

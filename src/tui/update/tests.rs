@@ -5,8 +5,8 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::update;
-use crate::model::SecretValue;
 use crate::registry::RegistryKind;
+use crate::secret::SecretValue;
 use crate::tui::effect::{Effect, ProbeReport};
 use crate::tui::fixtures;
 use crate::tui::keymap::Action;
