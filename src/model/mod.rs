@@ -1,99 +1,30 @@
-//! The domain records kept in the vault — registries and the containers that
-//! reference them — plus ids and timestamps.
+//! The domain records kept in the vault — registries, the containers that
+//! reference them, and `VaultData` holding both — defined here.
 //!
-//! The platform's rules over them live in `rules` (see `VaultData`): unique
-//! names, only the creator deletes a registry, and never while a container
-//! references it.
+//! Around them: `id` (record ids), `stamp` (who is acting, ages), `error`
+//! (`RuleError`), and the platform's rules as methods on `VaultData`:
+//! `lookup` (find by id or name), `registry_rules` (unique names, only the
+//! creator deletes a registry, and never while a container references it)
+//! and `container_rules` (container names and fields).
 
-mod rules;
+mod container_rules;
+mod error;
+mod id;
+mod lookup;
+mod registry_rules;
+mod stamp;
 
-pub use rules::*;
-
-use std::fmt;
+pub use container_rules::{ContainerSpec, check_environment, check_image_name, check_image_tag};
+pub use error::RuleError;
+pub use id::{ContainerId, RegistryId};
+pub use registry_rules::{NewRegistry, RegistryUpdate};
+pub use stamp::{age, current_user};
 
 use jiff::Timestamp;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::registry::{Credentials, RegistryKind};
 use crate::secret::SecretValue;
-
-const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-const ID_LEN: usize = 6;
-
-fn random_suffix() -> String {
-    let mut bytes = [0u8; ID_LEN];
-    getrandom::fill(&mut bytes).expect("the OS random source failed");
-    // 252 = 7 * 36: reject above it to keep the alphabet uniform.
-    let mut out = String::with_capacity(ID_LEN);
-    let mut pool = bytes.to_vec();
-    while out.len() < ID_LEN {
-        if pool.is_empty() {
-            let mut more = [0u8; 8];
-            getrandom::fill(&mut more).expect("the OS random source failed");
-            pool.extend_from_slice(&more);
-        }
-        let b = pool.remove(0);
-        if b < 252 {
-            out.push(ID_ALPHABET[(b % 36) as usize] as char);
-        }
-    }
-    out
-}
-
-fn valid_id(s: &str, prefix: &str) -> bool {
-    s.strip_prefix(prefix).is_some_and(|rest| {
-        rest.len() == ID_LEN
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    })
-}
-
-macro_rules! id_type {
-    ($name:ident, $prefix:literal, $what:literal) => {
-        #[doc = concat!("A ", $what, " id: `", $prefix, "` + 6 lowercase letters or digits.")]
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
-
-        impl $name {
-            pub const PREFIX: &'static str = $prefix;
-
-            pub fn generate() -> Self {
-                Self(format!("{}{}", $prefix, random_suffix()))
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                valid_id(s, $prefix).then(|| Self(s.to_owned()))
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).ok_or_else(|| {
-                    serde::de::Error::custom(format!(
-                        concat!("'{}' is not a ", $what, " id (", $prefix, "xxxxxx)"),
-                        s
-                    ))
-                })
-            }
-        }
-    };
-}
-
-id_type!(RegistryId, "reg-", "registry");
-id_type!(ContainerId, "ctr-", "container");
 
 /// The outcome of the last Test Connection, kept with the registry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,28 +141,13 @@ impl Container {
     }
 }
 
-/// How long ago, compactly (`42s`, `5m`, `3h`, `2d`): the list screens and
-/// the CLI print ages the same way.
-pub fn age(at: Timestamp, now: Timestamp) -> String {
-    let secs = now.as_second().saturating_sub(at.as_second()).max(0);
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
-    }
-}
-
-/// Who is acting: `REGVAULT_USER`, else `$USER@hostname`.
-pub fn current_user() -> String {
-    if let Ok(u) = std::env::var("REGVAULT_USER")
-        && !u.trim().is_empty()
-    {
-        return u.trim().to_owned();
-    }
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned());
-    let host = gethostname::gethostname().to_string_lossy().into_owned();
-    format!("{user}@{host}")
+/// Everything the vault holds. The platform's rules are its methods:
+/// lookups in `lookup`, registry rules in `registry_rules`, container rules
+/// in `container_rules`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultData {
+    #[serde(default)]
+    pub registries: Vec<Registry>,
+    #[serde(default)]
+    pub containers: Vec<Container>,
 }
