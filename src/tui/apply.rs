@@ -552,16 +552,16 @@ mod tests {
     use super::*;
     use crate::deploy::kube::Change;
     use crate::tui::effect::Effect;
-    use crate::tui::fixtures::ns_report;
     use crate::tui::msg::Msg;
     use crate::tui::runtime::{Runtime, VaultSlot, structural_probe};
+    use crate::tui::test_support::ns_report;
 
     /// Plans every environment; applying staging is forbidden.
     struct Fake;
 
     impl Applier for Fake {
         fn contexts(&self) -> KubeContexts {
-            crate::tui::fixtures::kube()
+            crate::tui::test_support::kube()
         }
         fn plan(&self, _: Arc<VaultData>, t: ApplyTarget) -> BoxFuture<'static, ApplyResult> {
             let reports = t

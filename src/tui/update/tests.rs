@@ -2,74 +2,20 @@
 //! or `Msg::Action`, asserting on the state and the effects a user would
 //! notice (a dialog opens, a save starts, a stale result is ignored).
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 use super::update;
 use crate::registry::RegistryKind;
 use crate::secret::SecretValue;
 use crate::tui::effect::{Effect, ProbeReport};
-use crate::tui::fixtures;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Msg;
 use crate::tui::state::form::{FieldKey, FieldValue, TestState};
 use crate::tui::state::modal::Modal;
 use crate::tui::state::{Model, Screen};
-
-const GHP: &str = "ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2";
-
-fn key(m: &mut Model, code: KeyCode) -> Vec<Effect> {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn ctrl(m: &mut Model, c: char) -> Vec<Effect> {
-    update(
-        m,
-        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
-    )
-}
-
-fn act(m: &mut Model, a: Action) -> Vec<Effect> {
-    update(m, Msg::Action(a))
-}
-
-fn typ(m: &mut Model, text: &str) {
-    for c in text.chars() {
-        key(m, KeyCode::Char(c));
-    }
-}
-
-fn select_registry(m: &mut Model, name: &str) {
-    let rows = m.registry_rows();
-    m.registries.selected = rows
-        .iter()
-        .position(|&i| m.data.registries[i].name == name)
-        .expect(name);
-}
-
-fn toast(m: &Model) -> String {
-    m.toasts
-        .latest()
-        .map(|t| t.text.clone())
-        .unwrap_or_default()
-}
-
-fn save_job(effects: &[Effect]) -> u64 {
-    match effects {
-        [Effect::Save { job, .. }] => *job,
-        other => panic!("expected one save, got {other:?}"),
-    }
-}
-
-/// A new GHCR form with a valid name, username and token.
-fn filled_ghcr(m: &mut Model) {
-    act(m, Action::Add);
-    act(m, Action::NextField);
-    typ(m, "ghcr-new");
-    act(m, Action::NextField);
-    typ(m, "octo-cat");
-    act(m, Action::NextField);
-    typ(m, GHP);
-}
+use crate::tui::test_support::{
+    self as fixtures, GHP, act, ctrl, fill_ghcr, key, save_job, select_registry, toast, typ,
+};
 
 #[test]
 fn movement_actions_move_and_clamp() {
@@ -127,7 +73,7 @@ fn open_and_edit_prefill_the_selection() {
 #[test]
 fn changing_the_type_rebuilds_fields_from_the_schema_and_keeps_shared_values() {
     let mut m = fixtures::full();
-    filled_ghcr(&mut m);
+    fill_ghcr(&mut m, "ghcr-new", GHP);
     m.form.as_mut().expect("form").focus = 0;
     act(&mut m, Action::Open);
     assert_eq!(m.form.as_ref().and_then(|f| f.dropdown), Some(0));
@@ -241,7 +187,7 @@ fn save_with_errors_marks_fields_and_starts_nothing() {
 #[test]
 fn save_writes_through_the_runtime_and_a_failure_loses_nothing() {
     let mut m = fixtures::full();
-    filled_ghcr(&mut m);
+    fill_ghcr(&mut m, "ghcr-new", GHP);
     let job = save_job(&act(&mut m, Action::Save));
     assert!(m.has_unsaved(), "a save in flight counts as unsaved");
     update(
@@ -270,7 +216,7 @@ fn save_writes_through_the_runtime_and_a_failure_loses_nothing() {
 #[test]
 fn a_stale_save_result_is_ignored() {
     let mut m = fixtures::full();
-    filled_ghcr(&mut m);
+    fill_ghcr(&mut m, "ghcr-new", GHP);
     let job = save_job(&act(&mut m, Action::Save));
     update(&mut m, Msg::VaultSaved { job: job + 100 });
     assert!(m.form.is_some());
@@ -280,7 +226,7 @@ fn a_stale_save_result_is_ignored() {
 #[test]
 fn test_connection_in_the_form_runs_async_and_can_be_cancelled() {
     let mut m = fixtures::full();
-    filled_ghcr(&mut m);
+    fill_ghcr(&mut m, "ghcr-new", GHP);
     let effects = ctrl(&mut m, 't');
     let job = match effects.as_slice() {
         [
@@ -320,7 +266,7 @@ fn test_connection_in_the_form_runs_async_and_can_be_cancelled() {
 #[test]
 fn a_passed_test_shows_in_the_form_and_is_recorded_on_save() {
     let mut m = fixtures::full();
-    filled_ghcr(&mut m);
+    fill_ghcr(&mut m, "ghcr-new", GHP);
     let Some(Effect::RunProbe { job, .. }) = act(&mut m, Action::TestConnection).pop() else {
         panic!()
     };
@@ -347,7 +293,7 @@ fn a_passed_test_shows_in_the_form_and_is_recorded_on_save() {
 #[test]
 fn an_edit_after_the_test_makes_it_stale_and_unrecorded() {
     let mut m = fixtures::full();
-    filled_ghcr(&mut m);
+    fill_ghcr(&mut m, "ghcr-new", GHP);
     let Some(Effect::RunProbe { job, .. }) = act(&mut m, Action::TestConnection).pop() else {
         panic!()
     };
@@ -535,7 +481,7 @@ fn back_from_an_edited_form_asks_before_discarding() {
     act(&mut m, Action::Add);
     act(&mut m, Action::Back);
     assert!(m.form.is_none(), "an untouched form just closes");
-    filled_ghcr(&mut m);
+    fill_ghcr(&mut m, "ghcr-new", GHP);
     key(&mut m, KeyCode::Esc);
     assert!(matches!(m.modal, Some(Modal::ConfirmDiscard)));
     key(&mut m, KeyCode::Esc);
@@ -759,7 +705,7 @@ fn first_run_creates_the_vault() {
 #[test]
 fn terminate_quits_at_once() {
     let mut m = fixtures::full();
-    filled_ghcr(&mut m);
+    fill_ghcr(&mut m, "ghcr-new", GHP);
     assert!(matches!(
         update(&mut m, Msg::Terminate).as_slice(),
         [Effect::Quit]
@@ -769,7 +715,7 @@ fn terminate_quits_at_once() {
 #[test]
 fn secrets_stay_out_of_debug_output() {
     let mut m = fixtures::full();
-    filled_ghcr(&mut m);
+    fill_ghcr(&mut m, "ghcr-new", GHP);
     let Some(Effect::RunProbe { .. }) = act(&mut m, Action::TestConnection).pop() else {
         panic!()
     };
