@@ -1,3 +1,7 @@
+//! Tests of `compose`: merging logins into a docker `config.json` without
+//! losing or echoing what is there, and matching compose images to saved
+//! registries.
+
 use proptest::prelude::*;
 use serde_json::json;
 

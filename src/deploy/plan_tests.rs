@@ -1,3 +1,7 @@
+//! Tests of `plan`: pull-secret plans byte-exact per environment, hashes that
+//! follow the credentials, ECR tokens, Deployments referencing the secret,
+//! and refusals that say why without showing a secret.
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
