@@ -4,6 +4,7 @@ pub mod cli;
 pub mod deploy;
 pub mod import;
 pub mod model;
+pub mod ops;
 pub mod probe;
 pub mod registry;
 pub mod secret;

@@ -14,10 +14,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use regvault::model::VaultData;
+use regvault::ops::Cancel;
+use regvault::ops::test::{TestReport, Tester};
+use regvault::probe::ProbeOptions;
 use regvault::registry::{Credentials, RegistryKind};
 use regvault::tui::app::{self, FrameInfo, Setup};
 use regvault::tui::keymap::Keymap;
-use regvault::tui::runtime::{self, Probe, VaultSlot};
+use regvault::tui::runtime::{self, SharedTester, VaultSlot};
 use regvault::tui::state::{Context, Model};
 use regvault::vault::{self, Encryption, KeySource, Vault};
 use tokio::sync::{mpsc, watch};
@@ -28,15 +31,25 @@ const USER: &str = "ops@laptop";
 
 /// The structural check, slowed down so the spinner is on screen long
 /// enough to be seen and typed over — as a live check will be.
-fn slow_probe() -> Probe {
-    let inner = runtime::structural_probe();
-    Arc::new(move |kind: RegistryKind, creds: Credentials| {
-        let inner = inner.clone();
+struct Slow(SharedTester);
+
+impl Tester for Slow {
+    fn test<'a>(
+        &'a self,
+        kind: RegistryKind,
+        credentials: &'a Credentials,
+        opts: &'a ProbeOptions,
+        cancel: &'a Cancel,
+    ) -> futures_util::future::BoxFuture<'a, TestReport> {
         Box::pin(async move {
             tokio::time::sleep(Duration::from_millis(400)).await;
-            inner(kind, creds).await
+            self.0.test(kind, credentials, opts, cancel).await
         })
-    })
+    }
+}
+
+fn slow_probe() -> SharedTester {
+    Arc::new(Slow(runtime::offline()))
 }
 
 fn ctx(dir: &Path) -> Context {
@@ -86,7 +99,7 @@ impl Driver {
             ctx,
             keymap: Keymap::defaults(),
             clock: Arc::new(move || now),
-            probe: slow_probe(),
+            tester: slow_probe(),
             applier: Arc::new(regvault::tui::apply::NoCluster),
             observer: Some(obs),
         };

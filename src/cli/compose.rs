@@ -1,19 +1,17 @@
 //! `regvault compose login`: "docker login before pulling" for a compose
 //! project — the auths of the registries its images use merged into
 //! `$DOCKER_CONFIG/config.json` (other entries kept, 0600, atomic), then,
-//! with `--pull`, its images pulled through the engine.
+//! with `--pull`, its images pulled through the engine. A thin face over
+//! `ops::compose`.
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
-use jiff::Timestamp;
 use serde_json::json;
 
 use super::output::print_json;
-use super::{Global, keys};
-use crate::deploy::compose_io::{self, ComposeLoginReport};
-use crate::deploy::docker;
+use super::{Global, block_on, keys};
+use crate::ops::compose::{self as ops, ComposeRequest};
 
 #[derive(Debug, Subcommand)]
 pub enum ComposeCmd {
@@ -45,55 +43,34 @@ pub struct LoginArgs {
 
 pub fn run(g: &Global, cmd: ComposeCmd) -> anyhow::Result<i32> {
     let ComposeCmd::Login(a) = cmd;
-    let vault = keys::open(g)?;
-    let compose_file = compose_io::find_compose_file(&a.project_dir, a.file.as_deref())?;
-    let found = compose_io::compose_logins(vault.data(), &compose_file, Timestamp::now())?;
-    let logins: Vec<_> = found.logins.iter().map(|(_, l)| l.clone()).collect();
-    let mut report = ComposeLoginReport {
-        compose_file,
-        warnings: found.warnings.clone(),
-        logged_in: found
-            .logins
-            .iter()
-            .map(|(name, l)| (name.clone(), l.server.clone()))
-            .collect(),
-        ..ComposeLoginReport::default()
+    let store = keys::store(g)?;
+    let req = ComposeRequest {
+        project_dir: a.project_dir,
+        file: a.file,
+        pull: a.pull,
+        host: a.host,
     };
-    let dir = compose_io::docker_config_dir();
-    if logins.is_empty() {
-        report.warnings.push(
-            "no saved registry serves this project's images: config.json was not changed"
-                .to_owned(),
-        );
+    let report = block_on(async |cancel| ops::login(&store, &req, cancel).await)??;
+    let plan = &report.plan;
+    let config = if report.written {
+        plan.config.clone()
     } else {
-        let (path, warnings) = compose_io::write_config(&dir, &logins)?;
-        report.config = path;
-        report.warnings.extend(warnings);
-    }
-    if a.pull {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
-        report.pulled = rt.block_on(async {
-            let engine = docker::connect(a.host.as_deref()).await?;
-            anyhow::Ok(compose_io::pull_images(&engine, &found.images, &logins).await?)
-        })?;
-    }
+        PathBuf::new()
+    };
     if a.json {
         print_json(&json!({
-            "composeFile": report.compose_file,
-            "config": report.config,
-            "loggedIn": report.logged_in.iter().map(|(r, s)| json!({"registry": r, "server": s})).collect::<Vec<_>>(),
+            "composeFile": plan.compose_file,
+            "config": config,
+            "loggedIn": plan.logins.iter().map(|(r, s)| json!({"registry": r, "server": s})).collect::<Vec<_>>(),
             "pulled": report.pulled,
-            "warnings": report.warnings,
+            "warnings": plan.warnings,
         }));
     } else {
-        for w in &report.warnings {
+        for w in &plan.warnings {
             eprintln!("warning: {w}");
         }
-        for (r, s) in &report.logged_in {
-            println!("{s}: login of '{r}' written to {}", report.config.display());
+        for (r, s) in &plan.logins {
+            println!("{s}: login of '{r}' written to {}", config.display());
         }
         for i in &report.pulled {
             println!("pulled {i}");

@@ -72,3 +72,12 @@ pub fn open_locked(g: &Global) -> anyhow::Result<Vault> {
     }
     Ok(v)
 }
+
+/// The vault as the operations layer uses it: the key sources are asked
+/// for (a passphrase prompted) once, the file opened per read and locked
+/// per change.
+pub fn store(g: &Global) -> anyhow::Result<crate::ops::FileStore> {
+    let path = vault_path(g);
+    let keys = key_sources(g, &path)?;
+    Ok(crate::ops::FileStore::new(path, keys))
+}

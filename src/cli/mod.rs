@@ -101,6 +101,28 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     }
 }
 
+/// Runs one operation to its end on a current-thread runtime. Ctrl-C
+/// cancels it: the operation stops before its next unit of work and its
+/// report says what was done.
+fn block_on<T>(op: impl AsyncFnOnce(&crate::ops::Cancel) -> T) -> anyhow::Result<T> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("starting the async runtime: {e}"))?;
+    let cancel = crate::ops::Cancel::new();
+    Ok(rt.block_on(async {
+        let on_ctrl_c = cancel.clone();
+        let watch = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_ctrl_c.cancel();
+            }
+        });
+        let out = op(&cancel).await;
+        watch.abort();
+        out
+    }))
+}
+
 /// `regvault` alone: the TUI on the default vault (a first run offers to
 /// create it).
 fn tui(g: &Global) -> anyhow::Result<i32> {

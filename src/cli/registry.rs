@@ -13,8 +13,9 @@ use zeroize::Zeroizing;
 use super::output::{self, print_findings, print_json};
 use super::{Global, keys, prompt};
 use crate::import::{self, Format, ImportedRegistry};
-use crate::model::{self, Connection, NewRegistry, RegistryUpdate, TestRecord};
-use crate::probe::{self, ProbeOptions, ProbeReport, StepStatus};
+use crate::model::{self, Connection, NewRegistry, RegistryUpdate};
+use crate::ops::test::{self as ops, Live, OFFLINE_OK, Offline, TestOptions, TestReport, Tester};
+use crate::probe::{ProbeReport, StepStatus};
 use crate::registry::{self, Credentials, RegistryKind};
 
 #[derive(Debug, Subcommand)]
@@ -571,7 +572,19 @@ fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
 }
 
 fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
-    let (label, kind, creds, connection, vault) = if let Some(spec) = &args.from_file {
+    let opts = TestOptions {
+        image: args.image.clone(),
+        total_timeout: secs("timeout", args.timeout)?,
+        connect_timeout: secs("connect-timeout", args.connect_timeout)?,
+    };
+    let tester: &dyn Tester = if args.offline {
+        &Offline {
+            ok_summary: OFFLINE_OK,
+        }
+    } else {
+        &Live
+    };
+    let (label, kind, report) = if let Some(spec) = &args.from_file {
         let mut items = read_import(spec)?;
         if items.len() != 1 {
             bail!(
@@ -581,71 +594,35 @@ fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
         }
         let item = items.remove(0);
         let kind = item.kind.context("type: required in the file")?;
-        (
-            item.name.unwrap_or_else(|| "(file)".into()),
-            kind,
-            item.credentials,
-            Connection::default(),
-            None,
-        )
+        let label = item.name.clone().unwrap_or_else(|| "(file)".into());
+        let creds = item.credentials;
+        let report = super::block_on(async |cancel| {
+            ops::test_credentials(tester, kind, &creds, Connection::default(), &opts, cancel).await
+        })?;
+        (label, kind, report)
     } else {
         let id = args.registry.as_deref().unwrap_or_default();
-        let vault = keys::open_locked(g)?;
-        let r = vault.data().find_registry(id)?;
-        let (label, kind, creds, connection, rid) = (
-            format!("{} ({})", r.name, r.id),
-            r.kind,
-            r.credentials.clone(),
-            r.connection.clone(),
-            r.id.clone(),
-        );
-        (label, kind, creds, connection, Some((vault, rid)))
+        let store = keys::store(g)?;
+        // Ctrl-C stops the check and still reports (and records) how far it got.
+        let t = super::block_on(async |cancel| {
+            ops::test_registry(&store, tester, id, &opts, cancel).await
+        })??;
+        let label = format!("{} ({})", t.name, t.id);
+        if let Err(e) = &t.recorded {
+            eprintln!("error: the result was not recorded: {e}");
+        }
+        (label, t.kind, t.report)
     };
     if args.offline {
-        return offline_test(&args, &label, kind, &creds, vault);
-    }
-    let mut opts = ProbeOptions::from_env(kind);
-    opts.image = args.image.clone();
-    opts.connection = connection;
-    if let Some(t) = secs("timeout", args.timeout)? {
-        opts.total_timeout = t;
-    }
-    if let Some(t) = secs("connect-timeout", args.connect_timeout)? {
-        opts.connect_timeout = t;
-    }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let report = rt.block_on(probe::probe(kind, &creds, &opts, async {
-        // Ctrl-C stops the check and still reports how far it got.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }));
-    drop(rt);
-    if let Some((mut vault, id)) = vault {
-        let record = TestRecord {
-            at: Timestamp::now(),
-            outcome: report.outcome.as_str().to_owned(),
-            summary: report.hint.clone(),
-        };
-        vault.data_mut().record_test(id.as_str(), record)?;
-        if let Some(grant) = &report.ecr {
-            vault
-                .data_mut()
-                .record_ecr_token(id.as_str(), grant.to_record())?;
-        }
-        vault.save()?;
-    }
-    if args.json {
-        let mut v = serde_json::to_value(&report).unwrap_or_default();
+        print_offline(&args, &label, kind, &report);
+    } else if args.json {
+        let mut v = serde_json::to_value(&report.probe).unwrap_or_default();
         v["registry"] = json!(label);
         v["type"] = json!(kind);
-        v["summary"] = json!(report.hint);
+        v["summary"] = json!(report.summary());
         print_json(&v);
     } else {
-        print_report(&label, kind, &report);
+        print_report(&label, kind, &report.probe);
     }
     Ok(i32::from(!report.passed()))
 }
@@ -673,53 +650,27 @@ fn print_report(label: &str, kind: RegistryKind, report: &ProbeReport) {
     println!("{}: {}", report.outcome, report.hint);
 }
 
-/// `--offline`: today's structural check only.
-fn offline_test(
-    args: &TestArgs,
-    label: &str,
-    kind: RegistryKind,
-    creds: &Credentials,
-    vault: Option<(crate::vault::Vault, model::RegistryId)>,
-) -> anyhow::Result<i32> {
-    let findings = registry::validate(kind, creds);
-    let ok = !registry::has_errors(&findings);
+/// `--offline`: the structural check's findings.
+fn print_offline(args: &TestArgs, label: &str, kind: RegistryKind, report: &TestReport) {
+    let findings = &report.findings;
     let errors = findings.iter().filter(|f| f.is_error()).count();
-    let summary = if ok {
-        "structure ok (offline check: the registry was not contacted)".to_owned()
-    } else {
-        findings
-            .iter()
-            .find(|f| f.is_error())
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    };
-    let outcome = if ok { "ok" } else { "invalid" };
-    if let Some((mut vault, id)) = vault {
-        let record = TestRecord {
-            at: Timestamp::now(),
-            outcome: outcome.to_owned(),
-            summary: summary.clone(),
-        };
-        vault.data_mut().record_test(id.as_str(), record)?;
-        vault.save()?;
-    }
     if args.json {
         print_json(&json!({
-            "registry": label, "type": kind, "outcome": outcome, "summary": summary,
-            "hint": summary, "findings": output::findings_json(&findings),
+            "registry": label, "type": kind, "outcome": report.outcome(),
+            "summary": report.summary(), "hint": report.summary(),
+            "findings": output::findings_json(findings),
         }));
     } else {
-        for f in &findings {
+        for f in findings {
             let tag = if f.is_error() { "error" } else { "warning" };
             println!("{tag}: {f}");
         }
-        if ok {
-            println!("{label} {kind}: {summary}");
+        if report.passed() {
+            println!("{label} {kind}: {}", report.summary());
         } else {
             println!("{label} {kind}: invalid — {errors} error(s)");
         }
     }
-    Ok(if ok { 0 } else { 1 })
 }
 
 /// `expires 2026-11-27T15:53:00Z (in 11h)` or `… (expired 3h ago)`.

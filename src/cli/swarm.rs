@@ -1,21 +1,18 @@
-//! `regvault swarm apply|sync|check`: a registry's containers as Docker
-//! Swarm services with registry auth, through the engine API (`DOCKER_HOST`
-//! or `--host`). The login is checked on the node (`POST /auth`) first;
-//! every service reports its own outcome and the exit code is 1 when any
-//! failed.
+//! `regvault swarm apply|sync|check`: argument parsing and printing around
+//! `ops::swarm` — a registry's containers as Docker Swarm services with
+//! registry auth, through the engine API (`DOCKER_HOST` or `--host`). The
+//! login is checked on the node (`POST /auth`) first; every service
+//! reports its own outcome and the exit code is 1 when any failed. Ctrl-C
+//! stops before the next service.
 
-use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::output::{print_json, print_table};
-use super::{Global, keys};
-use crate::deploy::docker::{self, Engine, LoginCheck};
-use crate::deploy::login_for;
-use crate::deploy::swarm::service_plans;
-use crate::model::Registry;
-use crate::registry::DockerLogin;
+use super::{Global, block_on, keys};
+use crate::deploy::docker::LoginCheck;
+use crate::ops::quiet;
+use crate::ops::swarm::{self as ops, ServiceState, SwarmRequest};
 
 #[derive(Debug, Subcommand)]
 pub enum SwarmCmd {
@@ -62,28 +59,6 @@ pub fn run(g: &Global, cmd: SwarmCmd) -> anyhow::Result<i32> {
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
-fn login_of(r: &Registry) -> anyhow::Result<DockerLogin> {
-    login_for(r, Timestamp::now())
-        .with_context(|| format!("registry '{}'", r.name))?
-        .ok_or_else(|| anyhow::anyhow!("registry '{}' is public: it needs no credentials", r.name))
-}
-
-/// Connects and checks the login on the node; a refused login ends here.
-async fn checked(a: &EngineArgs, login: &DockerLogin) -> anyhow::Result<Result<Engine, String>> {
-    let engine = docker::connect(a.host.as_deref()).await?;
-    match engine.check_login(login).await? {
-        LoginCheck::Ok => Ok(Ok(engine)),
-        LoginCheck::BadCredentials { detail } => Ok(Err(detail)),
-    }
-}
-
 fn refused(a: &EngineArgs, server: &str, detail: &str) -> i32 {
     if a.json {
         print_json(&json!({"registry": a.registry, "server": server,
@@ -98,117 +73,106 @@ fn refused(a: &EngineArgs, server: &str, detail: &str) -> i32 {
 }
 
 fn check(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
-    let vault = keys::open(g)?;
-    let r = vault.data().find_registry(&a.registry)?;
-    let login = login_of(r)?;
-    let rt = runtime()?;
-    match rt.block_on(checked(a, &login))? {
-        Err(detail) => Ok(refused(a, &login.server, &detail)),
-        Ok(engine) => {
-            if a.json {
-                print_json(&json!({"registry": r.name, "server": login.server,
-                    "endpoint": engine.endpoint, "login": {"outcome": "ok"}}));
-            } else {
-                println!(
-                    "{}: login ok on the node ({})",
-                    login.server, engine.endpoint
-                );
-            }
-            Ok(0)
-        }
+    let store = keys::store(g)?;
+    let c =
+        block_on(async |cancel| ops::check(&store, &a.registry, a.host.as_deref(), cancel).await)??;
+    if let LoginCheck::BadCredentials { detail } = &c.login {
+        return Ok(refused(a, &c.server, detail));
     }
+    if a.json {
+        print_json(&json!({"registry": c.registry, "server": c.server,
+            "endpoint": c.endpoint, "login": {"outcome": "ok"}}));
+    } else {
+        println!("{}: login ok on the node ({})", c.server, c.endpoint);
+    }
+    Ok(0)
 }
 
 fn apply(g: &Global, a: ApplyArgs) -> anyhow::Result<i32> {
-    let vault = keys::open(g)?;
-    let data = vault.data();
+    let store = keys::store(g)?;
     let e = &a.engine;
-    let r = data.find_registry(&e.registry)?;
-    let login = login_of(r)?;
-    let plans = service_plans(data, r, a.environment.as_deref(), &login.server);
-    if plans.is_empty() {
-        bail!(
-            "registry '{}' has no containers{}: add one with `regvault container add`",
-            r.name,
-            a.environment
-                .as_deref()
-                .map(|e| format!(" in environment '{e}'"))
-                .unwrap_or_default()
-        );
-    }
-    let rt = runtime()?;
-    let engine = match rt.block_on(checked(e, &login))? {
-        Ok(engine) => engine,
-        Err(detail) => return Ok(refused(e, &login.server, &detail)),
+    let req = SwarmRequest {
+        registry: e.registry.clone(),
+        environments: a.environment.clone().into_iter().collect(),
+        host: e.host.clone(),
+        networks: a.network.clone(),
     };
+    let report = block_on(async |cancel| ops::apply(&store, &req, &quiet, cancel).await)??;
+    if let LoginCheck::BadCredentials { detail } = &report.login {
+        return Ok(refused(e, &report.server, detail));
+    }
     let mut rows = vec![vec![
         "SERVICE".to_owned(),
         "IMAGE".to_owned(),
         "RESULT".to_owned(),
     ]];
     let mut results = Vec::new();
-    let mut failed = false;
-    for plan in &plans {
-        let outcome = rt.block_on(engine.apply_service(plan, r, &login, &a.network));
-        let (result, v) = match outcome {
-            Ok(o) => (
+    for s in &report.services {
+        let plan = &s.plan;
+        let (result, v) = match &s.state {
+            ServiceState::Done(o) => (
                 format!("{:?}", o.action).to_lowercase(),
                 json!({"service": o.service,
                 "serviceId": o.service_id, "image": o.image, "container": plan.container_name,
                 "environment": plan.environment, "result": o.action}),
             ),
-            Err(err) => {
-                failed = true;
-                (
-                    format!("error: {err}"),
-                    json!({"service": plan.service, "image": plan.image,
-                    "container": plan.container_name, "environment": plan.environment,
-                    "result": "error", "error": err.to_string()}),
-                )
-            }
+            ServiceState::Failed(err) => (
+                format!("error: {err}"),
+                json!({"service": plan.service, "image": plan.image,
+                "container": plan.container_name, "environment": plan.environment,
+                "result": "error", "error": err.to_string()}),
+            ),
+            ServiceState::Cancelled => (
+                "cancelled: not started".to_owned(),
+                json!({"service": plan.service, "image": plan.image,
+                "container": plan.container_name, "environment": plan.environment,
+                "result": "cancelled"}),
+            ),
         };
         rows.push(vec![plan.service.clone(), plan.image.clone(), result]);
         results.push(v);
     }
     if e.json {
         print_json(
-            &json!({"registry": r.name, "server": login.server, "endpoint": engine.endpoint,
-            "login": {"outcome": "ok"}, "services": Value::Array(results)}),
+            &json!({"registry": report.registry, "server": report.server, "endpoint": report.endpoint,
+            "login": {"outcome": "ok"}, "services": Value::Array(results),
+            "cancelled": report.cancelled}),
         );
     } else {
         println!(
             "{}: login ok on the node ({})",
-            login.server, engine.endpoint
+            report.server, report.endpoint
         );
         print_table(&rows);
     }
-    Ok(i32::from(failed))
+    Ok(i32::from(report.failed()))
 }
 
 fn sync(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
-    let vault = keys::open(g)?;
-    let r = vault.data().find_registry(&a.registry)?;
-    let login = login_of(r)?;
-    let rt = runtime()?;
-    let engine = match rt.block_on(checked(a, &login))? {
-        Ok(engine) => engine,
-        Err(detail) => return Ok(refused(a, &login.server, &detail)),
-    };
-    let updated = rt.block_on(engine.sync_services(r, &login))?;
+    let store = keys::store(g)?;
+    let report = block_on(async |cancel| {
+        ops::sync(&store, &a.registry, a.host.as_deref(), &quiet, cancel).await
+    })??;
+    if let LoginCheck::BadCredentials { detail } = &report.login {
+        return Ok(refused(a, &report.server, detail));
+    }
     if a.json {
         print_json(
-            &json!({"registry": r.name, "server": login.server, "endpoint": engine.endpoint,
-            "services": updated}),
+            &json!({"registry": report.registry, "server": report.server, "endpoint": report.endpoint,
+            "services": report.services, "cancelled": report.cancelled}),
         );
-    } else if updated.is_empty() {
-        println!("no services of '{}' on {}", r.name, engine.endpoint);
+    } else if report.services.is_empty() {
+        println!(
+            "no services of '{}' on {}",
+            report.registry, report.endpoint
+        );
     } else {
         let mut rows = vec![vec![
             "SERVICE".to_owned(),
             "IMAGE".to_owned(),
             "RESULT".to_owned(),
         ]];
-        rows.extend(updated.iter().map(|o| {
+        rows.extend(report.services.iter().map(|o| {
             vec![
                 o.service.clone(),
                 o.image.clone(),
@@ -217,5 +181,5 @@ fn sync(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
         }));
         print_table(&rows);
     }
-    Ok(0)
+    Ok(i32::from(report.cancelled))
 }

@@ -20,7 +20,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::registry::DockerLogin;
 
 /// Why talking to the engine failed. Messages never hold a password.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EngineError {
     #[error("cannot reach the Docker engine at {endpoint}: {detail}")]
     Unreachable { endpoint: String, detail: String },

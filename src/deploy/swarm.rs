@@ -30,7 +30,7 @@ pub const SWARM_REGISTRY_ID_LABEL: &str = "io.regvault.registry-id";
 pub const SWARM_CONTAINER_ID_LABEL: &str = "io.regvault.container-id";
 pub const SWARM_ENVIRONMENT_LABEL: &str = "io.regvault.environment";
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SwarmError {
     #[error(
         "service '{0}' exists and is not managed by regvault (no {SWARM_MANAGED_BY_LABEL}=regvault label); it was left as it is"
@@ -336,7 +336,9 @@ impl Engine {
 
     /// After a rotation: every service regvault made for `registry` is
     /// updated with `login` as its registry auth, its spec otherwise as it
-    /// is (the image is not changed, tasks are not restarted).
+    /// is (the image is not changed, tasks are not restarted). `each` hears
+    /// of every service as it is updated and answers whether to go on (a
+    /// cancel: the services after it are left as they are).
     ///
     /// # Errors
     /// Engine errors (the services before the failing one were updated).
@@ -344,6 +346,7 @@ impl Engine {
         &self,
         registry: &Registry,
         login: &DockerLogin,
+        each: &(dyn Fn(&ServiceOutcome) -> bool + Send + Sync),
     ) -> Result<Vec<ServiceOutcome>, SwarmError> {
         let opts = ListServicesOptions {
             filters: Some(HashMap::from([(
@@ -355,11 +358,20 @@ impl Engine {
             )])),
             ..ListServicesOptions::default()
         };
-        let services = self
+        let mut services = self
             .docker
             .list_services(Some(opts))
             .await
             .map_err(|e| self.classify(e, None, ""))?;
+        services.sort_by(|a, b| {
+            let name = |s: &bollard::models::Service| {
+                s.spec
+                    .as_ref()
+                    .and_then(|sp| sp.name.clone())
+                    .unwrap_or_default()
+            };
+            name(a).cmp(&name(b))
+        });
         let mut out = Vec::with_capacity(services.len());
         for s in &services {
             let spec = s.spec.clone().unwrap_or_default();
@@ -371,14 +383,18 @@ impl Engine {
                 .and_then(|c| c.image.clone())
                 .unwrap_or_default();
             let id = self.update_with_auth(s, spec, login).await?;
-            out.push(ServiceOutcome {
+            let done = ServiceOutcome {
                 service: name,
                 service_id: id,
                 image,
                 action: ServiceAction::Updated,
-            });
+            };
+            let go_on = each(&done);
+            out.push(done);
+            if !go_on {
+                break;
+            }
         }
-        out.sort_by(|a, b| a.service.cmp(&b.service));
         Ok(out)
     }
 }

@@ -22,7 +22,7 @@ use super::apply::SharedApplier;
 use super::effect::Effect;
 use super::keymap::Keymap;
 use super::msg::Msg;
-use super::runtime::{Probe, Runtime, VaultSlot};
+use super::runtime::{Runtime, SharedTester, VaultSlot};
 use super::state::{Context, Model};
 use super::update::update;
 use super::view;
@@ -39,7 +39,8 @@ pub struct Setup {
     pub ctx: Context,
     pub keymap: Keymap,
     pub clock: Clock,
-    pub probe: Probe,
+    /// Test Connection: `runtime::live()`, or `runtime::offline()` in the demo.
+    pub tester: SharedTester,
     /// Plans and applies for the Apply dialog (`NoCluster` in the demo).
     pub applier: SharedApplier,
     /// Receives each drawn frame; tests wait on it instead of sleeping.
@@ -76,7 +77,7 @@ where
     let clock = setup.clock;
     let kube = setup.applier.contexts();
     let engines = setup.applier.engines();
-    let mut runtime = Runtime::new(tx, setup.vault, setup.probe, setup.applier);
+    let mut runtime = Runtime::new(tx, setup.vault, setup.tester, setup.applier);
     // One copy of the data, shared by the runtime and the model.
     let mut model = Model::with_shared(setup.ctx, setup.keymap, runtime.data(), clock());
     model.kube = kube;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::apply::{ApplyTarget, SwarmTarget};
 use crate::deploy::kube::NamespaceReport;
-use crate::model::VaultData;
+use crate::model::{RegistryId, VaultData};
 use crate::registry::{Credentials, RegistryKind};
 
 /// Identifies one run of an effect, so a late result of a cancelled or
@@ -21,13 +21,18 @@ pub enum Effect {
         job: JobId,
         data: Arc<VaultData>,
     },
-    /// Test Connection for one set of credentials.
+    /// Test Connection for one set of credentials. With `record`, the
+    /// saved registry of that id is tested and the result (and an ECR
+    /// token) recorded in the vault: `ops::test::test_registry`, as
+    /// `regvault registry test`.
     RunProbe {
         job: JobId,
         kind: RegistryKind,
         credentials: Credentials,
+        record: Option<RegistryId>,
     },
-    /// Abort a running job; its result, if it still arrives, is stale.
+    /// Cancel a running job through its token: it stops before its next
+    /// unit of work and still reports what it did.
     Cancel {
         job: JobId,
     },
@@ -79,21 +84,4 @@ pub enum Effect {
         registry: String,
     },
     Quit,
-}
-
-/// What Test Connection found. `contacted` says whether a registry was
-/// actually asked: the structural check never does, and says so.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProbeReport {
-    /// `ok`, or a failure class (`invalid`, …) as kept in `TestRecord`.
-    pub outcome: String,
-    /// One line a user can act on; never contains a secret.
-    pub summary: String,
-    pub contacted: bool,
-}
-
-impl ProbeReport {
-    pub fn passed(&self) -> bool {
-        self.outcome == "ok"
-    }
 }

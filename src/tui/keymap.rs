@@ -94,6 +94,14 @@ actions! {
     Back,
     /// Apply: Kubernetes, Swarm, Compose
     Apply,
+    /// Yes
+    Yes,
+    /// No
+    No,
+    /// Check an environment / pick a target
+    Toggle,
+    /// Next Kubernetes context
+    NextContext,
 }
 
 impl Action {
@@ -104,31 +112,41 @@ impl Action {
             Action::Add | Action::Edit | Action::Delete | Action::Save | Action::Apply
         )
     }
-
-    /// Extension point for actions bound before their dialog exists: such
-    /// an action is hidden from help and footer. Every action exists now.
-    pub fn available(self) -> bool {
-        true
-    }
 }
 
-/// Where a key is read: each context has its own bindings.
+/// Where a key is read: each context has its own bindings. `Dialog` holds
+/// the keys every dialog shares; `Question`, `Apply` and `Help` add the keys
+/// of one kind of dialog and are looked up before it (see
+/// [`Keymap::action_in`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyContext {
     List,
     Form,
     Dialog,
+    Question,
+    Apply,
+    Help,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 3] = [KeyContext::List, KeyContext::Form, KeyContext::Dialog];
+    pub const ALL: [KeyContext; 6] = [
+        KeyContext::List,
+        KeyContext::Form,
+        KeyContext::Dialog,
+        KeyContext::Question,
+        KeyContext::Apply,
+        KeyContext::Help,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             KeyContext::List => "Lists",
             KeyContext::Form => "Forms",
             KeyContext::Dialog => "Dialogs",
+            KeyContext::Question => "Yes/no questions",
+            KeyContext::Apply => "Apply",
+            KeyContext::Help => "This help",
         }
     }
 }
@@ -304,9 +322,21 @@ impl Keymap {
             .map(|(a, _)| *a)
     }
 
+    /// The action bound to `key` in the first of `contexts` that binds it:
+    /// a dialog looks in its own context, then in `Dialog`.
+    pub fn action_in(&self, contexts: &[KeyContext], key: &KeyEvent) -> Option<Action> {
+        contexts.iter().find_map(|&ctx| self.action(ctx, key))
+    }
+
     /// Every binding of a context, for the help overlay.
     pub fn bindings(&self, ctx: KeyContext) -> &[(Action, Vec<KeyChord>)] {
         self.bindings.get(&ctx).map_or(&[], Vec::as_slice)
+    }
+
+    /// The first key of an action in the first of `contexts` that binds it,
+    /// for a dialog's hints (`None`: unbound).
+    pub fn first_key_in(&self, contexts: &[KeyContext], action: Action) -> Option<KeyChord> {
+        contexts.iter().find_map(|&ctx| self.first_key(ctx, action))
     }
 
     /// The first key of an action, for footer hints (`None`: unbound).
@@ -382,6 +412,54 @@ mod tests {
             Some(Action::NextField)
         );
         assert_eq!(form(KeyCode::Char('q'), KeyModifiers::NONE), None);
+    }
+
+    #[test]
+    fn dialog_sections_come_before_the_shared_dialog_keys() {
+        let map = Keymap::defaults();
+        let none = KeyModifiers::NONE;
+        let question = [KeyContext::Question, KeyContext::Dialog];
+        for c in ['y', 'Y'] {
+            assert_eq!(
+                map.action_in(&question, &key(KeyCode::Char(c), none)),
+                Some(Action::Yes)
+            );
+        }
+        assert_eq!(
+            map.action_in(&question, &key(KeyCode::Char('N'), KeyModifiers::SHIFT)),
+            Some(Action::No)
+        );
+        assert_eq!(
+            map.action_in(&question, &key(KeyCode::Enter, none)),
+            Some(Action::Confirm)
+        );
+        let apply = [KeyContext::Apply, KeyContext::Dialog];
+        assert_eq!(
+            map.action_in(&apply, &key(KeyCode::Char(' '), none)),
+            Some(Action::Toggle)
+        );
+        assert_eq!(
+            map.action_in(&apply, &key(KeyCode::Tab, none)),
+            Some(Action::NextContext)
+        );
+        assert_eq!(
+            map.action_in(&apply, &key(KeyCode::Char('y'), none)),
+            None,
+            "yes/no are the questions' keys only"
+        );
+        let help = [KeyContext::Help, KeyContext::Dialog];
+        assert_eq!(
+            map.action_in(&help, &key(KeyCode::Char('q'), none)),
+            Some(Action::Back)
+        );
+        assert_eq!(
+            map.action_in(&help, &key(KeyCode::Esc, none)),
+            Some(Action::Back)
+        );
+        assert_eq!(
+            map.first_key_in(&question, Action::Confirm),
+            KeyChord::parse("enter").ok()
+        );
     }
 
     #[test]

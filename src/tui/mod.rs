@@ -56,15 +56,15 @@ pub struct TuiOptions {
 /// one (identity mode, like `regvault init`) and `keys` may be empty.
 pub fn run(vault_path: PathBuf, keys: Vec<KeySource>, opts: TuiOptions) -> anyhow::Result<()> {
     // Test Connection talks to the registry: structure first, then live.
-    let applier = Arc::new(apply::KubeApplier);
-    run_with(vault_path, keys, opts, runtime::live_probe(), applier)
+    let applier = Arc::new(apply::Ops);
+    run_with(vault_path, keys, opts, runtime::live(), applier)
 }
 
 fn run_with(
     vault_path: PathBuf,
     keys: Vec<KeySource>,
     opts: TuiOptions,
-    probe: runtime::Probe,
+    tester: runtime::SharedTester,
     applier: apply::SharedApplier,
 ) -> anyhow::Result<()> {
     // Everything that can fail plainly fails before the terminal is taken.
@@ -107,7 +107,7 @@ fn run_with(
             ctx,
             keymap,
             clock: Arc::new(jiff::Timestamp::now),
-            probe,
+            tester,
             applier,
             observer: None,
         };
@@ -149,7 +149,7 @@ pub fn run_demo() -> anyhow::Result<()> {
     // real registries, so its Test Connection stays structural.
     // Nor does its Apply contact a cluster.
     let applier = Arc::new(apply::NoCluster);
-    run_with(path, keys, opts, runtime::structural_probe(), applier)
+    run_with(path, keys, opts, runtime::offline(), applier)
 }
 
 /// The demo seed as vault data, created by `user`.

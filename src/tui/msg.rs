@@ -3,14 +3,19 @@
 
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
 
-use super::apply::{
-    ApplyResult, ComposePlanResult, ComposeResult, PruneResult, SwarmPlanResult, SwarmResult,
-};
-use super::effect::{JobId, ProbeReport};
+use std::sync::Arc;
+
+use super::apply::{ApplyResult, ComposePlanResult, ComposeResult, PruneResult, SwarmPlanResult};
+use super::effect::JobId;
 use super::keymap::Action;
 use crate::deploy::kube::NamespaceReport;
 use crate::model::VaultData;
+use crate::ops::OpsError;
+use crate::ops::kube::PrunedSecret;
+use crate::ops::swarm::{ServiceResult, SwarmApplyReport};
+use crate::ops::test::TestReport;
 use crate::secret::SecretValue;
+use crate::vault::VaultError;
 
 #[derive(Debug)]
 pub enum Msg {
@@ -22,53 +27,69 @@ pub enum Msg {
     /// Spinner frames and toast expiry; sent only while something is running.
     Tick,
     Resize,
+    /// Test Connection's answer. `recorded` is set when the registry's
+    /// test was recorded in the vault (`Err`: it could not be).
     ProbeDone {
         job: JobId,
-        report: ProbeReport,
+        report: TestReport,
+        recorded: Option<Result<(), OpsError>>,
+    },
+    /// Test-and-record could not run at all (the registry is gone).
+    ProbeFailed {
+        job: JobId,
+        error: OpsError,
     },
     VaultSaved {
         job: JobId,
     },
     SaveFailed {
         job: JobId,
-        error: String,
+        error: VaultError,
+    },
+    /// An operation recorded something in the vault (a test result, an ECR
+    /// token): the data as saved.
+    VaultUpdated {
+        data: Arc<VaultData>,
     },
     FileLoaded {
         job: JobId,
         field: usize,
-        result: Result<SecretValue, String>,
+        result: Result<SecretValue, KeyFileError>,
     },
     VaultCreated {
         job: JobId,
-        result: Result<VaultData, String>,
+        result: Result<VaultData, VaultError>,
     },
     /// The Apply dialog's plan, per namespace (or why there is none).
     ApplyPlanned {
         job: JobId,
         result: ApplyResult,
     },
-    /// One namespace applied (or refused).
+    /// One namespace applied (or refused, or not started after a cancel).
     ApplyProgress {
         job: JobId,
         report: NamespaceReport,
     },
-    /// Every namespace of the apply has reported.
+    /// Every namespace of the apply has reported, or it failed before the
+    /// first (`Err`: no cluster, the registry gone).
     ApplyFinished {
         job: JobId,
+        result: Result<(), OpsError>,
     },
     SwarmPlanned {
         job: JobId,
         result: SwarmPlanResult,
     },
-    /// One service created, updated or refused.
+    /// One service created, updated, refused or not started.
     SwarmProgress {
         job: JobId,
-        result: SwarmResult,
+        result: ServiceResult,
     },
-    /// Every service has reported, or it stopped before them (`Err`).
+    /// Every service has reported (a refused login stops before them), or
+    /// it failed before the first (`Err`).
     SwarmFinished {
         job: JobId,
-        result: Result<(), String>,
+        result: Result<SwarmApplyReport, OpsError>,
     },
     ComposePlanned {
         job: JobId,
@@ -77,6 +98,11 @@ pub enum Msg {
     ComposeApplied {
         job: JobId,
         result: ComposeResult,
+    },
+    /// One managed secret of a prune deleted, failed or left (cancelled).
+    PruneProgress {
+        job: JobId,
+        secret: PrunedSecret,
     },
     /// The prune after a registry delete has finished.
     PruneDone {
@@ -98,4 +124,18 @@ impl Msg {
             _ => None,
         }
     }
+}
+
+/// Why a key file could not be read into a form field. Paths are not
+/// secret; the file's content never appears here.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is {size} bytes; a key file is a few KB")]
+    TooBig { path: std::path::PathBuf, size: u64 },
 }

@@ -1,6 +1,12 @@
-//! Runs `Effect`s as tokio tasks and reports back as `Msg`s. Each job keeps
-//! its abort handle, so `Effect::Cancel` stops it; a result that still
-//! slips through carries its job id and `update` drops it as stale.
+//! Runs `Effect`s as tokio tasks and reports back as `Msg`s. Every job has
+//! a cancel token: `Effect::Cancel` fires it, and the operation stops
+//! before its next unit of work (namespace, service, secret; a live check
+//! at once) and still reports what it did. A result of a job the model no
+//! longer waits for carries its job id and `update` drops it as stale.
+//!
+//! Test Connection, Apply, Swarm, Compose and prune are the operations of
+//! `crate::ops`, the same calls as the CLI's; the runtime only supplies the
+//! vault (`TuiStore`), the progress callbacks and the tokens.
 //!
 //! The vault lives here, not in the model: the model holds plain data and
 //! the runtime is the only place that encrypts and writes. The data itself
@@ -10,23 +16,20 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use futures_util::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::task::AbortHandle;
 
-use super::apply::SharedApplier;
-use super::effect::{Effect, JobId, ProbeReport};
-use super::msg::Msg;
-use crate::model::{Connection, VaultData};
-use crate::registry::{self, Credentials, RegistryKind};
+use super::apply::{ApplyProgress, PruneProgress, SharedApplier, Store, SwarmProgress};
+use super::effect::{Effect, JobId};
+use super::msg::{KeyFileError, Msg};
+use crate::model::{RuleError, VaultData};
+use crate::ops::test::{self as test_ops, Live, Offline, TestOptions, Tester};
+use crate::ops::{Cancel, OpsError, VaultStore};
 use crate::secret::SecretValue;
-use crate::vault::{self, Encryption, KeySource, Vault};
+use crate::vault::{self, Encryption, KeySource, Vault, VaultError};
 
-/// Test Connection as a pluggable async function: `live_probe` (structure,
-/// then the registry) in the real TUI, `structural_probe` for the demo and
-/// for snapshots, which must never touch the network.
-pub type Probe =
-    Arc<dyn Fn(RegistryKind, Credentials) -> BoxFuture<'static, ProbeReport> + Send + Sync>;
+/// Test Connection's seam: `live()` in the real TUI, `offline()` for the
+/// demo and for snapshots, which must never touch the network.
+pub type SharedTester = Arc<dyn Tester>;
 
 /// What the structural check reports when it passes: it contacted nothing
 /// and says so (a "success" that checked nothing real misleads).
@@ -34,82 +37,15 @@ pub const STRUCTURE_OK: &str =
     "structure ok — offline check (demo): the registry was not contacted";
 
 /// The offline check: `registry::validate`, nothing sent anywhere.
-pub fn structural_probe() -> Probe {
-    Arc::new(|kind, credentials| {
-        Box::pin(async move {
-            let findings = registry::validate(kind, &credentials);
-            match findings.iter().find(|f| f.is_error()) {
-                None => ProbeReport {
-                    outcome: "ok".into(),
-                    summary: STRUCTURE_OK.into(),
-                    contacted: false,
-                },
-                Some(first) => ProbeReport {
-                    outcome: "invalid".into(),
-                    summary: first.to_string(),
-                    contacted: false,
-                },
-            }
-        })
+pub fn offline() -> SharedTester {
+    Arc::new(Offline {
+        ok_summary: STRUCTURE_OK,
     })
 }
 
-tokio::task_local! {
-    /// The connection settings (CA bundle, insecure) of the registry being
-    /// tested, set by the runtime around a probe: `Probe` sees only the kind
-    /// and the credentials.
-    static CONNECTION: Connection;
-}
-
-/// The live check of `crate::probe`: the structural check first (it sends
-/// nothing when that fails), then the registry itself, with the
-/// environment's endpoint overrides and timeouts and the registry's
-/// connection settings. Cancelling is aborting the task.
-pub fn live_probe() -> Probe {
-    Arc::new(|kind, credentials| {
-        Box::pin(async move {
-            let mut opts = crate::probe::ProbeOptions::from_env(kind);
-            opts.connection = CONNECTION.try_with(Clone::clone).unwrap_or_default();
-            let report =
-                crate::probe::probe(kind, &credentials, &opts, std::future::pending()).await;
-            ProbeReport {
-                outcome: report.outcome.as_str().to_owned(),
-                summary: report.hint.clone(),
-                contacted: report.contacted(),
-            }
-        })
-    })
-}
-
-/// The saved connection settings for what is being tested: the registry
-/// with these exact credentials, else the one of this kind logging in to
-/// the same host (an edit in progress).
-fn connection_for(
-    saved: &Mutex<Arc<VaultData>>,
-    kind: RegistryKind,
-    creds: &Credentials,
-) -> Connection {
-    let Ok(guard) = saved.lock() else {
-        return Connection::default();
-    };
-    let regs = &guard.registries;
-    let host = registry::auths_key(kind, creds).ok().flatten();
-    regs.iter()
-        .find(|r| r.kind == kind && &r.credentials == creds)
-        .or_else(|| {
-            host.as_ref().and_then(|h| {
-                regs.iter().find(|r| {
-                    r.kind == kind
-                        && registry::auths_key(r.kind, &r.credentials)
-                            .ok()
-                            .flatten()
-                            .as_ref()
-                            == Some(h)
-                })
-            })
-        })
-        .map(|r| r.connection.clone())
-        .unwrap_or_default()
+/// The live check of `crate::probe`, as `regvault registry test`.
+pub fn live() -> SharedTester {
+    Arc::new(Live)
 }
 
 /// Key files are small; a bigger file is the wrong file.
@@ -125,6 +61,49 @@ pub enum VaultSlot {
     },
 }
 
+/// The vault as `crate::ops` sees it from the TUI: reads are the data as
+/// last saved; a change (a test result, an ECR token) is applied to that
+/// data and saved through the open vault, under the same mutex as the
+/// model's saves, and the model hears of it (`Msg::VaultUpdated`).
+pub struct TuiStore {
+    vault: Arc<Mutex<VaultSlot>>,
+    saved: Arc<Mutex<Arc<VaultData>>>,
+    tx: UnboundedSender<Msg>,
+}
+
+impl VaultStore for TuiStore {
+    fn read(&self) -> Result<Arc<VaultData>, OpsError> {
+        self.saved.lock().map(|s| Arc::clone(&s)).map_err(|_| {
+            OpsError::Input("the vault is unavailable after an earlier failure".into())
+        })
+    }
+
+    fn update(
+        &self,
+        change: &mut (dyn FnMut(&mut VaultData) -> Result<(), RuleError> + Send),
+    ) -> Result<Arc<VaultData>, OpsError> {
+        let mut slot = self.vault.lock().map_err(|_| {
+            OpsError::Input("the vault is unavailable after an earlier failure".into())
+        })?;
+        let VaultSlot::Open(vault) = &mut *slot else {
+            return Err(OpsError::Input("there is no vault yet".into()));
+        };
+        let mut data = VaultData::clone(&*self.read()?);
+        change(&mut data)?;
+        *vault.data_mut() = data;
+        let result = vault.save();
+        let data = Arc::new(std::mem::take(vault.data_mut()));
+        result?;
+        if let Ok(mut s) = self.saved.lock() {
+            *s = Arc::clone(&data);
+        }
+        let _ = self.tx.send(Msg::VaultUpdated {
+            data: Arc::clone(&data),
+        });
+        Ok(data)
+    }
+}
+
 pub struct Runtime {
     tx: UnboundedSender<Msg>,
     /// Shared with the blocking save task; the mutex also keeps two saves
@@ -133,27 +112,36 @@ pub struct Runtime {
     /// The data as last opened or saved, shared with the model; the vault
     /// holds its own copy only while it writes.
     saved: Arc<Mutex<Arc<VaultData>>>,
-    probe: Probe,
+    store: Store,
+    tester: SharedTester,
     applier: SharedApplier,
-    jobs: HashMap<JobId, AbortHandle>,
+    jobs: HashMap<JobId, Cancel>,
 }
 
 impl Runtime {
     pub fn new(
         tx: UnboundedSender<Msg>,
         mut vault: VaultSlot,
-        probe: Probe,
+        tester: SharedTester,
         applier: SharedApplier,
     ) -> Self {
         let saved = match &mut vault {
             VaultSlot::Open(v) => Arc::new(std::mem::take(v.data_mut())),
             VaultSlot::Missing { .. } => Arc::default(),
         };
+        let vault = Arc::new(Mutex::new(vault));
+        let saved = Arc::new(Mutex::new(saved));
+        let store: Store = Arc::new(TuiStore {
+            vault: Arc::clone(&vault),
+            saved: Arc::clone(&saved),
+            tx: tx.clone(),
+        });
         Self {
             tx,
-            vault: Arc::new(Mutex::new(vault)),
-            saved: Arc::new(Mutex::new(saved)),
-            probe,
+            vault,
+            saved,
+            store,
+            tester,
             applier,
             jobs: HashMap::new(),
         }
@@ -167,35 +155,89 @@ impl Runtime {
         open.then(|| Arc::clone(&saved))
     }
 
+    /// A new job's token, kept until the job is cancelled or replaced.
+    fn token(&mut self, job: JobId) -> Cancel {
+        self.jobs.retain(|_, c| !c.is_cancelled());
+        let cancel = Cancel::new();
+        self.jobs.insert(job, cancel.clone());
+        cancel
+    }
+
     /// Starts one effect. `Quit` is the loop's business and ignored here.
     pub fn run(&mut self, effect: Effect) {
-        self.jobs.retain(|_, h| !h.is_finished());
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => {}
             Effect::Cancel { job } => {
-                if let Some(handle) = self.jobs.remove(&job) {
-                    handle.abort();
+                if let Some(cancel) = self.jobs.remove(&job) {
+                    cancel.cancel();
                 }
             }
             Effect::RunProbe {
                 job,
                 kind,
                 credentials,
+                record,
             } => {
-                let probe = self.probe.clone();
-                let connection = connection_for(&self.saved, kind, &credentials);
-                let handle = tokio::spawn(async move {
-                    let report = CONNECTION.scope(connection, probe(kind, credentials)).await;
-                    let _ = tx.send(Msg::ProbeDone { job, report });
+                let cancel = self.token(job);
+                let tester = Arc::clone(&self.tester);
+                let store = Arc::clone(&self.store);
+                let opts = TestOptions::default();
+                tokio::spawn(async move {
+                    let msg = match record {
+                        Some(id) => {
+                            // Recording encrypts and writes: off the async workers.
+                            let run = tokio::task::spawn_blocking(move || {
+                                tokio::runtime::Handle::current().block_on(test_ops::test_registry(
+                                    &*store,
+                                    &*tester,
+                                    id.as_str(),
+                                    &opts,
+                                    &cancel,
+                                ))
+                            });
+                            match run.await {
+                                Ok(Ok(t)) => Msg::ProbeDone {
+                                    job,
+                                    report: t.report,
+                                    recorded: Some(t.recorded.map(drop)),
+                                },
+                                Ok(Err(e)) => Msg::ProbeFailed { job, error: e },
+                                Err(e) => Msg::ProbeFailed {
+                                    job,
+                                    error: OpsError::Task(e.to_string()),
+                                },
+                            }
+                        }
+                        None => {
+                            let connection = store
+                                .read()
+                                .map(|d| test_ops::connection_for(&d, kind, &credentials))
+                                .unwrap_or_default();
+                            let report = test_ops::test_credentials(
+                                &*tester,
+                                kind,
+                                &credentials,
+                                connection,
+                                &opts,
+                                &cancel,
+                            )
+                            .await;
+                            Msg::ProbeDone {
+                                job,
+                                report,
+                                recorded: None,
+                            }
+                        }
+                    };
+                    let _ = tx.send(msg);
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
             Effect::Save { job, data } => {
                 let vault = self.vault.clone();
                 let saved = self.saved.clone();
                 // Encryption and fsync block; keep them off the async workers.
-                let handle = tokio::task::spawn_blocking(move || {
+                tokio::task::spawn_blocking(move || {
                     let msg = match save(&vault, &data) {
                         Ok(()) => {
                             if let Ok(mut s) = saved.lock() {
@@ -207,170 +249,174 @@ impl Runtime {
                     };
                     let _ = tx.send(msg);
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
             Effect::LoadFile { job, field, path } => {
-                let handle = tokio::task::spawn_blocking(move || {
+                tokio::task::spawn_blocking(move || {
                     let result = read_key_file(&path).map(SecretValue::new);
                     let _ = tx.send(Msg::FileLoaded { job, field, result });
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
             Effect::PlanApply { job, target } => {
-                let plan = self.applier.plan(self.current(), target);
-                let handle = tokio::spawn(async move {
+                let cancel = self.token(job);
+                let plan = self.applier.plan(Arc::clone(&self.store), target, cancel);
+                tokio::spawn(async move {
                     let result = plan.await;
                     let _ = tx.send(Msg::ApplyPlanned { job, result });
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
             Effect::Apply {
                 job,
                 target,
                 planned,
             } => {
-                // The task holds `alive`; aborting the job drops it, which
-                // tells the applier (on its blocking thread) to stop.
-                let (alive_tx, alive) = tokio::sync::oneshot::channel::<()>();
+                let cancel = self.token(job);
                 let each = tx.clone();
-                let progress: super::apply::ApplyProgress = Arc::new(move |report| {
+                let progress: ApplyProgress = Arc::new(move |report| {
+                    let report = report.clone();
                     let _ = each.send(Msg::ApplyProgress { job, report });
-                    !alive_tx.is_closed()
                 });
-                let apply = self
-                    .applier
-                    .apply(self.current(), target, planned, progress);
-                let handle = tokio::spawn(async move {
-                    apply.await;
-                    drop(alive);
-                    let _ = tx.send(Msg::ApplyFinished { job });
+                let apply =
+                    self.applier
+                        .apply(Arc::clone(&self.store), target, planned, progress, cancel);
+                tokio::spawn(async move {
+                    let result = apply.await;
+                    let _ = tx.send(Msg::ApplyFinished { job, result });
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
             Effect::PlanSwarm { job, target } => {
-                let plan = self.applier.swarm_plan(self.current(), target);
-                let handle = tokio::spawn(async move {
+                let cancel = self.token(job);
+                let plan = self
+                    .applier
+                    .swarm_plan(Arc::clone(&self.store), target, cancel);
+                tokio::spawn(async move {
                     let result = plan.await;
                     let _ = tx.send(Msg::SwarmPlanned { job, result });
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
             Effect::ApplySwarm { job, target } => {
+                let cancel = self.token(job);
                 let each = tx.clone();
-                let progress: super::apply::SwarmProgress = Arc::new(move |result| {
+                let progress: SwarmProgress = Arc::new(move |result| {
+                    let result = result.clone();
                     let _ = each.send(Msg::SwarmProgress { job, result });
                 });
-                let apply = self.applier.swarm_apply(self.current(), target, progress);
-                let handle = tokio::spawn(async move {
+                let apply =
+                    self.applier
+                        .swarm_apply(Arc::clone(&self.store), target, progress, cancel);
+                tokio::spawn(async move {
                     let result = apply.await;
                     let _ = tx.send(Msg::SwarmFinished { job, result });
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
             Effect::PlanCompose { job, dir } => {
-                let plan = self.applier.compose_plan(self.current(), dir);
-                let handle = tokio::spawn(async move {
+                let plan = self.applier.compose_plan(Arc::clone(&self.store), dir);
+                tokio::spawn(async move {
                     let result = plan.await;
                     let _ = tx.send(Msg::ComposePlanned { job, result });
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
             Effect::ApplyCompose { job, dir } => {
-                let apply = self.applier.compose_apply(self.current(), dir);
-                let handle = tokio::spawn(async move {
+                let cancel = self.token(job);
+                let apply = self
+                    .applier
+                    .compose_apply(Arc::clone(&self.store), dir, cancel);
+                tokio::spawn(async move {
                     let result = apply.await;
                     let _ = tx.send(Msg::ComposeApplied { job, result });
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
             Effect::Prune {
                 job,
                 context,
                 registry,
             } => {
-                let prune = self.applier.prune(context, registry);
-                let handle = tokio::spawn(async move {
+                let cancel = self.token(job);
+                let each = tx.clone();
+                let progress: PruneProgress = Arc::new(move |secret| {
+                    let secret = secret.clone();
+                    let _ = each.send(Msg::PruneProgress { job, secret });
+                });
+                let prune = self.applier.prune(context, registry, progress, cancel);
+                tokio::spawn(async move {
                     let result = prune.await;
                     let _ = tx.send(Msg::PruneDone { job, result });
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
             Effect::InitVault { job } => {
                 let vault = self.vault.clone();
-                let handle = tokio::task::spawn_blocking(move || {
+                let saved = self.saved.clone();
+                tokio::task::spawn_blocking(move || {
                     let result = init(&vault);
+                    if let (Ok(data), Ok(mut s)) = (&result, saved.lock()) {
+                        *s = Arc::new(data.clone());
+                    }
                     let _ = tx.send(Msg::VaultCreated { job, result });
                 });
-                self.jobs.insert(job, handle.abort_handle());
             }
         }
     }
 }
 
-impl Runtime {
-    /// The data as last saved: what Apply plans from.
-    fn current(&self) -> Arc<VaultData> {
-        self.saved
-            .lock()
-            .map(|s| Arc::clone(&s))
-            .unwrap_or_default()
-    }
+fn unavailable() -> VaultError {
+    vault::io_err(
+        "the vault is unavailable after an earlier failure",
+        std::io::Error::other("poisoned lock"),
+    )
 }
 
-fn save(slot: &Mutex<VaultSlot>, data: &VaultData) -> Result<(), String> {
-    let mut guard = slot
-        .lock()
-        .map_err(|_| "the vault is unavailable after an earlier failure".to_owned())?;
+fn save(slot: &Mutex<VaultSlot>, data: &VaultData) -> Result<(), VaultError> {
+    let mut guard = slot.lock().map_err(|_| unavailable())?;
     match &mut *guard {
         VaultSlot::Open(vault) => {
             // A copy for as long as the write takes; the model keeps the
             // shared one, so a failed save loses nothing.
             *vault.data_mut() = data.clone();
-            let result = vault.save().map_err(|e| e.to_string());
+            let result = vault.save();
             drop(std::mem::take(vault.data_mut()));
             result
         }
-        VaultSlot::Missing { .. } => Err("there is no vault yet".into()),
+        VaultSlot::Missing { path, .. } => Err(VaultError::NotFound(path.clone())),
     }
 }
 
 /// `regvault init` in identity mode: reuse the identity if there is one,
 /// else generate it; then create an empty vault encrypted to it.
-fn init(slot: &Mutex<VaultSlot>) -> Result<VaultData, String> {
-    let mut guard = slot
-        .lock()
-        .map_err(|_| "the vault is unavailable".to_owned())?;
-    let VaultSlot::Missing { path, identity } = &*guard else {
-        return Err("the vault already exists".into());
+fn init(slot: &Mutex<VaultSlot>) -> Result<VaultData, VaultError> {
+    let mut guard = slot.lock().map_err(|_| unavailable())?;
+    let (path, identity) = match &*guard {
+        VaultSlot::Missing { path, identity } => (path, identity),
+        VaultSlot::Open(v) => return Err(VaultError::Exists(v.path().to_owned())),
     };
     let recipients = if identity.exists() {
-        vault::identity_recipients(identity).map_err(|e| e.to_string())?
+        vault::identity_recipients(identity)?
     } else {
-        vec![vault::generate_identity(identity).map_err(|e| e.to_string())?]
+        vec![vault::generate_identity(identity)?]
     };
     Vault::create(
         path,
         VaultData::default(),
         Encryption::Recipients(recipients),
         None,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     // Reopen with the identity, exactly as the next start will.
     let keys = [KeySource::IdentityFile(identity.clone())];
-    let vault = Vault::open(path, &keys).map_err(|e| e.to_string())?;
-    let data = vault.data().clone();
+    let mut vault = Vault::open(path, &keys)?;
+    let data = std::mem::take(vault.data_mut());
     *guard = VaultSlot::Open(Box::new(vault));
     Ok(data)
 }
 
-fn read_key_file(path: &Path) -> Result<String, String> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+fn read_key_file(path: &Path) -> Result<String, KeyFileError> {
+    let read = |source| KeyFileError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(read)?;
     if meta.len() > MAX_KEY_FILE {
-        return Err(format!(
-            "{shown} is {} bytes; a key file is a few KB",
-            meta.len()
-        ));
+        return Err(KeyFileError::TooBig {
+            path: path.to_owned(),
+            size: meta.len(),
+        });
     }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {shown}: {e}"))
+    std::fs::read_to_string(path).map_err(read)
 }

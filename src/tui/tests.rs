@@ -9,7 +9,7 @@ use super::effect::Effect;
 // `fixtures::…`: the name the snapshots' recorded expressions use.
 use super::keymap::Action;
 use super::msg::Msg;
-use super::runtime::{STRUCTURE_OK, structural_probe};
+use super::runtime::{STRUCTURE_OK, offline};
 use super::state::Model;
 use super::test_support::{self as fixtures, GHP, act, fill_ghcr, select_registry, typ};
 use super::update::update;
@@ -56,6 +56,7 @@ fn run_test(m: &mut Model) -> Msg {
         job,
         kind,
         credentials,
+        ..
     }) = act(m, Action::TestConnection).pop()
     else {
         panic!("no probe started")
@@ -63,8 +64,14 @@ fn run_test(m: &mut Model) -> Msg {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let report = rt.block_on(structural_probe()(kind, credentials));
-    Msg::ProbeDone { job, report }
+    let cancel = crate::ops::Cancel::new();
+    let opts = crate::probe::ProbeOptions::default();
+    let report = rt.block_on(offline().test(kind, &credentials, &opts, &cancel));
+    Msg::ProbeDone {
+        job,
+        report,
+        recorded: None,
+    }
 }
 
 #[test]
@@ -378,7 +385,13 @@ fn apply_results_one_forbidden() {
     update(&mut m, Msg::ApplyProgress { job, report });
     let report = fixtures::ns_report("staging", Change::Update, Outcome::Forbidden);
     update(&mut m, Msg::ApplyProgress { job, report });
-    update(&mut m, Msg::ApplyFinished { job });
+    update(
+        &mut m,
+        Msg::ApplyFinished {
+            job,
+            result: Ok(()),
+        },
+    );
     snap!("apply_results_one_forbidden", m);
 }
 

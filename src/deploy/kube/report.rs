@@ -115,6 +115,8 @@ pub enum Outcome {
     Unmanaged,
     /// sync: there is no Secret to update (apply first).
     Missing,
+    /// Not started: the operation was cancelled first.
+    Cancelled,
     Error,
 }
 
@@ -128,6 +130,7 @@ impl Outcome {
             Outcome::MissingNamespace => "missing-namespace",
             Outcome::Unmanaged => "unmanaged",
             Outcome::Missing => "missing",
+            Outcome::Cancelled => "cancelled",
             Outcome::Error => "error",
         }
     }

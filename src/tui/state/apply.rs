@@ -7,9 +7,10 @@ use tui_input::Input;
 
 use crate::deploy::kube::NamespaceReport;
 use crate::model::RegistryId;
-use crate::tui::apply::{
-    ApplyTarget, ComposePlan, PrunedSecret, SwarmResult, SwarmService, SwarmTarget,
-};
+use crate::ops::compose::ComposePlan;
+use crate::ops::kube::{ApplySettings, PrunedSecret};
+use crate::ops::swarm::{PlannedService, ServiceResult};
+use crate::tui::apply::{ApplyTarget, SwarmTarget};
 use crate::tui::effect::JobId;
 
 #[derive(Clone, Debug)]
@@ -22,7 +23,12 @@ pub struct ApplyDialog {
     /// The environments this registry's containers use, and whether each
     /// is checked.
     pub environments: Vec<(String, bool)>,
+    /// The row under the cursor: an environment, then (Kubernetes) an option.
     pub cursor: usize,
+    /// `regvault apply`'s options, toggled on the option rows.
+    pub settings: ApplySettings,
+    /// The registry is ECR: the fresh-token option is offered.
+    pub ecr: bool,
     /// Kubernetes, Swarm or Compose (↑/↓ on the target rows).
     pub kind: TargetKind,
     /// The cursor is on the target rows (at `target_cursor`), not the
@@ -70,12 +76,14 @@ pub enum ApplyStep {
         planned: Vec<NamespaceReport>,
         typed: Input,
     },
-    /// Namespace results arrive one by one into `done`.
+    /// Namespace results arrive one by one into `done`. `cancelling`: Esc
+    /// was pressed; the namespaces not yet started report `cancelled`.
     Applying {
         job: JobId,
         target: ApplyTarget,
         planned: Vec<NamespaceReport>,
         done: Vec<NamespaceReport>,
+        cancelling: bool,
     },
     Done {
         target: ApplyTarget,
@@ -88,20 +96,22 @@ pub enum ApplyStep {
     /// The services and what would happen to each; typing `swarm` confirms.
     SwarmConfirm {
         target: SwarmTarget,
-        services: Vec<SwarmService>,
+        services: Vec<PlannedService>,
         typed: Input,
     },
-    /// Service results arrive one by one into `done`.
+    /// Service results arrive one by one into `done`; `cancelling` as for
+    /// Kubernetes.
     SwarmApplying {
         job: JobId,
         target: SwarmTarget,
-        services: Vec<SwarmService>,
-        done: Vec<SwarmResult>,
+        services: Vec<PlannedService>,
+        done: Vec<ServiceResult>,
+        cancelling: bool,
     },
     /// `error`: it stopped before the services (refused login, no engine).
     SwarmDone {
-        services: Vec<SwarmService>,
-        done: Vec<SwarmResult>,
+        services: Vec<PlannedService>,
+        done: Vec<ServiceResult>,
         error: Option<String>,
     },
     ComposePlanning {
@@ -130,6 +140,22 @@ impl ApplyDialog {
         self.contexts.get(self.context).map(String::as_str)
     }
 
+    /// The option rows shown under the environments (Kubernetes only).
+    pub fn options(&self) -> Vec<ApplyOption> {
+        if self.kind != TargetKind::Kubernetes {
+            return Vec::new();
+        }
+        ApplyOption::ALL
+            .into_iter()
+            .filter(|o| self.ecr || *o != ApplyOption::FreshEcrToken)
+            .collect()
+    }
+
+    /// Rows the cursor moves over below the targets.
+    pub fn rows(&self) -> usize {
+        self.environments.len() + self.options().len()
+    }
+
     pub fn checked(&self) -> Vec<String> {
         self.environments
             .iter()
@@ -152,6 +178,57 @@ impl ApplyDialog {
     }
 }
 
+/// One of `regvault apply`'s options, as a row of the Apply dialog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplyOption {
+    CreateNamespaces,
+    Adopt,
+    ServiceAccount,
+    DryRun,
+    FreshEcrToken,
+}
+
+impl ApplyOption {
+    pub const ALL: [ApplyOption; 5] = [
+        Self::CreateNamespaces,
+        Self::Adopt,
+        Self::ServiceAccount,
+        Self::DryRun,
+        Self::FreshEcrToken,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CreateNamespaces => "create missing namespaces",
+            Self::Adopt => "adopt same-named objects regvault does not manage",
+            Self::ServiceAccount => "add the secret to the default ServiceAccount",
+            Self::DryRun => "dry run: the server validates, nothing is stored",
+            Self::FreshEcrToken => "ECR: exchange the keys for a fresh token first",
+        }
+    }
+
+    pub fn get(self, s: &ApplySettings) -> bool {
+        match self {
+            Self::CreateNamespaces => s.create_namespaces,
+            Self::Adopt => s.adopt,
+            Self::ServiceAccount => s.service_account,
+            Self::DryRun => s.dry_run,
+            Self::FreshEcrToken => s.fresh_ecr_token,
+        }
+    }
+
+    pub fn toggle(self, s: &mut ApplySettings) {
+        let flag = match self {
+            Self::CreateNamespaces => &mut s.create_namespaces,
+            Self::Adopt => &mut s.adopt,
+            Self::ServiceAccount => &mut s.service_account,
+            Self::DryRun => &mut s.dry_run,
+            Self::FreshEcrToken => &mut s.fresh_ecr_token,
+        };
+        *flag = !*flag;
+    }
+}
+
 /// After a registry is deleted from the vault: offer to remove its managed
 /// pull secrets from the cluster (`regvault prune <id>`). No is the default.
 #[derive(Clone, Debug)]
@@ -165,15 +242,24 @@ pub struct PruneDialog {
 #[derive(Clone, Debug)]
 pub enum PruneStep {
     Ask,
-    Running { job: JobId },
-    Done { removed: Vec<PrunedSecret> },
-    Failed { message: String },
+    /// Secrets arrive one by one into `done`; `cancelling`: Esc was pressed.
+    Running {
+        job: JobId,
+        done: Vec<PrunedSecret>,
+        cancelling: bool,
+    },
+    Done {
+        removed: Vec<PrunedSecret>,
+    },
+    Failed {
+        message: String,
+    },
 }
 
 impl PruneDialog {
     pub fn job(&self) -> Option<JobId> {
         match self.step {
-            PruneStep::Running { job } => Some(job),
+            PruneStep::Running { job, .. } => Some(job),
             _ => None,
         }
     }

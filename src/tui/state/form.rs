@@ -7,8 +7,9 @@ use std::fmt;
 
 use tui_input::Input;
 
-use super::super::effect::{JobId, ProbeReport};
+use super::super::effect::JobId;
 use crate::model::{self, Container, Registry, RegistryId, VaultData};
+use crate::ops::test::TestReport;
 use crate::registry::{self, Credentials, Finding, RegistryKind, Severity};
 
 /// What saving the form does.
@@ -146,7 +147,7 @@ pub enum TestState {
     /// `fresh` turns false when a field changes: the result no longer
     /// describes what would be saved.
     Done {
-        report: ProbeReport,
+        report: Box<TestReport>,
         fresh: bool,
     },
 }

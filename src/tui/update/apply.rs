@@ -1,18 +1,24 @@
 //! The Apply dialog's updates: open it from a registry or a container,
 //! choose the target (Kubernetes context and environments, Swarm, Compose),
 //! plan, confirm by typing the context name (or `swarm` / `compose`), apply
-//! namespace by namespace or service by service. Esc cancels at every step;
-//! results of a cancelled or superseded job are dropped.
+//! namespace by namespace or service by service. Esc before the apply
+//! closes the dialog (nothing was written); Esc while applying cancels
+//! through the job's token and the dialog stays to show exactly what was
+//! done and what was not started; a second Esc closes it.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use tui_input::Input;
 
-use super::edit_input;
+use super::{edit_input, is_typing};
 use crate::deploy::environments_using;
-use crate::deploy::kube::NamespaceReport;
+use crate::deploy::kube::{NamespaceReport, Outcome};
+use crate::deploy::swarm::ServiceAction;
+use crate::ops::OpsError;
+use crate::ops::kube::ApplySettings;
+use crate::ops::swarm::{ServiceResult, ServiceState, SwarmApplyReport};
+use crate::registry::RegistryKind;
 use crate::tui::apply::{
-    ApplyResult, ApplyTarget, ComposePlanResult, ComposeResult, SwarmPlanResult, SwarmResult,
-    SwarmTarget,
+    ApplyResult, ApplyTarget, ComposePlanResult, ComposeResult, SwarmPlanResult, SwarmTarget,
 };
 use crate::tui::effect::{Effect, JobId};
 use crate::tui::keymap::{Action, KeyContext};
@@ -44,6 +50,7 @@ pub(super) fn open(m: &mut Model) -> Vec<Effect> {
         return Vec::new();
     };
     let registry_name = reg.name.clone();
+    let ecr = reg.kind == RegistryKind::Ecr;
     let envs = environments_using(&m.data, &registry);
     if envs.is_empty() {
         let msg =
@@ -72,6 +79,8 @@ pub(super) fn open(m: &mut Model) -> Vec<Effect> {
         context,
         environments,
         cursor: 0,
+        settings: ApplySettings::default(),
+        ecr,
         kind: TargetKind::Kubernetes,
         on_targets: false,
         target_cursor: 0,
@@ -89,36 +98,46 @@ fn dialog(m: &mut Model) -> Option<&mut ApplyDialog> {
     }
 }
 
+/// Keys from the keymap's `apply` section, then `dialog`. At a typed
+/// confirmation, printable keys (and unbound ones such as Backspace) edit
+/// the phrase instead.
 pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => return on_action(m, Action::Back),
-        KeyCode::Enter => return on_action(m, Action::Confirm),
-        KeyCode::Tab => return on_action(m, Action::NextField),
-        _ => {}
-    }
-    let Some(d) = dialog(m) else {
+    let typing = dialog(m).is_some_and(|d| {
+        matches!(
+            d.step,
+            ApplyStep::Confirm { .. }
+                | ApplyStep::SwarmConfirm { .. }
+                | ApplyStep::ComposeConfirm { .. }
+        )
+    });
+    if typing && is_typing(&key) {
+        type_key(m, key);
         return Vec::new();
-    };
-    match &mut d.step {
-        ApplyStep::Confirm { typed, .. }
-        | ApplyStep::SwarmConfirm { typed, .. }
-        | ApplyStep::ComposeConfirm { typed, .. } => {
-            edit_input(typed, key);
-            return Vec::new();
-        }
-        ApplyStep::Target if key.code == KeyCode::Char(' ') => {
-            if d.on_targets {
-                d.kind = TargetKind::ALL[d.target_cursor];
-            } else if let Some((_, on)) = d.environments.get_mut(d.cursor) {
-                *on = !*on;
-            }
-            return Vec::new();
-        }
-        _ => {}
     }
-    match m.keymap.action(KeyContext::Dialog, &key) {
-        Some(action) => on_action(m, action),
+    match m
+        .keymap
+        .action_in(&[KeyContext::Apply, KeyContext::Dialog], &key)
+    {
+        Some(action) => super::on_action(m, action),
+        None if typing => {
+            type_key(m, key);
+            Vec::new()
+        }
         None => Vec::new(),
+    }
+}
+
+/// A key for the typed confirmation phrase.
+fn type_key(m: &mut Model, key: KeyEvent) {
+    if let Some(ApplyDialog {
+        step:
+            ApplyStep::Confirm { typed, .. }
+            | ApplyStep::SwarmConfirm { typed, .. }
+            | ApplyStep::ComposeConfirm { typed, .. },
+        ..
+    }) = dialog(m)
+    {
+        edit_input(typed, key);
     }
 }
 
@@ -129,7 +148,17 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     match action {
         Action::Back | Action::Quit => return cancel(m),
         Action::Confirm | Action::Open => return confirm(m),
-        Action::NextField
+        Action::Toggle if matches!(d.step, ApplyStep::Target) => {
+            if d.on_targets {
+                d.kind = TargetKind::ALL[d.target_cursor];
+                d.cursor = d.cursor.min(d.rows().saturating_sub(1));
+            } else if let Some((_, on)) = d.environments.get_mut(d.cursor) {
+                *on = !*on;
+            } else if let Some(o) = d.options().get(d.cursor - d.environments.len()) {
+                o.toggle(&mut d.settings);
+            }
+        }
+        Action::NextContext
             if matches!(d.step, ApplyStep::Target)
                 && d.kind == TargetKind::Kubernetes
                 && !d.contexts.is_empty() =>
@@ -138,7 +167,7 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
         }
         Action::MoveDown if matches!(d.step, ApplyStep::Target) => {
             if !d.on_targets {
-                d.cursor = (d.cursor + 1).min(d.environments.len().saturating_sub(1));
+                d.cursor = (d.cursor + 1).min(d.rows().saturating_sub(1));
             } else if d.target_cursor + 1 < TargetKind::ALL.len() {
                 d.target_cursor += 1;
             } else if d.kind != TargetKind::Compose {
@@ -202,6 +231,7 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
                 registry: d.registry.as_str().to_owned(),
                 context,
                 environments,
+                settings: d.settings,
             };
             d.step = ApplyStep::Planning {
                 job,
@@ -229,6 +259,7 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
                 target: target.clone(),
                 planned: planned.clone(),
                 done: Vec::new(),
+                cancelling: false,
             };
             vec![Effect::Apply {
                 job,
@@ -255,6 +286,7 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
                 target: target.clone(),
                 services,
                 done: Vec::new(),
+                cancelling: false,
             };
             vec![Effect::ApplySwarm { job, target }]
         }
@@ -283,6 +315,27 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
 }
 
 fn cancel(m: &mut Model) -> Vec<Effect> {
+    // While applying, Esc cancels through the token and the dialog stays
+    // to show what was done; a second Esc (or one after the end) closes.
+    if let Some(d) = dialog(m) {
+        match &mut d.step {
+            ApplyStep::Applying {
+                job, cancelling, ..
+            }
+            | ApplyStep::SwarmApplying {
+                job, cancelling, ..
+            } if !*cancelling => {
+                *cancelling = true;
+                let job = *job;
+                m.toast(
+                    Level::Info,
+                    "cancelling: what is in progress finishes, nothing further is started",
+                );
+                return vec![Effect::Cancel { job }];
+            }
+            _ => {}
+        }
+    }
     let Some(Modal::Apply(d)) = m.modal.take() else {
         return Vec::new();
     };
@@ -296,10 +349,7 @@ fn cancel(m: &mut Model) -> Vec<Effect> {
         ApplyStep::SwarmApplying { job, done, .. } => {
             let applied: Vec<String> = done
                 .iter()
-                .map(|r| {
-                    let outcome = r.outcome.as_deref().unwrap_or("error");
-                    format!("{} ({outcome})", r.service)
-                })
+                .map(|r| format!("{} ({})", r.plan.service, service_outcome(r)))
                 .collect();
             let msg = if applied.is_empty() {
                 "Apply cancelled before any service finished (one in progress may still complete)"
@@ -333,6 +383,18 @@ fn cancel(m: &mut Model) -> Vec<Effect> {
     }
 }
 
+/// `created`, `updated`, `error` or `cancelled`.
+pub(crate) fn service_outcome(r: &ServiceResult) -> &'static str {
+    match &r.state {
+        ServiceState::Done(o) => match o.action {
+            ServiceAction::Created => "created",
+            ServiceAction::Updated => "updated",
+        },
+        ServiceState::Failed(_) => "error",
+        ServiceState::Cancelled => "cancelled",
+    }
+}
+
 fn namespaces(reports: &[NamespaceReport]) -> String {
     reports
         .iter()
@@ -360,7 +422,9 @@ pub(super) fn planned(m: &mut Model, job: JobId, result: ApplyResult) -> Vec<Eff
             planned,
             typed: Input::default(),
         },
-        Err(message) => ApplyStep::Failed { message },
+        Err(e) => ApplyStep::Failed {
+            message: e.to_string(),
+        },
     };
     Vec::new()
 }
@@ -372,7 +436,7 @@ pub(super) fn progress(m: &mut Model, job: JobId, report: NamespaceReport) -> Ve
     Vec::new()
 }
 
-pub(super) fn finished(m: &mut Model, job: JobId) -> Vec<Effect> {
+pub(super) fn finished(m: &mut Model, job: JobId, result: Result<(), OpsError>) -> Vec<Effect> {
     let Some(d) = current(m, job) else {
         return Vec::new();
     };
@@ -381,8 +445,27 @@ pub(super) fn finished(m: &mut Model, job: JobId) -> Vec<Effect> {
     else {
         return Vec::new();
     };
-    let failed = done.iter().filter(|r| r.outcome.is_failure()).count();
-    let (level, msg) = if failed == 0 {
+    if let Err(e) = result {
+        d.step = ApplyStep::Failed {
+            message: e.to_string(),
+        };
+        m.toast(Level::Error, format!("Apply failed: {e}"));
+        return Vec::new();
+    }
+    let not_started = done
+        .iter()
+        .filter(|r| r.outcome == Outcome::Cancelled)
+        .count();
+    let failed = done.iter().filter(|r| r.outcome.is_failure()).count() - not_started;
+    let (level, msg) = if not_started > 0 {
+        (
+            Level::Info,
+            format!(
+                "Apply cancelled: {} namespace(s) done, {not_started} not started",
+                done.len() - not_started
+            ),
+        )
+    } else if failed == 0 {
         (
             Level::Success,
             format!(
@@ -419,19 +502,25 @@ pub(super) fn swarm_planned(m: &mut Model, job: JobId, result: SwarmPlanResult) 
             services,
             typed: Input::default(),
         },
-        Err(message) => ApplyStep::Failed { message },
+        Err(e) => ApplyStep::Failed {
+            message: e.to_string(),
+        },
     };
     Vec::new()
 }
 
-pub(super) fn swarm_progress(m: &mut Model, job: JobId, result: SwarmResult) -> Vec<Effect> {
+pub(super) fn swarm_progress(m: &mut Model, job: JobId, result: ServiceResult) -> Vec<Effect> {
     if let Some(ApplyStep::SwarmApplying { done, .. }) = current(m, job).map(|d| &mut d.step) {
         done.push(result);
     }
     Vec::new()
 }
 
-pub(super) fn swarm_finished(m: &mut Model, job: JobId, result: Result<(), String>) -> Vec<Effect> {
+pub(super) fn swarm_finished(
+    m: &mut Model,
+    job: JobId,
+    result: Result<SwarmApplyReport, OpsError>,
+) -> Vec<Effect> {
     let Some(d) = current(m, job) else {
         return Vec::new();
     };
@@ -440,14 +529,36 @@ pub(super) fn swarm_finished(m: &mut Model, job: JobId, result: Result<(), Strin
     else {
         return Vec::new();
     };
-    let failed = done.iter().filter(|r| r.outcome.is_err()).count();
-    let (level, msg) = match &result {
-        Err(e) => (Level::Error, format!("Swarm apply stopped: {e}")),
-        Ok(()) if failed == 0 => (
+    let error = match &result {
+        Err(e) => Some(e.to_string()),
+        Ok(SwarmApplyReport {
+            login: crate::deploy::docker::LoginCheck::BadCredentials { detail },
+            server,
+            ..
+        }) => Some(format!(
+            "{server} refused the credentials (checked on the node): {detail}"
+        )),
+        Ok(_) => None,
+    };
+    let not_started = done
+        .iter()
+        .filter(|r| r.state == ServiceState::Cancelled)
+        .count();
+    let failed = done.iter().filter(|r| r.failed()).count() - not_started;
+    let (level, msg) = match &error {
+        Some(e) => (Level::Error, format!("Swarm apply stopped: {e}")),
+        None if not_started > 0 => (
+            Level::Info,
+            format!(
+                "Swarm apply cancelled: {} service(s) done, {not_started} not started",
+                done.len() - not_started
+            ),
+        ),
+        None if failed == 0 => (
             Level::Success,
             format!("Applied {} service(s) on the Swarm", done.len()),
         ),
-        Ok(()) => (
+        None => (
             Level::Error,
             format!("Swarm apply: {failed} of {} service(s) failed", done.len()),
         ),
@@ -455,7 +566,7 @@ pub(super) fn swarm_finished(m: &mut Model, job: JobId, result: Result<(), Strin
     d.step = ApplyStep::SwarmDone {
         services,
         done,
-        error: result.err(),
+        error,
     };
     m.toast(level, msg);
     Vec::new()
@@ -470,7 +581,9 @@ pub(super) fn compose_planned(m: &mut Model, job: JobId, result: ComposePlanResu
             plan,
             typed: Input::default(),
         },
-        Err(message) => ApplyStep::Failed { message },
+        Err(e) => ApplyStep::Failed {
+            message: e.to_string(),
+        },
     };
     Vec::new()
 }
@@ -484,8 +597,26 @@ pub(super) fn compose_applied(m: &mut Model, job: JobId, result: ComposeResult) 
         Err(e) => (Level::Error, format!("Compose login failed: {e}")),
     };
     d.step = match result {
-        Ok(lines) => ApplyStep::ComposeDone { lines },
-        Err(message) => ApplyStep::Failed { message },
+        Ok(report) => {
+            let plan = &report.plan;
+            let mut lines: Vec<String> = plan
+                .warnings
+                .iter()
+                .map(|w| format!("warning: {w}"))
+                .collect();
+            if report.written {
+                lines.extend(plan.logins.iter().map(|(name, server)| {
+                    format!(
+                        "{server}: login of '{name}' written to {}",
+                        plan.config.display()
+                    )
+                }));
+            }
+            ApplyStep::ComposeDone { lines }
+        }
+        Err(e) => ApplyStep::Failed {
+            message: e.to_string(),
+        },
     };
     m.toast(level, msg);
     Vec::new()

@@ -4,7 +4,10 @@
 use ratatui::crossterm::event::KeyCode;
 
 use super::update;
+use crate::deploy::docker::LoginCheck;
 use crate::deploy::kube::{Change, Outcome};
+use crate::ops::OpsError;
+use crate::ops::swarm::SwarmApplyReport;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Msg;
@@ -137,7 +140,7 @@ fn the_plan_is_shown_for_a_typed_confirmation() {
 fn a_failed_plan_is_shown() {
     let mut m = opened();
     let job = job_of(key(&mut m, KeyCode::Enter));
-    let result = Err("no context 'kind-dev'".into());
+    let result = Err(OpsError::Input("no context 'kind-dev'".into()));
     update(&mut m, Msg::ApplyPlanned { job, result });
     assert!(matches!(dialog(&m).step, ApplyStep::Failed { .. }));
     key(&mut m, KeyCode::Enter);
@@ -168,7 +171,13 @@ fn the_context_name_applies_and_results_arrive_per_namespace() {
     update(&mut m, Msg::ApplyProgress { job, report });
     let report = ns_report("staging", Change::Update, Outcome::Forbidden);
     update(&mut m, Msg::ApplyProgress { job, report });
-    update(&mut m, Msg::ApplyFinished { job });
+    update(
+        &mut m,
+        Msg::ApplyFinished {
+            job,
+            result: Ok(()),
+        },
+    );
     let ApplyStep::Done { reports, .. } = &dialog(&m).step else {
         panic!("not done")
     };
@@ -184,10 +193,75 @@ fn esc_cancels_a_running_apply_and_says_what_was_done() {
     let job = job_of(key(&mut m, KeyCode::Enter));
     let report = ns_report("production", Change::Create, Outcome::Applied);
     update(&mut m, Msg::ApplyProgress { job, report });
+    // Esc cancels through the token; the dialog stays to show the end.
+    let effects = key(&mut m, KeyCode::Esc);
+    assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
+    assert!(matches!(
+        dialog(&m).step,
+        ApplyStep::Applying {
+            cancelling: true,
+            ..
+        }
+    ));
+    let mut report = ns_report("staging", Change::Create, Outcome::Cancelled);
+    report.message = Some("cancelled before this namespace was started".into());
+    update(&mut m, Msg::ApplyProgress { job, report });
+    update(
+        &mut m,
+        Msg::ApplyFinished {
+            job,
+            result: Ok(()),
+        },
+    );
+    let ApplyStep::Done { reports, .. } = &dialog(&m).step else {
+        panic!("not done")
+    };
+    assert_eq!(reports[0].outcome, Outcome::Applied);
+    assert_eq!(reports[1].outcome, Outcome::Cancelled);
+    assert!(
+        toast(&m).contains("1 namespace(s) done, 1 not started"),
+        "{}",
+        toast(&m)
+    );
+    key(&mut m, KeyCode::Esc);
+    assert!(m.modal.is_none());
+}
+
+#[test]
+fn a_second_esc_while_cancelling_closes_and_names_what_was_done() {
+    let mut m = at_confirm();
+    typ(&mut m, "kind-dev");
+    let job = job_of(key(&mut m, KeyCode::Enter));
+    let report = ns_report("production", Change::Create, Outcome::Applied);
+    update(&mut m, Msg::ApplyProgress { job, report });
+    key(&mut m, KeyCode::Esc);
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
     assert!(m.modal.is_none());
     assert!(toast(&m).contains("env-production (applied)"));
+}
+
+#[test]
+fn the_cli_options_are_offered_and_reach_the_plan() {
+    let mut m = opened();
+    // Below the two environments: create namespaces, adopt, service
+    // account, dry run (ghcr-acme is not ECR: no token option).
+    assert_eq!(dialog(&m).options().len(), 4);
+    for _ in 0..2 {
+        key(&mut m, KeyCode::Down);
+    }
+    key(&mut m, KeyCode::Char(' ')); // create namespaces
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Char(' ')); // service account
+    assert_eq!(dialog(&m).checked(), ["production", "staging"]);
+    let effects = key(&mut m, KeyCode::Enter);
+    let [Effect::PlanApply { target, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(target.settings.create_namespaces && target.settings.service_account);
+    assert!(!target.settings.adopt && !target.settings.dry_run);
+    assert!(target.settings.fresh_ecr_token, "the CLI's default");
 }
 
 #[test]
@@ -226,7 +300,13 @@ fn stale_results_are_dropped() {
         },
     );
     assert!(matches!(dialog(&m).step, ApplyStep::Target));
-    update(&mut m, Msg::ApplyFinished { job: old });
+    update(
+        &mut m,
+        Msg::ApplyFinished {
+            job: old,
+            result: Ok(()),
+        },
+    );
     assert!(matches!(dialog(&m).step, ApplyStep::Target));
 }
 
@@ -260,7 +340,11 @@ fn a_registry_no_container_uses_has_nothing_to_apply() {
 
 // Swarm and Compose as targets of the same dialog.
 
-use crate::tui::apply::{ComposePlan, SwarmAction, SwarmResult, SwarmService};
+use crate::deploy::swarm::{
+    ServiceAction, ServiceOutcome, ServicePlan, ServicePreview, SwarmError,
+};
+use crate::ops::compose::{ComposePlan, ComposeReport};
+use crate::ops::swarm::{PlannedService, ServiceResult, ServiceState};
 use crate::tui::state::apply::TargetKind;
 
 /// ↑ from the first environment reaches the target rows (at Compose); ↑
@@ -276,21 +360,52 @@ fn pick(m: &mut Model, kind: TargetKind) {
     assert_eq!(dialog(m).kind, kind);
 }
 
-pub(crate) fn swarm_services() -> Vec<SwarmService> {
+fn service(name: &str, image: &str, environment: &str) -> ServicePlan {
+    ServicePlan {
+        service: name.into(),
+        image: image.into(),
+        container_id: "ctr-web001".into(),
+        container_name: "web".into(),
+        environment: environment.into(),
+    }
+}
+
+pub(crate) fn swarm_services() -> Vec<PlannedService> {
     vec![
-        SwarmService {
-            service: "web-production".into(),
-            image: "ghcr.io/acme/web:1.4.2".into(),
-            action: SwarmAction::Create,
+        PlannedService {
+            plan: service("web-production", "ghcr.io/acme/web:1.4.2", "production"),
+            preview: ServicePreview::Create,
         },
-        SwarmService {
-            service: "web-staging".into(),
-            image: "ghcr.io/acme/web:1.5.0-rc1".into(),
-            action: SwarmAction::Refused(
+        PlannedService {
+            plan: service("web-staging", "ghcr.io/acme/web:1.5.0-rc1", "staging"),
+            preview: ServicePreview::Refused(
                 "service 'web-staging' exists and is not managed by regvault".into(),
             ),
         },
     ]
+}
+
+fn done(name: &str, action: ServiceAction) -> ServiceResult {
+    ServiceResult {
+        plan: service(name, "ghcr.io/acme/web:1.4.2", "production"),
+        state: ServiceState::Done(ServiceOutcome {
+            service: name.into(),
+            service_id: "svc1".into(),
+            image: "ghcr.io/acme/web:1.4.2".into(),
+            action,
+        }),
+    }
+}
+
+fn swarm_report(login: LoginCheck) -> SwarmApplyReport {
+    SwarmApplyReport {
+        registry: "ghcr-acme".into(),
+        server: "ghcr.io".into(),
+        endpoint: "unix:///var/run/docker.sock".into(),
+        login,
+        services: Vec::new(),
+        cancelled: false,
+    }
 }
 
 pub(crate) fn compose_plan() -> ComposePlan {
@@ -388,29 +503,26 @@ fn swarm_plan_then_typed_swarm_applies_with_one_refused() {
     assert_eq!(target.environments, ["production", "staging"]);
     let job = *job;
     assert!(m.busy());
-    let result = SwarmResult {
-        service: "web-production".into(),
-        outcome: Ok("created".into()),
-    };
+    let result = done("web-production", ServiceAction::Created);
     update(&mut m, Msg::SwarmProgress { job, result });
-    let result = SwarmResult {
-        service: "web-staging".into(),
-        outcome: Err("service 'web-staging' exists and is not managed by regvault".into()),
+    let result = ServiceResult {
+        plan: service("web-staging", "ghcr.io/acme/web:1.5.0-rc1", "staging"),
+        state: ServiceState::Failed(SwarmError::Unmanaged("web-staging".into())),
     };
     update(&mut m, Msg::SwarmProgress { job, result });
     update(
         &mut m,
         Msg::SwarmFinished {
             job,
-            result: Ok(()),
+            result: Ok(swarm_report(LoginCheck::Ok)),
         },
     );
     let ApplyStep::SwarmDone { done, error, .. } = &dialog(&m).step else {
         panic!("not done")
     };
     assert!(error.is_none());
-    assert_eq!(done[0].outcome, Ok("created".into()));
-    assert!(done[1].outcome.is_err());
+    assert!(!done[0].failed());
+    assert!(done[1].failed());
     assert!(toast(&m).contains("1 of 2"));
     assert!(!m.busy());
     key(&mut m, KeyCode::Enter);
@@ -426,7 +538,9 @@ fn a_refused_swarm_login_applies_nothing_and_says_why() {
         panic!("{effects:?}")
     };
     let job = *job;
-    let result = Err("ghcr.io refused the credentials (checked on the node)".into());
+    let result = Ok(swarm_report(LoginCheck::BadCredentials {
+        detail: "unauthorized".into(),
+    }));
     update(&mut m, Msg::SwarmFinished { job, result });
     assert!(
         matches!(&dialog(&m).step, ApplyStep::SwarmDone { error: Some(_), done, .. } if done.is_empty())
@@ -442,14 +556,34 @@ fn esc_cancels_a_swarm_apply_and_names_what_was_done() {
         [Effect::ApplySwarm { job, .. }] => *job,
         other => panic!("{other:?}"),
     };
-    let result = SwarmResult {
-        service: "web-production".into(),
-        outcome: Ok("updated".into()),
-    };
+    let result = done("web-production", ServiceAction::Updated);
     update(&mut m, Msg::SwarmProgress { job, result });
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
-    assert!(toast(&m).contains("web-production (updated)"));
+    // The service not yet started reports as such; the dialog shows it.
+    let result = ServiceResult {
+        plan: service("web-staging", "ghcr.io/acme/web:1.5.0-rc1", "staging"),
+        state: ServiceState::Cancelled,
+    };
+    update(&mut m, Msg::SwarmProgress { job, result });
+    let mut report = swarm_report(LoginCheck::Ok);
+    report.cancelled = true;
+    update(
+        &mut m,
+        Msg::SwarmFinished {
+            job,
+            result: Ok(report),
+        },
+    );
+    assert!(
+        toast(&m).contains("1 service(s) done, 1 not started"),
+        "{}",
+        toast(&m)
+    );
+    let ApplyStep::SwarmDone { done, .. } = &dialog(&m).step else {
+        panic!("not done")
+    };
+    assert_eq!(done[1].state, ServiceState::Cancelled);
 }
 
 #[test]
@@ -474,7 +608,13 @@ fn compose_plan_then_typed_compose_writes_and_shows_the_result() {
     let job = *job;
     assert!(m.busy());
     let line = "ghcr.io: login of 'ghcr-acme' written to /home/ops/.docker/config.json";
-    let result = Ok(vec![line.to_owned()]);
+    let mut plan = compose_plan();
+    plan.warnings.clear();
+    let result = Ok(ComposeReport {
+        plan,
+        written: true,
+        pulled: Vec::new(),
+    });
     update(&mut m, Msg::ComposeApplied { job, result });
     assert!(matches!(&dialog(&m).step, ApplyStep::ComposeDone { lines } if lines[0] == line));
     assert!(!m.busy());
@@ -488,15 +628,15 @@ fn a_compose_project_without_a_compose_file_is_a_failed_plan() {
         [Effect::PlanCompose { job, .. }] => *job,
         other => panic!("{other:?}"),
     };
-    let result = Err("no compose file in /tmp".into());
+    let result = Err(OpsError::Input("no compose file in /tmp".into()));
     update(&mut m, Msg::ComposePlanned { job, result });
     assert!(matches!(dialog(&m).step, ApplyStep::Failed { .. }));
 }
 
 #[test]
 fn the_demo_says_to_use_the_cli() {
-    use crate::tui::apply::{Applier, NoCluster, SwarmTarget};
-    let data = std::sync::Arc::new(crate::model::VaultData::default());
+    use crate::tui::apply::{Applier, NoCluster, Store, SwarmTarget};
+    let data: Store = std::sync::Arc::new(crate::ops::Snapshot(std::sync::Arc::default()));
     let target = SwarmTarget {
         registry: "reg-ghcr01".into(),
         environments: vec!["production".into()],
@@ -505,11 +645,13 @@ fn the_demo_says_to_use_the_cli() {
         .build()
         .unwrap();
     let err = rt
-        .block_on(NoCluster.swarm_plan(data.clone(), target))
-        .unwrap_err();
+        .block_on(NoCluster.swarm_plan(data.clone(), target, crate::ops::Cancel::new()))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("regvault swarm apply"), "{err}");
     let err = rt
         .block_on(NoCluster.compose_plan(data, "/".into()))
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("regvault compose login"), "{err}");
 }

@@ -1,7 +1,10 @@
 //! Modal dialogs: delete (refused by the platform's rules, or confirmed by
 //! typing the name), quit/discard confirmations, help and the command line.
+//! Their keys come from the keymap: the `question` section (yes/no
+//! questions) or `help` (the help overlay) first, then `dialog`; a dialog
+//! with a text line takes printable keys as text first.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::{edit_input, form, is_typing, quit, quit_now};
 use crate::model::RuleError;
@@ -26,29 +29,12 @@ pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
         edit_text(m, key);
         return Vec::new();
     }
-    // y / n answer the yes/no questions without reaching for Enter.
-    if matches!(
-        m.modal,
-        Some(
-            Modal::ConfirmQuit
-                | Modal::ConfirmDiscard
-                | Modal::ConfirmDelete {
-                    typed_phrase: false,
-                    ..
-                }
-        )
-    ) {
-        match key.code {
-            KeyCode::Char('y') => return on_action(m, Action::Confirm),
-            KeyCode::Char('n') => return on_action(m, Action::Back),
-            _ => {}
-        }
-    }
-    if matches!(m.modal, Some(Modal::Help { .. })) && matches!(key.code, KeyCode::Char('?' | 'q')) {
-        m.modal = None;
-        return Vec::new();
-    }
-    match m.keymap.action(KeyContext::Dialog, &key) {
+    let contexts: &[KeyContext] = match m.modal {
+        Some(Modal::Help { .. }) => &[KeyContext::Help, KeyContext::Dialog],
+        Some(ref modal) if is_question(modal) => &[KeyContext::Question, KeyContext::Dialog],
+        _ => &[KeyContext::Dialog],
+    };
+    match m.keymap.action_in(contexts, &key) {
         Some(action) => super::on_action(m, action),
         None if takes_text => {
             edit_text(m, key);
@@ -56,6 +42,19 @@ pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
         }
         None => Vec::new(),
     }
+}
+
+/// The dialogs answered with yes or no (no text to type).
+fn is_question(modal: &Modal) -> bool {
+    matches!(
+        modal,
+        Modal::ConfirmQuit
+            | Modal::ConfirmDiscard
+            | Modal::ConfirmDelete {
+                typed_phrase: false,
+                ..
+            }
+    )
 }
 
 fn edit_text(m: &mut Model, key: KeyEvent) {
@@ -69,9 +68,11 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     let Some(modal) = m.modal.take() else {
         return Vec::new();
     };
+    // Yes and No answer only the questions; elsewhere they mean nothing.
+    let question = is_question(&modal);
     let (confirm, back) = (
-        matches!(action, Action::Confirm | Action::Open),
-        matches!(action, Action::Back | Action::Quit),
+        matches!(action, Action::Confirm | Action::Open) || (question && action == Action::Yes),
+        matches!(action, Action::Back | Action::Quit) || (question && action == Action::No),
     );
     match modal {
         Modal::Help { scroll } => match action {

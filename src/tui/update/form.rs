@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{begin_save, edit_input, is_typing, quit};
-use crate::model::{ContainerSpec, NewRegistry, RegistryUpdate, TestRecord};
+use crate::model::{ContainerSpec, NewRegistry, RegistryUpdate};
 use crate::registry::RegistryKind;
 use crate::secret::SecretValue;
 use crate::tui::effect::{Effect, JobId};
 use crate::tui::keymap::{Action, KeyContext};
+use crate::tui::msg::KeyFileError;
 use crate::tui::state::form::{FieldKey, FieldValue, Form, FormTarget, TestState};
 use crate::tui::state::modal::Modal;
 use crate::tui::state::{Level, Model};
@@ -217,10 +218,12 @@ fn start_test(m: &mut Model) -> Vec<Effect> {
     let job = m.next_job();
     let f = form(m);
     f.test = TestState::Running { job };
+    // Values not saved yet: checked, not recorded.
     effects.push(Effect::RunProbe {
         job,
         kind,
         credentials: f.credentials(),
+        record: None,
     });
     effects
 }
@@ -258,7 +261,7 @@ pub(super) fn file_loaded(
     m: &mut Model,
     job: JobId,
     field: usize,
-    result: Result<SecretValue, String>,
+    result: Result<SecretValue, KeyFileError>,
 ) -> Vec<Effect> {
     let Some(f) = m.form.as_mut().filter(|f| f.loading == Some(job)) else {
         return Vec::new();
@@ -274,7 +277,7 @@ pub(super) fn file_loaded(
             f.focus = focus;
             m.toast(Level::Success, "key file loaded");
         }
-        Err(e) => m.toast(Level::Error, e),
+        Err(e) => m.toast(Level::Error, e.to_string()),
     }
     Vec::new()
 }
@@ -362,12 +365,8 @@ fn save(m: &mut Model) -> Vec<Effect> {
                 },
             ) = (&saved, &f.test)
             {
-                let record = TestRecord {
-                    at: now,
-                    outcome: report.outcome.clone(),
-                    summary: report.summary.clone(),
-                };
-                let _ = data.record_test(id.as_str(), record);
+                // With the ECR token it obtained, as test-and-record keeps it.
+                let _ = crate::ops::test::record_into(&mut data, id.as_str(), report, now);
             }
             saved.map(|_| format!("saved registry '{name}'"))
         }

@@ -173,7 +173,9 @@ fn save_writes_through_the_runtime_and_a_failure_loses_nothing() {
         &mut m,
         Msg::SaveFailed {
             job,
-            error: "vault is locked by cli".into(),
+            error: crate::vault::VaultError::Locked {
+                holder: "cli".into(),
+            },
         },
     );
     let f = m.form.as_ref().expect("the form stays open");

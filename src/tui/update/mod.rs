@@ -10,6 +10,7 @@ mod apply;
 mod dialog;
 mod form;
 mod prune;
+pub(crate) use apply::service_outcome;
 
 #[cfg(test)]
 mod apply_tests;
@@ -19,6 +20,8 @@ mod cache_tests;
 mod delete_tests;
 #[cfg(test)]
 mod form_tests;
+#[cfg(test)]
+mod keymap_tests;
 #[cfg(test)]
 mod list_tests;
 #[cfg(test)]
@@ -34,13 +37,14 @@ pub(crate) use prune_tests::offered as prune_offered;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::backend::crossterm::to_input_request;
 
-use super::effect::{Effect, JobId, ProbeReport};
+use super::effect::{Effect, JobId};
 use super::keymap::{Action, KeyContext};
 use super::msg::Msg;
 use super::state::form::{Form, TestState};
 use super::state::modal::Modal;
 use super::state::{Level, ListProbe, Model, PendingSave, Screen};
-use crate::model::TestRecord;
+use crate::ops::OpsError;
+use crate::ops::test::TestReport;
 use crate::registry::RegistryKind;
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
@@ -63,14 +67,21 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Resize => Vec::new(),
-        Msg::ProbeDone { job, report } => on_probe_done(m, job, report),
+        Msg::ProbeDone {
+            job,
+            report,
+            recorded,
+        } => on_probe_done(m, job, report, recorded),
+        Msg::ProbeFailed { job, error } => on_probe_failed(m, job, &error),
         Msg::VaultSaved { job } => on_saved(m, job),
-        Msg::SaveFailed { job, error } => on_save_failed(m, job, &error),
+        Msg::SaveFailed { job, error } => on_save_failed(m, job, &error.to_string()),
+        Msg::VaultUpdated { data } => on_vault_updated(m, data),
         Msg::FileLoaded { job, field, result } => form::file_loaded(m, job, field, result),
         Msg::VaultCreated { job, result } => on_vault_created(m, job, result),
         Msg::ApplyPlanned { job, result } => apply::planned(m, job, result),
         Msg::ApplyProgress { job, report } => apply::progress(m, job, report),
-        Msg::ApplyFinished { job } => apply::finished(m, job),
+        Msg::ApplyFinished { job, result } => apply::finished(m, job, result),
+        Msg::PruneProgress { job, secret } => prune::progress(m, job, secret),
         Msg::PruneDone { job, result } => prune::done(m, job, result),
         Msg::SwarmPlanned { job, result } => apply::swarm_planned(m, job, result),
         Msg::SwarmProgress { job, result } => apply::swarm_progress(m, job, result),
@@ -110,17 +121,10 @@ fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if m.form.is_some() {
         return form::on_key(m, key);
     }
-    if m.screen == Screen::Init {
-        return match key.code {
-            KeyCode::Enter => start_init(m),
-            KeyCode::Char('q') | KeyCode::Esc => quit_now(m),
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => quit_now(m),
-            _ => Vec::new(),
-        };
-    }
-    if m.list().filtering {
+    if m.list().filtering && m.screen != Screen::Init {
         return filter_key(m, key);
     }
+    // The first-run screen reads the list's keys: Enter creates, q quits.
     match m.keymap.action(KeyContext::List, &key) {
         Some(action) => on_action(m, action),
         None => Vec::new(),
@@ -211,7 +215,11 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
         | Action::Save
         | Action::RevealSecret
         | Action::LoadFile
-        | Action::Confirm => {}
+        | Action::Confirm
+        | Action::Yes
+        | Action::No
+        | Action::Toggle
+        | Action::NextContext => {}
     }
     Vec::new()
 }
@@ -241,11 +249,18 @@ fn back_in_list(m: &mut Model) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Typing into the filter: printable keys are text; of the list's actions
+/// only Open (keep the filter) and Back (clear it) end it, other keys edit.
 fn filter_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let action = if is_typing(&key) {
+        None
+    } else {
+        m.keymap.action(KeyContext::List, &key)
+    };
     let list = m.list_mut();
-    match key.code {
-        KeyCode::Enter => list.filtering = false,
-        KeyCode::Esc => {
+    match action {
+        Some(Action::Open | Action::Confirm) => list.filtering = false,
+        Some(Action::Back) => {
             list.filtering = false;
             list.filter = tui_input::Input::default();
         }
@@ -285,7 +300,7 @@ fn start_init(m: &mut Model) -> Vec<Effect> {
 fn on_vault_created(
     m: &mut Model,
     job: JobId,
-    result: Result<crate::model::VaultData, String>,
+    result: Result<crate::model::VaultData, crate::vault::VaultError>,
 ) -> Vec<Effect> {
     if m.init_job != Some(job) {
         return Vec::new();
@@ -321,21 +336,32 @@ fn test_selected(m: &mut Model) -> Vec<Effect> {
         effects.push(Effect::Cancel { job: old.job });
     }
     let job = m.next_job();
-    m.list_probe = Some(ListProbe { job, registry: id });
+    m.list_probe = Some(ListProbe {
+        job,
+        registry: id.clone(),
+    });
+    // Test-and-record, as `regvault registry test` (unless looking only).
+    let record = (!m.ctx.read_only).then(|| id.clone());
     effects.push(Effect::RunProbe {
         job,
         kind,
         credentials,
+        record,
     });
     effects
 }
 
-fn on_probe_done(m: &mut Model, job: JobId, report: ProbeReport) -> Vec<Effect> {
+fn on_probe_done(
+    m: &mut Model,
+    job: JobId,
+    report: TestReport,
+    recorded: Option<Result<(), OpsError>>,
+) -> Vec<Effect> {
     if let Some(form) = &mut m.form
         && form.test == (TestState::Running { job })
     {
         form.test = TestState::Done {
-            report,
+            report: Box::new(report),
             fresh: true,
         };
         return Vec::new();
@@ -349,28 +375,35 @@ fn on_probe_done(m: &mut Model, job: JobId, report: ProbeReport) -> Vec<Effect> 
         .registry(probe.registry.as_str())
         .map(|r| r.name.clone())
         .unwrap_or_default();
-    let level = if report.passed() {
+    let mut text = format!("{name}: {}", report.summary());
+    let mut level = if report.passed() {
         Level::Success
     } else {
         Level::Error
     };
-    let text = format!("{name}: {}", report.summary);
-    if m.ctx.read_only || m.pending_save.is_some() {
-        m.toast(level, text);
-        return Vec::new();
-    }
-    let mut data = crate::model::VaultData::clone(&m.data);
-    let record = TestRecord {
-        at: m.now,
-        outcome: report.outcome.clone(),
-        summary: report.summary.clone(),
-    };
-    if data.record_test(probe.registry.as_str(), record).is_err() {
-        m.toast(level, text);
-        return Vec::new();
+    // The runtime recorded it (`Msg::VaultUpdated` brings the data).
+    if let Some(Err(e)) = recorded {
+        text.push_str(&format!(" (not recorded: {e})"));
+        level = Level::Error;
     }
     m.toast(level, text);
-    begin_save(m, data, String::new(), false, None)
+    Vec::new()
+}
+
+fn on_probe_failed(m: &mut Model, job: JobId, error: &OpsError) -> Vec<Effect> {
+    if m.list_probe.take_if(|p| p.job == job).is_some() {
+        m.toast(Level::Error, format!("Test Connection: {error}"));
+    }
+    Vec::new()
+}
+
+/// An operation recorded something (a test result, an ECR token) and
+/// saved: that is the data now. An edit in a form is kept as it is.
+fn on_vault_updated(m: &mut Model, data: std::sync::Arc<crate::model::VaultData>) -> Vec<Effect> {
+    m.set_data(data);
+    let len = m.row_count();
+    m.list_mut().clamp(len);
+    Vec::new()
 }
 
 /// Starts saving `data`; it becomes the model's data once on disk.

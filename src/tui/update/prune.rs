@@ -1,12 +1,14 @@
 //! The follow-up to a registry delete: "remove its managed secrets from the
-//! cluster too?" — y runs the same prune as `regvault prune <id>` through
-//! the applier; n, Esc or Enter (No is the default) just close.
+//! cluster too?" — Yes (`y`) runs the same prune as `regvault prune <id>`
+//! through the applier; No (`n`), Esc or Enter (No is the default) just
+//! close. The keys are the keymap's `question` and `dialog` sections.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
+use crate::ops::kube::{PruneOutcome, PrunedSecret};
 use crate::tui::apply::PruneResult;
 use crate::tui::effect::{Effect, JobId};
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::state::apply::{PruneDialog, PruneStep};
 use crate::tui::state::modal::Modal;
 use crate::tui::state::{Level, Model};
@@ -40,17 +42,23 @@ fn dialog(m: &mut Model) -> Option<&mut PruneDialog> {
     }
 }
 
+/// A yes/no question: its keys come from the keymap's `question` section,
+/// then `dialog`.
 pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Char('y' | 'Y') => yes(m),
-        KeyCode::Char('n' | 'N') | KeyCode::Esc | KeyCode::Enter => close(m),
-        _ => Vec::new(),
+    match m
+        .keymap
+        .action_in(&[KeyContext::Question, KeyContext::Dialog], &key)
+    {
+        Some(action) => super::on_action(m, action),
+        None => Vec::new(),
     }
 }
 
+/// Only Yes prunes: Confirm (Enter) is No, the default answer.
 pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     match action {
-        Action::Back | Action::Quit | Action::Confirm | Action::Open => close(m),
+        Action::Yes => yes(m),
+        Action::No | Action::Back | Action::Quit | Action::Confirm | Action::Open => close(m),
         _ => Vec::new(),
     }
 }
@@ -63,7 +71,11 @@ fn yes(m: &mut Model) -> Vec<Effect> {
     if !matches!(d.step, PruneStep::Ask) {
         return Vec::new();
     }
-    d.step = PruneStep::Running { job };
+    d.step = PruneStep::Running {
+        job,
+        done: Vec::new(),
+        cancelling: false,
+    };
     vec![Effect::Prune {
         job,
         context: d.context.clone(),
@@ -71,13 +83,29 @@ fn yes(m: &mut Model) -> Vec<Effect> {
     }]
 }
 
-/// No / Esc / Enter: close; a running prune is cancelled and says so.
+/// No / Esc / Enter: close. A running prune is cancelled through its
+/// token and the dialog stays to show which secrets were deleted and which
+/// were left; a second Esc closes it.
 fn close(m: &mut Model) -> Vec<Effect> {
+    if let Some(d) = dialog(m)
+        && let PruneStep::Running {
+            job, cancelling, ..
+        } = &mut d.step
+        && !*cancelling
+    {
+        *cancelling = true;
+        let job = *job;
+        m.toast(
+            Level::Info,
+            "cancelling: the secret being deleted finishes, no further one is",
+        );
+        return vec![Effect::Cancel { job }];
+    }
     let Some(Modal::Prune(d)) = m.modal.take() else {
         return Vec::new();
     };
     match d.step {
-        PruneStep::Running { job } => {
+        PruneStep::Running { job, .. } => {
             m.toast(
                 Level::Info,
                 format!(
@@ -91,31 +119,57 @@ fn close(m: &mut Model) -> Vec<Effect> {
     }
 }
 
+pub(super) fn progress(m: &mut Model, job: JobId, secret: PrunedSecret) -> Vec<Effect> {
+    if let Some(d) = dialog(m).filter(|d| d.job() == Some(job))
+        && let PruneStep::Running { done, .. } = &mut d.step
+    {
+        done.push(secret);
+    }
+    Vec::new()
+}
+
 pub(super) fn done(m: &mut Model, job: JobId, result: PruneResult) -> Vec<Effect> {
     let Some(d) = dialog(m).filter(|d| d.job() == Some(job)) else {
         return Vec::new();
     };
     let context = d.context.clone();
     let (level, msg) = match &result {
-        Ok(removed) => {
-            let failed = removed.iter().filter(|s| s.error.is_some()).count();
-            if failed == 0 {
+        Ok(report) => {
+            let count = |o: PruneOutcome| report.secrets.iter().filter(|s| s.outcome == o).count();
+            let (deleted, failed, left) = (
+                count(PruneOutcome::Deleted),
+                count(PruneOutcome::Error),
+                count(PruneOutcome::Cancelled),
+            );
+            if left > 0 {
+                (
+                    Level::Info,
+                    format!("Prune cancelled: {deleted} secret(s) removed, {left} left in place"),
+                )
+            } else if failed == 0 {
                 (
                     Level::Success,
-                    format!("Removed {} managed secret(s) in {context}", removed.len()),
+                    format!("Removed {deleted} managed secret(s) in {context}"),
                 )
             } else {
                 (
                     Level::Error,
-                    format!("Prune: {failed} of {} secret(s) failed", removed.len()),
+                    format!(
+                        "Prune: {failed} of {} secret(s) failed",
+                        report.secrets.len()
+                    ),
                 )
             }
         }
         Err(e) => (Level::Error, format!("Prune failed: {e}")),
     };
     d.step = match result {
-        Ok(removed) => PruneStep::Done { removed },
-        Err(message) => PruneStep::Failed { message },
+        Ok(report) => PruneStep::Done {
+            removed: report.secrets,
+        },
+        Err(e) => PruneStep::Failed {
+            message: e.to_string(),
+        },
     };
     m.toast(level, msg);
     Vec::new()

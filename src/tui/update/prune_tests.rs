@@ -4,7 +4,8 @@
 use ratatui::crossterm::event::KeyCode;
 
 use super::update;
-use crate::tui::apply::PrunedSecret;
+use crate::model::RegistryId;
+use crate::ops::kube::{PruneOutcome, PruneReport, PrunedSecret};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Msg;
@@ -76,19 +77,21 @@ fn yes_prunes_that_registry_in_that_context_and_shows_results() {
         PrunedSecret {
             namespace: "env-production".into(),
             name: "dockerhub-creds".into(),
-            error: None,
+            outcome: PruneOutcome::Deleted,
+            message: None,
         },
         PrunedSecret {
             namespace: "env-staging".into(),
             name: "dockerhub-creds".into(),
-            error: Some("forbidden".into()),
+            outcome: PruneOutcome::Error,
+            message: Some("forbidden".into()),
         },
     ];
     update(
         &mut m,
         Msg::PruneDone {
             job,
-            result: Ok(removed),
+            result: Ok(report(removed)),
         },
     );
     assert!(matches!(&dialog(&m).step, PruneStep::Done { removed } if removed.len() == 2));
@@ -114,16 +117,67 @@ fn esc_cancels_a_running_prune_and_late_results_are_dropped() {
         panic!("{effects:?}")
     };
     let job = *job;
+    // The first Esc cancels through the token; the dialog stays and
+    // shows what was deleted and what was left.
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
+    assert!(matches!(
+        dialog(&m).step,
+        PruneStep::Running {
+            cancelling: true,
+            ..
+        }
+    ));
+    let left = PrunedSecret {
+        namespace: "env-staging".into(),
+        name: "dockerhub-creds".into(),
+        outcome: PruneOutcome::Cancelled,
+        message: Some("cancelled before it was deleted: left in place".into()),
+    };
+    update(
+        &mut m,
+        Msg::PruneProgress {
+            job,
+            secret: left.clone(),
+        },
+    );
     update(
         &mut m,
         Msg::PruneDone {
             job,
-            result: Ok(vec![]),
+            result: Ok(report(vec![left])),
+        },
+    );
+    assert!(toast(&m).contains("0 secret(s) removed, 1 left in place"));
+    key(&mut m, KeyCode::Esc);
+    assert!(m.modal.is_none());
+    // A second Esc while it still runs closes; its late result is dropped.
+    let mut m = offered();
+    let effects = key(&mut m, KeyCode::Char('y'));
+    let [Effect::Prune { job, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let job = *job;
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Esc);
+    assert!(m.modal.is_none());
+    update(
+        &mut m,
+        Msg::PruneDone {
+            job,
+            result: Ok(report(vec![])),
         },
     );
     assert!(m.modal.is_none());
+}
+
+fn report(secrets: Vec<PrunedSecret>) -> PruneReport {
+    PruneReport {
+        context: "kind-dev".into(),
+        registry: RegistryId::parse("reg-abc123").expect("id"),
+        secrets,
+        cancelled: false,
+    }
 }
 
 #[test]

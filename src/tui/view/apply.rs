@@ -2,7 +2,8 @@
 //! Swarm endpoint, Compose project), the plan with a typed confirm
 //! (dangerous: red border, the context name — or `swarm` / `compose` —
 //! shown prominently), then per-namespace or per-service spinners and
-//! results. Also the offer to prune a deleted registry's secrets.
+//! results. Also the offer to prune a deleted registry's secrets. The key
+//! hints come from the keymap.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,23 +11,78 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph};
 
+use super::confirm::{QUESTION, hint};
 use super::{fit, popup, spinner};
 use crate::deploy::kube::NamespaceReport;
-use crate::tui::apply::{ComposePlan, SwarmAction, SwarmResult, SwarmService};
+use crate::deploy::swarm::ServicePreview;
+use crate::ops::compose::ComposePlan;
+use crate::ops::kube::{PruneOutcome, PrunedSecret};
+use crate::ops::swarm::{PlannedService, ServiceResult, ServiceState};
+use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::state::Model;
 use crate::tui::state::apply::{ApplyDialog, ApplyStep, PruneStep, TargetKind};
 use crate::tui::state::modal::Modal;
 use crate::tui::theme::Theme;
+use crate::tui::update::service_outcome;
 
 /// Text width inside the popup (76 wide, border and padding).
 const TEXT: usize = 72;
+
+/// The Apply dialog's keys: its own keymap section, then the dialogs'.
+const APPLY: &[KeyContext] = &[KeyContext::Apply, KeyContext::Dialog];
+
+/// The hint lines and key names a dialog shows, from its keymap contexts,
+/// so a rebinding shows here.
+struct Hints {
+    cancel: String,
+    cancel_running: String,
+    close: String,
+    plan: String,
+    apply: String,
+    up: String,
+    down: String,
+    toggle: String,
+    next_context: String,
+}
+
+impl Hints {
+    fn new(m: &Model, contexts: &[KeyContext]) -> Self {
+        let key = |action| {
+            m.keymap
+                .first_key_in(contexts, action)
+                .map_or_else(|| "(unbound)".to_owned(), |k| k.to_string())
+        };
+        let back = [Action::Back];
+        let cancel = hint(m, contexts, &[(&back, "cancel")]);
+        Self {
+            cancel_running: format!("{cancel} (what is done stays done)"),
+            close: hint(m, contexts, &[(&[Action::Confirm, Action::Back], "close")]),
+            plan: hint(
+                m,
+                contexts,
+                &[(&[Action::Confirm], "plan"), (&back, "cancel")],
+            ),
+            apply: hint(
+                m,
+                contexts,
+                &[(&[Action::Confirm], "apply"), (&back, "cancel")],
+            ),
+            cancel,
+            up: key(Action::MoveUp),
+            down: key(Action::MoveDown),
+            toggle: key(Action::Toggle),
+            next_context: key(Action::NextContext),
+        }
+    }
+}
 
 pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let Some(Modal::Apply(d)) = &m.modal else {
         return;
     };
+    let h = Hints::new(m, APPLY);
     let lines = match &d.step {
-        ApplyStep::Target => target(d, theme),
+        ApplyStep::Target => target(d, &h, theme),
         ApplyStep::Planning { target, .. } => vec![
             Line::from(format!(
                 "{} Planning in context {} …",
@@ -34,7 +90,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 target.context
             )),
             Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
+            Line::styled(h.cancel.clone(), theme.dim()),
         ],
         ApplyStep::Confirm {
             target,
@@ -61,13 +117,14 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 Span::styled("> ", theme.key()),
                 Span::styled(format!("{:<30}", typed.value()), theme.selected()),
             ]));
-            l.push(Line::styled("Enter apply · Esc cancel", theme.dim()));
+            l.push(Line::styled(h.apply.clone(), theme.dim()));
             l
         }
         ApplyStep::Applying {
             target,
             planned,
             done,
+            cancelling,
             ..
         } => {
             let mut l = vec![Line::styled(
@@ -81,10 +138,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled(
-                "Esc cancel (what is done stays done)",
-                theme.dim(),
-            ));
+            l.push(running_hint(*cancelling, &h.cancel_running, theme));
             l
         }
         ApplyStep::Done { target, reports } => {
@@ -102,7 +156,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l.push(Line::styled(h.close.clone(), theme.dim()));
             l
         }
         ApplyStep::SwarmPlanning { .. } => vec![
@@ -112,7 +166,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 d.swarm_endpoint
             )),
             Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
+            Line::styled(h.cancel.clone(), theme.dim()),
         ],
         ApplyStep::SwarmConfirm {
             services, typed, ..
@@ -130,26 +184,29 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 "Swarm",
                 TargetKind::Swarm.phrase(),
                 typed.value(),
+                &h,
                 theme,
             ));
             l
         }
-        ApplyStep::SwarmApplying { services, done, .. } => {
+        ApplyStep::SwarmApplying {
+            services,
+            done,
+            cancelling,
+            ..
+        } => {
             let mut l = vec![Line::styled(
                 fit(&format!("Applying on {}:", d.swarm_endpoint), TEXT),
                 theme.header(),
             )];
             for s in services {
-                match done.iter().find(|r| r.service == s.service) {
+                match done.iter().find(|r| r.plan.service == s.plan.service) {
                     Some(r) => l.push(swarm_result_line(r, theme)),
-                    None => l.push(Line::from(format!("  {} {}", spinner(m), s.service))),
+                    None => l.push(Line::from(format!("  {} {}", spinner(m), s.plan.service))),
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled(
-                "Esc cancel (what is done stays done)",
-                theme.dim(),
-            ));
+            l.push(running_hint(*cancelling, &h.cancel_running, theme));
             l
         }
         ApplyStep::SwarmDone { done, error, .. } => {
@@ -166,15 +223,15 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             }
             for r in done {
                 l.push(swarm_result_line(r, theme));
-                if let Err(e) = &r.outcome {
+                if let ServiceState::Failed(e) = &r.state {
                     l.push(Line::styled(
-                        format!("    {}", fit(e, TEXT - 4)),
+                        format!("    {}", fit(&e.to_string(), TEXT - 4)),
                         theme.dim(),
                     ));
                 }
             }
             l.push(Line::default());
-            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l.push(Line::styled(h.close.clone(), theme.dim()));
             l
         }
         ApplyStep::ComposePlanning { .. } => vec![
@@ -184,7 +241,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 d.project_dir.display()
             )),
             Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
+            Line::styled(h.cancel.clone(), theme.dim()),
         ],
         ApplyStep::ComposeConfirm { plan, typed } => {
             let mut l = compose_plan_lines(plan, theme);
@@ -194,6 +251,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 "config.json",
                 TargetKind::Compose.phrase(),
                 typed.value(),
+                &h,
                 theme,
             ));
             l
@@ -205,7 +263,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 fit(&plan.config.display().to_string(), TEXT - 12)
             )),
             Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
+            Line::styled(h.cancel.clone(), theme.dim()),
         ],
         ApplyStep::ComposeDone { lines: done } => {
             let mut l = vec![Line::styled("Compose login:", theme.header())];
@@ -221,10 +279,10 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 l.push(Line::styled(fit(&format!("  {t}"), TEXT), style));
             }
             l.push(Line::default());
-            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l.push(Line::styled(h.close.clone(), theme.dim()));
             l
         }
-        ApplyStep::Failed { message } => failed("No plan:", message, theme),
+        ApplyStep::Failed { message } => failed("No plan:", message, &h, theme),
     };
     let title = match d.kind {
         TargetKind::Compose if !matches!(d.step, ApplyStep::Target) => " Compose login ".to_owned(),
@@ -234,12 +292,12 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
 }
 
 /// A step that could not go on: what failed, then how to close.
-fn failed(heading: &'static str, message: &str, theme: Theme) -> Vec<Line<'static>> {
+fn failed(heading: &'static str, message: &str, h: &Hints, theme: Theme) -> Vec<Line<'static>> {
     vec![
         Line::styled(heading, theme.error()),
         Line::from(fit(message, TEXT)),
         Line::default(),
-        Line::styled("Enter / Esc close", theme.dim()),
+        Line::styled(h.close.clone(), theme.dim()),
     ]
 }
 
@@ -256,17 +314,18 @@ fn show(f: &mut Frame, area: Rect, mut lines: Vec<Line<'static>>, title: String,
     f.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
-fn target(d: &ApplyDialog, theme: Theme) -> Vec<Line<'static>> {
+fn target(d: &ApplyDialog, h: &Hints, theme: Theme) -> Vec<Line<'static>> {
     let context = match d.context_name() {
         Some(c) => format!(
-            "context {c}  ({}/{}, Tab next)",
+            "context {c}  ({}/{}, {} next)",
             d.context + 1,
-            d.contexts.len()
+            d.contexts.len(),
+            h.next_context
         ),
         None => "no context found in KUBECONFIG".to_owned(),
     };
     let mut l = vec![Line::styled(
-        "Target (↑/↓ move, Space picks)",
+        format!("Target ({}/{} move, {} picks)", h.up, h.down, h.toggle),
         theme.header(),
     )];
     for (i, kind) in TargetKind::ALL.into_iter().enumerate() {
@@ -298,7 +357,10 @@ fn target(d: &ApplyDialog, theme: Theme) -> Vec<Line<'static>> {
         ));
         l.push(Line::from("into $DOCKER_CONFIG/config.json (no pull)."));
     } else {
-        l.push(Line::styled("Environments (Space toggles)", theme.header()));
+        l.push(Line::styled(
+            format!("Environments ({} toggles)", h.toggle),
+            theme.header(),
+        ));
         for (i, (env, on)) in d.environments.iter().enumerate() {
             let mark = if *on { "[x]" } else { "[ ]" };
             let here = !d.on_targets && i == d.cursor;
@@ -314,9 +376,24 @@ fn target(d: &ApplyDialog, theme: Theme) -> Vec<Line<'static>> {
             };
             l.push(Line::styled(fit(&text, TEXT), style));
         }
+        let options = d.options();
+        if !options.is_empty() {
+            l.push(Line::styled("Options (Space toggles)", theme.header()));
+        }
+        for (i, o) in options.into_iter().enumerate() {
+            let here = !d.on_targets && d.cursor == d.environments.len() + i;
+            let mark = if o.get(&d.settings) { "[x]" } else { "[ ]" };
+            let text = format!("{} {mark} {}", if here { ">" } else { " " }, o.label());
+            let style = if here {
+                theme.selected()
+            } else {
+                Style::default()
+            };
+            l.push(Line::styled(fit(&text, TEXT), style));
+        }
     }
     l.push(Line::default());
-    l.push(Line::styled("Enter plan · Esc cancel", theme.dim()));
+    l.push(Line::styled(h.plan.clone(), theme.dim()));
     l
 }
 
@@ -326,6 +403,7 @@ fn typed_confirm(
     prominent: &str,
     phrase: &str,
     typed: &str,
+    h: &Hints,
     theme: Theme,
 ) -> Vec<Line<'static>> {
     vec![
@@ -343,23 +421,35 @@ fn typed_confirm(
             Span::styled("> ", theme.key()),
             Span::styled(format!("{typed:<30}"), theme.selected()),
         ]),
-        Line::styled("Enter apply · Esc cancel", theme.dim()),
+        Line::styled(h.apply.clone(), theme.dim()),
     ]
 }
 
-fn service_lines(s: &SwarmService, theme: Theme) -> Vec<Line<'static>> {
-    let (action, style) = match &s.action {
-        SwarmAction::Create => ("create", Style::default()),
-        SwarmAction::Update => ("update", Style::default()),
-        SwarmAction::Refused(_) => ("refused", theme.warning()),
+/// While applying: Esc cancels (and says what that means), then closes.
+fn running_hint(cancelling: bool, cancel: &str, theme: Theme) -> Line<'static> {
+    if cancelling {
+        Line::styled(
+            "cancelling: nothing further is started; it ends by itself",
+            theme.warning(),
+        )
+    } else {
+        Line::styled(cancel.to_owned(), theme.dim())
+    }
+}
+
+fn service_lines(s: &PlannedService, theme: Theme) -> Vec<Line<'static>> {
+    let (action, style) = match &s.preview {
+        ServicePreview::Create => ("create", Style::default()),
+        ServicePreview::Update => ("update", Style::default()),
+        ServicePreview::Refused(_) => ("refused", theme.warning()),
     };
     let text = format!(
         "  {:<22} {:<28} {action}",
-        fit(&s.service, 22),
-        fit(&s.image, 28)
+        fit(&s.plan.service, 22),
+        fit(&s.plan.image, 28)
     );
     let mut l = vec![Line::styled(fit(&text, TEXT), style)];
-    if let SwarmAction::Refused(why) = &s.action {
+    if let ServicePreview::Refused(why) = &s.preview {
         l.push(Line::styled(
             format!("    {}", fit(why, TEXT - 4)),
             theme.dim(),
@@ -368,13 +458,15 @@ fn service_lines(s: &SwarmService, theme: Theme) -> Vec<Line<'static>> {
     l
 }
 
-fn swarm_result_line(r: &SwarmResult, theme: Theme) -> Line<'static> {
-    let (mark, outcome, style) = match &r.outcome {
-        Ok(action) => ("✓", action.as_str(), theme.ok()),
-        Err(_) => ("✗", "error", theme.error()),
+fn swarm_result_line(r: &ServiceResult, theme: Theme) -> Line<'static> {
+    let outcome = service_outcome(r);
+    let (mark, style) = match &r.state {
+        ServiceState::Done(_) => ("✓", theme.ok()),
+        ServiceState::Failed(_) => ("✗", theme.error()),
+        ServiceState::Cancelled => ("–", theme.warning()),
     };
     Line::styled(
-        fit(&format!("  {mark} {:<22} {outcome}", r.service), TEXT),
+        fit(&format!("  {mark} {:<22} {outcome}", r.plan.service), TEXT),
         style,
     )
 }
@@ -439,7 +531,9 @@ fn plan_line(r: &NamespaceReport, theme: Theme) -> Line<'static> {
 }
 
 fn result_line(r: &NamespaceReport, theme: Theme) -> Line<'static> {
-    let (mark, style) = if r.outcome.is_failure() {
+    let (mark, style) = if r.outcome == crate::deploy::kube::Outcome::Cancelled {
+        ("–", theme.warning())
+    } else if r.outcome.is_failure() {
         ("✗", theme.error())
     } else {
         ("✓", theme.ok())
@@ -456,6 +550,7 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let Some(Modal::Prune(d)) = &m.modal else {
         return;
     };
+    let h = Hints::new(m, QUESTION);
     let lines = match &d.step {
         PruneStep::Ask => vec![
             Line::from(fit(
@@ -481,17 +576,31 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 theme.dim(),
             ),
             Line::default(),
-            Line::styled("y remove · N / Esc keep them", theme.dim()),
+            Line::styled(
+                hint(
+                    m,
+                    QUESTION,
+                    &[
+                        (&[Action::Yes], "remove"),
+                        (&[Action::No, Action::Back], "keep them"),
+                    ],
+                ),
+                theme.dim(),
+            ),
         ],
-        PruneStep::Running { .. } => vec![
-            Line::from(format!(
+        PruneStep::Running {
+            done, cancelling, ..
+        } => {
+            let mut l = vec![Line::from(format!(
                 "{} Removing managed secrets in context {} …",
                 spinner(m),
                 d.context
-            )),
-            Line::default(),
-            Line::styled("Esc cancel", theme.dim()),
-        ],
+            ))];
+            l.extend(done.iter().flat_map(|s| pruned_lines(s, theme)));
+            l.push(Line::default());
+            l.push(running_hint(*cancelling, &h.cancel, theme));
+            l
+        }
         PruneStep::Done { removed } => {
             let mut l = vec![Line::styled(
                 format!("Results in context {}:", d.context),
@@ -500,30 +609,62 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             if removed.is_empty() {
                 l.push(Line::from("  no managed secret of this registry was found"));
             }
-            for s in removed {
-                let what = format!("{}/{}", s.namespace, s.name);
-                match &s.error {
-                    None => l.push(Line::styled(
-                        fit(&format!("  ✓ {what} deleted"), TEXT),
-                        theme.ok(),
-                    )),
-                    Some(e) => {
-                        l.push(Line::styled(
-                            fit(&format!("  ✗ {what} error"), TEXT),
-                            theme.error(),
-                        ));
-                        l.push(Line::styled(
-                            format!("    {}", fit(e, TEXT - 4)),
-                            theme.dim(),
-                        ));
-                    }
-                }
-            }
+            l.extend(removed.iter().flat_map(|s| pruned_lines(s, theme)));
             l.push(Line::default());
-            l.push(Line::styled("Enter / Esc close", theme.dim()));
+            l.push(Line::styled(h.close.clone(), theme.dim()));
             l
         }
-        PruneStep::Failed { message } => failed("Nothing was removed:", message, theme),
+        PruneStep::Failed { message } => failed("Nothing was removed:", message, &h, theme),
     };
     show(f, area, lines, " Remove managed secrets ".to_owned(), theme);
+}
+
+/// One secret of a prune: deleted, failed (and why) or left (cancelled).
+fn pruned_lines(s: &PrunedSecret, theme: Theme) -> Vec<Line<'static>> {
+    let what = format!("{}/{}", s.namespace, s.name);
+    let (mark, style) = match s.outcome {
+        PruneOutcome::Deleted => ("✓", theme.ok()),
+        PruneOutcome::Error => ("✗", theme.error()),
+        PruneOutcome::Cancelled => ("–", theme.warning()),
+    };
+    let mut l = vec![Line::styled(
+        fit(&format!("  {mark} {what} {}", s.outcome.as_str()), TEXT),
+        style,
+    )];
+    if let (PruneOutcome::Error, Some(e)) = (s.outcome, &s.message) {
+        l.push(Line::styled(
+            format!("    {}", fit(e, TEXT - 4)),
+            theme.dim(),
+        ));
+    }
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::test_support as fixtures;
+
+    #[test]
+    fn hints_name_the_bound_keys() {
+        let mut m = fixtures::full();
+        let h = Hints::new(&m, APPLY);
+        assert_eq!(h.plan, "Enter plan · Esc cancel");
+        assert_eq!(
+            (h.toggle.as_str(), h.next_context.as_str()),
+            ("Space", "Tab")
+        );
+        m.keymap
+            .apply_overrides("[apply]\ntoggle = [\"x\"]\nconfirm = [\"ctrl-y\"]\n")
+            .expect("override");
+        let h = Hints::new(&m, APPLY);
+        assert_eq!(h.plan, "Ctrl-Y plan · Esc cancel");
+        assert_eq!(h.close, "Ctrl-Y / Esc close");
+        assert_eq!(h.toggle, "x");
+        let prune = Hints::new(&m, QUESTION);
+        assert_eq!(
+            prune.close, "Enter / Esc close",
+            "[apply] is not the prune's"
+        );
+    }
 }

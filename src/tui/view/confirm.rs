@@ -1,5 +1,6 @@
 //! Dialogs that ask or refuse: delete (type the name), delete refused by a
-//! platform rule, quit or discard with unsaved edits.
+//! platform rule, quit or discard with unsaved edits. Their key hints come
+//! from the keymap, so a rebinding shows here.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph, Wrap};
 
 use super::popup;
+use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::state::Model;
 use crate::tui::state::modal::{Modal, PendingDelete};
 use crate::tui::theme::Theme;
@@ -34,19 +36,22 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                     Span::styled(format!("{:<30}", typed.value()), theme.selected()),
                 ]));
                 lines.push(Line::default());
-                lines.push(Line::styled("Enter delete · Esc cancel", theme.dim()));
+                let hint = hint(
+                    m,
+                    DIALOG,
+                    &[(&[Action::Confirm], "delete"), (&[Action::Back], "cancel")],
+                );
+                lines.push(Line::styled(hint, theme.dim()));
             } else {
-                lines.push(Line::styled(
-                    "y / Enter delete · n / Esc cancel",
-                    theme.dim(),
-                ));
+                lines.push(Line::styled(yes_no(m, "delete", "cancel"), theme.dim()));
             }
             (format!(" Delete {what} "), lines, true)
         }
         Some(Modal::Refused { title, lines }) => {
             let mut out: Vec<Line> = lines.iter().map(|l| Line::from(l.clone())).collect();
             out.push(Line::default());
-            out.push(Line::styled("Enter / Esc close", theme.dim()));
+            let hint = hint(m, DIALOG, &[(&[Action::Confirm, Action::Back], "close")]);
+            out.push(Line::styled(hint, theme.dim()));
             (format!(" {title} "), out, true)
         }
         Some(Modal::ConfirmQuit) => (
@@ -55,7 +60,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 Line::from("There are unsaved changes (an edited form or a save"),
                 Line::from("still running). Quit anyway and lose them?"),
                 Line::default(),
-                Line::styled("y / Enter quit · n / Esc stay", theme.dim()),
+                Line::styled(yes_no(m, "quit", "stay"), theme.dim()),
             ],
             false,
         ),
@@ -65,7 +70,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 Line::from("The form has edits that are not saved."),
                 Line::from("Close it and lose them?"),
                 Line::default(),
-                Line::styled("y / Enter discard · n / Esc keep editing", theme.dim()),
+                Line::styled(yes_no(m, "discard", "keep editing"), theme.dim()),
             ],
             false,
         ),
@@ -88,4 +93,56 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             .block(block),
         rect,
     );
+}
+
+pub(super) const DIALOG: &[KeyContext] = &[KeyContext::Dialog];
+pub(super) const QUESTION: &[KeyContext] = &[KeyContext::Question, KeyContext::Dialog];
+
+/// `y / Enter quit · n / Esc stay`, from the keymap.
+fn yes_no(m: &Model, yes: &str, no: &str) -> String {
+    hint(
+        m,
+        QUESTION,
+        &[
+            (&[Action::Yes, Action::Confirm], yes),
+            (&[Action::No, Action::Back], no),
+        ],
+    )
+}
+
+/// A hint line from the keymap: each group's first keys, then what they
+/// do (`Enter / Esc close · …`); a group with no key bound is left out.
+pub(super) fn hint(m: &Model, contexts: &[KeyContext], groups: &[(&[Action], &str)]) -> String {
+    groups
+        .iter()
+        .filter_map(|(actions, what)| {
+            let keys: Vec<String> = actions
+                .iter()
+                .filter_map(|&a| m.keymap.first_key_in(contexts, a))
+                .map(|k| k.to_string())
+                .collect();
+            (!keys.is_empty()).then(|| format!("{} {what}", keys.join(" / ")))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::test_support as fixtures;
+
+    #[test]
+    fn hints_name_the_bound_keys() {
+        let mut m = fixtures::full();
+        assert_eq!(yes_no(&m, "quit", "stay"), "y / Enter quit · n / Esc stay");
+        m.keymap
+            .apply_overrides(
+                "[question]\nyes = [\"o\"]\nno = []\n[dialog]\nconfirm = [\"ctrl-y\"]\n",
+            )
+            .expect("override");
+        assert_eq!(yes_no(&m, "quit", "stay"), "o / Ctrl-Y quit · Esc stay");
+        let close = hint(&m, DIALOG, &[(&[Action::Confirm, Action::Back], "close")]);
+        assert_eq!(close, "Ctrl-Y / Esc close");
+    }
 }

@@ -218,7 +218,7 @@ fn test_line(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: Theme) {
             } else {
                 ("✗", theme.error())
             };
-            Span::styled(format!("{mark} {}{stale}", report.summary), style)
+            Span::styled(format!("{mark} {}{stale}", report.summary()), style)
         }
     };
     f.render_widget(

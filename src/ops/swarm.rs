@@ -1,0 +1,273 @@
+//! Docker Swarm operations through the engine API: check the login on the
+//! node, plan, apply (one service per container, with registry auth) and
+//! sync after a rotation (the services' registry auth replaced, their spec
+//! kept, tasks not restarted). Services are taken one at a time and the
+//! cancel token is checked before each.
+
+use jiff::Timestamp;
+
+use super::{Cancel, OpsError, Progress, VaultStore, not_cancelled};
+use crate::deploy::docker::{self, Engine, LoginCheck};
+use crate::deploy::login_for;
+use crate::deploy::swarm::{
+    ServiceOutcome, ServicePlan, ServicePreview, SwarmError, service_plans,
+};
+use crate::model::{Registry, VaultData};
+use crate::registry::DockerLogin;
+
+/// Which registry's services, on which engine.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SwarmRequest {
+    /// Registry id or name.
+    pub registry: String,
+    /// Only the containers of these environments (empty: all).
+    pub environments: Vec<String>,
+    /// The engine endpoint; `None`: `DOCKER_HOST` or the default socket.
+    pub host: Option<String>,
+    /// New services are attached to these networks.
+    pub networks: Vec<String>,
+}
+
+/// The engine's answer to the registry's login, checked on the node.
+#[derive(Clone, Debug)]
+pub struct SwarmCheck {
+    pub registry: String,
+    pub server: String,
+    pub endpoint: String,
+    pub login: LoginCheck,
+}
+
+fn login_of(r: &Registry) -> Result<DockerLogin, OpsError> {
+    login_for(r, Timestamp::now())?.ok_or_else(|| OpsError::Public(r.name.clone()))
+}
+
+/// The registry, its login and its services in `req`'s environments.
+fn services_of(
+    data: &VaultData,
+    req: &SwarmRequest,
+) -> Result<(Registry, DockerLogin, Vec<ServicePlan>), OpsError> {
+    let r = data.find_registry(&req.registry)?;
+    let login = login_of(r)?;
+    let plans: Vec<ServicePlan> = service_plans(data, r, None, &login.server)
+        .into_iter()
+        .filter(|p| req.environments.is_empty() || req.environments.contains(&p.environment))
+        .collect();
+    if plans.is_empty() {
+        return Err(OpsError::NoContainers {
+            registry: r.name.clone(),
+            environments: req.environments.clone(),
+        });
+    }
+    Ok((r.clone(), login, plans))
+}
+
+async fn checked(
+    host: Option<&str>,
+    login: &DockerLogin,
+) -> Result<(Engine, LoginCheck), OpsError> {
+    let engine = docker::connect(host).await?;
+    let check = engine.check_login(login).await?;
+    Ok((engine, check))
+}
+
+/// Checks the registry's credentials on the node (the engine's `/auth`).
+///
+/// # Errors
+/// No such registry, a public one; no engine.
+pub async fn check(
+    store: &dyn VaultStore,
+    registry: &str,
+    host: Option<&str>,
+    cancel: &Cancel,
+) -> Result<SwarmCheck, OpsError> {
+    not_cancelled(cancel)?;
+    let data = store.read()?;
+    let r = data.find_registry(registry)?;
+    let login = login_of(r)?;
+    let (engine, login_check) = checked(host, &login).await?;
+    Ok(SwarmCheck {
+        registry: r.name.clone(),
+        server: login.server.clone(),
+        endpoint: engine.endpoint.clone(),
+        login: login_check,
+    })
+}
+
+/// One service and what apply would do to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedService {
+    pub plan: ServicePlan,
+    pub preview: ServicePreview,
+}
+
+#[derive(Clone, Debug)]
+pub struct SwarmPlan {
+    pub registry: String,
+    pub server: String,
+    pub endpoint: String,
+    pub services: Vec<PlannedService>,
+}
+
+/// Reads only: the services apply would create or update, and those it
+/// would refuse (not regvault's, another registry's).
+///
+/// # Errors
+/// No such registry, no containers; no engine; cancelled.
+pub async fn plan(
+    store: &dyn VaultStore,
+    req: &SwarmRequest,
+    cancel: &Cancel,
+) -> Result<SwarmPlan, OpsError> {
+    not_cancelled(cancel)?;
+    let data = store.read()?;
+    let (r, login, plans) = services_of(&data, req)?;
+    drop(data);
+    let engine = docker::connect(req.host.as_deref()).await?;
+    let mut services = Vec::with_capacity(plans.len());
+    for p in plans {
+        not_cancelled(cancel)?;
+        let preview = engine.preview_service(&p, &r).await?;
+        services.push(PlannedService { plan: p, preview });
+    }
+    Ok(SwarmPlan {
+        registry: r.name,
+        server: login.server.clone(),
+        endpoint: engine.endpoint,
+        services,
+    })
+}
+
+/// What happened to one service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServiceState {
+    Done(ServiceOutcome),
+    Failed(SwarmError),
+    /// Not started: the apply was cancelled first.
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceResult {
+    pub plan: ServicePlan,
+    pub state: ServiceState,
+}
+
+impl ServiceResult {
+    #[must_use]
+    pub fn failed(&self) -> bool {
+        !matches!(self.state, ServiceState::Done(_))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SwarmApplyReport {
+    pub registry: String,
+    pub server: String,
+    pub endpoint: String,
+    /// A refused login stops everything before the first service.
+    pub login: LoginCheck,
+    pub services: Vec<ServiceResult>,
+    pub cancelled: bool,
+}
+
+impl SwarmApplyReport {
+    #[must_use]
+    pub fn failed(&self) -> bool {
+        self.login != LoginCheck::Ok || self.services.iter().any(ServiceResult::failed)
+    }
+}
+
+/// Checks the login on the node, then creates or updates each service
+/// with registry auth, reporting each through `progress`; after a cancel
+/// the services not yet started are reported `Cancelled` and left alone.
+///
+/// # Errors
+/// No such registry, no containers; no engine; cancelled before starting.
+pub async fn apply(
+    store: &dyn VaultStore,
+    req: &SwarmRequest,
+    progress: Progress<'_, ServiceResult>,
+    cancel: &Cancel,
+) -> Result<SwarmApplyReport, OpsError> {
+    not_cancelled(cancel)?;
+    let data = store.read()?;
+    let (r, login, plans) = services_of(&data, req)?;
+    drop(data);
+    let (engine, login_check) = checked(req.host.as_deref(), &login).await?;
+    let mut report = SwarmApplyReport {
+        registry: r.name.clone(),
+        server: login.server.clone(),
+        endpoint: engine.endpoint.clone(),
+        login: login_check,
+        services: Vec::new(),
+        cancelled: false,
+    };
+    if report.login != LoginCheck::Ok {
+        return Ok(report);
+    }
+    for p in plans {
+        let state = if cancel.is_cancelled() {
+            report.cancelled = true;
+            ServiceState::Cancelled
+        } else {
+            match engine.apply_service(&p, &r, &login, &req.networks).await {
+                Ok(o) => ServiceState::Done(o),
+                Err(e) => ServiceState::Failed(e),
+            }
+        };
+        let result = ServiceResult { plan: p, state };
+        progress(&result);
+        report.services.push(result);
+    }
+    Ok(report)
+}
+
+#[derive(Clone, Debug)]
+pub struct SwarmSyncReport {
+    pub registry: String,
+    pub server: String,
+    pub endpoint: String,
+    pub login: LoginCheck,
+    /// The services updated, in name order.
+    pub services: Vec<ServiceOutcome>,
+    /// Cancelled part-way: the services after the last one were left as they were.
+    pub cancelled: bool,
+}
+
+/// After a rotation: every service regvault made for the registry gets the
+/// new credentials as its registry auth (spec kept, tasks not restarted).
+///
+/// # Errors
+/// No such registry; no engine; an engine error part-way.
+pub async fn sync(
+    store: &dyn VaultStore,
+    registry: &str,
+    host: Option<&str>,
+    progress: Progress<'_, ServiceOutcome>,
+    cancel: &Cancel,
+) -> Result<SwarmSyncReport, OpsError> {
+    not_cancelled(cancel)?;
+    let data = store.read()?;
+    let r = data.find_registry(registry)?.clone();
+    drop(data);
+    let login = login_of(&r)?;
+    let (engine, login_check) = checked(host, &login).await?;
+    let mut report = SwarmSyncReport {
+        registry: r.name.clone(),
+        server: login.server.clone(),
+        endpoint: engine.endpoint.clone(),
+        login: login_check,
+        services: Vec::new(),
+        cancelled: false,
+    };
+    if report.login != LoginCheck::Ok {
+        return Ok(report);
+    }
+    let each = |o: &ServiceOutcome| {
+        progress(o);
+        !cancel.is_cancelled()
+    };
+    report.services = engine.sync_services(&r, &login, &each).await?;
+    report.cancelled = cancel.is_cancelled();
+    Ok(report)
+}
