@@ -19,9 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use regvault::model::Credentials;
 use regvault::probe::{self, Outcome, ProbeOptions};
-use regvault::registry::RegistryKind;
+use regvault::registry::{Credentials, RegistryKind};
 use support::{Auth, Registry, Sandbox};
 
 const USER: &str = "bench-user";

@@ -6,8 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::Credentials;
-use crate::registry::RegistryKind;
+use crate::registry::{Credentials, RegistryKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

@@ -7,5 +7,6 @@ pub mod model;
 pub mod ops;
 pub mod probe;
 pub mod registry;
+pub mod secret;
 pub mod tui;
 pub mod vault;

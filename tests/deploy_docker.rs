@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 
 use bollard::query_parameters::ListTasksOptions;
 use regvault::deploy::docker::{self, EngineError, LoginCheck};
-use regvault::model::Credentials;
-use regvault::registry::{self, DockerLogin, RegistryKind};
+use regvault::registry::{self, Credentials, DockerLogin, RegistryKind};
 use serde_json::{Value, json};
 use support::{Auth, Registry, Sandbox, basic};
 

@@ -7,9 +7,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use regvault::model::{Connection, Credentials};
+use regvault::model::Connection;
 use regvault::probe::{self, Outcome, ProbeOptions, ProbeReport, StepKind, StepStatus};
-use regvault::registry::RegistryKind;
+use regvault::registry::{Credentials, RegistryKind};
 use serde_json::json;
 use support::{Auth, Moto, Registry, Sandbox, Silent, TokenServer, TokenUser};
 

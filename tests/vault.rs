@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use regvault::model::{Credentials, Registry, RegistryId, VaultData};
-use regvault::registry::RegistryKind;
+use regvault::model::{Registry, RegistryId, VaultData};
+use regvault::registry::{Credentials, RegistryKind};
 use regvault::vault::{self, Encryption, KeySource, SCHEMA_VERSION, Vault, VaultError, backups};
 use secrecy::SecretString;
 

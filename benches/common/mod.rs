@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use regvault::model::{
-    Container, ContainerId, Credentials, Registry, RegistryConfig, RegistryId, SourceType,
-    TestRecord, VaultData,
+    Container, ContainerId, Registry, RegistryConfig, RegistryId, SourceType, TestRecord, VaultData,
 };
-use regvault::registry::RegistryKind;
+use regvault::registry::{Credentials, RegistryKind};
 use regvault::vault::{self, Encryption, Vault};
 
 pub fn fake_key(i: usize) -> String {

@@ -13,10 +13,10 @@ use zeroize::Zeroizing;
 use super::output::{self, print_findings, print_json};
 use super::{Global, keys, prompt};
 use crate::import::{self, Format, ImportedRegistry};
-use crate::model::{self, Connection, Credentials, NewRegistry, RegistryUpdate};
+use crate::model::{self, Connection, NewRegistry, RegistryUpdate};
 use crate::ops::test::{self as ops, Live, OFFLINE_OK, Offline, TestOptions, TestReport, Tester};
 use crate::probe::{ProbeReport, StepStatus};
-use crate::registry::{self, RegistryKind};
+use crate::registry::{self, Credentials, RegistryKind};
 
 #[derive(Debug, Subcommand)]
 pub enum RegistryCmd {

@@ -1,9 +1,14 @@
+//! Tests of `compose`: merging logins into a docker `config.json` without
+//! losing or echoing what is there, and matching compose images to saved
+//! registries.
+
 use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
-use crate::model::{Connection, EcrToken, SecretValue};
+use crate::model::{Connection, EcrToken};
 use crate::registry::fixtures::sample;
+use crate::secret::SecretValue;
 
 fn login(server: &str, user: &str, pass: &str) -> DockerLogin {
     DockerLogin {

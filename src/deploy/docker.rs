@@ -260,7 +260,7 @@ fn split_reference(image: &str) -> (&str, Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SecretValue;
+    use crate::secret::SecretValue;
 
     #[test]
     fn references_split_like_docker() {

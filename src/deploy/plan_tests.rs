@@ -1,9 +1,14 @@
+//! Tests of `plan`: pull-secret plans byte-exact per environment, hashes that
+//! follow the credentials, ECR tokens, Deployments referencing the secret,
+//! and refusals that say why without showing a secret.
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
 use super::*;
-use crate::model::{Connection, Container, Credentials, EcrToken, RegistryConfig, SourceType};
+use crate::model::{Connection, Container, EcrToken, RegistryConfig, SourceType};
+use crate::registry::Credentials;
 use crate::registry::fixtures::sample;
 
 const DOCKERCONFIG_B64: &str = "eyJhdXRocyI6eyJnaGNyLmlvIjp7InVzZXJuYW1lIjoib2N0by1jYXQiLCJwYXNzd29yZCI6ImdocF9hMUIyYTFCMmExQjJhMUIyYTFCMmExQjJhMUIyYTFCMmExQjIiLCJhdXRoIjoiYjJOMGJ5MWpZWFE2WjJod1gyRXhRakpoTVVJeVlURkNNbUV4UWpKaE1VSXlZVEZDTW1FeFFqSmhNVUl5WVRGQ01nPT0ifX19";

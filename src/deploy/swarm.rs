@@ -405,9 +405,9 @@ mod tests {
 
     use super::*;
     use crate::model::{
-        Connection, Container, ContainerId, Credentials, RegistryConfig, RegistryId, SourceType,
+        Connection, Container, ContainerId, RegistryConfig, RegistryId, SourceType,
     };
-    use crate::registry::RegistryKind;
+    use crate::registry::{Credentials, RegistryKind};
 
     fn at() -> Timestamp {
         "2026-02-01T00:00:00Z".parse().unwrap()

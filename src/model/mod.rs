@@ -1,210 +1,30 @@
-//! The domain records kept in the vault — registries and the containers that
-//! reference them — plus ids, timestamps and the secret wrapper.
+//! The domain records kept in the vault — registries, the containers that
+//! reference them, and `VaultData` holding both — defined here.
 //!
-//! The platform's rules over them live in `rules` (see `VaultData`): unique
-//! names, only the creator deletes a registry, and never while a container
-//! references it.
+//! Around them: `id` (record ids), `stamp` (who is acting, ages), `error`
+//! (`RuleError`), and the platform's rules as methods on `VaultData`:
+//! `lookup` (find by id or name), `registry_rules` (unique names, only the
+//! creator deletes a registry, and never while a container references it)
+//! and `container_rules` (container names and fields).
 
-mod rules;
+mod container_rules;
+mod error;
+mod id;
+mod lookup;
+mod registry_rules;
+mod stamp;
 
-pub use rules::*;
-
-use std::collections::BTreeMap;
-use std::fmt;
+pub use container_rules::{ContainerSpec, check_environment, check_image_name, check_image_tag};
+pub use error::RuleError;
+pub use id::{ContainerId, RegistryId};
+pub use registry_rules::{NewRegistry, RegistryUpdate};
+pub use stamp::{age, current_user};
 
 use jiff::Timestamp;
-use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-use crate::registry::RegistryKind;
-
-/// A credential value. Its `Debug` never shows the value; reading it takes an
-/// explicit `expose()`. The buffer is zeroed on drop (secrecy).
-#[derive(Clone)]
-pub struct SecretValue(SecretString);
-
-impl SecretValue {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(SecretString::from(value.into()))
-    }
-
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.expose().is_empty()
-    }
-}
-
-impl PartialEq for SecretValue {
-    fn eq(&self, other: &Self) -> bool {
-        self.expose() == other.expose()
-    }
-}
-impl Eq for SecretValue {}
-
-impl fmt::Debug for SecretValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl From<&str> for SecretValue {
-    fn from(value: &str) -> Self {
-        Self::new(value)
-    }
-}
-
-/// Serialising exposes the value: only the encrypted vault and `export`
-/// serialise credentials.
-impl Serialize for SecretValue {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.expose())
-    }
-}
-
-impl<'de> Deserialize<'de> for SecretValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(SecretValue::new)
-    }
-}
-
-/// A registry's credential fields by their seed names (`username`, `token`,
-/// `accessKeyId`, …). Every value is a `SecretValue`, even non-secret ones
-/// such as `region`: the catalogue's `FieldSpec::secret` decides what the
-/// screen may show.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Credentials(BTreeMap<String, SecretValue>);
-
-impl Credentials {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(SecretValue::expose)
-    }
-
-    pub fn set(&mut self, field: impl Into<String>, value: impl Into<String>) {
-        self.0.insert(field.into(), SecretValue::new(value));
-    }
-
-    pub fn remove(&mut self, field: &str) {
-        self.0.remove(field);
-    }
-
-    pub fn fields(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(String::as_str)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &SecretValue)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.iter()).finish()
-    }
-}
-
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Credentials {
-    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
-        let mut c = Credentials::new();
-        for (k, v) in iter {
-            c.set(k, v);
-        }
-        c
-    }
-}
-
-const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-const ID_LEN: usize = 6;
-
-fn random_suffix() -> String {
-    let mut bytes = [0u8; ID_LEN];
-    getrandom::fill(&mut bytes).expect("the OS random source failed");
-    // 252 = 7 * 36: reject above it to keep the alphabet uniform.
-    let mut out = String::with_capacity(ID_LEN);
-    let mut pool = bytes.to_vec();
-    while out.len() < ID_LEN {
-        if pool.is_empty() {
-            let mut more = [0u8; 8];
-            getrandom::fill(&mut more).expect("the OS random source failed");
-            pool.extend_from_slice(&more);
-        }
-        let b = pool.remove(0);
-        if b < 252 {
-            out.push(ID_ALPHABET[(b % 36) as usize] as char);
-        }
-    }
-    out
-}
-
-fn valid_id(s: &str, prefix: &str) -> bool {
-    s.strip_prefix(prefix).is_some_and(|rest| {
-        rest.len() == ID_LEN
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    })
-}
-
-macro_rules! id_type {
-    ($name:ident, $prefix:literal, $what:literal) => {
-        #[doc = concat!("A ", $what, " id: `", $prefix, "` + 6 lowercase letters or digits.")]
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
-
-        impl $name {
-            pub const PREFIX: &'static str = $prefix;
-
-            pub fn generate() -> Self {
-                Self(format!("{}{}", $prefix, random_suffix()))
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                valid_id(s, $prefix).then(|| Self(s.to_owned()))
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).ok_or_else(|| {
-                    serde::de::Error::custom(format!(
-                        concat!("'{}' is not a ", $what, " id (", $prefix, "xxxxxx)"),
-                        s
-                    ))
-                })
-            }
-        }
-    };
-}
-
-id_type!(RegistryId, "reg-", "registry");
-id_type!(ContainerId, "ctr-", "container");
+use crate::registry::{Credentials, RegistryKind};
+use crate::secret::SecretValue;
 
 /// The outcome of the last Test Connection, kept with the registry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,28 +141,13 @@ impl Container {
     }
 }
 
-/// How long ago, compactly (`42s`, `5m`, `3h`, `2d`): the list screens and
-/// the CLI print ages the same way.
-pub fn age(at: Timestamp, now: Timestamp) -> String {
-    let secs = now.as_second().saturating_sub(at.as_second()).max(0);
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
-    }
-}
-
-/// Who is acting: `REGVAULT_USER`, else `$USER@hostname`.
-pub fn current_user() -> String {
-    if let Ok(u) = std::env::var("REGVAULT_USER")
-        && !u.trim().is_empty()
-    {
-        return u.trim().to_owned();
-    }
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned());
-    let host = gethostname::gethostname().to_string_lossy().into_owned();
-    format!("{user}@{host}")
+/// Everything the vault holds. The platform's rules are its methods:
+/// lookups in `lookup`, registry rules in `registry_rules`, container rules
+/// in `container_rules`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultData {
+    #[serde(default)]
+    pub registries: Vec<Registry>,
+    #[serde(default)]
+    pub containers: Vec<Container>,
 }

@@ -10,9 +10,9 @@ use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 
 use super::{Cancel, OpsError, VaultStore};
-use crate::model::{Connection, Credentials, RegistryId, RuleError, TestRecord, VaultData};
+use crate::model::{Connection, RegistryId, RuleError, TestRecord, VaultData};
 use crate::probe::{self, Outcome, ProbeOptions, ProbeReport, Step, StepKind, StepStatus};
-use crate::registry::{self, Finding, RegistryKind};
+use crate::registry::{self, Credentials, Finding, RegistryKind};
 
 /// How one check runs, beyond what the registry's record says.
 #[derive(Clone, Debug, Default)]

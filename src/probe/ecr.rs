@@ -16,7 +16,8 @@ use zeroize::Zeroizing;
 use super::classify::{Failure, classify_error, rate_limit_reset};
 use super::target::{checked_base, host_port};
 use super::{EcrGrant, Outcome, ProbeOptions, StepKind, Steps};
-use crate::model::{Credentials, SecretValue};
+use crate::registry::Credentials;
+use crate::secret::SecretValue;
 
 const TARGET: &str = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";

@@ -11,8 +11,8 @@ use super::challenge::{Challenge, parse_challenges};
 use super::classify::{Failure, classify_error, rate_limit_reset, unexpected_status};
 use super::target::{self, ImageRef, host_port};
 use super::{Found, Live, Outcome, ProbeOptions, StepKind, Steps, ecr};
-use crate::model::{Credentials, SecretValue};
-use crate::registry::RegistryKind;
+use crate::registry::{Credentials, RegistryKind};
+use crate::secret::SecretValue;
 
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
 

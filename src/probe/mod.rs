@@ -37,8 +37,9 @@ pub use challenge::{Challenge, parse_challenges};
 pub use classify::{Failure, LinkLocalRefused, classify_error, rate_limit_reset};
 pub use target::{ImageRef, parse_image};
 
-use crate::model::{Connection, Credentials, EcrToken, SecretValue};
-use crate::registry::{self, RegistryKind};
+use crate::model::{Connection, EcrToken};
+use crate::registry::{self, Credentials, RegistryKind};
+use crate::secret::SecretValue;
 
 /// Installs rustls's ring provider as the process default, once. Every
 /// TLS client (reqwest here, kube elsewhere) needs one; with exactly one

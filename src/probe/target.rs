@@ -12,8 +12,9 @@ use url::{Host, Url};
 
 use super::classify::{Failure, LinkLocalRefused};
 use super::{Outcome, ProbeOptions};
-use crate::model::{self, Credentials, SecretValue};
-use crate::registry::RegistryKind;
+use crate::model;
+use crate::registry::{Credentials, RegistryKind};
+use crate::secret::SecretValue;
 
 /// Docker Hub's registry API lives here, though its `auths` key stays
 /// `https://index.docker.io/v1/`.

@@ -13,8 +13,10 @@ use base64::engine::general_purpose::STANDARD;
 use url::{Host, Url};
 use zeroize::Zeroizing;
 
-use super::{AuthError, DockerLogin, RegistryKind, has_errors, validate, validate_field};
-use crate::model::{Credentials, SecretValue};
+use super::{
+    AuthError, Credentials, DockerLogin, RegistryKind, has_errors, validate, validate_field,
+};
+use crate::secret::SecretValue;
 
 /// docker, kubectl, crane and regctl all store Hub credentials under this
 /// key; a plain `docker.io` key is never sent to Hub.

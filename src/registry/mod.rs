@@ -4,10 +4,11 @@
 //!
 //! This file owns the shared types (the contract other modules compile
 //! against); the work lives in `catalogue` (kinds and field schemas),
-//! `validate` (offline structure checks) and `dockerconfig` (what docker is
-//! given to log in).
+//! `credentials` (the field values a registry holds), `validate` (offline
+//! structure checks) and `dockerconfig` (what docker is given to log in).
 
 mod catalogue;
+mod credentials;
 mod dockerconfig;
 mod validate;
 
@@ -15,8 +16,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::SecretValue;
+use crate::secret::SecretValue;
 
+pub use credentials::Credentials;
 pub use dockerconfig::{auths_key, display_host, docker_login, render_dockerconfigjson};
 pub use validate::{validate, validate_field};
 
@@ -141,8 +143,7 @@ pub struct DockerLogin {
 /// Realistic fake credentials shared by the tests of every file here.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use super::RegistryKind;
-    use crate::model::Credentials;
+    use super::{Credentials, RegistryKind};
 
     pub const GHP: &str = "ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2";
     pub const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -208,7 +209,6 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::model::Credentials;
 
     fn value() -> impl Strategy<Value = String> {
         prop_oneof![

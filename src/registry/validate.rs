@@ -10,8 +10,7 @@
 use url::{Host, Url};
 
 use super::catalogue::{Shape, aws_region_shape, gcp_region_shape, suggest};
-use super::{Finding, RegistryKind, Severity};
-use crate::model::Credentials;
+use super::{Credentials, Finding, RegistryKind, Severity};
 
 /// Generous for any token or password, small enough that a pasted file ends
 /// up as an error instead of a slow form.

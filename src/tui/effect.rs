@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::apply::{ApplyTarget, SwarmTarget};
 use crate::deploy::kube::NamespaceReport;
-use crate::model::{Credentials, RegistryId, VaultData};
-use crate::registry::RegistryKind;
+use crate::model::{RegistryId, VaultData};
+use crate::registry::{Credentials, RegistryKind};
 
 /// Identifies one run of an effect, so a late result of a cancelled or
 /// superseded job can be recognised and dropped.

@@ -19,7 +19,7 @@ pub mod update;
 pub mod view;
 
 #[cfg(test)]
-mod fixtures;
+mod test_support;
 #[cfg(test)]
 mod tests;
 

@@ -9,11 +9,12 @@ use super::apply::{ApplyResult, ComposePlanResult, ComposeResult, PruneResult, S
 use super::effect::JobId;
 use super::keymap::Action;
 use crate::deploy::kube::NamespaceReport;
-use crate::model::{SecretValue, VaultData};
+use crate::model::VaultData;
 use crate::ops::OpsError;
 use crate::ops::kube::PrunedSecret;
 use crate::ops::swarm::{ServiceResult, SwarmApplyReport};
 use crate::ops::test::TestReport;
+use crate::secret::SecretValue;
 use crate::vault::VaultError;
 
 #[derive(Debug)]

@@ -21,9 +21,10 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::apply::{ApplyProgress, PruneProgress, SharedApplier, Store, SwarmProgress};
 use super::effect::{Effect, JobId};
 use super::msg::{KeyFileError, Msg};
-use crate::model::{RuleError, SecretValue, VaultData};
+use crate::model::{RuleError, VaultData};
 use crate::ops::test::{self as test_ops, Live, Offline, TestOptions, Tester};
 use crate::ops::{Cancel, OpsError, VaultStore};
+use crate::secret::SecretValue;
 use crate::vault::{self, Encryption, KeySource, Vault, VaultError};
 
 /// Test Connection's seam: `live()` in the real TUI, `offline()` for the

@@ -1,17 +1,17 @@
 //! Snapshots of every screen and dialog on a fixed 80×24 `TestBackend`,
-//! with the clock, user and vault path injected (see `fixtures`). Every
+//! with the clock, user and vault path injected (see `test_support`). Every
 //! render is also checked for the demo's secrets: none may reach the screen.
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::effect::Effect;
-use super::fixtures;
+// `fixtures::…`: the name the snapshots' recorded expressions use.
 use super::keymap::Action;
 use super::msg::Msg;
 use super::runtime::{STRUCTURE_OK, offline};
 use super::state::Model;
+use super::test_support::{self as fixtures, GHP, act, fill_ghcr, select_registry, typ};
 use super::update::update;
 use super::view;
 use crate::registry::{self, RegistryKind};
@@ -43,37 +43,10 @@ macro_rules! snap {
     };
 }
 
-fn act(m: &mut Model, a: Action) -> Vec<Effect> {
-    update(m, Msg::Action(a))
-}
-
-fn typ(m: &mut Model, text: &str) {
-    for c in text.chars() {
-        update(
-            m,
-            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-        );
-    }
-}
-
-fn select_registry(m: &mut Model, name: &str) {
-    let rows = m.registry_rows();
-    m.registries.selected = rows
-        .iter()
-        .position(|&i| m.data.registries[i].name == name)
-        .expect(name);
-}
-
 /// A new GHCR form filled with `token`.
 fn ghcr_form(token: &str) -> Model {
     let mut m = fixtures::full();
-    act(&mut m, Action::Add);
-    act(&mut m, Action::NextField);
-    typ(&mut m, "ghcr-team");
-    act(&mut m, Action::NextField);
-    typ(&mut m, "octo-cat");
-    act(&mut m, Action::NextField);
-    typ(&mut m, token);
+    fill_ghcr(&mut m, "ghcr-team", token);
     m
 }
 
@@ -100,8 +73,6 @@ fn run_test(m: &mut Model) -> Msg {
         recorded: None,
     }
 }
-
-const GHP: &str = "ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2";
 
 #[test]
 fn demo_seed_has_every_kind_and_passes_the_structural_check() {

@@ -217,8 +217,8 @@ fn migrate_step(from: u32, table: toml::Table) -> Result<toml::Table, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Credentials, RegistryId};
-    use crate::registry::RegistryKind;
+    use crate::model::RegistryId;
+    use crate::registry::{Credentials, RegistryKind};
 
     fn sample() -> VaultData {
         let now = jiff::Timestamp::UNIX_EPOCH;

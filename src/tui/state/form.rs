@@ -8,9 +8,9 @@ use std::fmt;
 use tui_input::Input;
 
 use super::super::effect::JobId;
-use crate::model::{self, Container, Credentials, Registry, RegistryId, VaultData};
+use crate::model::{self, Container, Registry, RegistryId, VaultData};
 use crate::ops::test::TestReport;
-use crate::registry::{self, Finding, RegistryKind, Severity};
+use crate::registry::{self, Credentials, Finding, RegistryKind, Severity};
 
 /// What saving the form does.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! `update` tests of the Apply dialog: open it, choose the target, plan,
 //! confirm by typing the context name, apply, cancel, stale results.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 use super::update;
 use crate::deploy::docker::LoginCheck;
@@ -9,33 +9,14 @@ use crate::deploy::kube::{Change, Outcome};
 use crate::ops::OpsError;
 use crate::ops::swarm::SwarmApplyReport;
 use crate::tui::effect::Effect;
-use crate::tui::fixtures::{self, ns_report};
 use crate::tui::keymap::Action;
 use crate::tui::msg::Msg;
 use crate::tui::state::apply::{ApplyDialog, ApplyStep};
 use crate::tui::state::modal::Modal;
 use crate::tui::state::{Model, Screen};
-
-fn key(m: &mut Model, code: KeyCode) -> Vec<Effect> {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn act(m: &mut Model, a: Action) -> Vec<Effect> {
-    update(m, Msg::Action(a))
-}
-
-fn typ(m: &mut Model, text: &str) {
-    for c in text.chars() {
-        key(m, KeyCode::Char(c));
-    }
-}
-
-fn toast(m: &Model) -> String {
-    m.toasts
-        .latest()
-        .map(|t| t.text.clone())
-        .unwrap_or_default()
-}
+use crate::tui::test_support::{
+    self as fixtures, act, key, ns_report, select_registry, toast, typ,
+};
 
 /// The job of the one plan or apply effect.
 fn job_of(effects: Vec<Effect>) -> u64 {
@@ -57,11 +38,7 @@ fn dialog(m: &Model) -> &ApplyDialog {
 fn opened() -> Model {
     let mut m = fixtures::full();
     m.kube = fixtures::kube();
-    let rows = m.registry_rows();
-    m.registries.selected = rows
-        .iter()
-        .position(|&i| m.data.registries[i].name == "ghcr-acme")
-        .expect("ghcr-acme");
+    select_registry(&mut m, "ghcr-acme");
     assert!(key(&mut m, KeyCode::Char('A')).is_empty());
     m
 }

@@ -7,26 +7,16 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 use super::update;
 use crate::model::{ContainerSpec, NewRegistry, RegistryUpdate, TestRecord, VaultData};
 use crate::registry::RegistryKind;
-use crate::tui::fixtures::{self, USER};
 use crate::tui::keymap::Action;
 use crate::tui::msg::Msg;
 use crate::tui::state::list::{container_rows, registry_rows};
 use crate::tui::state::{Model, Screen};
-
-fn key(m: &mut Model, code: KeyCode) {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typ(m: &mut Model, text: &str) {
-    for c in text.chars() {
-        key(m, KeyCode::Char(c));
-    }
-}
+use crate::tui::test_support::{self as fixtures, USER, key, typ};
 
 /// The cached rows are in use and equal the rows computed afresh.
 fn check(m: &Model) {

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{begin_save, edit_input, is_typing, quit};
-use crate::model::{ContainerSpec, NewRegistry, RegistryUpdate, SecretValue};
+use crate::model::{ContainerSpec, NewRegistry, RegistryUpdate};
 use crate::registry::RegistryKind;
+use crate::secret::SecretValue;
 use crate::tui::effect::{Effect, JobId};
 use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::msg::KeyFileError;

@@ -3,33 +3,16 @@
 //! default keymap keeps the keys the dialogs always had. Text typed into a
 //! dialog's confirmation line still goes to the line.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 use super::update;
 use crate::tui::effect::Effect;
-use crate::tui::fixtures;
 use crate::tui::keymap::{Action, Keymap};
 use crate::tui::msg::Msg;
 use crate::tui::state::Model;
 use crate::tui::state::apply::{ApplyStep, PruneStep};
 use crate::tui::state::modal::Modal;
-
-fn key(m: &mut Model, code: KeyCode) -> Vec<Effect> {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn ctrl(m: &mut Model, c: char) -> Vec<Effect> {
-    update(
-        m,
-        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
-    )
-}
-
-fn typ(m: &mut Model, text: &str) {
-    for c in text.chars() {
-        key(m, KeyCode::Char(c));
-    }
-}
+use crate::tui::test_support::{self as fixtures, ctrl, key, typ};
 
 /// The defaults with a user's keymap file on top.
 fn rebound(m: &mut Model, user_file: &str) {

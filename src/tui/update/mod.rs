@@ -15,17 +15,24 @@ pub(crate) use apply::service_outcome;
 #[cfg(test)]
 mod apply_tests;
 #[cfg(test)]
+mod cache_tests;
+#[cfg(test)]
+mod delete_tests;
+#[cfg(test)]
+mod form_tests;
+#[cfg(test)]
+mod keymap_tests;
+#[cfg(test)]
+mod list_tests;
+#[cfg(test)]
+mod probe_tests;
+#[cfg(test)]
 mod prune_tests;
+
 #[cfg(test)]
 pub(crate) use apply_tests::{compose_at_confirm, swarm_at_confirm};
 #[cfg(test)]
 pub(crate) use prune_tests::offered as prune_offered;
-#[cfg(test)]
-mod cache_tests;
-#[cfg(test)]
-mod keymap_tests;
-#[cfg(test)]
-mod tests;
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::backend::crossterm::to_input_request;

@@ -1,29 +1,18 @@
 //! `update` tests of the prune offer after a registry delete: yes runs the
 //! prune in the current context, no / Esc close, read-only never offers.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 use super::update;
 use crate::model::RegistryId;
 use crate::ops::kube::{PruneOutcome, PruneReport, PrunedSecret};
 use crate::tui::effect::Effect;
-use crate::tui::fixtures;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Msg;
 use crate::tui::state::Model;
 use crate::tui::state::apply::{PruneDialog, PruneStep};
 use crate::tui::state::modal::Modal;
-
-fn key(m: &mut Model, code: KeyCode) -> Vec<Effect> {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn toast(m: &Model) -> String {
-    m.toasts
-        .latest()
-        .map(|t| t.text.clone())
-        .unwrap_or_default()
-}
+use crate::tui::test_support::{self as fixtures, key, select_registry, toast, typ};
 
 fn dialog(m: &Model) -> &PruneDialog {
     match &m.modal {
@@ -34,15 +23,9 @@ fn dialog(m: &Model) -> &PruneDialog {
 
 /// Deletes dockerhub-acme (typed name) and lands the save.
 fn deleted(mut m: Model) -> Model {
-    let rows = m.registry_rows();
-    m.registries.selected = rows
-        .iter()
-        .position(|&i| m.data.registries[i].name == "dockerhub-acme")
-        .expect("dockerhub-acme");
+    select_registry(&mut m, "dockerhub-acme");
     update(&mut m, Msg::Action(Action::Delete));
-    for c in "dockerhub-acme".chars() {
-        key(&mut m, KeyCode::Char(c));
-    }
+    typ(&mut m, "dockerhub-acme");
     let effects = key(&mut m, KeyCode::Enter);
     let [Effect::Save { job, .. }] = effects.as_slice() else {
         panic!("{effects:?}")

@@ -643,7 +643,7 @@ fn pruned_lines(s: &PrunedSecret, theme: Theme) -> Vec<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fixtures;
+    use crate::tui::test_support as fixtures;
 
     #[test]
     fn hints_name_the_bound_keys() {

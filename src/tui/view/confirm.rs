@@ -130,7 +130,7 @@ pub(super) fn hint(m: &Model, contexts: &[KeyContext], groups: &[(&[Action], &st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fixtures;
+    use crate::tui::test_support as fixtures;
 
     #[test]
     fn hints_name_the_bound_keys() {

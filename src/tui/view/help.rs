@@ -81,7 +81,7 @@ fn section(m: &Model, ctx: KeyContext, theme: Theme) -> Vec<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fixtures;
+    use crate::tui::test_support as fixtures;
 
     #[test]
     fn the_title_names_the_bound_closing_keys() {

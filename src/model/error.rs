@@ -1,0 +1,43 @@
+//! `RuleError`: what a rule of the platform says when it refuses a change.
+
+use crate::registry::Finding;
+
+/// A rule of the platform said no. Messages name the thing and the rule and
+/// never carry a credential.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RuleError {
+    #[error("no registry '{0}'")]
+    NoSuchRegistry(String),
+    #[error("no container '{0}'")]
+    NoSuchContainer(String),
+    #[error("name: must not be empty")]
+    EmptyName,
+    #[error("name: a registry named '{0}' already exists")]
+    DuplicateRegistryName(String),
+    #[error("name: a container named '{name}' already exists in environment '{environment}'")]
+    DuplicateContainerName { name: String, environment: String },
+    #[error("{}", invalid_message(.0))]
+    Invalid(Vec<Finding>),
+    #[error("only the registry's creator may delete it: '{name}' was created by {created_by}")]
+    NotCreator { name: String, created_by: String },
+    #[error("registry '{name}' is used by {} container(s): {}; delete or repoint them first", .containers.len(), .containers.join(", "))]
+    InUse {
+        name: String,
+        /// `name (environment)` of each referencing container.
+        containers: Vec<String>,
+    },
+    #[error("{field}: {message}")]
+    BadContainerField {
+        field: &'static str,
+        message: String,
+    },
+}
+
+fn invalid_message(findings: &[Finding]) -> String {
+    let errors: Vec<String> = findings
+        .iter()
+        .filter(|f| f.is_error())
+        .map(ToString::to_string)
+        .collect();
+    errors.join("; ")
+}

@@ -1,0 +1,282 @@
+//! The platform's rules for registries: unique names, structural validation
+//! before anything is stored, creator-only deletes, no delete while
+//! containers reference a registry, rotation recorded and nothing else; plus
+//! the test results, ECR tokens and connection settings kept with them.
+
+use jiff::Timestamp;
+
+use super::error::RuleError;
+use super::{Connection, EcrToken, Registry, RegistryId, TestRecord, VaultData};
+use crate::registry::{self, Credentials, Finding, RegistryKind};
+
+/// A registry about to be created.
+#[derive(Debug, Clone)]
+pub struct NewRegistry {
+    pub name: String,
+    pub kind: RegistryKind,
+    pub credentials: Credentials,
+}
+
+/// What an update changes; `None` leaves a part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryUpdate {
+    pub name: Option<String>,
+    pub kind: Option<RegistryKind>,
+    /// Fields to set; other stored fields are kept (unless the kind changes,
+    /// then only fields of the new kind survive).
+    pub credentials: Option<Credentials>,
+}
+
+impl VaultData {
+    fn check_registry_name(
+        &self,
+        name: &str,
+        except: Option<&RegistryId>,
+    ) -> Result<(), RuleError> {
+        if name.trim().is_empty() {
+            return Err(RuleError::EmptyName);
+        }
+        if self
+            .registries
+            .iter()
+            .any(|r| r.name == name && Some(&r.id) != except)
+        {
+            return Err(RuleError::DuplicateRegistryName(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    fn fresh_registry_id(&self) -> RegistryId {
+        loop {
+            let id = RegistryId::generate();
+            if !self.registries.iter().any(|r| r.id == id) {
+                return id;
+            }
+        }
+    }
+
+    /// Adds a registry after the structural check. Warnings are returned (the
+    /// caller shows them); errors refuse the add.
+    pub fn add_registry(
+        &mut self,
+        new: NewRegistry,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<(RegistryId, Vec<Finding>), RuleError> {
+        let name = new.name.trim().to_owned();
+        self.check_registry_name(&name, None)?;
+        let findings = registry::validate(new.kind, &new.credentials);
+        if registry::has_errors(&findings) {
+            return Err(RuleError::Invalid(findings));
+        }
+        let id = self.fresh_registry_id();
+        self.registries.push(Registry {
+            id: id.clone(),
+            name,
+            kind: new.kind,
+            credentials: new.credentials,
+            created_by: user.to_owned(),
+            created_at: now,
+            updated_at: now,
+            credentials_rotated_at: None,
+            last_test: None,
+            connection: Connection::default(),
+            ecr_token: None,
+        });
+        Ok((id, findings))
+    }
+
+    /// Renames and/or rotates credentials. A credential change records the
+    /// rotation time — and nothing else: nothing is redeployed; the new
+    /// credentials apply at the next pull.
+    pub fn update_registry(
+        &mut self,
+        id_or_name: &str,
+        update: RegistryUpdate,
+        now: Timestamp,
+    ) -> Result<Vec<Finding>, RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        let id = self.registries[idx].id.clone();
+        if let Some(name) = &update.name {
+            self.check_registry_name(name.trim(), Some(&id))?;
+        }
+        let current = &self.registries[idx];
+        let kind = update.kind.unwrap_or(current.kind);
+        let mut creds = if kind == current.kind {
+            current.credentials.clone()
+        } else {
+            Credentials::new()
+        };
+        if kind != current.kind {
+            // Keep only fields the new kind also has (e.g. username).
+            for spec in kind.fields() {
+                if let Some(v) = current.credentials.get(spec.name) {
+                    creds.set(spec.name, v);
+                }
+            }
+        }
+        if let Some(new) = &update.credentials {
+            for (k, v) in new.iter() {
+                creds.set(k, v.expose());
+            }
+        }
+        let findings = registry::validate(kind, &creds);
+        if registry::has_errors(&findings) {
+            return Err(RuleError::Invalid(findings));
+        }
+        let rotated = creds != current.credentials || kind != current.kind;
+        let r = &mut self.registries[idx];
+        let mut changed = rotated;
+        if let Some(name) = update.name {
+            let name = name.trim().to_owned();
+            changed |= name != r.name;
+            r.name = name;
+        }
+        if rotated {
+            r.kind = kind;
+            r.credentials = creds;
+            r.credentials_rotated_at = Some(now);
+            // A test of the old credentials says nothing about the new ones,
+            // and a token exchanged with the old keys belongs to them.
+            r.last_test = None;
+            r.ecr_token = None;
+        }
+        if changed {
+            r.updated_at = now;
+        }
+        Ok(findings)
+    }
+
+    /// The platform's `registry.delete({registryId})`: only the creator, and
+    /// never while a container references it.
+    pub fn delete_registry(&mut self, id_or_name: &str, user: &str) -> Result<Registry, RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        let r = &self.registries[idx];
+        if r.created_by != user {
+            return Err(RuleError::NotCreator {
+                name: r.name.clone(),
+                created_by: r.created_by.clone(),
+            });
+        }
+        let users: Vec<String> = self
+            .containers_using(&r.id)
+            .iter()
+            .map(|c| format!("{} ({})", c.name, c.environment))
+            .collect();
+        if !users.is_empty() {
+            return Err(RuleError::InUse {
+                name: r.name.clone(),
+                containers: users,
+            });
+        }
+        Ok(self.registries.remove(idx))
+    }
+
+    pub fn record_test(&mut self, id_or_name: &str, record: TestRecord) -> Result<(), RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        self.registries[idx].last_test = Some(record);
+        Ok(())
+    }
+
+    /// Keeps the ECR token a live test exchanged (replacing an older one).
+    pub fn record_ecr_token(&mut self, id_or_name: &str, token: EcrToken) -> Result<(), RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        self.registries[idx].ecr_token = Some(token);
+        Ok(())
+    }
+
+    /// Changes how the registry is reached (CA bundle, plain http). A
+    /// change makes the last test stale: it was made with other settings.
+    /// Returns whether anything changed.
+    pub fn set_connection(
+        &mut self,
+        id_or_name: &str,
+        connection: Connection,
+        now: Timestamp,
+    ) -> Result<bool, RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        let r = &mut self.registries[idx];
+        if r.connection == connection {
+            return Ok(false);
+        }
+        r.connection = connection;
+        r.last_test = None;
+        r.updated_at = now;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretValue;
+
+    #[test]
+    fn old_records_load_and_settings_follow_the_rules() {
+        // A registry saved before connection settings existed still loads.
+        let old = r#"{"id":"reg-abc123","name":"gh","type":"GHCR",
+            "credentials":{"username":"octo","token":"ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"},
+            "createdBy":"me","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z"}"#;
+        let r: Registry = serde_json::from_str(old).unwrap();
+        assert!(r.connection.is_default() && r.ecr_token.is_none());
+        let back = serde_json::to_string(&r).unwrap();
+        assert!(
+            !back.contains("connection") && !back.contains("ecrToken"),
+            "{back}"
+        );
+
+        let now = Timestamp::UNIX_EPOCH;
+        let mut data = VaultData {
+            registries: vec![r],
+            containers: vec![],
+        };
+        data.record_test(
+            "gh",
+            TestRecord {
+                at: now,
+                outcome: "ok".into(),
+                summary: "fine".into(),
+            },
+        )
+        .unwrap();
+        let conn = Connection {
+            ca_bundle: Some("PEM".into()),
+            insecure: false,
+        };
+        assert!(data.set_connection("gh", conn.clone(), now).unwrap());
+        assert!(
+            data.registries[0].last_test.is_none(),
+            "settings changed: test is stale"
+        );
+        assert!(!data.set_connection("gh", conn, now).unwrap());
+
+        data.record_ecr_token(
+            "gh",
+            EcrToken {
+                account_id: "123456789012".into(),
+                proxy_endpoint: "https://x".into(),
+                token: SecretValue::new("tok-canary"),
+                expires_at: now,
+            },
+        )
+        .unwrap();
+        assert!(!format!("{data:?}").contains("tok-canary"));
+        let creds: Credentials = [("token", "ghp_ROTATEDrotated0123456789abcdefghijKL")]
+            .into_iter()
+            .collect();
+        let update = RegistryUpdate {
+            name: None,
+            kind: None,
+            credentials: Some(creds),
+        };
+        data.update_registry("gh", update, now).unwrap();
+        assert!(
+            data.registries[0].ecr_token.is_none(),
+            "a token of the old keys is dropped on rotation"
+        );
+        assert!(
+            data.registries[0].connection.ca_bundle.is_some(),
+            "settings survive rotation"
+        );
+    }
+}

@@ -1,0 +1,277 @@
+//! The record reader: `[[registries]]` and `[[containers]]` tables as the
+//! writer lays them out, back into `VaultData` — or `None` on anything else,
+//! so the caller falls back to the full `toml` parser.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use super::escape::read_kv;
+use super::time::parse_ts;
+use crate::model::{
+    Connection, Container, ContainerId, EcrToken, Registry, RegistryConfig, RegistryId, SourceType,
+    TestRecord, VaultData,
+};
+use crate::registry::{Credentials, RegistryKind};
+use crate::secret::SecretValue;
+
+#[derive(Default)]
+struct Fields(BTreeMap<String, String>);
+
+impl Fields {
+    /// A repeated key is invalid TOML: let the full parser say so.
+    fn insert(&mut self, k: String, v: String) -> Option<()> {
+        self.0.insert(k, v).is_none().then_some(())
+    }
+    fn take(&mut self, k: &str) -> Option<String> {
+        self.0.remove(k)
+    }
+    fn ts(&mut self, k: &str) -> Option<Timestamp> {
+        parse_ts(&self.take(k)?)
+    }
+    fn done(self) -> Option<()> {
+        self.0.is_empty().then_some(())
+    }
+}
+
+#[derive(Default)]
+struct RegistryParts {
+    top: Fields,
+    creds: Option<Credentials>,
+    test: Option<Fields>,
+    connection: Option<Fields>,
+    /// `insecure = true|false` (the one non-string value) in `connection`.
+    insecure: Option<bool>,
+    ecr: Option<Fields>,
+}
+
+impl RegistryParts {
+    fn build(mut self) -> Option<Registry> {
+        let kind_key = self.top.take("type")?;
+        let kind = RegistryKind::ALL
+            .into_iter()
+            .find(|k| k.type_key() == kind_key)?;
+        let last_test = match self.test {
+            Some(mut t) => {
+                let rec = TestRecord {
+                    at: t.ts("at")?,
+                    outcome: t.take("outcome")?,
+                    summary: t.take("summary")?,
+                };
+                t.done()?;
+                Some(rec)
+            }
+            None => None,
+        };
+        let connection = match self.connection {
+            Some(mut c) => {
+                let conn = Connection {
+                    ca_bundle: c.take("caBundle"),
+                    insecure: self.insecure.unwrap_or(false),
+                };
+                c.done()?;
+                conn
+            }
+            None if self.insecure.is_none() => Connection::default(),
+            None => return None,
+        };
+        let ecr_token = match self.ecr {
+            Some(mut e) => {
+                let token = EcrToken {
+                    account_id: e.take("accountId")?,
+                    proxy_endpoint: e.take("proxyEndpoint")?,
+                    token: SecretValue::new(e.take("token")?),
+                    expires_at: e.ts("expiresAt")?,
+                };
+                e.done()?;
+                Some(token)
+            }
+            None => None,
+        };
+        let credentials_rotated_at = match self.top.take("credentialsRotatedAt") {
+            Some(s) => Some(parse_ts(&s)?),
+            None => None,
+        };
+        let r = Registry {
+            id: RegistryId::parse(&self.top.take("id")?)?,
+            name: self.top.take("name")?,
+            kind,
+            credentials: self.creds.unwrap_or_default(),
+            created_by: self.top.take("createdBy")?,
+            created_at: self.top.ts("createdAt")?,
+            updated_at: self.top.ts("updatedAt")?,
+            credentials_rotated_at,
+            last_test,
+            connection,
+            ecr_token,
+        };
+        self.top.done()?;
+        Some(r)
+    }
+}
+
+#[derive(Default)]
+struct ContainerParts {
+    top: Fields,
+    config: Option<Fields>,
+}
+
+impl ContainerParts {
+    fn build(mut self) -> Option<Container> {
+        let mut cfg = self.config?;
+        let registry_id = match cfg.take("registryId") {
+            Some(s) => Some(RegistryId::parse(&s)?),
+            None => None,
+        };
+        let registry_config = RegistryConfig {
+            registry_id,
+            image_name: cfg.take("imageName")?,
+            image_tag: cfg.take("imageTag")?,
+        };
+        cfg.done()?;
+        match self.top.take("sourceType").as_deref() {
+            None | Some("registry") => {}
+            Some(_) => return None,
+        }
+        let c = Container {
+            id: ContainerId::parse(&self.top.take("id")?)?,
+            name: self.top.take("name")?,
+            environment: self.top.take("environment")?,
+            source_type: SourceType::Registry,
+            registry_config,
+            created_by: self.top.take("createdBy")?,
+            created_at: self.top.ts("createdAt")?,
+            updated_at: self.top.ts("updatedAt")?,
+        };
+        self.top.done()?;
+        Some(c)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Registry,
+    Credentials,
+    LastTest,
+    Connection,
+    EcrToken,
+    Container,
+    RegistryConfig,
+}
+
+/// Reads records written by `render_records`. `None`: not that subset (or
+/// not valid) — use the full parser.
+pub(crate) fn parse_records(body: &str) -> Option<VaultData> {
+    let mut data = VaultData::default();
+    let mut reg: Option<RegistryParts> = None;
+    let mut ctr: Option<ContainerParts> = None;
+    let mut section = None;
+    // Arrays of tables must not interleave in our subset.
+    let mut seen_containers = false;
+    for line in body.split('\n') {
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with('[') {
+            match line {
+                "[[registries]]" if !seen_containers => {
+                    if let Some(r) = reg.take() {
+                        data.registries.push(r.build()?);
+                    }
+                    reg = Some(RegistryParts::default());
+                    section = Some(Section::Registry);
+                }
+                "[registries.credentials]" => {
+                    let r = reg.as_mut().filter(|_| !seen_containers)?;
+                    if r.creds.is_some() {
+                        return None;
+                    }
+                    r.creds = Some(Credentials::new());
+                    section = Some(Section::Credentials);
+                }
+                "[registries.lastTest]" => {
+                    let r = reg.as_mut().filter(|_| !seen_containers)?;
+                    if r.test.is_some() {
+                        return None;
+                    }
+                    r.test = Some(Fields::default());
+                    section = Some(Section::LastTest);
+                }
+                "[registries.connection]" => {
+                    let r = reg.as_mut().filter(|_| !seen_containers)?;
+                    if r.connection.is_some() {
+                        return None;
+                    }
+                    r.connection = Some(Fields::default());
+                    section = Some(Section::Connection);
+                }
+                "[registries.ecrToken]" => {
+                    let r = reg.as_mut().filter(|_| !seen_containers)?;
+                    if r.ecr.is_some() {
+                        return None;
+                    }
+                    r.ecr = Some(Fields::default());
+                    section = Some(Section::EcrToken);
+                }
+                "[[containers]]" => {
+                    if let Some(r) = reg.take() {
+                        data.registries.push(r.build()?);
+                    }
+                    if let Some(c) = ctr.take() {
+                        data.containers.push(c.build()?);
+                    }
+                    seen_containers = true;
+                    ctr = Some(ContainerParts::default());
+                    section = Some(Section::Container);
+                }
+                "[containers.registryConfig]" => {
+                    let c = ctr.as_mut()?;
+                    if c.config.is_some() {
+                        return None;
+                    }
+                    c.config = Some(Fields::default());
+                    section = Some(Section::RegistryConfig);
+                }
+                _ => return None,
+            }
+            continue;
+        }
+        if section == Some(Section::Connection)
+            && let Some(flag) = line.strip_prefix("insecure = ")
+        {
+            let r = reg.as_mut()?;
+            if r.insecure.is_some() {
+                return None;
+            }
+            r.insecure = Some(match flag {
+                "true" => true,
+                "false" => false,
+                _ => return None,
+            });
+            continue;
+        }
+        let (k, v) = read_kv(line)?;
+        match section? {
+            Section::Registry => reg.as_mut()?.top.insert(k, v)?,
+            Section::Credentials => {
+                let creds = reg.as_mut()?.creds.as_mut()?;
+                if creds.get(&k).is_some() {
+                    return None;
+                }
+                creds.set(k, v);
+            }
+            Section::LastTest => reg.as_mut()?.test.as_mut()?.insert(k, v)?,
+            Section::Connection => reg.as_mut()?.connection.as_mut()?.insert(k, v)?,
+            Section::EcrToken => reg.as_mut()?.ecr.as_mut()?.insert(k, v)?,
+            Section::Container => ctr.as_mut()?.top.insert(k, v)?,
+            Section::RegistryConfig => ctr.as_mut()?.config.as_mut()?.insert(k, v)?,
+        }
+    }
+    if let Some(r) = reg.take() {
+        data.registries.push(r.build()?);
+    }
+    if let Some(c) = ctr.take() {
+        data.containers.push(c.build()?);
+    }
+    Some(data)
+}
