@@ -479,3 +479,86 @@ fn compose_pull_succeeds_with_the_docker_config_regvault_wrote() {
     assert_eq!(v["pulled"], json!([image]), "{v}");
     d.docker_ok(&["image", "inspect", &image]);
 }
+
+/// The vault of a CLI sandbox, for calling `regvault::ops` in process.
+fn store_of(s: &Sandbox) -> regvault::ops::FileStore {
+    regvault::ops::FileStore::new(
+        s.path("data/regvault/vault.age"),
+        vec![regvault::vault::KeySource::IdentityFile(
+            s.path("config/regvault/identity.txt"),
+        )],
+    )
+}
+
+#[test]
+fn cancelling_a_swarm_apply_stops_before_the_next_service() {
+    use regvault::ops::Cancel;
+    use regvault::ops::swarm::{ServiceResult, ServiceState, SwarmRequest};
+
+    let d = docker_support::shared();
+    let rt = rt();
+    let reg = registry_with_image(&rt, "acme/svc");
+    let (s, id) = sandbox(&reg, "acme/svc");
+    for env in ["qa", "stage", "uat"] {
+        s.ok(
+            &[
+                "container",
+                "add",
+                "--name",
+                "web",
+                "--environment",
+                env,
+                "--image",
+                "acme/svc",
+                "--tag",
+                "1.0",
+                "--registry",
+                &id,
+            ],
+            &[],
+        );
+    }
+    let _swarm = docker_support::Swarm::init(&d);
+    let req = SwarmRequest {
+        registry: id,
+        environments: Vec::new(),
+        host: Some(d.host.clone()),
+        networks: Vec::new(),
+    };
+    // The user cancels as soon as the first service has reported (as Esc
+    // in the TUI or Ctrl-C in the CLI fire the job's token).
+    let cancel = Cancel::new();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |r: &ServiceResult| {
+        seen.lock().unwrap().push(r.plan.service.clone());
+        cancel.cancel();
+    };
+    let report = rt
+        .block_on(regvault::ops::swarm::apply(
+            &store_of(&s),
+            &req,
+            &progress,
+            &cancel,
+        ))
+        .expect("apply ran");
+    assert!(report.cancelled);
+    assert_eq!(report.services.len(), 4, "every service is reported");
+    let done: Vec<&str> = report
+        .services
+        .iter()
+        .filter(|r| matches!(r.state, ServiceState::Done(_)))
+        .map(|r| r.plan.service.as_str())
+        .collect();
+    let left = report
+        .services
+        .iter()
+        .filter(|r| r.state == ServiceState::Cancelled)
+        .count();
+    assert_eq!((done.len(), left), (1, 3), "{:?}", report.services);
+    assert_eq!(seen.lock().unwrap().len(), 4);
+    // The engine has exactly the one service that was reported done.
+    let ls = d.docker_ok(&["service", "ls", "--format", "{{.Name}}"]);
+    let mut names: Vec<&str> = ls.lines().filter(|l| !l.is_empty()).collect();
+    names.sort_unstable();
+    assert_eq!(names, done, "services on the engine after the cancel");
+}

@@ -567,3 +567,70 @@ fn deleting_a_registry_points_at_prune_which_removes_its_secrets() {
     );
     assert!(!gone.status.success());
 }
+
+#[test]
+fn cancelling_a_prune_stops_before_the_next_secret_and_says_which_were_left() {
+    use regvault::ops::Cancel;
+    use regvault::ops::kube::{ClusterTarget, PruneOutcome, PrunedSecret};
+
+    let kube = kube_support::cluster();
+    let t = tag();
+    let envs: Vec<String> = (1..=4).map(|i| format!("pc{i}{t}")).collect();
+    let env_refs: Vec<&str> = envs.iter().map(String::as_str).collect();
+    let s = Setup::new(&unique("cancel"), &env_refs, &token('c'));
+    let o = s.run(&[
+        "apply",
+        s.name.as_str(),
+        "-e",
+        &envs.join(","),
+        "--create-namespaces",
+    ]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let id = regvault::model::RegistryId::parse(&s.id).expect("id");
+    let cluster = ClusterTarget {
+        context: Some("admin".into()),
+        kubeconfig: Some(kube.kubeconfig.clone()),
+    };
+    // Cancelled as soon as the first secret has reported.
+    let cancel = Cancel::new();
+    let progress = |_: &PrunedSecret| cancel.cancel();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = rt
+        .block_on(regvault::ops::kube::prune(
+            &id,
+            &cluster,
+            &[],
+            &progress,
+            &cancel,
+        ))
+        .expect("prune ran");
+    assert!(report.cancelled);
+    let deleted: Vec<&PrunedSecret> = report
+        .secrets
+        .iter()
+        .filter(|p| p.outcome == PruneOutcome::Deleted)
+        .collect();
+    let left: Vec<&PrunedSecret> = report
+        .secrets
+        .iter()
+        .filter(|p| p.outcome == PruneOutcome::Cancelled)
+        .collect();
+    assert_eq!((deleted.len(), left.len()), (1, 3), "{:?}", report.secrets);
+    // The cluster is as the report says: the deleted one gone, the others kept.
+    let exists = |ns: &str| {
+        kube.kubectl_raw("admin", &["-n", ns, "get", "secret", &s.secret], None)
+            .status
+            .success()
+    };
+    assert!(!exists(&deleted[0].namespace));
+    for p in left {
+        assert!(
+            exists(&p.namespace),
+            "{} was deleted after the cancel",
+            p.namespace
+        );
+    }
+}

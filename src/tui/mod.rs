@@ -19,6 +19,8 @@ pub mod update;
 pub mod view;
 
 #[cfg(test)]
+mod runtime_tests;
+#[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,200 @@
+//! The runtime with a stand-in `Applier` (no cluster): plans, applies
+//! namespace by namespace through the progress messages, and — the point —
+//! `Effect::Cancel` reaches an operation running on its own thread through
+//! its token, which an abort of the task could not.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+
+use super::apply::{
+    Applier, ApplyProgress, ApplyResult, ApplyTarget, ComposePlanResult, ComposeResult,
+    KubeContexts, NoCluster, PruneProgress, PruneResult, Store, SwarmPlanResult, SwarmProgress,
+    SwarmTarget,
+};
+use super::effect::Effect;
+use super::msg::Msg;
+use super::runtime::{Runtime, VaultSlot, offline};
+use super::test_support::ns_report;
+use crate::deploy::kube::{Change, NamespaceReport, Outcome};
+use crate::ops::kube::ApplySettings;
+use crate::ops::swarm::SwarmApplyReport;
+use crate::ops::{Cancel, OpsError};
+
+/// Applies on its own thread, one namespace every 100 ms, checking its
+/// token before each — as `ops::kube` does between namespaces.
+struct Threaded;
+
+impl Applier for Threaded {
+    fn contexts(&self) -> KubeContexts {
+        KubeContexts::default()
+    }
+    fn plan(&self, _: Store, t: ApplyTarget, _: Cancel) -> BoxFuture<'static, ApplyResult> {
+        let planned = t
+            .environments
+            .iter()
+            .map(|e| ns_report(e, Change::Create, Outcome::Unchanged))
+            .collect();
+        Box::pin(async move { Ok(planned) })
+    }
+    fn apply(
+        &self,
+        _: Store,
+        _: ApplyTarget,
+        planned: Vec<NamespaceReport>,
+        progress: ApplyProgress,
+        cancel: Cancel,
+    ) -> BoxFuture<'static, Result<(), OpsError>> {
+        let (done, finished) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            for r in planned {
+                let outcome = if cancel.is_cancelled() {
+                    Outcome::Cancelled
+                } else {
+                    std::thread::sleep(Duration::from_millis(100));
+                    Outcome::Applied
+                };
+                progress(&ns_report(&r.environment, Change::Create, outcome));
+            }
+            let _ = done.send(());
+        });
+        Box::pin(async move {
+            let _ = finished.await;
+            Ok(())
+        })
+    }
+    fn swarm_plan(
+        &self,
+        s: Store,
+        t: SwarmTarget,
+        c: Cancel,
+    ) -> BoxFuture<'static, SwarmPlanResult> {
+        NoCluster.swarm_plan(s, t, c)
+    }
+    fn swarm_apply(
+        &self,
+        s: Store,
+        t: SwarmTarget,
+        p: SwarmProgress,
+        c: Cancel,
+    ) -> BoxFuture<'static, Result<SwarmApplyReport, OpsError>> {
+        NoCluster.swarm_apply(s, t, p, c)
+    }
+    fn compose_plan(&self, s: Store, d: PathBuf) -> BoxFuture<'static, ComposePlanResult> {
+        NoCluster.compose_plan(s, d)
+    }
+    fn compose_apply(&self, s: Store, d: PathBuf, c: Cancel) -> BoxFuture<'static, ComposeResult> {
+        NoCluster.compose_apply(s, d, c)
+    }
+    fn prune(
+        &self,
+        c: String,
+        r: String,
+        p: PruneProgress,
+        t: Cancel,
+    ) -> BoxFuture<'static, PruneResult> {
+        NoCluster.prune(c, r, p, t)
+    }
+}
+
+fn runtime(applier: Arc<dyn Applier>) -> (Runtime, tokio::sync::mpsc::UnboundedReceiver<Msg>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let slot = VaultSlot::Missing {
+        path: "/nonexistent/vault.age".into(),
+        identity: "/nonexistent/identity.txt".into(),
+    };
+    (Runtime::new(tx, slot, offline(), applier), rx)
+}
+
+fn target(envs: &[&str]) -> ApplyTarget {
+    ApplyTarget {
+        registry: "reg-ghcr01".into(),
+        context: "kind-dev".into(),
+        environments: envs.iter().map(|e| (*e).to_owned()).collect(),
+        settings: ApplySettings::default(),
+    }
+}
+
+#[tokio::test]
+async fn the_runtime_plans_then_applies_namespace_by_namespace() {
+    let (mut rt, mut rx) = runtime(Arc::new(Threaded));
+    rt.run(Effect::PlanApply {
+        job: 1,
+        target: target(&["production", "staging"]),
+    });
+    let Some(Msg::ApplyPlanned { job: 1, result }) = rx.recv().await else {
+        panic!("no plan")
+    };
+    let planned = result.expect("plan");
+    rt.run(Effect::Apply {
+        job: 2,
+        target: target(&["production", "staging"]),
+        planned,
+    });
+    let mut outcomes = Vec::new();
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Msg::ApplyProgress { job: 2, report } => outcomes.push(report.outcome),
+            Msg::ApplyFinished { job: 2, result } => {
+                assert!(result.is_ok());
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(outcomes, [Outcome::Applied, Outcome::Applied]);
+}
+
+#[tokio::test]
+async fn a_cancel_reaches_an_apply_on_its_own_thread_and_the_rest_is_not_started() {
+    let (mut rt, mut rx) = runtime(Arc::new(Threaded));
+    let envs = ["a", "b", "c", "d"];
+    let planned = envs
+        .iter()
+        .map(|e| ns_report(e, Change::Create, Outcome::Unchanged))
+        .collect();
+    rt.run(Effect::Apply {
+        job: 7,
+        target: target(&envs),
+        planned,
+    });
+    let Some(Msg::ApplyProgress { job: 7, report }) = rx.recv().await else {
+        panic!("no first namespace")
+    };
+    assert_eq!(report.outcome, Outcome::Applied);
+    rt.run(Effect::Cancel { job: 7 });
+    let mut outcomes = vec![report.outcome];
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Msg::ApplyProgress { job: 7, report } => outcomes.push(report.outcome),
+            Msg::ApplyFinished { job: 7, .. } => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(outcomes.len(), 4, "every namespace reports: {outcomes:?}");
+    let cancelled = outcomes
+        .iter()
+        .filter(|o| **o == Outcome::Cancelled)
+        .count();
+    assert!(
+        (2..=3).contains(&cancelled),
+        "after the cancel no further namespace is applied: {outcomes:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_applier_contacts_nothing_and_says_so() {
+    let (mut rt, mut rx) = runtime(Arc::new(NoCluster));
+    rt.run(Effect::Prune {
+        job: 4,
+        context: "kind-dev".into(),
+        registry: "reg-ghcr01".into(),
+    });
+    let Some(Msg::PruneDone { job: 4, result }) = rx.recv().await else {
+        panic!("no prune result")
+    };
+    let err = result.expect_err("the demo prunes nothing").to_string();
+    assert!(err.contains("regvault prune reg-ghcr01"), "{err}");
+}
