@@ -76,7 +76,7 @@ pub fn data(n: usize) -> VaultData {
                 credentials_rotated_at: None,
                 last_test: (i % 3 == 0).then(|| TestRecord {
                     at: now,
-                    outcome: "ok".into(),
+                    outcome: regvault::model::TestOutcome::Ok,
                     summary: "structure ok — registry not contacted".into(),
                 }),
                 connection: Default::default(),

@@ -11,12 +11,14 @@ mod container_rules;
 mod error;
 mod id;
 mod lookup;
+mod outcome;
 mod registry_rules;
 mod stamp;
 
 pub use container_rules::{ContainerSpec, check_environment, check_image_name, check_image_tag};
 pub use error::RuleError;
 pub use id::{ContainerId, RegistryId};
+pub use outcome::{TestOutcome, UnknownOutcome};
 pub use registry_rules::{NewRegistry, RegistryUpdate};
 pub use stamp::{age, current_user};
 
@@ -32,14 +34,14 @@ use crate::secret::SecretValue;
 pub struct TestRecord {
     pub at: Timestamp,
     /// `ok`, or the failure class (`invalid`, `bad-credentials`, …).
-    pub outcome: String,
+    pub outcome: TestOutcome,
     /// One line a user can act on. Never contains a secret.
     pub summary: String,
 }
 
 impl TestRecord {
     pub fn passed(&self) -> bool {
-        self.outcome == "ok"
+        self.outcome == TestOutcome::Ok
     }
 }
 

@@ -234,7 +234,7 @@ mod tests {
             "gh",
             TestRecord {
                 at: now,
-                outcome: "ok".into(),
+                outcome: crate::model::TestOutcome::Ok,
                 summary: "fine".into(),
             },
         )

@@ -81,7 +81,7 @@ impl TestReport {
     pub fn record(&self, at: Timestamp) -> TestRecord {
         TestRecord {
             at,
-            outcome: self.probe.outcome.as_str().to_owned(),
+            outcome: self.probe.outcome,
             summary: self.probe.hint.clone(),
         }
     }

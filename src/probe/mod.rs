@@ -25,7 +25,6 @@ mod ecr;
 mod flow;
 mod target;
 
-use std::fmt;
 use std::future::Future;
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
@@ -51,80 +50,9 @@ pub fn install_crypto_provider() {
     });
 }
 
-/// The outcome class of a Test Connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    Ok,
-    /// The structural check failed; nothing was sent.
-    Invalid,
-    /// 401: wrong username, password, token or key.
-    BadCredentials,
-    /// 403, or a pull scope the token service did not grant.
-    NoPermission,
-    /// The repository or tag does not exist.
-    NotFound,
-    /// 429.
-    RateLimited,
-    /// The certificate is not trusted (or the host does not speak TLS).
-    TlsUntrusted,
-    Dns,
-    Refused,
-    Timeout,
-    /// Something answered, but not a registry's v2 API.
-    NotARegistry,
-    /// regvault refused to send credentials (plain http to a remote host,
-    /// a link-local address, a token realm downgraded to http).
-    Unsafe,
-    Cancelled,
-    /// Anything else (5xx, a malformed answer).
-    Error,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 14] = [
-        Outcome::Ok,
-        Outcome::Invalid,
-        Outcome::BadCredentials,
-        Outcome::NoPermission,
-        Outcome::NotFound,
-        Outcome::RateLimited,
-        Outcome::TlsUntrusted,
-        Outcome::Dns,
-        Outcome::Refused,
-        Outcome::Timeout,
-        Outcome::NotARegistry,
-        Outcome::Unsafe,
-        Outcome::Cancelled,
-        Outcome::Error,
-    ];
-
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::Invalid => "invalid",
-            Outcome::BadCredentials => "bad-credentials",
-            Outcome::NoPermission => "no-permission",
-            Outcome::NotFound => "not-found",
-            Outcome::RateLimited => "rate-limited",
-            Outcome::TlsUntrusted => "tls-untrusted",
-            Outcome::Dns => "dns",
-            Outcome::Refused => "refused",
-            Outcome::Timeout => "timeout",
-            Outcome::NotARegistry => "not-a-registry",
-            Outcome::Unsafe => "unsafe",
-            Outcome::Cancelled => "cancelled",
-            Outcome::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The outcome class of a Test Connection: the model's, so a recorded
+/// test keeps the same type from the probe to the vault and back.
+pub use crate::model::TestOutcome as Outcome;
 
 /// What one step checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,7 +10,9 @@ use jiff::{SignedDuration, Timestamp};
 use ratatui::crossterm::event::KeyCode;
 
 use super::update;
-use crate::model::{ContainerSpec, NewRegistry, RegistryUpdate, TestRecord, VaultData};
+use crate::model::{
+    ContainerSpec, NewRegistry, RegistryUpdate, TestOutcome, TestRecord, VaultData,
+};
 use crate::registry::RegistryKind;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Msg;
@@ -84,7 +86,11 @@ fn many() -> Model {
         if i % 3 == 0 {
             let record = TestRecord {
                 at: fixtures::now() - SignedDuration::from_secs(i * 7),
-                outcome: if i % 2 == 0 { "ok" } else { "Unauthorized" }.into(),
+                outcome: if i % 2 == 0 {
+                    TestOutcome::Ok
+                } else {
+                    TestOutcome::BadCredentials
+                },
                 summary: String::new(),
             };
             data.record_test(&name, record).expect("record");
@@ -96,7 +102,7 @@ fn many() -> Model {
 fn record2(at: Timestamp) -> TestRecord {
     TestRecord {
         at,
-        outcome: "ok".into(),
+        outcome: TestOutcome::Ok,
         summary: String::new(),
     }
 }

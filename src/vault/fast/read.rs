@@ -55,7 +55,12 @@ impl RegistryParts {
             Some(mut t) => {
                 let rec = TestRecord {
                     at: t.ts("at")?,
-                    outcome: t.take("outcome")?,
+                    // An outcome class of a newer regvault reads as `error`,
+                    // as the serde fallback does.
+                    outcome: t
+                        .take("outcome")?
+                        .parse()
+                        .unwrap_or(crate::model::TestOutcome::Error),
                     summary: t.take("summary")?,
                 };
                 t.done()?;

@@ -34,7 +34,7 @@ fn sample(name: &str, secret: &str, key: &str) -> VaultData {
                 credentials_rotated_at: Some(ts(1_700_000_002, 5)),
                 last_test: Some(TestRecord {
                     at: ts(1_700_000_003, 0),
-                    outcome: "ok".into(),
+                    outcome: crate::model::TestOutcome::Ok,
                     summary: secret.chars().rev().collect(),
                 }),
                 connection: Connection {

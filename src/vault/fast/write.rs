@@ -26,7 +26,7 @@ pub(crate) fn estimate(data: &VaultData) -> usize {
             let test = r
                 .last_test
                 .as_ref()
-                .map_or(0, |t| t.summary.len() + t.outcome.len() + 90);
+                .map_or(0, |t| t.summary.len() + t.outcome.as_str().len() + 90);
             let conn = r
                 .connection
                 .ca_bundle
@@ -104,7 +104,7 @@ fn render_registry(out: &mut String, r: &Registry) {
     {
         out.push_str("\n[registries.lastTest]\n");
         push_ts(out, "at", *at);
-        push_kv(out, "outcome", outcome);
+        push_kv(out, "outcome", outcome.as_str());
         push_kv(out, "summary", summary);
     }
     if !connection.is_default() {
