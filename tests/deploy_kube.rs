@@ -13,21 +13,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use support::{Moto, Sandbox};
 
-/// A per-run suffix: the cluster may outlive a run (a developer's own
-/// REGVAULT_TEST_KUBE), and another run's Secret of the same name belongs
-/// to another registry id.
 fn tag() -> &'static str {
-    static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    TAG.get_or_init(|| {
-        let n = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-            ^ std::process::id();
-        (0..5)
-            .map(|i| char::from(b'a' + u8::try_from((n >> (i * 5)) % 26).unwrap()))
-            .collect()
-    })
+    support::run_tag()
 }
 
 /// A unique registry name for this run: `kt-<what>-<tag>`.

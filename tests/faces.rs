@@ -19,16 +19,8 @@ use regvault::model::VaultData;
 use serde_json::{Value, json};
 use support::{Auth, Moto, Registry, Sandbox};
 
-/// A per-run suffix, as in tests/deploy_kube.rs: the cluster may outlive a run.
-fn tag() -> String {
-    let n = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos()
-        ^ std::process::id();
-    (0..5)
-        .map(|i| char::from(b'a' + u8::try_from((n >> (i * 5)) % 26).unwrap()))
-        .collect()
+fn tag() -> &'static str {
+    support::run_tag()
 }
 
 fn ecr_doc(name: &str) -> Value {

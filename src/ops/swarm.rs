@@ -159,18 +159,45 @@ impl ServiceResult {
     }
 }
 
+/// What an apply or a sync did on one engine.
 #[derive(Clone, Debug)]
-pub struct SwarmApplyReport {
+pub struct SwarmRun<T> {
     pub registry: String,
     pub server: String,
     pub endpoint: String,
     /// A refused login stops everything before the first service.
     pub login: LoginCheck,
-    pub services: Vec<ServiceResult>,
+    /// In order, as each service ended.
+    pub services: Vec<T>,
+    /// Cancelled part-way: the services after the last one done were left
+    /// as they were.
     pub cancelled: bool,
 }
 
-impl SwarmApplyReport {
+/// Apply: every planned service, done, failed or not started.
+pub type SwarmApplyReport = SwarmRun<ServiceResult>;
+/// Sync: the services updated, in name order.
+pub type SwarmSyncReport = SwarmRun<ServiceOutcome>;
+
+/// Connects, checks the login on the node and starts the report.
+async fn start<T>(
+    host: Option<&str>,
+    r: &Registry,
+    login: &DockerLogin,
+) -> Result<(Engine, SwarmRun<T>), OpsError> {
+    let (engine, login_check) = checked(host, login).await?;
+    let report = SwarmRun {
+        registry: r.name.clone(),
+        server: login.server.clone(),
+        endpoint: engine.endpoint.clone(),
+        login: login_check,
+        services: Vec::new(),
+        cancelled: false,
+    };
+    Ok((engine, report))
+}
+
+impl SwarmRun<ServiceResult> {
     #[must_use]
     pub fn failed(&self) -> bool {
         self.login != LoginCheck::Ok || self.services.iter().any(ServiceResult::failed)
@@ -193,15 +220,7 @@ pub async fn apply(
     let data = store.read()?;
     let (r, login, plans) = services_of(&data, req)?;
     drop(data);
-    let (engine, login_check) = checked(req.host.as_deref(), &login).await?;
-    let mut report = SwarmApplyReport {
-        registry: r.name.clone(),
-        server: login.server.clone(),
-        endpoint: engine.endpoint.clone(),
-        login: login_check,
-        services: Vec::new(),
-        cancelled: false,
-    };
+    let (engine, mut report) = start(req.host.as_deref(), &r, &login).await?;
     if report.login != LoginCheck::Ok {
         return Ok(report);
     }
@@ -222,18 +241,6 @@ pub async fn apply(
     Ok(report)
 }
 
-#[derive(Clone, Debug)]
-pub struct SwarmSyncReport {
-    pub registry: String,
-    pub server: String,
-    pub endpoint: String,
-    pub login: LoginCheck,
-    /// The services updated, in name order.
-    pub services: Vec<ServiceOutcome>,
-    /// Cancelled part-way: the services after the last one were left as they were.
-    pub cancelled: bool,
-}
-
 /// After a rotation: every service regvault made for the registry gets the
 /// new credentials as its registry auth (spec kept, tasks not restarted).
 ///
@@ -251,15 +258,7 @@ pub async fn sync(
     let r = data.find_registry(registry)?.clone();
     drop(data);
     let login = login_of(&r)?;
-    let (engine, login_check) = checked(host, &login).await?;
-    let mut report = SwarmSyncReport {
-        registry: r.name.clone(),
-        server: login.server.clone(),
-        endpoint: engine.endpoint.clone(),
-        login: login_check,
-        services: Vec::new(),
-        cancelled: false,
-    };
+    let (engine, mut report) = start(host, &r, &login).await?;
     if report.login != LoginCheck::Ok {
         return Ok(report);
     }

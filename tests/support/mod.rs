@@ -659,3 +659,19 @@ impl Sandbox {
         v["id"].as_str().unwrap().to_owned()
     }
 }
+
+/// A per-run suffix of five letters: a cluster may outlive a run (a
+/// developer's own REGVAULT_TEST_KUBE), so names a test creates carry it.
+pub fn run_tag() -> &'static str {
+    static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| {
+        let n = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+            ^ std::process::id();
+        (0..5)
+            .map(|i| char::from(b'a' + u8::try_from((n >> (i * 5)) % 26).unwrap()))
+            .collect()
+    })
+}
