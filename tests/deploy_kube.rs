@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use support::{Moto, Sandbox};
 
 /// A per-run suffix: the cluster may outlive a run (a developer's own
-/// REGVAULT_TEST_KUBE), and another run's Secret of the same name belongs
+/// `REGVAULT_TEST_KUBE`), and another run's Secret of the same name belongs
 /// to another registry id.
 fn tag() -> &'static str {
     static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();

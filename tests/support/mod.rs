@@ -168,6 +168,7 @@ pub fn make_certs(dir: &Path) -> Certs {
     }
 }
 
+#[derive(Clone, Copy)]
 pub enum Auth<'a> {
     None,
     Htpasswd(&'a [(&'a str, &'a str)]),
