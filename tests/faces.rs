@@ -19,7 +19,7 @@ use regvault::model::VaultData;
 use serde_json::{Value, json};
 use support::{Auth, Moto, Registry, Sandbox};
 
-/// A per-run suffix, as in tests/deploy_kube.rs: the cluster may outlive a run.
+/// A per-run suffix, as in `tests/deploy_kube.rs`: the cluster may outlive a run.
 fn tag() -> String {
     let n = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
