@@ -6,7 +6,7 @@
 //! - keystroke → frame, 10,000 registries with an active `/` filter: one key
 //!   `Msg` through `update`, then a draw (target ≤ 1 ms p99), both while
 //!   typing in the filter and while moving through the filtered rows;
-//! - peak RSS (VmHWM) of a child process that opened a 10,000-registry
+//! - peak RSS (`VmHWM`) of a child process that opened a 10,000-registry
 //!   vault, built the model and drew a first frame (target ≤ 30 MB).
 //!
 //! Each figure comes with a breakdown (the steps of a start, the parts of
@@ -62,8 +62,8 @@ fn draw(t: &mut Terminal<TestBackend>, m: &Model) {
 
 /// The data moves out of the vault into one `Arc` that the runtime and the
 /// model share, as `tui::runtime::Runtime::new` does: one copy, not two.
-fn share(vault: &mut Vault) -> Option<std::sync::Arc<VaultData>> {
-    Some(std::sync::Arc::new(std::mem::take(vault.data_mut())))
+fn share(vault: &mut Vault) -> std::sync::Arc<VaultData> {
+    std::sync::Arc::new(std::mem::take(vault.data_mut()))
 }
 
 /// What `tui::run` does before the first frame: open the vault, share its
@@ -73,7 +73,7 @@ fn start(path: &Path, keys: &[KeySource]) -> (Vault, Model, Terminal<TestBackend
     let model = Model::with_shared(
         ctx(),
         Keymap::defaults(),
-        share(&mut vault),
+        Some(share(&mut vault)),
         Timestamp::now(),
     );
     let mut t = terminal();
@@ -91,6 +91,10 @@ struct Stats {
 
 fn stats(mut samples: Vec<Duration>) -> Stats {
     samples.sort();
+    #[allow(
+        clippy::cast_sign_loss,
+        reason = "q is a quantile in [0, 1], so the index is non-negative"
+    )]
     let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
     Stats {
         median: at(0.5),
@@ -170,7 +174,7 @@ fn child_role() -> bool {
     let model = Model::with_shared(
         ctx(),
         Keymap::defaults(),
-        share(&mut vault),
+        Some(share(&mut vault)),
         Timestamp::now(),
     );
     let rss_after_model = status_kib("VmRSS");
@@ -221,7 +225,7 @@ fn bench_start(dir: &Path) {
         let m = Model::with_shared(
             ctx(),
             Keymap::defaults(),
-            share(&mut vault),
+            Some(share(&mut vault)),
             Timestamp::now(),
         );
         let t2 = Instant::now();

@@ -60,7 +60,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     for n in [1_000usize, 10_000] {
         let (path, identity) = make_vault(dir.path(), n);
-        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
         println!(
             "vault of {n} registries: {:.1} MB on disk",
             size as f64 / 1e6

@@ -110,6 +110,10 @@ fn sniff(text: &str) -> Result<Value, ImportError> {
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text.as_bytes()[..offset.min(text.len())];
+    #[allow(
+        clippy::naive_bytecount,
+        reason = "one count on an error path: not worth the bytecount crate"
+    )]
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
     (line, column)

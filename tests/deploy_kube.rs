@@ -13,6 +13,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use support::{Moto, Sandbox};
 
+/// A per-run suffix: the cluster may outlive a run (a developer's own
+/// `REGVAULT_TEST_KUBE`), and another run's Secret of the same name belongs
+/// to another registry id.
 fn tag() -> &'static str {
     support::run_tag()
 }

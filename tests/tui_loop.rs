@@ -147,12 +147,11 @@ impl Driver {
                 }
             }
             let changed = tokio::time::timeout_at(deadline, self.frames.changed()).await;
-            if !matches!(changed, Ok(Ok(()))) {
-                panic!(
-                    "timed out waiting for {what}; screen:\n{}",
-                    self.frames.borrow().text
-                );
-            }
+            assert!(
+                matches!(changed, Ok(Ok(()))),
+                "timed out waiting for {what}; screen:\n{}",
+                self.frames.borrow().text
+            );
         }
     }
 
@@ -218,7 +217,9 @@ async fn add_test_save_container_and_delete_round_trip() {
     assert_eq!(r.credentials.get("token"), Some(GHP));
     assert_eq!(r.created_by, USER);
     assert!(
-        r.last_test.as_ref().is_some_and(|t| t.passed()),
+        r.last_test
+            .as_ref()
+            .is_some_and(regvault::model::TestRecord::passed),
         "the passed test is recorded"
     );
 

@@ -29,7 +29,7 @@ fn registry(name: &str, token: &str) -> Registry {
         updated_at: now,
         credentials_rotated_at: None,
         last_test: None,
-        connection: Default::default(),
+        connection: regvault::model::Connection::default(),
         ecr_token: None,
     }
 }

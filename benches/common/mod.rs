@@ -79,7 +79,7 @@ pub fn data(n: usize) -> VaultData {
                     outcome: regvault::model::TestOutcome::Ok,
                     summary: "structure ok — registry not contacted".into(),
                 }),
-                connection: Default::default(),
+                connection: regvault::model::Connection::default(),
                 ecr_token: None,
             }
         })

@@ -86,7 +86,7 @@ pub fn run(g: &Global, cmd: ContainerCmd) -> anyhow::Result<i32> {
             environment,
             registry,
             json,
-        } => list(g, environment, registry, json),
+        } => list(g, environment.as_deref(), registry.as_deref(), json),
         ContainerCmd::Add(a) => add(g, a),
         ContainerCmd::Update(a) => update(g, a),
         ContainerCmd::Delete { container, json } => delete(g, &container, json),
@@ -99,20 +99,17 @@ fn resolve_registry(data: &VaultData, id_or_name: &str) -> Result<RegistryId, Ru
 
 fn list(
     g: &Global,
-    environment: Option<String>,
-    registry: Option<String>,
+    environment: Option<&str>,
+    registry: Option<&str>,
     json: bool,
 ) -> anyhow::Result<i32> {
     let vault = keys::open(g)?;
     let data = vault.data();
-    let reg_filter = registry
-        .as_deref()
-        .map(|r| resolve_registry(data, r))
-        .transpose()?;
+    let reg_filter = registry.map(|r| resolve_registry(data, r)).transpose()?;
     let shown: Vec<_> = data
         .containers
         .iter()
-        .filter(|c| environment.as_ref().is_none_or(|e| &c.environment == e))
+        .filter(|c| environment.is_none_or(|e| c.environment == e))
         .filter(|c| reg_filter.is_none() || c.registry_config.registry_id == reg_filter)
         .collect();
     if json {

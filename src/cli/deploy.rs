@@ -7,6 +7,8 @@
 //! Environment: `KUBECONFIG`, `REGVAULT_AWS_ENDPOINT`. Ctrl-C stops before
 //! the next namespace and the report says which were done.
 
+use std::fmt::Write as _;
+
 use anyhow::Context;
 use clap::Args;
 use jiff::SignedDuration;
@@ -178,7 +180,7 @@ pub fn apply(g: &Global, args: ApplyArgs) -> anyhow::Result<i32> {
     if args.remove {
         return prune(
             g,
-            PruneArgs {
+            &PruneArgs {
                 registry: args.registry,
                 environment: args.environment,
                 target: args.target,
@@ -259,10 +261,10 @@ pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
             let what = s.status.map_or("unknown", |st| st.as_str());
             let mut line = format!("  {:<16} {:<24} {what}", s.environment, s.namespace);
             if let Some(at) = &s.expires_at {
-                line.push_str(&format!("  (token expires {at})"));
+                let _ = write!(line, "  (token expires {at})");
             }
             if let Some(m) = &s.message {
-                line.push_str(&format!("  — {m}"));
+                let _ = write!(line, "  — {m}");
             }
             println!("{line}");
         }
@@ -270,7 +272,7 @@ pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
     Ok(i32::from(report.failed()))
 }
 
-pub fn refresh(g: &Global, args: RefreshArgs) -> anyhow::Result<i32> {
+pub fn refresh(g: &Global, args: &RefreshArgs) -> anyhow::Result<i32> {
     let within: SignedDuration = args
         .within
         .parse()
@@ -324,7 +326,7 @@ pub fn refresh(g: &Global, args: RefreshArgs) -> anyhow::Result<i32> {
     Ok(i32::from(report.failed()))
 }
 
-pub fn prune(g: &Global, args: PruneArgs) -> anyhow::Result<i32> {
+pub fn prune(g: &Global, args: &PruneArgs) -> anyhow::Result<i32> {
     // The registry may be gone from the vault already: an id still works.
     let data = keys::store(g)
         .ok()

@@ -28,7 +28,7 @@ pub struct InitArgs {
     no_identity: bool,
 }
 
-pub fn run(g: &Global, args: InitArgs) -> anyhow::Result<i32> {
+pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
     let path = keys::vault_path(g);
     if path.exists() {
         bail!(vault::VaultError::Exists(path));

@@ -1,6 +1,13 @@
 //! The `regvault` command line: one file per subcommand group, each a thin
 //! face over the domain calls in `model`, `registry` and `vault`.
 
+// clap prints these doc comments as the `--help` text, as written: backticks
+// around `$DOCKER_CONFIG` or `ServiceAccount` would show in the terminal.
+#![allow(
+    clippy::doc_markdown,
+    reason = "doc comments here are clap's --help text"
+)]
+
 mod compose;
 mod container;
 mod deploy;
@@ -86,15 +93,15 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         return tui(&cli.global);
     };
     match command {
-        Command::Init(args) => init::run(&cli.global, args),
+        Command::Init(args) => init::run(&cli.global, &args),
         Command::Registry(cmd) => registry::run(&cli.global, cmd),
         Command::Container(cmd) => container::run(&cli.global, cmd),
         Command::Export(cmd) => export::run(&cli.global, cmd),
         Command::Apply(args) => deploy::apply(&cli.global, args),
         Command::Sync(args) => deploy::sync(&cli.global, args),
         Command::Status(args) => deploy::status(&cli.global, args),
-        Command::Refresh(args) => deploy::refresh(&cli.global, args),
-        Command::Prune(args) => deploy::prune(&cli.global, args),
+        Command::Refresh(args) => deploy::refresh(&cli.global, &args),
+        Command::Prune(args) => deploy::prune(&cli.global, &args),
         Command::Swarm(cmd) => swarm::run(&cli.global, cmd),
         Command::Compose(cmd) => compose::run(&cli.global, cmd),
         Command::Demo => crate::tui::run_demo().map(|()| 0),
@@ -137,5 +144,5 @@ fn tui(g: &Global) -> anyhow::Result<i32> {
         identity: g.identity.clone(),
         user: None,
     };
-    crate::tui::run(path, sources, opts).map(|()| 0)
+    crate::tui::run(&path, &sources, opts).map(|()| 0)
 }

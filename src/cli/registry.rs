@@ -182,11 +182,11 @@ pub fn run(g: &Global, cmd: RegistryCmd) -> anyhow::Result<i32> {
     match cmd {
         RegistryCmd::List { json } => list(g, json),
         RegistryCmd::Show { registry, json } => show(g, &registry, json),
-        RegistryCmd::Add(args) => add(g, args),
+        RegistryCmd::Add(args) => add(g, &args),
         RegistryCmd::Update(args) => update(g, args),
         RegistryCmd::Delete { registry, json } => delete(g, &registry, json),
-        RegistryCmd::Test(args) => test(g, args),
-        RegistryCmd::Types { json } => types(json),
+        RegistryCmd::Test(args) => test(g, &args),
+        RegistryCmd::Types { json } => Ok(types(json)),
     }
 }
 
@@ -380,7 +380,7 @@ fn prompt_missing(
     Ok(())
 }
 
-fn add(g: &Global, args: AddArgs) -> anyhow::Result<i32> {
+fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
     let stdin_used = args.input.from_file.as_deref() == Some("-");
     let mut items = match &args.input.from_file {
         Some(spec) => read_import(spec)?,
@@ -571,7 +571,7 @@ fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
+fn test(g: &Global, args: &TestArgs) -> anyhow::Result<i32> {
     let opts = TestOptions {
         image: args.image.clone(),
         total_timeout: secs("timeout", args.timeout)?,
@@ -614,7 +614,7 @@ fn test(g: &Global, args: TestArgs) -> anyhow::Result<i32> {
         (label, t.kind, t.report)
     };
     if args.offline {
-        print_offline(&args, &label, kind, &report);
+        print_offline(args, &label, kind, &report);
     } else if args.json {
         let mut v = serde_json::to_value(&report.probe).unwrap_or_default();
         v["registry"] = json!(label);
@@ -685,7 +685,7 @@ fn ecr_expiry(at: Timestamp, now: Timestamp) -> String {
     }
 }
 
-fn types(json: bool) -> anyhow::Result<i32> {
+fn types(json: bool) -> i32 {
     if json {
         let v: Vec<_> = RegistryKind::ALL
             .iter()
@@ -699,7 +699,7 @@ fn types(json: bool) -> anyhow::Result<i32> {
             })
             .collect();
         print_json(&serde_json::Value::Array(v));
-        return Ok(0);
+        return 0;
     }
     for k in RegistryKind::ALL {
         let fields: Vec<String> = k
@@ -720,5 +720,5 @@ fn types(json: bool) -> anyhow::Result<i32> {
         };
         println!("{:<7} {:<27} {fields}", k.type_key(), k.display_name());
     }
-    Ok(0)
+    0
 }

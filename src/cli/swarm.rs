@@ -53,7 +53,7 @@ pub struct ApplyArgs {
 
 pub fn run(g: &Global, cmd: SwarmCmd) -> anyhow::Result<i32> {
     match cmd {
-        SwarmCmd::Apply(a) => apply(g, a),
+        SwarmCmd::Apply(a) => apply(g, &a),
         SwarmCmd::Sync(a) => sync(g, &a),
         SwarmCmd::Check(a) => check(g, &a),
     }
@@ -88,7 +88,7 @@ fn check(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn apply(g: &Global, a: ApplyArgs) -> anyhow::Result<i32> {
+fn apply(g: &Global, a: &ApplyArgs) -> anyhow::Result<i32> {
     let store = keys::store(g)?;
     let e = &a.engine;
     let req = SwarmRequest {

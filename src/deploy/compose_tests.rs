@@ -189,7 +189,7 @@ proptest! {
     }
 }
 
-const COMPOSE: &str = r#"
+const COMPOSE: &str = r"
 x-common: &common
   image: ghcr.io/acme/base:1
   restart: always
@@ -214,7 +214,7 @@ services:
     image: ${REGISTRY:-ghcr.io}/acme/api:${TAG}
   ecr:
     image: 123456789012.dkr.ecr.eu-west-2.amazonaws.com/jobs:5
-"#;
+";
 
 fn reg(id: &str, name: &str, kind: RegistryKind) -> Registry {
     let at = jiff::Timestamp::UNIX_EPOCH;

@@ -94,7 +94,7 @@ fn unique_names<'a>(
         let name = [String::new(), short.to_owned(), slug(id, budget)]
             .iter()
             .map(|sfx| named(sfx))
-            .chain((2u32..).map(|i| named(&format!("{short}{i}"))))
+            .chain((2..=u32::MAX).map(|i| named(&format!("{short}{i}"))))
             .find(|n| !used.contains(n))
             .unwrap_or_default();
         used.insert(name.clone());

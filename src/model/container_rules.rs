@@ -89,7 +89,7 @@ impl VaultData {
         let id = self.containers[idx].id.clone();
         self.check_container(&spec, Some(&id))?;
         let c = &mut self.containers[idx];
-        c.name = spec.name.trim().to_owned();
+        spec.name.trim().clone_into(&mut c.name);
         c.environment = spec.environment;
         c.registry_config = RegistryConfig {
             registry_id: spec.registry_id,

@@ -61,7 +61,7 @@ pub struct ApplySettings {
     pub adopt: bool,
     /// The server's dry run: validated, nothing stored.
     pub dry_run: bool,
-    /// Also list the Secret in each namespace's `default` ServiceAccount.
+    /// Also list the Secret in each namespace's `default` `ServiceAccount`.
     pub service_account: bool,
     /// ECR: exchange the keys for a fresh token first (kept in the vault);
     /// otherwise the token from the last test or refresh, if still valid.

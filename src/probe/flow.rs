@@ -132,28 +132,25 @@ impl Session<'_> {
                     .find(|c| c.is("bearer") && c.param("realm").is_some())
                     .or_else(|| all.iter().find(|c| c.is("basic")))
                     .cloned();
-                match pick {
-                    Some(c) => {
-                        let others = all.len() - 1;
-                        let extra = if others > 0 {
-                            format!(" (+{others} other challenge(s))")
-                        } else {
-                            String::new()
-                        };
-                        self.steps.pass(StepKind::Challenge, format!("{c}{extra}"));
-                        Ok(Some(c))
-                    }
-                    None => {
-                        let f = Failure::new(
-                            Outcome::NotARegistry,
-                            format!(
-                                "{} answered 401 without a Basic or Bearer challenge — not a registry's v2 API",
-                                self.host
-                            ),
-                        );
-                        self.steps.fail(StepKind::Challenge, f.hint.clone());
-                        Err(f)
-                    }
+                if let Some(c) = pick {
+                    let others = all.len() - 1;
+                    let extra = if others > 0 {
+                        format!(" (+{others} other challenge(s))")
+                    } else {
+                        String::new()
+                    };
+                    self.steps.pass(StepKind::Challenge, format!("{c}{extra}"));
+                    Ok(Some(c))
+                } else {
+                    let f = Failure::new(
+                        Outcome::NotARegistry,
+                        format!(
+                            "{} answered 401 without a Basic or Bearer challenge — not a registry's v2 API",
+                            self.host
+                        ),
+                    );
+                    self.steps.fail(StepKind::Challenge, f.hint.clone());
+                    Err(f)
                 }
             }
             StatusCode::TOO_MANY_REQUESTS => Err(rate_limited(resp.headers(), &self.host)),

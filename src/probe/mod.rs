@@ -3,7 +3,7 @@
 //! `docker login` does — `GET /v2/`, every challenge parsed, a Basic or
 //! Bearer exchange with the credentials and, when an image is given, a
 //! pull-scope token and a `HEAD` of its manifest. ECR first trades the
-//! access keys for a 12-hour token (SigV4 `GetAuthorizationToken`).
+//! access keys for a 12-hour token (`SigV4` `GetAuthorizationToken`).
 //!
 //! The result is a `ProbeReport`: the steps (what was checked and what it
 //! found), one outcome class and one hint. Secrets never appear in a
@@ -338,24 +338,21 @@ pub async fn probe(
     let result = tokio::select! {
         biased;
         () = cancel => Err(Failure::new(Outcome::Cancelled, "cancelled: the check was stopped before it finished")),
-        r = tokio::time::timeout(opts.total_timeout, live) => match r {
-            Ok(r) => r,
-            Err(_) => {
-                let host = found
-                    .endpoint
-                    .lock()
-                    .ok()
-                    .and_then(|e| e.clone())
-                    .unwrap_or_else(|| "the registry".into());
-                let mut f = classify::timeout_failure(&host);
-                f.hint = format!(
-                    "no answer within {:.1} s — {}",
-                    opts.total_timeout.as_secs_f64(),
-                    f.hint
-                );
-                Err(f)
-            }
-        },
+        r = tokio::time::timeout(opts.total_timeout, live) => r.unwrap_or_else(|_elapsed| {
+            let host = found
+                .endpoint
+                .lock()
+                .ok()
+                .and_then(|e| e.clone())
+                .unwrap_or_else(|| "the registry".into());
+            let mut f = classify::timeout_failure(&host);
+            f.hint = format!(
+                "no answer within {:.1} s — {}",
+                opts.total_timeout.as_secs_f64(),
+                f.hint
+            );
+            Err(f)
+        }),
     };
     match result {
         Ok(Live { hint }) => finish(Outcome::Ok, hint, &steps, &found),

@@ -366,8 +366,8 @@ mod tests {
 
     #[test]
     fn images_parse_like_docker_reads_them() {
-        let p = |s, k| parse_image(s, k).map(|i| i.to_string());
         use RegistryKind::*;
+        let p = |s, k| parse_image(s, k).map(|i| i.to_string());
         assert_eq!(p("nginx", Docker).unwrap(), "library/nginx:latest");
         assert_eq!(p("acme/web:1.2", Ghcr).unwrap(), "acme/web:1.2");
         assert_eq!(p("ghcr.io/acme/web:1.2", Ghcr).unwrap(), "acme/web:1.2");

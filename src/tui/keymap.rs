@@ -17,7 +17,7 @@ pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 /// help overlay shows, so the two cannot drift apart.
 macro_rules! actions {
     ($( #[doc = $doc:literal] $variant:ident, )*) => {
-        /// Something a key can ask for. Serialised in snake_case in keymap files.
+        /// Something a key can ask for. Serialised in `snake_case` in keymap files.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum Action {

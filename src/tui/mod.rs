@@ -56,15 +56,15 @@ pub struct TuiOptions {
 /// Runs the TUI on the real terminal. `keys` open the vault at
 /// `vault_path`; when there is no vault there yet, the TUI offers to create
 /// one (identity mode, like `regvault init`) and `keys` may be empty.
-pub fn run(vault_path: PathBuf, keys: Vec<KeySource>, opts: TuiOptions) -> anyhow::Result<()> {
+pub fn run(vault_path: &Path, keys: &[KeySource], opts: TuiOptions) -> anyhow::Result<()> {
     // Test Connection talks to the registry: structure first, then live.
     let applier = Arc::new(apply::Ops);
     run_with(vault_path, keys, opts, runtime::live(), applier)
 }
 
 fn run_with(
-    vault_path: PathBuf,
-    keys: Vec<KeySource>,
+    vault_path: &Path,
+    keys: &[KeySource],
     opts: TuiOptions,
     tester: runtime::SharedTester,
     applier: apply::SharedApplier,
@@ -72,14 +72,14 @@ fn run_with(
     // Everything that can fail plainly fails before the terminal is taken.
     let mut read_only = opts.read_only;
     let slot = if vault_path.symlink_metadata().is_ok() {
-        let vault = Vault::open(&vault_path, &keys)
+        let vault = Vault::open(vault_path, keys)
             .with_context(|| format!("opening {}", vault_path.display()))?;
         // A vault from a newer regvault can be read but not saved.
         read_only |= vault.newer_schema().is_some();
         VaultSlot::Open(Box::new(vault))
     } else {
         VaultSlot::Missing {
-            path: vault_path.clone(),
+            path: vault_path.to_path_buf(),
             identity: opts
                 .identity
                 .clone()
@@ -151,7 +151,7 @@ pub fn run_demo() -> anyhow::Result<()> {
     // real registries, so its Test Connection stays structural.
     // Nor does its Apply contact a cluster.
     let applier = Arc::new(apply::NoCluster);
-    run_with(path, keys, opts, runtime::offline(), applier)
+    run_with(&path, &keys, opts, runtime::offline(), applier)
 }
 
 /// The demo seed as vault data, created by `user`.

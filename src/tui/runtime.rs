@@ -184,50 +184,47 @@ impl Runtime {
                 let store = Arc::clone(&self.store);
                 let opts = TestOptions::default();
                 tokio::spawn(async move {
-                    let msg = match record {
-                        Some(id) => {
-                            // Recording encrypts and writes: off the async workers.
-                            let run = tokio::task::spawn_blocking(move || {
-                                tokio::runtime::Handle::current().block_on(test_ops::test_registry(
-                                    &*store,
-                                    &*tester,
-                                    id.as_str(),
-                                    &opts,
-                                    &cancel,
-                                ))
-                            });
-                            match run.await {
-                                Ok(Ok(t)) => Msg::ProbeDone {
-                                    job,
-                                    report: t.report,
-                                    recorded: Some(t.recorded.map(drop)),
-                                },
-                                Ok(Err(e)) => Msg::ProbeFailed { job, error: e },
-                                Err(e) => Msg::ProbeFailed {
-                                    job,
-                                    error: OpsError::Task(e.to_string()),
-                                },
-                            }
-                        }
-                        None => {
-                            let connection = store
-                                .read()
-                                .map(|d| test_ops::connection_for(&d, kind, &credentials))
-                                .unwrap_or_default();
-                            let report = test_ops::test_credentials(
+                    let msg = if let Some(id) = record {
+                        // Recording encrypts and writes: off the async workers.
+                        let run = tokio::task::spawn_blocking(move || {
+                            tokio::runtime::Handle::current().block_on(test_ops::test_registry(
+                                &*store,
                                 &*tester,
-                                kind,
-                                &credentials,
-                                connection,
+                                id.as_str(),
                                 &opts,
                                 &cancel,
-                            )
-                            .await;
-                            Msg::ProbeDone {
+                            ))
+                        });
+                        match run.await {
+                            Ok(Ok(t)) => Msg::ProbeDone {
                                 job,
-                                report,
-                                recorded: None,
-                            }
+                                report: t.report,
+                                recorded: Some(t.recorded.map(drop)),
+                            },
+                            Ok(Err(e)) => Msg::ProbeFailed { job, error: e },
+                            Err(e) => Msg::ProbeFailed {
+                                job,
+                                error: OpsError::Task(e.to_string()),
+                            },
+                        }
+                    } else {
+                        let connection = store
+                            .read()
+                            .map(|d| test_ops::connection_for(&d, kind, &credentials))
+                            .unwrap_or_default();
+                        let report = test_ops::test_credentials(
+                            &*tester,
+                            kind,
+                            &credentials,
+                            connection,
+                            &opts,
+                            &cancel,
+                        )
+                        .await;
+                        Msg::ProbeDone {
+                            job,
+                            report,
+                            recorded: None,
                         }
                     };
                     let _ = tx.send(msg);

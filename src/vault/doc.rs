@@ -235,7 +235,7 @@ mod tests {
                 updated_at: now,
                 credentials_rotated_at: None,
                 last_test: None,
-                connection: Default::default(),
+                connection: crate::model::Connection::default(),
                 ecr_token: None,
             }],
             containers: vec![],

@@ -115,7 +115,7 @@ mod tests {
                 assert!(
                     holder.contains(&format!("pid {}", std::process::id())),
                     "{holder}"
-                )
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -64,6 +64,10 @@ pub(crate) fn default_identity_path() -> PathBuf {
 mod tests {
     use super::*;
 
+    #[allow(
+        clippy::unnecessary_wraps,
+        reason = "builds the `Option` arguments the functions under test take"
+    )]
     fn os(s: &str) -> Option<OsString> {
         Some(OsString::from(s))
     }

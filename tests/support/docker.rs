@@ -243,7 +243,7 @@ fn run(cmd: &mut Command) -> Vec<u8> {
     out.stdout
 }
 
-/// An ELF64 file without a PT_INTERP program header (no dynamic loader).
+/// An ELF64 file without a `PT_INTERP` program header (no dynamic loader).
 fn elf_is_static(b: &[u8]) -> bool {
     let u16_at = |o: usize| usize::from(u16::from_le_bytes([b[o], b[o + 1]]));
     if b.len() < 64 || &b[..4] != b"\x7fELF" || b[4] != 2 {

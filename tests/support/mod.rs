@@ -168,6 +168,7 @@ pub fn make_certs(dir: &Path) -> Certs {
     }
 }
 
+#[derive(Clone, Copy)]
 pub enum Auth<'a> {
     None,
     Htpasswd(&'a [(&'a str, &'a str)]),
@@ -661,7 +662,7 @@ impl Sandbox {
 }
 
 /// A per-run suffix of five letters: a cluster may outlive a run (a
-/// developer's own REGVAULT_TEST_KUBE), so names a test creates carry it.
+/// developer's own `REGVAULT_TEST_KUBE`), so names a test creates carry it.
 pub fn run_tag() -> &'static str {
     static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TAG.get_or_init(|| {

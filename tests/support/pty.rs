@@ -1,11 +1,12 @@
 //! The real `regvault` binary in a real pseudo-terminal: a tmux pane on a
 //! private socket in a temporary HOME, driven with keys as a user types
 //! them and read back with `capture-pane`. Shared by the terminal-restore
-//! tests (tests/tui_pty.rs) and the two-faces tests (tests/faces.rs).
+//! tests (`tests/tui_pty.rs`) and the two-faces tests (`tests/faces.rs`).
 //! tmux is required: without it these tests fail with the install command.
 
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -92,10 +93,10 @@ impl Pty {
 
     /// `start` with extra environment (`KUBECONFIG`, endpoints).
     pub fn start_with(&self, env: &[(&str, &str)]) {
-        let exports: String = env
-            .iter()
-            .map(|(k, v)| format!("export {k}='{v}'\n"))
-            .collect();
+        let exports = env.iter().fold(String::new(), |mut out, (k, v)| {
+            let _ = writeln!(out, "export {k}='{v}'");
+            out
+        });
         let bin = assert_cmd::cargo::cargo_bin("regvault");
         let script = format!(
             r#"export HOME='{home}' XDG_CONFIG_HOME='{home}/config' XDG_DATA_HOME='{home}/data'

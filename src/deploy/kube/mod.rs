@@ -5,7 +5,7 @@
 //! Per environment, first the plan — what exists, what would be created,
 //! updated or left unchanged — then server-side apply (field manager
 //! `regvault`) of the namespace (when asked), the Secret, one Deployment
-//! per container and, optionally, the `default` ServiceAccount's
+//! per container and, optionally, the `default` `ServiceAccount`'s
 //! `imagePullSecrets`. Every namespace gets its own outcome: a forbidden
 //! (403) or missing namespace is reported by name while the others are
 //! applied. A Secret (or Deployment) of the same name that regvault does

@@ -218,7 +218,7 @@ pub struct ApplyOptions {
     pub adopt: bool,
     /// The server's dry run: validated, nothing stored.
     pub dry_run: bool,
-    /// Also list the Secret in the namespace's `default` ServiceAccount.
+    /// Also list the Secret in the namespace's `default` `ServiceAccount`.
     pub service_account: bool,
     /// sync: only Secrets, only those that exist, never a Deployment.
     pub secrets_only: bool,

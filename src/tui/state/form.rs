@@ -253,7 +253,7 @@ impl Form {
         }
         let current = c.and_then(|c| c.registry_config.registry_id.clone());
         let selected = ids.iter().position(|id| *id == current).unwrap_or(0);
-        let get = |f: fn(&Container) -> &str| c.map(f).unwrap_or("");
+        let get = |f: fn(&Container) -> &str| c.map_or("", f);
         let fields = vec![
             Field::text(
                 FieldKey::Name,
@@ -324,7 +324,7 @@ impl Form {
             let keep = old
                 .iter()
                 .find(|f| f.key == FieldKey::Credential(spec.name) && f.secret == spec.secret);
-            let value = keep.map(Field::text_value).unwrap_or("");
+            let value = keep.map_or("", Field::text_value);
             self.fields.push(Field::credential(spec, value));
         }
         self.focus = self.focus.min(self.fields.len() - 1);
@@ -380,7 +380,6 @@ impl Form {
             Ok(()) => Vec::new(),
         };
         field.findings = match field.key {
-            FieldKey::Kind | FieldKey::Registry => Vec::new(),
             FieldKey::Name if value.is_empty() => vec![error("name", "required".into())],
             FieldKey::Name if kind.is_some() => data
                 .registries
@@ -393,7 +392,7 @@ impl Form {
                     )]
                 })
                 .unwrap_or_default(),
-            FieldKey::Name => Vec::new(),
+            FieldKey::Kind | FieldKey::Registry | FieldKey::Name => Vec::new(),
             FieldKey::Credential(name) => {
                 kind.map_or_else(Vec::new, |k| registry::validate_field(k, name, &value))
             }

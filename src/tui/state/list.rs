@@ -38,8 +38,10 @@ impl ListState {
     }
 
     pub fn move_by(&mut self, delta: isize, len: usize) {
-        let max = len.saturating_sub(1) as isize;
-        self.selected = (self.selected as isize + delta).clamp(0, max) as usize;
+        self.selected = self
+            .selected
+            .saturating_add_signed(delta)
+            .min(len.saturating_sub(1));
     }
 }
 
@@ -475,7 +477,7 @@ impl RowCache {
     }
 
     fn apply_filter(&mut self, data: &VaultData, list: &ListState, now: Timestamp) {
-        self.filter = list.filter_text().to_owned();
+        list.filter_text().clone_into(&mut self.filter);
         let needle = self.filter.to_lowercase();
         if needle.is_empty() {
             self.narrowed.clear();

@@ -244,15 +244,14 @@ impl Model {
 
     /// The registry container `i` pulls from, if it names one that exists.
     pub fn container_registry(&self, i: usize) -> Option<&crate::model::Registry> {
-        match self.container_cache.registry_of(&self.data, i) {
-            Some(of) => of.map(|j| &self.data.registries[j]),
-            None => {
-                let id = self.data.containers[i]
-                    .registry_config
-                    .registry_id
-                    .as_ref()?;
-                self.data.registries.iter().find(|r| &r.id == id)
-            }
+        if let Some(of) = self.container_cache.registry_of(&self.data, i) {
+            of.map(|j| &self.data.registries[j])
+        } else {
+            let id = self.data.containers[i]
+                .registry_config
+                .registry_id
+                .as_ref()?;
+            self.data.registries.iter().find(|r| &r.id == id)
         }
     }
 

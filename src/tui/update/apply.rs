@@ -519,7 +519,7 @@ pub(super) fn swarm_progress(m: &mut Model, job: JobId, result: ServiceResult) -
 pub(super) fn swarm_finished(
     m: &mut Model,
     job: JobId,
-    result: Result<SwarmApplyReport, OpsError>,
+    result: &Result<SwarmApplyReport, OpsError>,
 ) -> Vec<Effect> {
     let Some(d) = current(m, job) else {
         return Vec::new();
@@ -529,7 +529,7 @@ pub(super) fn swarm_finished(
     else {
         return Vec::new();
     };
-    let error = match &result {
+    let error = match result {
         Err(e) => Some(e.to_string()),
         Ok(SwarmApplyReport {
             login: crate::deploy::docker::LoginCheck::BadCredentials { detail },

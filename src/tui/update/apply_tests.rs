@@ -19,8 +19,8 @@ use crate::tui::test_support::{
 };
 
 /// The job of the one plan or apply effect.
-fn job_of(effects: Vec<Effect>) -> u64 {
-    match effects.as_slice() {
+fn job_of(effects: &[Effect]) -> u64 {
+    match effects {
         [Effect::PlanApply { job, .. } | Effect::Apply { job, .. }] => *job,
         other => panic!("expected one plan/apply: {other:?}"),
     }
@@ -53,7 +53,7 @@ fn planned() -> Vec<crate::deploy::kube::NamespaceReport> {
 /// Opened, planned, answered: the dialog awaits the typed context name.
 fn at_confirm() -> Model {
     let mut m = opened();
-    let job = job_of(key(&mut m, KeyCode::Enter));
+    let job = job_of(&key(&mut m, KeyCode::Enter));
     update(
         &mut m,
         Msg::ApplyPlanned {
@@ -139,7 +139,7 @@ fn the_plan_is_shown_for_a_typed_confirmation() {
 #[test]
 fn a_failed_plan_is_shown() {
     let mut m = opened();
-    let job = job_of(key(&mut m, KeyCode::Enter));
+    let job = job_of(&key(&mut m, KeyCode::Enter));
     let result = Err(OpsError::Input("no context 'kind-dev'".into()));
     update(&mut m, Msg::ApplyPlanned { job, result });
     assert!(matches!(dialog(&m).step, ApplyStep::Failed { .. }));
@@ -190,7 +190,7 @@ fn the_context_name_applies_and_results_arrive_per_namespace() {
 fn esc_cancels_a_running_apply_and_says_what_was_done() {
     let mut m = at_confirm();
     typ(&mut m, "kind-dev");
-    let job = job_of(key(&mut m, KeyCode::Enter));
+    let job = job_of(&key(&mut m, KeyCode::Enter));
     let report = ns_report("production", Change::Create, Outcome::Applied);
     update(&mut m, Msg::ApplyProgress { job, report });
     // Esc cancels through the token; the dialog stays to show the end.
@@ -231,7 +231,7 @@ fn esc_cancels_a_running_apply_and_says_what_was_done() {
 fn a_second_esc_while_cancelling_closes_and_names_what_was_done() {
     let mut m = at_confirm();
     typ(&mut m, "kind-dev");
-    let job = job_of(key(&mut m, KeyCode::Enter));
+    let job = job_of(&key(&mut m, KeyCode::Enter));
     let report = ns_report("production", Change::Create, Outcome::Applied);
     update(&mut m, Msg::ApplyProgress { job, report });
     key(&mut m, KeyCode::Esc);
@@ -267,7 +267,7 @@ fn the_cli_options_are_offered_and_reach_the_plan() {
 #[test]
 fn esc_cancels_the_plan_and_the_target() {
     let mut m = opened();
-    let job = job_of(key(&mut m, KeyCode::Enter));
+    let job = job_of(&key(&mut m, KeyCode::Enter));
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
     assert!(m.modal.is_none());
@@ -279,7 +279,7 @@ fn esc_cancels_the_plan_and_the_target() {
 #[test]
 fn stale_results_are_dropped() {
     let mut m = opened();
-    let old = job_of(key(&mut m, KeyCode::Enter));
+    let old = job_of(&key(&mut m, KeyCode::Enter));
     key(&mut m, KeyCode::Esc);
     // The late plan of the cancelled dialog changes nothing, here or in a
     // dialog opened since.

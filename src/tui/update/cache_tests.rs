@@ -80,7 +80,7 @@ fn many() -> Model {
         let new = NewRegistry {
             name: name.clone(),
             kind: RegistryKind::Public,
-            credentials: Default::default(),
+            credentials: crate::registry::Credentials::default(),
         };
         data.add_registry(new, USER, fixtures::now()).expect("add");
         if i % 3 == 0 {
@@ -145,7 +145,7 @@ fn the_cache_follows_add_rename_and_delete() {
     let new = NewRegistry {
         name: "team-new".into(),
         kind: RegistryKind::Public,
-        credentials: Default::default(),
+        credentials: crate::registry::Credentials::default(),
     };
     data.add_registry(new, USER, m.now).expect("add");
     save(&mut m, data);
@@ -218,7 +218,7 @@ fn the_filter_sees_ages_move_with_the_clock() {
     let new = NewRegistry {
         name: "aging".into(),
         kind: RegistryKind::Public,
-        credentials: Default::default(),
+        credentials: crate::registry::Credentials::default(),
     };
     data.add_registry(new, USER, fixtures::now()).expect("add");
     data.record_test("aging", record2(fixtures::now()))

@@ -80,7 +80,7 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
             Action::MoveUp => {
                 m.modal = Some(Modal::Help {
                     scroll: scroll.saturating_sub(1),
-                })
+                });
             }
             _ => {}
         },

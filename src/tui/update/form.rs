@@ -108,8 +108,11 @@ fn move_focus(m: &mut Model, delta: isize) {
     let f = form(m);
     // Leaving a revealed secret hides it again: reveal is for one look.
     f.focused_mut().revealed = false;
-    let n = f.fields.len() as isize;
-    f.focus = ((f.focus as isize + delta).rem_euclid(n)) as usize;
+    // A form has a handful of fields: the signed casts cannot wrap.
+    let n = f.fields.len().cast_signed();
+    f.focus = (f.focus.cast_signed() + delta)
+        .rem_euclid(n)
+        .cast_unsigned();
 }
 
 /// Enter: opens a dropdown, adds a line to a multi-line field, else moves on.
@@ -151,8 +154,11 @@ fn dropdown_action(m: &mut Model, action: Action) {
 fn step_choice(m: &mut Model, delta: isize) {
     let f = form(m);
     if let FieldValue::Choice { options, selected } = &f.focused().value {
-        let n = options.len() as isize;
-        let next = ((*selected as isize + delta).rem_euclid(n)) as usize;
+        // A dropdown has a handful of options: the signed casts cannot wrap.
+        let n = options.len().cast_signed();
+        let next = (selected.cast_signed() + delta)
+            .rem_euclid(n)
+            .cast_unsigned();
         choose(m, next);
     }
 }
@@ -270,7 +276,7 @@ pub(super) fn file_loaded(
     match result {
         Ok(text) => {
             if let Some(FieldValue::Multi(value)) = f.fields.get_mut(field).map(|x| &mut x.value) {
-                *value = text.expose().to_owned();
+                text.expose().clone_into(value);
             }
             let focus = std::mem::replace(&mut f.focus, field);
             f.edited(&m.data);
@@ -292,9 +298,9 @@ pub(super) fn paste(m: &mut Model, text: &str) -> Vec<Effect> {
         }
     };
     match (&mut m.modal, &mut m.form) {
-        (Some(Modal::ConfirmDelete { typed, .. }), _)
-        | (Some(Modal::Command { input: typed }), _) => insert(typed),
-        (Some(_), _) => {}
+        (Some(Modal::ConfirmDelete { typed, .. } | Modal::Command { input: typed }), _) => {
+            insert(typed);
+        }
         (None, Some(f)) if f.dropdown.is_none() && f.saving.is_none() => {
             match &mut f.focused_mut().value {
                 FieldValue::Multi(value) => value.push_str(&text.replace("\r\n", "\n")),
@@ -303,7 +309,7 @@ pub(super) fn paste(m: &mut Model, text: &str) -> Vec<Effect> {
             }
             f.edited(&m.data);
         }
-        (None, Some(_)) => {}
+        (Some(_), _) | (None, Some(_)) => {}
         (None, None) => {
             let list = m.list_mut();
             if list.filtering {

@@ -186,7 +186,7 @@ fn first_run_creates_the_vault() {
         &mut m,
         Msg::VaultCreated {
             job,
-            result: Ok(Default::default()),
+            result: Ok(crate::model::VaultData::default()),
         },
     );
     assert_eq!(m.screen, Screen::Registries);

@@ -85,7 +85,7 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::PruneDone { job, result } => prune::done(m, job, result),
         Msg::SwarmPlanned { job, result } => apply::swarm_planned(m, job, result),
         Msg::SwarmProgress { job, result } => apply::swarm_progress(m, job, result),
-        Msg::SwarmFinished { job, result } => apply::swarm_finished(m, job, result),
+        Msg::SwarmFinished { job, result } => apply::swarm_finished(m, job, &result),
         Msg::ComposePlanned { job, result } => apply::compose_planned(m, job, result),
         Msg::ComposeApplied { job, result } => apply::compose_applied(m, job, result),
         Msg::Terminate => quit_now(m),
@@ -383,7 +383,8 @@ fn on_probe_done(
     };
     // The runtime recorded it (`Msg::VaultUpdated` brings the data).
     if let Some(Err(e)) = recorded {
-        text.push_str(&format!(" (not recorded: {e})"));
+        use std::fmt::Write as _;
+        let _ = write!(text, " (not recorded: {e})");
         level = Level::Error;
     }
     m.toast(level, text);

@@ -158,7 +158,7 @@ fn test_from_the_list_is_recorded_by_the_runtime_and_the_model_follows() {
         m.data
             .registry("dockerhub-acme")
             .and_then(|r| r.last_test.as_ref())
-            .is_some_and(|t| t.passed())
+            .is_some_and(crate::model::TestRecord::passed)
     );
     assert!(!m.busy());
 }

@@ -1,6 +1,8 @@
 //! The detail pane under the registries list: everything about the
 //! selected registry, secrets masked, and the containers that use it.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -47,7 +49,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     }
     let mut created = format!("by {}, {} ago", r.created_by, age(r.created_at, m.now));
     if let Some(at) = r.credentials_rotated_at {
-        created.push_str(&format!("; rotated {} ago", age(at, m.now)));
+        let _ = write!(created, "; rotated {} ago", age(at, m.now));
     }
     lines.push(row("created", created));
     let last = r.last_test.as_ref().map_or_else(

@@ -194,7 +194,7 @@ fn message_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Lin
         hint = format!("{hint} · reveal: Ctrl-R");
     }
     if focused && matches!(field.value, FieldValue::Multi(_)) {
-        hint = "paste the key file, or type its path and press Ctrl-O".to_owned();
+        "paste the key file, or type its path and press Ctrl-O".clone_into(&mut hint);
     }
     Line::styled(fit(&hint, width), theme.dim())
 }
@@ -208,7 +208,7 @@ fn test_line(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: Theme) {
             spinner(m)
         )),
         TestState::Done { report, fresh } => {
-            let stale = if *fresh {
+            let changed = if *fresh {
                 ""
             } else {
                 " (values changed since)"
@@ -218,7 +218,7 @@ fn test_line(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: Theme) {
             } else {
                 ("✗", theme.error())
             };
-            Span::styled(format!("{mark} {}{stale}", report.summary()), style)
+            Span::styled(format!("{mark} {}{changed}", report.summary()), style)
         }
     };
     f.render_widget(

@@ -1,6 +1,8 @@
 //! The Container Registries list: name, type, host, creator, last test and
 //! how many containers use each; sort marker and `/` filter in the title.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -73,7 +75,7 @@ pub(super) fn list_title(name: &str, shown: usize, total: usize, list: &ListStat
     let mut title = format!(" {name} ({count}) ");
     if list.filtering || !list.filter_text().is_empty() {
         let cursor = if list.filtering { "▏" } else { "" };
-        title.push_str(&format!("· filter: {}{cursor} ", list.filter_text()));
+        let _ = write!(title, "· filter: {}{cursor} ", list.filter_text());
     }
     title
 }
