@@ -1,0 +1,97 @@
+//! `regvault registry list|show|add|update|delete|test|types`, split by
+//! responsibility: `input` (add and update: flags, files, prompts),
+//! `test` (Test Connection through `ops::test`, and its report) and
+//! `show` (list, show, types).
+
+mod input;
+mod show;
+mod test;
+
+use clap::Subcommand;
+use serde_json::json;
+
+use super::output::print_json;
+use super::{Global, keys};
+use crate::model;
+pub use input::{AddArgs, UpdateArgs};
+pub use test::TestArgs;
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCmd {
+    /// List saved registries.
+    List {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one registry by id or name (secrets masked).
+    Show {
+        registry: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a registry (from a file in the platform's shape, flags, or prompts).
+    Add(AddArgs),
+    /// Rename a registry or rotate its credentials (nothing is redeployed:
+    /// new credentials apply at the next pull).
+    Update(UpdateArgs),
+    /// Delete a registry: only its creator may, and not while containers use it.
+    Delete {
+        registry: String,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Test Connection: the structural check, then a live login against the
+    /// registry (as `docker login` does) and, with --image, pull permission
+    /// on that image. Exit 0 only when the outcome is `ok`.
+    ///
+    /// Outcomes: ok, invalid, bad-credentials, no-permission, not-found,
+    /// rate-limited, tls-untrusted, dns, refused, timeout, not-a-registry,
+    /// unsafe, cancelled, error. ECR tests store the 12-hour token and its
+    /// expiry (see `registry show`).
+    ///
+    /// Environment: REGVAULT_ENDPOINT_<TYPE> (e.g.
+    /// REGVAULT_ENDPOINT_GHCR=http://127.0.0.1:5000) replaces the registry's
+    /// base URL; REGVAULT_AWS_ENDPOINT replaces the ECR API endpoint. Plain
+    /// http is used only for loopback or a registry marked --insecure.
+    Test(TestArgs),
+    /// The nine registry types and their credential fields.
+    Types {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(g: &Global, cmd: RegistryCmd) -> anyhow::Result<i32> {
+    match cmd {
+        RegistryCmd::List { json } => show::list(g, json),
+        RegistryCmd::Show { registry, json } => show::show(g, &registry, json),
+        RegistryCmd::Add(args) => input::add(g, &args),
+        RegistryCmd::Update(args) => input::update(g, args),
+        RegistryCmd::Delete { registry, json } => delete(g, &registry, json),
+        RegistryCmd::Test(args) => test::test(g, &args),
+        RegistryCmd::Types { json } => Ok(show::types(json)),
+    }
+}
+
+fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
+    let mut vault = keys::open_locked(g)?;
+    let removed = vault
+        .data_mut()
+        .delete_registry(id, &model::current_user())?;
+    vault.save()?;
+    if json {
+        print_json(&json!({"deleted": removed.id, "name": removed.name}));
+    } else {
+        println!("deleted {} {}", removed.id, removed.name);
+        // The vault forgets it; clusters keep its pull secrets until pruned.
+        println!(
+            "its managed pull secrets stay where they were applied: `regvault prune {}` removes them from a cluster",
+            removed.id
+        );
+    }
+    Ok(0)
+}

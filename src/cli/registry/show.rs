@@ -1,0 +1,169 @@
+//! `registry list`, `registry show` and `registry types`: what is saved,
+//! secrets masked.
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::cli::output::{self, print_json};
+use crate::cli::{Global, keys};
+use crate::registry::{self, RegistryKind};
+
+pub(super) fn list(g: &Global, json: bool) -> anyhow::Result<i32> {
+    let vault = keys::open(g)?;
+    let data = vault.data();
+    if json {
+        let items: Vec<_> = data
+            .registries
+            .iter()
+            .map(|r| output::registry_json(r, data, false))
+            .collect();
+        print_json(&serde_json::Value::Array(items));
+        return Ok(0);
+    }
+    let now = Timestamp::now();
+    let mut rows = vec![
+        [
+            "ID",
+            "NAME",
+            "TYPE",
+            "HOST",
+            "CREATED BY",
+            "LAST TEST",
+            "USED BY",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for r in &data.registries {
+        let last = r.last_test.as_ref().map_or_else(
+            || "never".to_owned(),
+            |t| format!("{} {} ago", t.outcome, output::age(t.at, now)),
+        );
+        rows.push(vec![
+            r.id.to_string(),
+            r.name.clone(),
+            r.kind.to_string(),
+            registry::display_host(r.kind, &r.credentials),
+            r.created_by.clone(),
+            last,
+            data.containers_using(&r.id).len().to_string(),
+        ]);
+    }
+    if data.registries.is_empty() {
+        println!("no registries yet: regvault registry add --help");
+    } else {
+        output::print_table(&rows);
+    }
+    Ok(0)
+}
+
+pub(super) fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
+    let vault = keys::open(g)?;
+    let data = vault.data();
+    let r = data.find_registry(id)?;
+    if json {
+        print_json(&output::registry_json(r, data, true));
+        return Ok(0);
+    }
+    let now = Timestamp::now();
+    println!("{} ({})", r.name, r.id);
+    println!("  type          {} — {}", r.kind, r.kind.display_name());
+    println!(
+        "  host          {}",
+        registry::display_host(r.kind, &r.credentials)
+    );
+    for (field, shown) in output::masked_credentials(r) {
+        println!("  {field:<13} {shown}");
+    }
+    println!(
+        "  created by    {} ({} ago)",
+        r.created_by,
+        output::age(r.created_at, now)
+    );
+    if let Some(at) = r.credentials_rotated_at {
+        println!("  rotated       {} ago", output::age(at, now));
+    }
+    if let Some(pem) = &r.connection.ca_bundle {
+        let n = pem.matches("-----BEGIN CERTIFICATE-----").count();
+        println!("  CA bundle     {n} certificate(s) (only these are trusted for this registry)");
+    }
+    if r.connection.insecure {
+        println!("  insecure      plain http allowed");
+    }
+    if let Some(t) = &r.ecr_token {
+        println!("  ECR account   {}", t.account_id);
+        println!("  ECR endpoint  {}", t.proxy_endpoint);
+        println!("  ECR token     {}", ecr_expiry(t.expires_at, now));
+    }
+    match &r.last_test {
+        Some(t) => println!(
+            "  last test     {} {} ago — {}",
+            t.outcome,
+            output::age(t.at, now),
+            t.summary
+        ),
+        None => println!("  last test     never"),
+    }
+    let users = data.containers_using(&r.id);
+    println!("  used by       {} container(s)", users.len());
+    for c in users {
+        println!(
+            "    {} {} ({}) {}",
+            c.id,
+            c.name,
+            c.environment,
+            c.image_ref()
+        );
+    }
+    Ok(0)
+}
+
+pub(super) fn types(json: bool) -> i32 {
+    if json {
+        let v: Vec<_> = RegistryKind::ALL
+            .iter()
+            .map(|k| {
+                let fields: Vec<_> = k
+                    .fields()
+                    .iter()
+                    .map(|f| json!({"name": f.name, "label": f.label, "required": f.required, "secret": f.secret, "multiline": f.multiline, "hint": f.hint}))
+                    .collect();
+                json!({"type": k.type_key(), "name": k.display_name(), "fields": fields})
+            })
+            .collect();
+        print_json(&serde_json::Value::Array(v));
+        return 0;
+    }
+    for k in RegistryKind::ALL {
+        let fields: Vec<String> = k
+            .fields()
+            .iter()
+            .map(|f| {
+                if f.secret {
+                    format!("{} (secret)", f.name)
+                } else {
+                    f.name.to_owned()
+                }
+            })
+            .collect();
+        let fields = if fields.is_empty() {
+            "no credentials".to_owned()
+        } else {
+            fields.join(", ")
+        };
+        println!("{:<7} {:<27} {fields}", k.type_key(), k.display_name());
+    }
+    0
+}
+
+/// `expires 2026-11-27T15:53:00Z (in 11h)` or `… (expired 3h ago)`.
+pub(super) fn ecr_expiry(at: Timestamp, now: Timestamp) -> String {
+    if at > now {
+        format!("expires {at} (in {})", output::age(now, at))
+    } else {
+        format!(
+            "expired {at} ({} ago) — run registry test to renew",
+            output::age(at, now)
+        )
+    }
+}
