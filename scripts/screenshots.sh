@@ -125,6 +125,15 @@ keys Escape
 sleep 0.6 # tmux's escape-time
 see "a add"
 
+# The Apply dialog on ghcr-acme: targets, environments and the CLI's
+# options (the demo contacts no cluster, and says so at the plan).
+keys A
+see "Options (Space toggles)"
+shot apply-dialog
+keys Escape
+sleep 0.6
+see "a add"
+
 keys 2
 see "Containers (4)"
 shot containers
