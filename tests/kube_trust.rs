@@ -353,3 +353,72 @@ fn a_secret_created_between_plan_and_apply_is_not_taken_over() {
     );
     assert!(report.failed());
 }
+
+#[test]
+fn a_deployment_created_between_plan_and_apply_is_not_taken_over_and_the_secret_is_recorded() {
+    use regvault::ops::kube::{ApplySettings, KubeRequest};
+    use regvault::ops::{Cancel, FileStore, quiet};
+    use regvault::vault::KeySource;
+
+    let kube = kube_support::cluster();
+    let s = Sandbox::new();
+    let name = unique("drace");
+    let app = format!("{name}-app");
+    let id = s.add(&json!({"name": name, "type": "GHCR",
+        "credentials": {"username": "octo", "token": format!("ghp_{}", "d".repeat(36))}}));
+    let env_name = format!("drace{}", tag());
+    let ns = format!("env-{env_name}");
+    namespace(kube, &ns);
+    add_container(&s, &app, &env_name, &id);
+    let store = FileStore::new(
+        s.path("data/regvault/vault.age"),
+        vec![KeySource::IdentityFile(
+            s.path("config/regvault/identity.txt"),
+        )],
+    );
+    let req = KubeRequest {
+        registry: name.clone(),
+        context: Some("admin".into()),
+        kubeconfig: Some(kube.kubeconfig.clone()),
+        environments: vec![env_name.clone()],
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cancel = Cancel::new();
+    let kp = rt
+        .block_on(regvault::ops::kube::plan_apply(
+            &store,
+            &req,
+            ApplySettings::default(),
+            &cancel,
+        ))
+        .expect("planned");
+    kube.kubectl(&[
+        "-n",
+        &ns,
+        "create",
+        "deployment",
+        &app,
+        "--image=example.invalid/theirs:1",
+    ]);
+    let before = kube.get(&ns, "deployment", &app);
+    let report = rt.block_on(regvault::ops::kube::execute(&store, kp, &quiet, &cancel));
+    assert_eq!(
+        report.reports[0].outcome.as_str(),
+        "unmanaged",
+        "{report:?}"
+    );
+    let after = kube.get(&ns, "deployment", &app);
+    assert_eq!(
+        after["metadata"]["resourceVersion"], before["metadata"]["resourceVersion"],
+        "the deployment was taken over"
+    );
+    // The Secret written before it is the vault's: status knows it.
+    let kc = kube.kubeconfig.display().to_string();
+    let o = s.run(&["status", &name, "--json"], &[("KUBECONFIG", kc.as_str())]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["environments"][0]["status"], "current", "{v}");
+}

@@ -23,7 +23,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{Cancel, OpsError, Progress, VaultStore, not_cancelled};
 use crate::deploy::kube::{
-    ApplyOptions, Change, Cluster, ManagedSecret, NamespaceReport, Outcome, Removal, SecretState,
+    ApplyOptions, Cluster, ManagedSecret, NamespaceReport, Outcome, Removal, SecretState,
     foreign_message,
 };
 use crate::deploy::{PullSecretPlan, SecretStatus, environments_using};
@@ -203,8 +203,9 @@ async fn foreign_secrets(
         .collect()
 }
 
-/// Records the Secrets an apply wrote (created, updated or adopted), by
-/// the uid the server gave them.
+/// Records the Secrets an apply wrote (created, updated or adopted — even
+/// where something after the Secret failed), by the uid the server gave
+/// them.
 fn record_written(
     store: &dyn VaultStore,
     server: &str,
@@ -214,14 +215,7 @@ fn record_written(
     let now = Timestamp::now();
     let written: Vec<AppliedSecret> = reports
         .iter()
-        .filter(|r| r.outcome == Outcome::Applied)
-        .filter(|r| {
-            r.objects.iter().any(|o| {
-                o.kind == "Secret"
-                    && o.name == plan.secret_name
-                    && matches!(o.change, Change::Create | Change::Update)
-            })
-        })
+        .filter(|r| r.secret_written)
         .filter_map(|r| {
             Some(AppliedSecret {
                 registry_id: plan.registry_id.clone(),

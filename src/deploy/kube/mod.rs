@@ -441,6 +441,7 @@ impl Cluster {
                 Ok(meta) => {
                     r.secret_uid = meta.uid;
                     r.secret_resource_version = meta.resource_version;
+                    r.secret_written = !opts.dry_run;
                 }
                 Err(f) if f.code == 409 && secret_change == Change::Create => {
                     r.outcome = Outcome::Unmanaged;
@@ -471,15 +472,38 @@ impl Cluster {
         if !opts.secrets_only {
             let api: Api<Deployment> = Api::namespaced(self.client.clone(), ns);
             for d in &env.deployments {
-                if change_of("Deployment", &d.name) == Change::Unchanged {
+                let change = change_of("Deployment", &d.name);
+                if change == Change::Unchanged {
                     continue;
                 }
                 let manifest = plan.deployment_manifest(env, d);
-                if let Err(e) = api.patch(&d.name, &pp, &Patch::Apply(&manifest)).await {
-                    r.fail(
-                        &ApiFailure::from(&e),
-                        &format!("applying deployment {}", d.name),
-                    );
+                // A planned create is a create: one that appeared since
+                // the plan is not taken over.
+                let written = if change == Change::Create {
+                    let post = PostParams {
+                        dry_run: opts.dry_run,
+                        field_manager: Some(MANAGER.into()),
+                    };
+                    match serde_json::from_value::<Deployment>(manifest) {
+                        Ok(dep) => api.create(&post, &dep).await.map(drop),
+                        Err(e) => Err(kube::Error::SerdeError(e)),
+                    }
+                } else {
+                    api.patch(&d.name, &pp, &Patch::Apply(&manifest))
+                        .await
+                        .map(drop)
+                };
+                if let Err(e) = written {
+                    let f = ApiFailure::from(&e);
+                    if f.code == 409 && change == Change::Create {
+                        r.outcome = Outcome::Unmanaged;
+                        r.message = Some(format!(
+                            "deployment {ns}/{} appeared after the plan and is not regvault's: left untouched; plan again",
+                            d.name
+                        ));
+                    } else {
+                        r.fail(&f, &format!("applying deployment {}", d.name));
+                    }
                     return r;
                 }
             }

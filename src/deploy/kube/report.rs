@@ -168,6 +168,10 @@ pub struct NamespaceReport {
     pub secret_uid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_resource_version: Option<String>,
+    /// The Secret was written by this apply (not a dry run), whatever
+    /// happened after: the vault records it.
+    #[serde(skip)]
+    pub secret_written: bool,
 }
 
 impl NamespaceReport {
@@ -182,6 +186,7 @@ impl NamespaceReport {
             message: None,
             secret_uid: None,
             secret_resource_version: None,
+            secret_written: false,
         }
     }
 
