@@ -32,7 +32,8 @@ fi
 # pyenv (as on these machines) makes the new console scripts callable only
 # after a rehash.
 if command -v pyenv >/dev/null; then pyenv rehash || true; fi
-# The Kubernetes tests (tests/deploy_kube.rs) run a real control plane:
+# The Kubernetes tests (tests/deploy_kube.rs, tests/kube_trust.rs) run a
+# real control plane:
 # kube-apiserver and kube-controller-manager v1.20.2, built once from
 # Debian's source package and cached in ~/.cache/regvault-kube (~10 min
 # the first time), plus etcd and kubectl (kubernetes-client).

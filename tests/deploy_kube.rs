@@ -577,6 +577,12 @@ fn cancelling_a_prune_stops_before_the_next_secret_and_says_which_were_left() {
     ]);
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     let id = regvault::model::RegistryId::parse(&s.id).expect("id");
+    let store = regvault::ops::FileStore::new(
+        s.s.path("data/regvault/vault.age"),
+        vec![regvault::vault::KeySource::IdentityFile(
+            s.s.path("config/regvault/identity.txt"),
+        )],
+    );
     let cluster = ClusterTarget {
         context: Some("admin".into()),
         kubeconfig: Some(kube.kubeconfig.clone()),
@@ -590,6 +596,7 @@ fn cancelling_a_prune_stops_before_the_next_secret_and_says_which_were_left() {
         .unwrap();
     let report = rt
         .block_on(regvault::ops::kube::prune(
+            &store,
             &id,
             &cluster,
             &[],

@@ -38,6 +38,7 @@ fn data(names: &[&str]) -> VaultData {
     VaultData {
         registries: names.iter().map(|n| registry(n, CANARY)).collect(),
         containers: vec![],
+        ..VaultData::default()
     }
 }
 

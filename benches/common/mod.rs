@@ -103,6 +103,7 @@ pub fn data(n: usize) -> VaultData {
     VaultData {
         registries,
         containers,
+        ..VaultData::default()
     }
 }
 

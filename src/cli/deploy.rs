@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::output::print_json;
 use super::{Global, block_on, keys};
-use crate::deploy::kube::Change;
+use crate::deploy::kube::{Change, ManagedSecret, foreign_message};
 use crate::ops::kube::{
     self as ops, ApplySettings, ClusterTarget, KubePlan, KubeReport, KubeRequest,
 };
@@ -71,7 +71,7 @@ pub struct RegistryEnvArgs {
     /// The registry (id or name).
     registry: String,
     /// Environments [default: those whose containers use the registry,
-    /// plus those where its secret is found]
+    /// plus those where this vault applied its secret]
     #[arg(long, short = 'e', value_delimiter = ',', value_name = "ENV")]
     environment: Vec<String>,
     #[command(flatten)]
@@ -91,7 +91,7 @@ pub struct RefreshArgs {
 pub struct PruneArgs {
     /// The registry (id or name; an id also works once it is deleted).
     registry: String,
-    /// Only these environments [default: everywhere it was applied]
+    /// Only these environments [default: everywhere this vault applied it]
     #[arg(long, short = 'e', value_delimiter = ',', value_name = "ENV")]
     environment: Vec<String>,
     #[command(flatten)]
@@ -150,6 +150,13 @@ fn print_plan(kp: &KubePlan) {
     }
 }
 
+/// Secrets with regvault's marks that this vault did not apply.
+fn print_foreign(foreign: &[ManagedSecret]) {
+    for f in foreign {
+        println!("foreign: {}", foreign_message(&f.namespace, &f.name));
+    }
+}
+
 fn print_results(report: &KubeReport) {
     println!("{}:", if report.dry_run { "dry run" } else { "results" });
     for r in &report.reports {
@@ -161,6 +168,7 @@ fn print_results(report: &KubeReport) {
     if report.cancelled {
         println!("cancelled: the namespaces marked cancelled were not started");
     }
+    print_foreign(&report.foreign);
 }
 
 fn report_json(report: &KubeReport) -> Value {
@@ -172,6 +180,7 @@ fn report_json(report: &KubeReport) -> Value {
         "namespaces": report.reports,
         "warnings": report.warnings,
         "cancelled": report.cancelled,
+        "foreign": report.foreign,
         "ok": !report.failed(),
     })
 }
@@ -202,13 +211,14 @@ pub fn apply(g: &Global, args: ApplyArgs) -> anyhow::Result<i32> {
     let json = args.target.json;
     let report = block_on(async |cancel| {
         let kp = ops::plan_apply(&store, &req, settings, cancel).await?;
-        show_and_run(kp, json, cancel).await
+        show_and_run(&store, kp, json, cancel).await
     })??;
     Ok(i32::from(report.failed()))
 }
 
 /// Shared by apply and sync: show the plan, apply it, print the results.
 async fn show_and_run(
+    store: &dyn crate::ops::VaultStore,
     kp: KubePlan,
     json: bool,
     cancel: &crate::ops::Cancel,
@@ -219,11 +229,15 @@ async fn show_and_run(
         }
         print_plan(&kp);
     }
-    let report = ops::execute(kp, &quiet, cancel).await;
+    let shown = kp.warnings.len();
+    let report = ops::execute(store, kp, &quiet, cancel).await;
     if json {
         print_json(&report_json(&report));
     } else {
         print_results(&report);
+        for w in report.warnings.iter().skip(shown) {
+            println!("warning: {w}");
+        }
     }
     Ok(report)
 }
@@ -234,7 +248,7 @@ pub fn sync(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
     let json = args.target.json;
     let report = block_on(async |cancel| {
         let kp = ops::plan_sync(&store, &req, cancel).await?;
-        show_and_run(kp, json, cancel).await
+        show_and_run(&store, kp, json, cancel).await
     })??;
     Ok(i32::from(report.failed()))
 }
@@ -249,8 +263,8 @@ pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
             "context": report.context,
             "registry": {"id": plan.registry_id, "name": plan.registry_name},
             "secretName": plan.secret_name,
-            "credentialsHash": plan.credentials_hash,
             "environments": report.states,
+            "foreign": report.foreign,
         }));
     } else {
         println!(
@@ -268,6 +282,7 @@ pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
             }
             println!("{line}");
         }
+        print_foreign(&report.foreign);
     }
     Ok(i32::from(report.failed()))
 }
@@ -297,7 +312,8 @@ pub fn refresh(g: &Global, args: &RefreshArgs) -> anyhow::Result<i32> {
             })
             .collect();
         print_json(&json!({"context": report.context, "within": args.within,
-            "refreshed": refreshed, "cancelled": report.cancelled}));
+            "refreshed": refreshed, "cancelled": report.cancelled,
+            "foreign": report.foreign}));
     } else if report.refreshed.is_empty() {
         println!(
             "no ECR secret expires within {} (context {})",
@@ -323,23 +339,28 @@ pub fn refresh(g: &Global, args: &RefreshArgs) -> anyhow::Result<i32> {
             }
         }
     }
+    if !args.target.json {
+        print_foreign(&report.foreign);
+    }
     Ok(i32::from(report.failed()))
 }
 
 pub fn prune(g: &Global, args: &PruneArgs) -> anyhow::Result<i32> {
-    // The registry may be gone from the vault already: an id still works.
-    let data = keys::store(g)
-        .ok()
-        .and_then(|s| crate::ops::VaultStore::read(&s).ok());
-    let id = ops::prune_target(data.as_deref(), &args.registry)?;
+    // The registry may be gone from the vault already: an id still works
+    // (its records are kept until its secrets are pruned).
+    let store = keys::store(g)?;
+    let data = crate::ops::VaultStore::read(&store)?;
+    let id = ops::prune_target(Some(&data), &args.registry)?;
+    drop(data);
     let cluster = args.target.cluster();
     let report = block_on(async |cancel| {
-        ops::prune(&id, &cluster, &args.environment, &quiet, cancel).await
+        ops::prune(&store, &id, &cluster, &args.environment, &quiet, cancel).await
     })??;
     if args.target.json {
         print_json(
             &json!({"context": report.context, "registry": report.registry,
-            "secrets": report.secrets, "cancelled": report.cancelled}),
+            "secrets": report.secrets, "cancelled": report.cancelled,
+            "warnings": report.warnings}),
         );
     } else if report.secrets.is_empty() {
         println!(
@@ -358,6 +379,11 @@ pub fn prune(g: &Global, args: &PruneArgs) -> anyhow::Result<i32> {
                     .map(|m| format!(" — {m}"))
                     .unwrap_or_default()
             );
+        }
+    }
+    if !args.target.json {
+        for w in &report.warnings {
+            println!("warning: {w}");
         }
     }
     Ok(i32::from(report.failed()))

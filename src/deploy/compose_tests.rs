@@ -271,6 +271,7 @@ fn matches_images_to_saved_registries() {
             reg("reg-pub001", "public", RegistryKind::Public),
         ],
         containers: vec![],
+        ..VaultData::default()
     };
     let id = |s: &str| RegistryId::parse(s).unwrap();
     let sel = select_registries(&data, &compose_images(COMPOSE).unwrap());

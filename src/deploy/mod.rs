@@ -57,7 +57,8 @@ pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const MANAGER: &str = "regvault";
 /// Annotation: the id of the registry a Secret (or Deployment) belongs to.
 pub const REGISTRY_ID_ANNOTATION: &str = "regvault.io/registry-id";
-/// Annotation: sha256 hex of the Secret's `.dockerconfigjson` bytes.
+/// Annotation: HMAC-SHA256 hex of the Secret's `.dockerconfigjson` bytes,
+/// keyed by the vault's own random key.
 pub const CREDENTIALS_HASH_ANNOTATION: &str = "regvault.io/credentials-hash";
 /// Annotation on ECR Secrets: when the 12-hour token inside expires (RFC 3339).
 pub const EXPIRES_AT_ANNOTATION: &str = "regvault.io/expires-at";

@@ -5,19 +5,23 @@
 //! `imagePullSecrets` (a secret nobody references pulls nothing).
 //!
 //! Pure: the plan is built from the vault data and a clock reading, and
-//! renders manifests for server-side apply. The Secret carries the hash of
-//! its `.dockerconfigjson` so a cluster's copy can be judged current or
-//! stale without reading its data. The hash is deliberately *not* put on
-//! the pod template: rotating credentials must not restart pods.
+//! renders manifests for server-side apply. The Secret carries a keyed hash
+//! (HMAC-SHA256 under the vault's own random key) of its
+//! `.dockerconfigjson` so a cluster's copy can be judged current or stale
+//! without reading its data — and without letting whoever reads the
+//! Secret's metadata test password guesses against it. The hash is
+//! deliberately *not* put on the pod template: rotating credentials must
+//! not restart pods.
 
 use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::image::{ecr_host, image_host, qualified_image, same_registry_host};
@@ -132,8 +136,10 @@ pub struct PullSecretPlan {
     pub secret_name: String,
     /// The auths key inside the Secret (`ghcr.io`, `https://index.docker.io/v1/`).
     pub server: String,
-    /// sha256 hex of the `.dockerconfigjson` bytes.
-    pub credentials_hash: String,
+    /// HMAC-SHA256 hex of the `.dockerconfigjson` bytes under the vault's
+    /// key; `None` when the vault has no key yet (nothing it applied can be
+    /// current then). Not for display: `--json` leaves it out.
+    pub credentials_hash: Option<String>,
     /// ECR: when the token inside stops working.
     pub expires_at: Option<Timestamp>,
     pub environments: Vec<EnvironmentPlan>,
@@ -142,9 +148,14 @@ pub struct PullSecretPlan {
     dockerconfigjson: Zeroizing<String>,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// HMAC-SHA256 of `bytes` under `key` (the key's text is the key), hex.
+fn keyed_hash_hex(key: &str, bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    Sha256::digest(bytes)
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    mac.update(bytes);
+    mac.finalize()
+        .into_bytes()
         .iter()
         .fold(String::with_capacity(64), |mut s, b| {
             let _ = write!(s, "{b:02x}");
@@ -179,7 +190,11 @@ impl PullSecretPlan {
         }
         let login = login_for(r, now)?.ok_or_else(|| PlanError::Public(r.name.clone()))?;
         let dockerconfigjson = registry::render_dockerconfigjson(std::slice::from_ref(&login))?;
-        let credentials_hash = sha256_hex(dockerconfigjson.as_bytes());
+        let credentials_hash = data
+            .kube
+            .credentials_hash_key
+            .as_ref()
+            .map(|key| keyed_hash_hex(key.expose(), dockerconfigjson.as_bytes()));
         let secret_name = secret_names(&data.registries)
             .remove(&r.id)
             .unwrap_or_default();
@@ -249,10 +264,9 @@ impl PullSecretPlan {
     /// The Secret without its data: what is safe to show.
     fn secret_skeleton(&self, namespace: &str) -> Value {
         let mut annotations = serde_json::Map::new();
-        annotations.insert(
-            CREDENTIALS_HASH_ANNOTATION.into(),
-            self.credentials_hash.clone().into(),
-        );
+        if let Some(hash) = &self.credentials_hash {
+            annotations.insert(CREDENTIALS_HASH_ANNOTATION.into(), hash.clone().into());
+        }
         if let Some(at) = self.expires_at {
             annotations.insert(EXPIRES_AT_ANNOTATION.into(), at.to_string().into());
         }
@@ -335,7 +349,8 @@ impl PullSecretPlan {
     }
 
     /// The whole plan for showing to users (`--json`, the Apply dialog):
-    /// every manifest, the Secret's data replaced by `<redacted N bytes>`.
+    /// every manifest, the Secret's data replaced by `<redacted N bytes>`
+    /// and its credentials hash by `<hmac>`.
     #[must_use]
     pub fn redacted(&self) -> Value {
         let marker = format!("<redacted {} bytes>", self.dockerconfigjson_len());
@@ -345,6 +360,11 @@ impl PullSecretPlan {
             .map(|env| {
                 let mut secret = self.secret_skeleton(&env.namespace);
                 secret["data"] = json!({ DOCKERCONFIGJSON_KEY: marker });
+                if let Some(Value::Object(a)) = secret["metadata"].get_mut("annotations")
+                    && let Some(hash) = a.get_mut(CREDENTIALS_HASH_ANNOTATION)
+                {
+                    *hash = Value::String("<hmac>".into());
+                }
                 let deployments: Vec<Value> = env
                     .deployments
                     .iter()
@@ -366,7 +386,6 @@ impl PullSecretPlan {
             },
             "secretName": self.secret_name,
             "server": self.server,
-            "credentialsHash": self.credentials_hash,
             "expiresAt": self.expires_at.map(|t| t.to_string()),
             "environments": environments,
             "warnings": self.warnings,
@@ -382,7 +401,10 @@ impl fmt::Debug for PullSecretPlan {
             .field("kind", &self.kind)
             .field("secret_name", &self.secret_name)
             .field("server", &self.server)
-            .field("credentials_hash", &self.credentials_hash)
+            .field(
+                "credentials_hash",
+                &self.credentials_hash.as_ref().map(|_| "<hmac>"),
+            )
             .field("expires_at", &self.expires_at)
             .field("environments", &self.environments)
             .field("warnings", &self.warnings)

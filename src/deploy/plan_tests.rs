@@ -12,7 +12,10 @@ use crate::registry::Credentials;
 use crate::registry::fixtures::sample;
 
 const DOCKERCONFIG_B64: &str = "eyJhdXRocyI6eyJnaGNyLmlvIjp7InVzZXJuYW1lIjoib2N0by1jYXQiLCJwYXNzd29yZCI6ImdocF9hMUIyYTFCMmExQjJhMUIyYTFCMmExQjJhMUIyYTFCMmExQjIiLCJhdXRoIjoiYjJOMGJ5MWpZWFE2WjJod1gyRXhRakpoTVVJeVlURkNNbUV4UWpKaE1VSXlZVEZDTW1FeFFqSmhNVUl5WVRGQ01nPT0ifX19";
-const HASH: &str = "7f4c0140ab21672ceed31554beeb630a8e6376b9b8fff756d7b087a6c9121140";
+/// HMAC-SHA256 of the document under `KEY` (`openssl dgst -sha256 -mac HMAC
+/// -macopt key:KEY`); its plain sha256 would be 7f4c0140….
+const HASH: &str = "b6dffa8c6b37f91dd2bfeee3c8a9bb2160867a6f322fea78500df1c8d9f3f1b7";
+const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const CANARY: &str = "ghp_CANARYcanary0123456789abcdefghijklmn";
 const ECR_HOST: &str = "123456789012.dkr.ecr.eu-west-2.amazonaws.com";
 
@@ -133,6 +136,10 @@ fn vault() -> VaultData {
                 "7",
             ),
         ],
+        kube: crate::model::KubeRecords {
+            credentials_hash_key: Some(KEY.into()),
+            applied: vec![],
+        },
     }
 }
 
@@ -181,13 +188,13 @@ fn ghcr_secret_is_byte_exact_in_each_environment() {
         );
         assert_eq!(text, expected);
     }
-    assert_eq!(p.credentials_hash, HASH);
+    assert_eq!(p.credentials_hash.as_deref(), Some(HASH));
     assert_eq!(p.server, "ghcr.io");
     assert_eq!(p.expires_at, None);
 }
 
 #[test]
-fn the_hash_follows_the_credentials_not_the_name() {
+fn the_hash_follows_the_credentials_not_the_name_and_needs_the_key() {
     let mut data = vault();
     let before = plan(&data, "ghcr", &["production"]).credentials_hash;
 
@@ -199,13 +206,28 @@ fn the_hash_follows_the_credentials_not_the_name() {
     data.registries[0]
         .credentials
         .set("token", "ghp_ROTATEDrotated0123456789abcdefghijKL");
-    let rotated = plan(&data, "reg-ghcr01", &["production"]).credentials_hash;
-    assert_ne!(rotated, before);
+    let rotated = plan(&data, "reg-ghcr01", &["production"])
+        .credentials_hash
+        .unwrap();
+    assert_ne!(Some(&rotated), before.as_ref());
     assert_eq!(rotated.len(), 64);
     assert!(
         rotated
             .bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
+    // Another vault's key, another hash; no key, no hash (and no annotation).
+    data.kube.credentials_hash_key = Some("another key".into());
+    let other = plan(&data, "reg-ghcr01", &["production"]);
+    assert_ne!(other.credentials_hash.as_ref(), Some(&rotated));
+    data.kube.credentials_hash_key = None;
+    let none = plan(&data, "reg-ghcr01", &["production"]);
+    assert_eq!(none.credentials_hash, None);
+    let manifest = none.secret_manifest(&none.environments[0]);
+    assert!(
+        manifest.expose()["metadata"]["annotations"]
+            .get("regvault.io/credentials-hash")
+            .is_none()
     );
 }
 
@@ -276,8 +298,9 @@ fn secrets_never_show_in_the_redacted_view_or_debug() {
     let b64_pair = STANDARD.encode(format!("octo-cat:{CANARY}"));
     let redacted = p.redacted().to_string();
     let debug = format!("{p:?} {:?}", p.secret_manifest(&p.environments[0]));
+    let hash = p.credentials_hash.clone().unwrap();
     for shown in [&redacted, &debug] {
-        for secret in [CANARY, &b64_doc, &b64_pair] {
+        for secret in [CANARY, &b64_doc, &b64_pair, KEY, &hash] {
             assert!(!shown.contains(secret), "{shown}");
         }
     }

@@ -1,6 +1,8 @@
 //! What a Secret found in a cluster means for a plan, and what apply may
 //! do about it. A Secret of the plan's name that regvault does not manage
-//! is never overwritten unless the user asks to adopt it.
+//! — or that carries regvault's marks but is not the object the vault
+//! recorded (`foreign`) — is never overwritten unless the user asks to
+//! adopt it.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -48,6 +50,9 @@ pub enum SecretStatus {
     /// A Secret of that name regvault does not manage — no managed-by
     /// label, another manager, or regvault's Secret of another registry.
     Unmanaged,
+    /// Labelled as regvault's Secret of this registry, but not one this
+    /// vault applied: no record of it, or its uid is not the recorded one.
+    Foreign,
 }
 
 /// What apply does to one environment's Secret.
@@ -63,9 +68,15 @@ pub enum SecretAction {
 }
 
 impl SecretStatus {
-    /// Classifies the Secret found (or not) under the plan's name.
+    /// Classifies the Secret found (or not) under the plan's name by its
+    /// labels and hash (whether it is the recorded object is the caller's
+    /// to check). Without a hash (`None`) nothing is current.
     #[must_use]
-    pub fn classify(observed: Option<&ObservedSecret>, registry_id: &str, hash: &str) -> Self {
+    pub fn classify(
+        observed: Option<&ObservedSecret>,
+        registry_id: &str,
+        hash: Option<&str>,
+    ) -> Self {
         let Some(seen) = observed else {
             return SecretStatus::Missing;
         };
@@ -81,7 +92,7 @@ impl SecretStatus {
         {
             return SecretStatus::Unmanaged;
         }
-        if seen.credentials_hash.as_deref().map(str::trim) == Some(hash) {
+        if hash.is_some() && seen.credentials_hash.as_deref().map(str::trim) == hash {
             SecretStatus::Current
         } else {
             SecretStatus::Stale
@@ -95,18 +106,19 @@ impl SecretStatus {
             SecretStatus::Stale => "stale",
             SecretStatus::Missing => "missing",
             SecretStatus::Unmanaged => "unmanaged",
+            SecretStatus::Foreign => "foreign",
         }
     }
 
-    /// What apply does; `adopt` takes over an unmanaged Secret.
+    /// What apply does; `adopt` takes over an unmanaged or foreign Secret.
     #[must_use]
     pub fn action(self, adopt: bool) -> SecretAction {
         match self {
             SecretStatus::Missing => SecretAction::Create,
             SecretStatus::Stale => SecretAction::Update,
             SecretStatus::Current => SecretAction::Unchanged,
-            SecretStatus::Unmanaged if adopt => SecretAction::Update,
-            SecretStatus::Unmanaged => SecretAction::Refuse,
+            SecretStatus::Unmanaged | SecretStatus::Foreign if adopt => SecretAction::Update,
+            SecretStatus::Unmanaged | SecretStatus::Foreign => SecretAction::Refuse,
         }
     }
 }
@@ -122,7 +134,11 @@ impl PullSecretPlan {
     /// namespaces.
     #[must_use]
     pub fn status(&self, observed: Option<&ObservedSecret>) -> SecretStatus {
-        SecretStatus::classify(observed, self.registry_id.as_str(), &self.credentials_hash)
+        SecretStatus::classify(
+            observed,
+            self.registry_id.as_str(),
+            self.credentials_hash.as_deref(),
+        )
     }
 }
 
@@ -146,7 +162,7 @@ mod tests {
     #[test]
     fn classifies_what_the_cluster_holds() {
         use SecretStatus::*;
-        let c = |o: Option<ObservedSecret>| SecretStatus::classify(o.as_ref(), ID, HASH);
+        let c = |o: Option<ObservedSecret>| SecretStatus::classify(o.as_ref(), ID, Some(HASH));
         assert_eq!(c(None), Missing);
         assert_eq!(
             c(Some(seen(Some("regvault"), Some(ID), Some(HASH)))),
@@ -170,6 +186,12 @@ mod tests {
             Unmanaged,
             "another registry's secret"
         );
+        let seen_hash = seen(Some("regvault"), Some(ID), Some(HASH));
+        assert_eq!(
+            SecretStatus::classify(Some(&seen_hash), ID, None),
+            Stale,
+            "no key, nothing is current"
+        );
     }
 
     #[test]
@@ -180,6 +202,9 @@ mod tests {
         assert_eq!(SecretStatus::Current.action(true), Unchanged);
         assert_eq!(SecretStatus::Unmanaged.action(false), Refuse);
         assert_eq!(SecretStatus::Unmanaged.action(true), Update);
+        assert_eq!(SecretStatus::Foreign.action(false), Refuse);
+        assert_eq!(SecretStatus::Foreign.action(true), Update);
+        assert_eq!(SecretStatus::Foreign.to_string(), "foreign");
         assert_eq!(
             serde_json::to_value(SecretStatus::Stale).ok(),
             Some(json!("stale"))
@@ -208,7 +233,7 @@ mod tests {
             ObservedSecret::default()
         );
         assert_eq!(
-            SecretStatus::classify(Some(&o), ID, HASH),
+            SecretStatus::classify(Some(&o), ID, Some(HASH)),
             SecretStatus::Current
         );
     }

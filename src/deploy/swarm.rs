@@ -457,6 +457,7 @@ mod tests {
                 container("ctr-web002", "Web", "staging", "acme/web"),
                 container("ctr-api001", "api", "staging", "ghcr.io/acme/api"),
             ],
+            ..VaultData::default()
         }
     }
 

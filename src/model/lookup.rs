@@ -93,6 +93,7 @@ mod tests {
         let mut data = VaultData {
             registries: vec![reg("reg-aaaaaa", "a"), reg("reg-bbbbbb", "b")],
             containers: vec![],
+            ..VaultData::default()
         };
         assert_eq!(data.used_by_counts(), [0, 0]);
         let b = data.registries[1].id.clone();

@@ -1,7 +1,8 @@
 //! The domain records kept in the vault — registries, the containers that
 //! reference them, and `VaultData` holding both — defined here.
 //!
-//! Around them: `id` (record ids), `stamp` (who is acting, ages), `error`
+//! Around them: `kube` (the Secrets regvault applied, and the key of their
+//! credentials-hash annotation), `id` (record ids), `stamp` (who is acting, ages), `error`
 //! (`RuleError`), and the platform's rules as methods on `VaultData`:
 //! `lookup` (find by id or name), `registry_rules` (unique names, only the
 //! creator deletes a registry, and never while a container references it)
@@ -10,6 +11,7 @@
 mod container_rules;
 mod error;
 mod id;
+mod kube;
 mod lookup;
 mod outcome;
 mod registry_rules;
@@ -18,6 +20,7 @@ mod stamp;
 pub use container_rules::{ContainerSpec, check_environment, check_image_name, check_image_tag};
 pub use error::RuleError;
 pub use id::{ContainerId, RegistryId};
+pub use kube::{AppliedSecret, KubeRecords};
 pub use outcome::{TestOutcome, UnknownOutcome};
 pub use registry_rules::{NewRegistry, RegistryUpdate};
 pub use stamp::{age, current_user};
@@ -152,4 +155,7 @@ pub struct VaultData {
     pub registries: Vec<Registry>,
     #[serde(default)]
     pub containers: Vec<Container>,
+    /// The Secrets regvault applied and the credentials-hash key.
+    #[serde(default, skip_serializing_if = "KubeRecords::is_empty")]
+    pub kube: KubeRecords,
 }

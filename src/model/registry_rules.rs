@@ -229,6 +229,7 @@ mod tests {
         let mut data = VaultData {
             registries: vec![r],
             containers: vec![],
+            ..VaultData::default()
         };
         data.record_test(
             "gh",

@@ -6,6 +6,14 @@
 //! Namespaces are worked on a few at a time; each checks the cancel token
 //! before it starts, so a cancel leaves the namespaces already done as
 //! they are and reports the others as `cancelled`.
+//!
+//! Which Secrets are regvault's is the vault's to say, not the cluster's:
+//! every Secret apply writes is recorded (cluster, namespace, name, uid)
+//! through the `VaultStore`, so the CLI and the TUI both record. `sync`,
+//! `refresh`, `status` and `prune` act only on recorded Secrets, while
+//! their uid is the recorded one; a Secret that carries regvault's label
+//! and registry annotation without being recorded is reported `foreign`
+//! and never written or deleted.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -15,10 +23,11 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{Cancel, OpsError, Progress, VaultStore, not_cancelled};
 use crate::deploy::kube::{
-    ApplyOptions, Cluster, ManagedSecret, NamespaceReport, Outcome, SecretState,
+    ApplyOptions, Cluster, ManagedSecret, NamespaceReport, Outcome, Removal, SecretState,
+    foreign_message,
 };
-use crate::deploy::{PullSecretPlan, environments_using};
-use crate::model::{Registry, RegistryId, RuleError, VaultData};
+use crate::deploy::{PullSecretPlan, SecretStatus, environments_using};
+use crate::model::{AppliedSecret, Registry, RegistryId, RuleError, VaultData};
 use crate::probe::{self, ProbeOptions};
 use crate::registry::RegistryKind;
 
@@ -39,7 +48,7 @@ pub struct KubeRequest {
     pub kubeconfig: Option<PathBuf>,
     /// Environments (namespace `env-<environment>`). For sync and status,
     /// empty means those whose containers use the registry plus those
-    /// where its secret is found.
+    /// where this vault applied its secret on this cluster.
     pub environments: Vec<String>,
 }
 
@@ -110,6 +119,9 @@ pub struct KubePlan {
     /// Before the plan (an ECR expiry that had to be corrected, …).
     pub warnings: Vec<String>,
     pub options: ApplyOptions,
+    /// sync: Secrets elsewhere in the cluster that carry this registry's
+    /// marks but were not applied by this vault (left untouched).
+    pub foreign: Vec<ManagedSecret>,
 }
 
 /// What an apply or sync did, namespace by namespace.
@@ -123,13 +135,108 @@ pub struct KubeReport {
     pub dry_run: bool,
     /// Cancelled part-way: the namespaces reported `cancelled` were not started.
     pub cancelled: bool,
+    /// As in the plan: foreign Secrets outside the planned namespaces.
+    pub foreign: Vec<ManagedSecret>,
+    /// The Secrets written could not be recorded in the vault (a warning
+    /// says why and what to do).
+    pub unrecorded: bool,
 }
 
 impl KubeReport {
+    /// A namespace failed, a foreign Secret was found, or what was
+    /// written could not be recorded.
     #[must_use]
     pub fn failed(&self) -> bool {
         self.reports.iter().any(|r| r.outcome.is_failure())
+            || !self.foreign.is_empty()
+            || self.unrecorded
     }
+}
+
+/// Creates the vault's credentials-hash key when it has none (saved
+/// through the store; never shown).
+fn ensure_hash_key(store: &dyn VaultStore) -> Result<(), OpsError> {
+    if store.read()?.kube.credentials_hash_key.is_some() {
+        return Ok(());
+    }
+    store.update(&mut |d| {
+        d.kube.ensure_hash_key();
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// The Secrets of `registry` this vault recorded on the cluster at `server`.
+fn recorded_on(data: &VaultData, server: &str, registry: &RegistryId) -> Vec<AppliedSecret> {
+    data.applied_secrets(server, registry).cloned().collect()
+}
+
+/// Secrets labelled as one of `ids`' that this vault did not record on
+/// this cluster (same namespace, name and uid), outside `skip`
+/// (namespaces reported otherwise). Best effort: a cluster-wide list that
+/// RBAC may refuse, which then finds none.
+async fn foreign_secrets(
+    cluster: &Cluster,
+    data: &VaultData,
+    ids: &[RegistryId],
+    skip: &[String],
+) -> Vec<ManagedSecret> {
+    let Ok(found) = cluster.managed_secrets(None).await else {
+        return Vec::new();
+    };
+    found
+        .into_iter()
+        .filter(|s| {
+            s.registry_id
+                .as_deref()
+                .is_some_and(|id| ids.iter().any(|want| want.as_str() == id))
+        })
+        .filter(|s| !skip.contains(&s.namespace))
+        .filter(|s| {
+            !data.kube.applied.iter().any(|a| {
+                a.server == cluster.server
+                    && a.namespace == s.namespace
+                    && a.name == s.name
+                    && s.uid.as_deref() == Some(a.uid.as_str())
+            })
+        })
+        .collect()
+}
+
+/// Records the Secrets an apply wrote (created, updated or adopted — even
+/// where something after the Secret failed), by the uid the server gave
+/// them.
+fn record_written(
+    store: &dyn VaultStore,
+    server: &str,
+    plan: &PullSecretPlan,
+    reports: &[NamespaceReport],
+) -> Result<(), OpsError> {
+    let now = Timestamp::now();
+    let written: Vec<AppliedSecret> = reports
+        .iter()
+        .filter(|r| r.secret_written)
+        .filter_map(|r| {
+            Some(AppliedSecret {
+                registry_id: plan.registry_id.clone(),
+                server: server.to_owned(),
+                namespace: r.namespace.clone(),
+                name: plan.secret_name.clone(),
+                uid: r.secret_uid.clone()?,
+                applied_at: now,
+            })
+        })
+        .collect();
+    if written.is_empty() {
+        return Ok(());
+    }
+    store.update(&mut |d| {
+        for rec in &written {
+            d.record_applied(rec.clone());
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// ECR only: trades the keys for a fresh token and keeps it in the vault.
@@ -220,6 +327,11 @@ pub async fn plan_apply(
     if req.environments.is_empty() {
         return Err(OpsError::NoEnvironmentsGiven);
     }
+    match ensure_hash_key(store) {
+        // A dry run writes nothing; without a key nothing shows current.
+        Err(_) if settings.dry_run => {}
+        other => other?,
+    }
     let fresh = settings.fresh_ecr_token && !settings.dry_run;
     let warnings = ecr_ready(store, &req.registry, fresh, cancel).await?;
     plan_with(store, req, settings.objects(), warnings, cancel).await
@@ -234,22 +346,26 @@ async fn plan_with(
 ) -> Result<KubePlan, OpsError> {
     let data = store.read()?;
     let plan = PullSecretPlan::build(&data, &req.registry, &req.environments, Timestamp::now())?;
-    drop(data);
     let cluster = Cluster::connect(req.context.as_deref(), req.kubeconfig.as_deref()).await?;
+    let recorded = recorded_on(&data, &cluster.server, &plan.registry_id);
+    drop(data);
     not_cancelled(cancel)?;
-    let planned = cluster.plan(&plan, options).await;
+    let planned = cluster.plan(&plan, options, &recorded).await;
     Ok(KubePlan {
         cluster,
         plan,
         planned,
         warnings,
         options,
+        foreign: Vec::new(),
     })
 }
 
 /// Applies a plan made by `plan_apply` (or `plan_sync`), reporting each
-/// namespace through `progress` as it ends.
+/// namespace through `progress` as it ends, then records the Secrets it
+/// wrote in the vault through `store`.
 pub async fn execute(
+    store: &dyn VaultStore,
     kp: KubePlan,
     progress: Progress<'_, NamespaceReport>,
     cancel: &Cancel,
@@ -263,14 +379,26 @@ pub async fn execute(
         cancel,
     )
     .await;
+    let mut warnings = kp.warnings;
+    let mut unrecorded = false;
+    if !kp.options.dry_run
+        && let Err(e) = record_written(store, &kp.cluster.server, &kp.plan, &reports)
+    {
+        unrecorded = true;
+        warnings.push(format!(
+            "the secrets written could not be recorded in the vault ({e}): until they are, sync, refresh, status and prune treat them as foreign; `regvault apply --adopt` records them"
+        ));
+    }
     KubeReport {
         context: kp.cluster.context.clone(),
         server: kp.cluster.server.clone(),
         plan: kp.plan,
         reports,
-        warnings: kp.warnings,
+        warnings,
         dry_run: kp.options.dry_run,
         cancelled,
+        foreign: kp.foreign,
+        unrecorded,
     }
 }
 
@@ -324,8 +452,9 @@ pub async fn apply_planned(
         planned: ordered,
         warnings: Vec::new(),
         options: settings.objects(),
+        foreign: Vec::new(),
     };
-    let mut report = execute(kp, progress, cancel).await;
+    let mut report = execute(store, kp, progress, cancel).await;
     report.reports.extend(dropped);
     Ok(report)
 }
@@ -373,25 +502,23 @@ async fn run_namespaces(
 }
 
 /// `--environment`, else the registry's environments in the vault plus
-/// those where the cluster has its secret.
-async fn environments(
-    cluster: &Cluster,
+/// those where this vault applied its secret on the cluster at `server`
+/// (never where a label in the cluster points).
+fn environments(
     data: &VaultData,
     r: &Registry,
+    server: &str,
     given: &[String],
 ) -> Result<Vec<String>, OpsError> {
     if !given.is_empty() {
         return Ok(given.to_vec());
     }
     let mut envs: BTreeSet<String> = environments_using(data, &r.id).into_iter().collect();
-    if let Ok(found) = cluster.managed_secrets(Some(r.id.as_str())).await {
-        envs.extend(
-            found
-                .iter()
-                .filter_map(ManagedSecret::environment)
-                .map(str::to_owned),
-        );
-    }
+    envs.extend(
+        data.applied_secrets(server, &r.id)
+            .filter_map(|a| a.namespace.strip_prefix("env-"))
+            .map(str::to_owned),
+    );
     if envs.is_empty() {
         return Err(OpsError::NoEnvironments(r.name.clone()));
     }
@@ -411,15 +538,25 @@ pub async fn plan_sync(
     not_cancelled(cancel)?;
     let data = store.read()?;
     let r = data.find_registry(&req.registry)?;
+    let id = r.id.clone();
     let cluster = Cluster::connect(req.context.as_deref(), req.kubeconfig.as_deref()).await?;
-    let envs = environments(&cluster, &data, r, &req.environments).await?;
+    let envs = environments(&data, r, &cluster.server, &req.environments)?;
     drop(data);
+    ensure_hash_key(store)?;
     let warnings = ecr_ready(store, &req.registry, true, cancel).await?;
     let req = KubeRequest {
         environments: envs,
         ..req.clone()
     };
-    plan_with(store, &req, SECRETS_ONLY, warnings, cancel).await
+    let mut kp = plan_with(store, &req, SECRETS_ONLY, warnings, cancel).await?;
+    let planned: Vec<String> = kp
+        .plan
+        .environments
+        .iter()
+        .map(|e| e.namespace.clone())
+        .collect();
+    kp.foreign = foreign_secrets(&cluster, &*store.read()?, &[id], &planned).await;
+    Ok(kp)
 }
 
 /// Per environment: is the cluster's Secret current, stale or missing?
@@ -428,13 +565,19 @@ pub struct StatusReport {
     pub context: String,
     pub plan: PullSecretPlan,
     pub states: Vec<SecretState>,
+    /// Secrets elsewhere that carry this registry's marks but were not
+    /// applied by this vault.
+    pub foreign: Vec<ManagedSecret>,
 }
 
 impl StatusReport {
-    /// Some environment could not be read.
+    /// Some environment could not be read, or a foreign Secret was found.
     #[must_use]
     pub fn failed(&self) -> bool {
-        self.states.iter().any(|s| s.status.is_none())
+        self.states
+            .iter()
+            .any(|s| s.status.is_none_or(|st| st == SecretStatus::Foreign))
+            || !self.foreign.is_empty()
     }
 }
 
@@ -447,7 +590,7 @@ pub async fn status(store: &dyn VaultStore, req: &KubeRequest) -> Result<StatusR
     let data = store.read()?;
     let r = data.find_registry(&req.registry)?;
     let cluster = Cluster::connect(req.context.as_deref(), req.kubeconfig.as_deref()).await?;
-    let envs = environments(&cluster, &data, r, &req.environments).await?;
+    let envs = environments(&data, r, &cluster.server, &req.environments)?;
     // The hash is of what apply would put there now; an expired ECR token
     // still has one to compare (the secret is stale either way).
     let now = r
@@ -460,11 +603,25 @@ pub async fn status(store: &dyn VaultStore, req: &KubeRequest) -> Result<StatusR
                 .unwrap_or(t.expires_at)
         });
     let plan = PullSecretPlan::build(&data, &req.registry, &envs, now)?;
-    let states = cluster.status(&plan).await;
+    let recorded = recorded_on(&data, &cluster.server, &plan.registry_id);
+    let states = cluster.status(&plan, &recorded).await;
+    let shown: Vec<String> = plan
+        .environments
+        .iter()
+        .map(|e| e.namespace.clone())
+        .collect();
+    let foreign = foreign_secrets(
+        &cluster,
+        &data,
+        std::slice::from_ref(&plan.registry_id),
+        &shown,
+    )
+    .await;
     Ok(StatusReport {
         context: cluster.context.clone(),
         plan,
         states,
+        foreign,
     })
 }
 
@@ -485,6 +642,9 @@ pub struct RefreshReport {
     pub context: String,
     pub refreshed: Vec<Refreshed>,
     pub cancelled: bool,
+    /// Secrets that carry an ECR registry's marks but were not applied by
+    /// this vault: never refreshed.
+    pub foreign: Vec<ManagedSecret>,
 }
 
 impl RefreshReport {
@@ -493,15 +653,17 @@ impl RefreshReport {
         self.refreshed
             .iter()
             .any(|r| r.error.is_some() || r.reports.iter().any(|n| n.outcome.is_failure()))
+            || !self.foreign.is_empty()
     }
 }
 
-/// For cron: every ECR Secret that expires within `within` gets a fresh
-/// token, in place. Registries are taken one at a time; a cancel stops
+/// For cron: every ECR Secret this vault applied on the cluster that
+/// expires within `within` gets a fresh token, in place (while its uid is
+/// the recorded one). Registries are taken one at a time; a cancel stops
 /// before the next.
 ///
 /// # Errors
-/// No cluster; the managed Secrets cannot be listed; the vault cannot be read.
+/// No cluster; the vault cannot be read.
 pub async fn refresh(
     store: &dyn VaultStore,
     cluster: &ClusterTarget,
@@ -512,29 +674,26 @@ pub async fn refresh(
     not_cancelled(cancel)?;
     let cluster =
         Cluster::connect(cluster.context.as_deref(), cluster.kubeconfig.as_deref()).await?;
-    let managed = cluster.managed_secrets(None).await?;
     let horizon = Timestamp::now()
         .checked_add(within)
         .map_err(|_| OpsError::Input("the window is too large".into()))?;
-    let ecr: Vec<(RegistryId, String)> = store
-        .read()?
+    let data = store.read()?;
+    let ecr: Vec<(RegistryId, String, Vec<AppliedSecret>)> = data
         .registries
         .iter()
         .filter(|r| r.kind == RegistryKind::Ecr)
-        .map(|r| (r.id.clone(), r.name.clone()))
+        .map(|r| {
+            let recorded = recorded_on(&data, &cluster.server, &r.id);
+            (r.id.clone(), r.name.clone(), recorded)
+        })
         .collect();
+    let ids: Vec<RegistryId> = ecr.iter().map(|(id, ..)| id.clone()).collect();
+    let mut foreign = foreign_secrets(&cluster, &data, &ids, &[]).await;
+    drop(data);
     let mut out = Vec::new();
     let mut cancelled = false;
-    for (id, name) in ecr {
-        let due: Vec<String> = managed
-            .iter()
-            .filter(|s| s.registry_id.as_deref() == Some(id.as_str()))
-            .filter(|s| s.expires_at.is_none_or(|at| at <= horizon))
-            .filter_map(ManagedSecret::environment)
-            .map(str::to_owned)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+    for (id, name, recorded) in ecr {
+        let due = due_for_refresh(&cluster, &recorded, horizon).await;
         if due.is_empty() {
             continue;
         }
@@ -550,7 +709,11 @@ pub async fn refresh(
             reports: Vec::new(),
             warnings: Vec::new(),
         };
-        match refresh_ecr_token(store, &id, cancel).await {
+        let token = match ensure_hash_key(store) {
+            Ok(()) => refresh_ecr_token(store, &id, cancel).await,
+            Err(e) => Err(e),
+        };
+        match token {
             Ok(w) => done.warnings = w,
             Err(e) => {
                 done.error = Some(e.to_string());
@@ -561,7 +724,7 @@ pub async fn refresh(
         let data = store.read()?;
         let plan = PullSecretPlan::build(&data, id.as_str(), &due, Timestamp::now())?;
         drop(data);
-        let planned = cluster.plan(&plan, SECRETS_ONLY).await;
+        let planned = cluster.plan(&plan, SECRETS_ONLY, &recorded).await;
         let (reports, stopped) =
             run_namespaces(&cluster, &plan, planned, SECRETS_ONLY, progress, cancel).await;
         done.expires_at = plan.expires_at;
@@ -572,11 +735,47 @@ pub async fn refresh(
             break;
         }
     }
+    // A foreign Secret in a namespace refreshed is reported there.
+    foreign.retain(|f| {
+        !out.iter().any(|r| {
+            f.registry_id.as_deref() == Some(r.id.as_str())
+                && r.reports.iter().any(|n| n.namespace == f.namespace)
+        })
+    });
     Ok(RefreshReport {
         context: cluster.context.clone(),
         refreshed: out,
         cancelled,
+        foreign,
     })
+}
+
+/// The environments of the `recorded` Secrets that are still the recorded
+/// objects and expire before `horizon` (or say nothing of it). One that
+/// cannot be read is included: its plan says why.
+async fn due_for_refresh(
+    cluster: &Cluster,
+    recorded: &[AppliedSecret],
+    horizon: Timestamp,
+) -> Vec<String> {
+    let mut due = BTreeSet::new();
+    for a in recorded {
+        let Some(env) = a.namespace.strip_prefix("env-") else {
+            continue;
+        };
+        let is_due = match cluster.find_secret(&a.namespace, &a.name).await {
+            Ok(Some(s)) => {
+                s.uid.as_deref() == Some(a.uid.as_str())
+                    && s.expires_at.is_none_or(|at| at <= horizon)
+            }
+            Ok(None) => false,
+            Err(_) => true,
+        };
+        if is_due {
+            due.insert(env.to_owned());
+        }
+    }
+    due.into_iter().collect()
 }
 
 /// One managed Secret a prune removed, or could not (`error`), or did not
@@ -597,6 +796,9 @@ pub enum PruneOutcome {
     Deleted,
     Error,
     Cancelled,
+    /// Carries the registry's marks but is not a Secret this vault applied
+    /// (or no longer the recorded object): left in place.
+    Foreign,
 }
 
 impl PruneOutcome {
@@ -606,6 +808,7 @@ impl PruneOutcome {
             PruneOutcome::Deleted => "deleted",
             PruneOutcome::Error => "error",
             PruneOutcome::Cancelled => "cancelled",
+            PruneOutcome::Foreign => "foreign",
         }
     }
 }
@@ -616,14 +819,18 @@ pub struct PruneReport {
     pub registry: RegistryId,
     pub secrets: Vec<PrunedSecret>,
     pub cancelled: bool,
+    /// Things to know (never a secret): the vault's records could not be
+    /// updated, …
+    pub warnings: Vec<String>,
 }
 
 impl PruneReport {
+    /// A delete failed, or a foreign Secret was found.
     #[must_use]
     pub fn failed(&self) -> bool {
         self.secrets
             .iter()
-            .any(|s| s.outcome == PruneOutcome::Error)
+            .any(|s| matches!(s.outcome, PruneOutcome::Error | PruneOutcome::Foreign))
     }
 }
 
@@ -640,12 +847,17 @@ pub fn prune_target(data: Option<&VaultData>, registry: &str) -> Result<Registry
     }
 }
 
-/// Deletes the registry's managed Secrets (each re-checked as managed
-/// before it is deleted), one at a time; a cancel stops before the next.
+/// Deletes the Secrets this vault recorded for the registry on this
+/// cluster (each only while it is the recorded object, and still labelled
+/// as regvault's), one at a time; a cancel stops before the next. Then
+/// names the foreign ones — labelled as the registry's, not recorded —
+/// which are left in place. The records of Secrets that are gone are
+/// forgotten.
 ///
 /// # Errors
-/// No cluster; the list was refused.
+/// No cluster; the vault cannot be read.
 pub async fn prune(
+    store: &dyn VaultStore,
     id: &RegistryId,
     cluster: &ClusterTarget,
     environments: &[String],
@@ -655,42 +867,96 @@ pub async fn prune(
     not_cancelled(cancel)?;
     let cluster =
         Cluster::connect(cluster.context.as_deref(), cluster.kubeconfig.as_deref()).await?;
-    let found = cluster.managed_secrets(Some(id.as_str())).await?;
-    let mut secrets = Vec::new();
-    let mut cancelled = false;
-    for s in found.iter().filter(|s| {
+    let wanted = |namespace: &str| {
         environments.is_empty()
-            || s.environment()
+            || namespace
+                .strip_prefix("env-")
                 .is_some_and(|e| environments.iter().any(|want| want == e))
-    }) {
-        let done = if cancel.is_cancelled() {
+    };
+    let data = store.read()?;
+    let recorded: Vec<AppliedSecret> = data
+        .applied_secrets(&cluster.server, id)
+        .filter(|a| wanted(&a.namespace))
+        .cloned()
+        .collect();
+    let foreign: Vec<ManagedSecret> =
+        foreign_secrets(&cluster, &data, std::slice::from_ref(id), &[])
+            .await
+            .into_iter()
+            .filter(|f| wanted(&f.namespace))
+            .filter(|f| {
+                !recorded
+                    .iter()
+                    .any(|a| a.namespace == f.namespace && a.name == f.name)
+            })
+            .collect();
+    drop(data);
+    let mut secrets = Vec::new();
+    let mut gone = Vec::new();
+    let mut cancelled = false;
+    for a in &recorded {
+        let mut done = PrunedSecret {
+            namespace: a.namespace.clone(),
+            name: a.name.clone(),
+            outcome: PruneOutcome::Deleted,
+            message: None,
+        };
+        if cancel.is_cancelled() {
             cancelled = true;
-            PrunedSecret {
-                namespace: s.namespace.clone(),
-                name: s.name.clone(),
-                outcome: PruneOutcome::Cancelled,
-                message: Some("cancelled before it was deleted: left in place".into()),
-            }
+            done.outcome = PruneOutcome::Cancelled;
+            done.message = Some("cancelled before it was deleted: left in place".into());
         } else {
-            let r = cluster.delete_managed_secret(s).await;
-            PrunedSecret {
-                namespace: s.namespace.clone(),
-                name: s.name.clone(),
-                outcome: if r.is_ok() {
-                    PruneOutcome::Deleted
-                } else {
-                    PruneOutcome::Error
-                },
-                message: r.err().map(|e| e.to_string()),
+            match cluster
+                .delete_recorded_secret(&a.namespace, &a.name, &a.uid)
+                .await
+            {
+                Ok(Removal::Deleted | Removal::Gone) => gone.push(a.clone()),
+                Ok(Removal::Replaced) => {
+                    gone.push(a.clone());
+                    done.outcome = PruneOutcome::Foreign;
+                    done.message = Some(format!(
+                        "secret {}/{} is not the one regvault applied (another uid): left untouched",
+                        a.namespace, a.name
+                    ));
+                }
+                Err(e) => {
+                    done.outcome = PruneOutcome::Error;
+                    done.message = Some(e.to_string());
+                }
             }
+        }
+        progress(&done);
+        secrets.push(done);
+    }
+    for f in foreign {
+        let done = PrunedSecret {
+            message: Some(foreign_message(&f.namespace, &f.name)),
+            namespace: f.namespace,
+            name: f.name,
+            outcome: PruneOutcome::Foreign,
         };
         progress(&done);
         secrets.push(done);
+    }
+    let mut warnings = Vec::new();
+    if !gone.is_empty() {
+        let server = cluster.server.clone();
+        if let Err(e) = store.update(&mut |d| {
+            for a in &gone {
+                d.forget_applied(&server, &a.namespace, &a.name);
+            }
+            Ok(())
+        }) {
+            warnings.push(format!(
+                "the vault still records the secrets removed ({e}): the next prune finds them gone"
+            ));
+        }
     }
     Ok(PruneReport {
         context: cluster.context.clone(),
         registry: id.clone(),
         secrets,
         cancelled,
+        warnings,
     })
 }

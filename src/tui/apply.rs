@@ -157,10 +157,12 @@ pub trait Applier: Send + Sync {
         dir: PathBuf,
         cancel: Cancel,
     ) -> BoxFuture<'static, ComposeResult>;
-    /// `ops::kube::prune`: every secret regvault manages for this registry
-    /// id in `context`, each re-checked as managed, then deleted.
+    /// `ops::kube::prune`: every secret this vault applied for this
+    /// registry id in `context`, each re-checked (uid, label), then
+    /// deleted; foreign ones are named and left.
     fn prune(
         &self,
+        store: Store,
         context: String,
         registry: String,
         progress: PruneProgress,
@@ -220,6 +222,7 @@ impl Applier for NoCluster {
     }
     fn prune(
         &self,
+        _: Store,
         _: String,
         registry: String,
         _: PruneProgress,
@@ -342,6 +345,7 @@ impl Applier for Ops {
     }
     fn prune(
         &self,
+        store: Store,
         context: String,
         registry: String,
         progress: PruneProgress,
@@ -354,7 +358,7 @@ impl Applier for Ops {
                 context: Some(context),
                 kubeconfig: None,
             };
-            ops::kube::prune(&id, &cluster, &[], &each, &cancel).await
+            ops::kube::prune(&*store, &id, &cluster, &[], &each, &cancel).await
         })
     }
 }

@@ -333,7 +333,13 @@ impl Runtime {
                     let secret = secret.clone();
                     let _ = each.send(Msg::PruneProgress { job, secret });
                 });
-                let prune = self.applier.prune(context, registry, progress, cancel);
+                let prune = self.applier.prune(
+                    Arc::clone(&self.store),
+                    context,
+                    registry,
+                    progress,
+                    cancel,
+                );
                 tokio::spawn(async move {
                     let result = prune.await;
                     let _ = tx.send(Msg::PruneDone { job, result });

@@ -90,12 +90,13 @@ impl Applier for Threaded {
     }
     fn prune(
         &self,
+        s: Store,
         c: String,
         r: String,
         p: PruneProgress,
         t: Cancel,
     ) -> BoxFuture<'static, PruneResult> {
-        NoCluster.prune(c, r, p, t)
+        NoCluster.prune(s, c, r, p, t)
     }
 }
 

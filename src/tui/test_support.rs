@@ -79,6 +79,7 @@ pub fn ns_report(
             .then(|| format!("forbidden: namespace env-{env} (Secret): secrets is forbidden")),
         secret_uid: None,
         secret_resource_version: None,
+        secret_written: false,
     }
 }
 

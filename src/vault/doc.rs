@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::{Encryption, SCHEMA_VERSION, fast};
-use crate::model::{Container, Registry, VaultData};
+use crate::model::{Container, KubeRecords, Registry, VaultData};
 
 #[derive(Clone, Copy, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,6 +52,8 @@ struct DocOwned {
     registries: Vec<Registry>,
     #[serde(default)]
     containers: Vec<Container>,
+    #[serde(default)]
+    kube: KubeRecords,
 }
 
 pub(crate) struct Parsed {
@@ -185,6 +187,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, DocError> {
         data: VaultData {
             registries: doc.registries,
             containers: doc.containers,
+            kube: doc.kube,
         },
         encryption,
     })
@@ -239,6 +242,7 @@ mod tests {
                 ecr_token: None,
             }],
             containers: vec![],
+            kube: crate::model::KubeRecords::default(),
         }
     }
 

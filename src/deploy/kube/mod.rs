@@ -9,7 +9,12 @@
 //! `imagePullSecrets`. Every namespace gets its own outcome: a forbidden
 //! (403) or missing namespace is reported by name while the others are
 //! applied. A Secret (or Deployment) of the same name that regvault does
-//! not manage is refused unless adopted.
+//! not manage is refused unless adopted, and so is a Secret that carries
+//! regvault's marks but is not the object the vault recorded (`foreign`).
+//! Every write of a Secret is conditional on what the plan saw: a planned
+//! create is a create (never a takeover of a Secret that appeared since),
+//! a planned update names the uid and resourceVersion it was planned
+//! against; a delete names the recorded uid.
 //!
 //! Secret data goes to the API server only inside a `SecretManifest`
 //! (redacted `Debug`); reads of Secrets fetch metadata only, and errors
@@ -21,10 +26,10 @@ use futures_util::stream::{self, StreamExt};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Secret, ServiceAccount};
-use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::core::PartialObjectMeta;
-use kube::{Api, Client, Config};
+use kube::core::{ObjectMeta, PartialObjectMeta};
+use kube::{Api, Client, Config, Resource};
 use serde_json::{Value, json};
 
 mod report;
@@ -35,12 +40,14 @@ pub use report::{
     SecretState,
 };
 
+use super::SecretManifest;
 use super::plan::{DeploymentPlan, EnvironmentPlan, PullSecretPlan};
 use super::status::{ObservedSecret, SecretStatus};
 use super::{
     CONTAINER_ID_ANNOTATION, EXPIRES_AT_ANNOTATION, MANAGED_BY_LABEL, MANAGER,
     REGISTRY_ID_ANNOTATION,
 };
+use crate::model::AppliedSecret;
 
 /// Namespaces worked on at once.
 const PARALLEL: usize = 8;
@@ -69,6 +76,57 @@ fn observed(meta: &PartialObjectMeta<Secret>) -> ObservedSecret {
 
 fn annotation<'a>(annotations: Option<&'a BTreeMap<String, String>>, key: &str) -> Option<&'a str> {
     annotations.and_then(|a| a.get(key)).map(String::as_str)
+}
+
+/// Whether `uid` is the recorded object of `namespace`/`name`.
+fn is_recorded(recorded: &[AppliedSecret], namespace: &str, name: &str, uid: Option<&str>) -> bool {
+    recorded
+        .iter()
+        .any(|a| a.namespace == namespace && a.name == name && Some(a.uid.as_str()) == uid)
+}
+
+/// The status of a Secret found under the plan's name: by its marks and
+/// hash, then — for one marked as this registry's — by the vault's record.
+fn recorded_status(
+    plan: &PullSecretPlan,
+    found: Option<&PartialObjectMeta<Secret>>,
+    recorded: &[AppliedSecret],
+    namespace: &str,
+) -> SecretStatus {
+    let status = plan.status(found.map(observed).as_ref());
+    let uid = found.and_then(|m| m.metadata.uid.as_deref());
+    match status {
+        SecretStatus::Current | SecretStatus::Stale
+            if !is_recorded(recorded, namespace, &plan.secret_name, uid) =>
+        {
+            SecretStatus::Foreign
+        }
+        other => other,
+    }
+}
+
+/// The one line that names a foreign Secret and what to do about it.
+#[must_use]
+pub fn foreign_message(namespace: &str, name: &str) -> String {
+    format!(
+        "secret {namespace}/{name} carries regvault's label for this registry, but this vault did not apply it (no record of it, or another uid): left untouched; `regvault apply --adopt` takes it over if it is yours"
+    )
+}
+
+/// What the server answered to a create: only the metadata is read.
+#[derive(serde::Deserialize)]
+struct Written {
+    metadata: ObjectMeta,
+}
+
+/// What a delete of a recorded Secret found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    Deleted,
+    /// Already gone.
+    Gone,
+    /// Another object (another uid) holds the name now: left in place.
+    Replaced,
 }
 
 fn managed(labels: Option<&BTreeMap<String, String>>) -> bool {
@@ -158,10 +216,17 @@ impl Cluster {
     }
 
     /// The plan: what each environment holds now and what apply would
-    /// change there. Reads only.
-    pub async fn plan(&self, plan: &PullSecretPlan, opts: ApplyOptions) -> Vec<NamespaceReport> {
+    /// change there. `recorded`: the Secrets of this registry the vault
+    /// recorded on this cluster (any other with its marks is foreign).
+    /// Reads only.
+    pub async fn plan(
+        &self,
+        plan: &PullSecretPlan,
+        opts: ApplyOptions,
+        recorded: &[AppliedSecret],
+    ) -> Vec<NamespaceReport> {
         stream::iter(plan.environments.iter())
-            .map(|env| self.plan_one(plan, env, opts))
+            .map(|env| self.plan_one(plan, env, opts, recorded))
             .buffered(PARALLEL)
             .collect()
             .await
@@ -172,6 +237,7 @@ impl Cluster {
         plan: &PullSecretPlan,
         env: &EnvironmentPlan,
         opts: ApplyOptions,
+        recorded: &[AppliedSecret],
     ) -> NamespaceReport {
         let mut r = NamespaceReport::new(env);
         let ns = &env.namespace;
@@ -202,7 +268,13 @@ impl Cluster {
                 }
             }
         };
-        let status = plan.status(found.as_ref().map(observed).as_ref());
+        let status = recorded_status(plan, found.as_ref(), recorded, ns);
+        // The precondition of the write: the object as planned.
+        if let Some(m) = &found {
+            r.secret_uid.clone_from(&m.metadata.uid);
+            r.secret_resource_version
+                .clone_from(&m.metadata.resource_version);
+        }
         r.secret_status = Some(status);
         let mut secret_change = Change::from(status.action(opts.adopt));
         // Same credentials but a renewed ECR expiry: the annotation is
@@ -230,6 +302,11 @@ impl Cluster {
             name: plan.secret_name.clone(),
             change: secret_change,
         });
+        if secret_change == Change::Refuse && status == SecretStatus::Foreign {
+            r.outcome = Outcome::Foreign;
+            r.message = Some(foreign_message(ns, &plan.secret_name));
+            return r;
+        }
         if secret_change == Change::Refuse {
             r.outcome = Outcome::Unmanaged;
             r.message = Some(format!(
@@ -351,24 +428,43 @@ impl Cluster {
                 .find(|o| o.kind == kind && o.name == name)
                 .map_or(Change::Unchanged, |o| o.change)
         };
-        if change_of("Secret", &plan.secret_name) != Change::Unchanged {
-            let api: Api<Secret> = Api::namespaced(self.client.clone(), ns);
+        let secret_change = change_of("Secret", &plan.secret_name);
+        if secret_change != Change::Unchanged {
             let manifest = plan.secret_manifest(env);
-            match api
-                .patch(&plan.secret_name, &pp, &Patch::Apply(&manifest))
-                .await
-            {
-                Ok(mut s) => {
-                    r.secret_uid = s.metadata.uid.take();
-                    r.secret_resource_version = s.metadata.resource_version.take();
-                    if let Some(data) = s.data.as_mut() {
-                        for v in data.values_mut() {
-                            zeroize::Zeroize::zeroize(&mut v.0);
-                        }
-                    }
+            let written = if secret_change == Change::Create {
+                self.create_secret(ns, &manifest, opts.dry_run).await
+            } else {
+                self.update_secret(ns, &plan.secret_name, manifest, &r, &pp)
+                    .await
+            };
+            match written {
+                Ok(meta) => {
+                    r.secret_uid = meta.uid;
+                    r.secret_resource_version = meta.resource_version;
+                    r.secret_written = !opts.dry_run;
                 }
-                Err(e) => {
-                    r.fail(&ApiFailure::from(&e), "applying the secret");
+                Err(f) if f.code == 409 && secret_change == Change::Create => {
+                    r.outcome = Outcome::Unmanaged;
+                    r.message = Some(format!(
+                        "secret {ns}/{} appeared after the plan and is not regvault's: left untouched; plan again",
+                        plan.secret_name
+                    ));
+                    return r;
+                }
+                // 409: another resourceVersion; 422 on metadata.uid:
+                // another object under the same name.
+                Err(f)
+                    if f.code == 409 || (f.code == 422 && f.message.contains("metadata.uid")) =>
+                {
+                    r.outcome = Outcome::Error;
+                    r.message = Some(format!(
+                        "secret {ns}/{} changed after the plan (another object or another version): left untouched; plan again",
+                        plan.secret_name
+                    ));
+                    return r;
+                }
+                Err(f) => {
+                    r.fail(&f, "applying the secret");
                     return r;
                 }
             }
@@ -376,15 +472,38 @@ impl Cluster {
         if !opts.secrets_only {
             let api: Api<Deployment> = Api::namespaced(self.client.clone(), ns);
             for d in &env.deployments {
-                if change_of("Deployment", &d.name) == Change::Unchanged {
+                let change = change_of("Deployment", &d.name);
+                if change == Change::Unchanged {
                     continue;
                 }
                 let manifest = plan.deployment_manifest(env, d);
-                if let Err(e) = api.patch(&d.name, &pp, &Patch::Apply(&manifest)).await {
-                    r.fail(
-                        &ApiFailure::from(&e),
-                        &format!("applying deployment {}", d.name),
-                    );
+                // A planned create is a create: one that appeared since
+                // the plan is not taken over.
+                let written = if change == Change::Create {
+                    let post = PostParams {
+                        dry_run: opts.dry_run,
+                        field_manager: Some(MANAGER.into()),
+                    };
+                    match serde_json::from_value::<Deployment>(manifest) {
+                        Ok(dep) => api.create(&post, &dep).await.map(drop),
+                        Err(e) => Err(kube::Error::SerdeError(e)),
+                    }
+                } else {
+                    api.patch(&d.name, &pp, &Patch::Apply(&manifest))
+                        .await
+                        .map(drop)
+                };
+                if let Err(e) = written {
+                    let f = ApiFailure::from(&e);
+                    if f.code == 409 && change == Change::Create {
+                        r.outcome = Outcome::Unmanaged;
+                        r.message = Some(format!(
+                            "deployment {ns}/{} appeared after the plan and is not regvault's: left untouched; plan again",
+                            d.name
+                        ));
+                    } else {
+                        r.fail(&f, &format!("applying deployment {}", d.name));
+                    }
                     return r;
                 }
             }
@@ -399,6 +518,67 @@ impl Cluster {
         }
         r.outcome = Outcome::Applied;
         r
+    }
+
+    /// A planned create: a create, so a Secret that appeared since the plan
+    /// is a 409, never taken over.
+    async fn create_secret(
+        &self,
+        ns: &str,
+        manifest: &SecretManifest,
+        dry_run: bool,
+    ) -> Result<ObjectMeta, ApiFailure> {
+        let pp = PostParams {
+            dry_run,
+            field_manager: Some(MANAGER.into()),
+        };
+        let failure = |message: String| ApiFailure {
+            code: 0,
+            reason: "Request".into(),
+            message,
+        };
+        let body = serde_json::to_vec(manifest)
+            .map_err(|e| failure(format!("cannot encode the secret: {e}")))?;
+        let request = kube::core::Request::new(Secret::url_path(&(), Some(ns)))
+            .create(&pp, body)
+            .map_err(|e| failure(e.to_string()))?;
+        let written: Written = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| ApiFailure::from(&e))?;
+        Ok(written.metadata)
+    }
+
+    /// A planned update (or adoption): server-side apply that names the uid
+    /// and resourceVersion the plan saw, so another object, or another
+    /// version, under the same name is refused by the server.
+    async fn update_secret(
+        &self,
+        ns: &str,
+        name: &str,
+        mut manifest: SecretManifest,
+        planned: &NamespaceReport,
+        pp: &PatchParams,
+    ) -> Result<ObjectMeta, ApiFailure> {
+        let meta = &mut manifest.0["metadata"];
+        if let Some(uid) = &planned.secret_uid {
+            meta["uid"] = Value::String(uid.clone());
+        }
+        if let Some(rv) = &planned.secret_resource_version {
+            meta["resourceVersion"] = Value::String(rv.clone());
+        }
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), ns);
+        let mut s = api
+            .patch(name, pp, &Patch::Apply(&manifest))
+            .await
+            .map_err(|e| ApiFailure::from(&e))?;
+        if let Some(data) = s.data.as_mut() {
+            for v in data.values_mut() {
+                zeroize::Zeroize::zeroize(&mut v.0);
+            }
+        }
+        Ok(std::mem::take(&mut s.metadata))
     }
 
     /// Appends the Secret to `default`'s `imagePullSecrets`, keeping the
@@ -464,8 +644,13 @@ impl Cluster {
         }
     }
 
-    /// Per environment: the Secret's status against the plan.
-    pub async fn status(&self, plan: &PullSecretPlan) -> Vec<SecretState> {
+    /// Per environment: the Secret's status against the plan (`foreign`
+    /// when it is not one of the `recorded`).
+    pub async fn status(
+        &self,
+        plan: &PullSecretPlan,
+        recorded: &[AppliedSecret],
+    ) -> Vec<SecretState> {
         stream::iter(plan.environments.iter())
             .map(|env| async move {
                 let api: Api<Secret> = Api::namespaced(self.client.clone(), &env.namespace);
@@ -478,7 +663,13 @@ impl Cluster {
                 };
                 match api.get_metadata_opt(&plan.secret_name).await {
                     Ok(found) => {
-                        state.status = Some(plan.status(found.as_ref().map(observed).as_ref()));
+                        let status =
+                            recorded_status(plan, found.as_ref(), recorded, &env.namespace);
+                        if status == SecretStatus::Foreign {
+                            state.message =
+                                Some(foreign_message(&env.namespace, &plan.secret_name));
+                        }
+                        state.status = Some(status);
                         state.expires_at = found.as_ref().and_then(|m| {
                             annotation(m.metadata.annotations.as_ref(), EXPIRES_AT_ANNOTATION)
                                 .map(str::to_owned)
@@ -529,6 +720,7 @@ impl Cluster {
                 Some(ManagedSecret {
                     namespace: m.metadata.namespace.clone()?,
                     name: m.metadata.name.clone()?,
+                    uid: m.metadata.uid.clone(),
                     expires_at: annotation(ann, EXPIRES_AT_ANNOTATION).and_then(|t| t.parse().ok()),
                     registry_id: id,
                 })
@@ -536,31 +728,76 @@ impl Cluster {
             .collect())
     }
 
-    /// Deletes one managed Secret (re-checking the label first).
+    /// One Secret's metadata as a `ManagedSecret` (whatever its labels);
+    /// `None` when there is none.
     ///
     /// # Errors
-    /// Not managed by regvault, or the delete failed.
-    pub async fn delete_managed_secret(&self, s: &ManagedSecret) -> Result<(), KubeError> {
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), &s.namespace);
-        let what = format!("secret {}/{}", s.namespace, s.name);
-        match api.get_metadata_opt(&s.name).await {
+    /// The read was refused or failed.
+    pub async fn find_secret(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<ManagedSecret>, KubeError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        let found = api.get_metadata_opt(name).await.map_err(|e| {
+            KubeError::Request(format!(
+                "secret {namespace}/{name}: {}",
+                ApiFailure::from(&e).text()
+            ))
+        })?;
+        Ok(found.map(|m| {
+            let ann = m.metadata.annotations.as_ref();
+            ManagedSecret {
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                uid: m.metadata.uid.clone(),
+                registry_id: annotation(ann, REGISTRY_ID_ANNOTATION).map(str::to_owned),
+                expires_at: annotation(ann, EXPIRES_AT_ANNOTATION).and_then(|t| t.parse().ok()),
+            }
+        }))
+    }
+
+    /// Deletes a Secret the vault recorded, only while it is that object
+    /// (the recorded `uid`, as the delete's precondition) and still
+    /// labelled as regvault's.
+    ///
+    /// # Errors
+    /// Its label was removed, or the read or delete failed.
+    pub async fn delete_recorded_secret(
+        &self,
+        namespace: &str,
+        name: &str,
+        uid: &str,
+    ) -> Result<Removal, KubeError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        let what = format!("secret {namespace}/{name}");
+        let failed =
+            |e: &kube::Error| KubeError::Request(format!("{what}: {}", ApiFailure::from(e).text()));
+        match api.get_metadata_opt(name).await {
+            Ok(None) => return Ok(Removal::Gone),
+            Ok(Some(m)) if m.metadata.uid.as_deref() != Some(uid) => return Ok(Removal::Replaced),
             Ok(Some(m)) if managed(m.metadata.labels.as_ref()) => {}
             Ok(Some(_)) => {
                 return Err(KubeError::Request(format!(
-                    "{what} is not managed by regvault: left untouched"
+                    "{what} is no longer labelled as regvault's: left untouched"
                 )));
             }
-            Ok(None) => return Ok(()),
-            Err(e) => {
-                return Err(KubeError::Request(format!(
-                    "{what}: {}",
-                    ApiFailure::from(&e).text()
-                )));
-            }
+            Err(e) => return Err(failed(&e)),
         }
-        api.delete(&s.name, &DeleteParams::default())
-            .await
-            .map(|_| ())
-            .map_err(|e| KubeError::Request(format!("{what}: {}", ApiFailure::from(&e).text())))
+        let dp = DeleteParams {
+            preconditions: Some(Preconditions {
+                uid: Some(uid.to_owned()),
+                resource_version: None,
+            }),
+            ..DeleteParams::default()
+        };
+        match api.delete(name, &dp).await {
+            Ok(_) => Ok(Removal::Deleted),
+            Err(e) => match ApiFailure::from(&e).code {
+                404 => Ok(Removal::Gone),
+                409 => Ok(Removal::Replaced),
+                _ => Err(failed(&e)),
+            },
+        }
     }
 }

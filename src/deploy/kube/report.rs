@@ -113,6 +113,9 @@ pub enum Outcome {
     MissingNamespace,
     /// A Secret or Deployment of that name is not regvault's.
     Unmanaged,
+    /// A Secret with regvault's marks that this vault did not apply (no
+    /// record of it, or another uid): never written.
+    Foreign,
     /// sync: there is no Secret to update (apply first).
     Missing,
     /// Not started: the operation was cancelled first.
@@ -129,6 +132,7 @@ impl Outcome {
             Outcome::Forbidden => "forbidden",
             Outcome::MissingNamespace => "missing-namespace",
             Outcome::Unmanaged => "unmanaged",
+            Outcome::Foreign => "foreign",
             Outcome::Missing => "missing",
             Outcome::Cancelled => "cancelled",
             Outcome::Error => "error",
@@ -158,11 +162,16 @@ pub struct NamespaceReport {
     /// Why, for any outcome but applied/unchanged (never a secret).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// The Secret after apply (same uid + new resourceVersion = in place).
+    /// The Secret as planned (the precondition of the write), then after
+    /// apply (same uid + new resourceVersion = in place).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_uid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_resource_version: Option<String>,
+    /// The Secret was written by this apply (not a dry run), whatever
+    /// happened after: the vault records it.
+    #[serde(skip)]
+    pub secret_written: bool,
 }
 
 impl NamespaceReport {
@@ -177,6 +186,7 @@ impl NamespaceReport {
             message: None,
             secret_uid: None,
             secret_resource_version: None,
+            secret_written: false,
         }
     }
 
@@ -239,12 +249,15 @@ pub struct SecretState {
     pub message: Option<String>,
 }
 
-/// A Secret regvault manages, found anywhere in the cluster.
+/// A Secret labelled as regvault's, found in the cluster (which does not
+/// make it one regvault applied: see the vault's records).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedSecret {
     pub namespace: String,
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registry_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -146,6 +146,14 @@ pub(super) fn done(m: &mut Model, job: JobId, result: PruneResult) -> Vec<Effect
                     Level::Info,
                     format!("Prune cancelled: {deleted} secret(s) removed, {left} left in place"),
                 )
+            } else if failed == 0 && count(PruneOutcome::Foreign) > 0 {
+                (
+                    Level::Error,
+                    format!(
+                        "Removed {deleted} managed secret(s) in {context}; {} foreign secret(s) left in place",
+                        count(PruneOutcome::Foreign)
+                    ),
+                )
             } else if failed == 0 {
                 (
                     Level::Success,

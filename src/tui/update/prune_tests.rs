@@ -177,6 +177,7 @@ fn report(secrets: Vec<PrunedSecret>) -> PruneReport {
         registry: RegistryId::parse("reg-abc123").expect("id"),
         secrets,
         cancelled: false,
+        warnings: Vec::new(),
     }
 }
 

@@ -619,19 +619,21 @@ pub(super) fn render_prune(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     show(f, area, lines, " Remove managed secrets ".to_owned(), theme);
 }
 
-/// One secret of a prune: deleted, failed (and why) or left (cancelled).
+/// One secret of a prune: deleted, failed (and why), left (cancelled) or
+/// foreign (and why).
 fn pruned_lines(s: &PrunedSecret, theme: Theme) -> Vec<Line<'static>> {
     let what = format!("{}/{}", s.namespace, s.name);
     let (mark, style) = match s.outcome {
         PruneOutcome::Deleted => ("✓", theme.ok()),
         PruneOutcome::Error => ("✗", theme.error()),
         PruneOutcome::Cancelled => ("–", theme.warning()),
+        PruneOutcome::Foreign => ("!", theme.warning()),
     };
     let mut l = vec![Line::styled(
         fit(&format!("  {mark} {what} {}", s.outcome.as_str()), TEXT),
         style,
     )];
-    if let (PruneOutcome::Error, Some(e)) = (s.outcome, &s.message) {
+    if let (PruneOutcome::Error | PruneOutcome::Foreign, Some(e)) = (s.outcome, &s.message) {
         l.push(Line::styled(
             format!("    {}", fit(e, TEXT - 4)),
             theme.dim(),

@@ -1,5 +1,5 @@
-//! The record reader: `[[registries]]` and `[[containers]]` tables as the
-//! writer lays them out, back into `VaultData` — or `None` on anything else,
+//! The record reader: `[[registries]]` and `[[containers]]` tables (then
+//! `[kube]` and `[[kube.applied]]`) as the writer lays them out, back into `VaultData` — or `None` on anything else,
 //! so the caller falls back to the full `toml` parser.
 
 use std::collections::BTreeMap;
@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use super::escape::read_kv;
 use super::time::parse_ts;
 use crate::model::{
-    Connection, Container, ContainerId, EcrToken, Registry, RegistryConfig, RegistryId, SourceType,
-    TestRecord, VaultData,
+    AppliedSecret, Connection, Container, ContainerId, EcrToken, Registry, RegistryConfig,
+    RegistryId, SourceType, TestRecord, VaultData,
 };
 use crate::registry::{Credentials, RegistryKind};
 use crate::secret::SecretValue;
@@ -153,6 +153,19 @@ impl ContainerParts {
     }
 }
 
+fn applied(mut f: Fields) -> Option<AppliedSecret> {
+    let a = AppliedSecret {
+        registry_id: RegistryId::parse(&f.take("registryId")?)?,
+        server: f.take("server")?,
+        namespace: f.take("namespace")?,
+        name: f.take("name")?,
+        uid: f.take("uid")?,
+        applied_at: f.ts("appliedAt")?,
+    };
+    f.done()?;
+    Some(a)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
     Registry,
@@ -162,6 +175,8 @@ enum Section {
     EcrToken,
     Container,
     RegistryConfig,
+    Kube,
+    KubeApplied,
 }
 
 /// Reads records written by `render_records`. `None`: not that subset (or
@@ -173,11 +188,25 @@ pub(crate) fn parse_records(body: &str) -> Option<VaultData> {
     let mut section = None;
     // Arrays of tables must not interleave in our subset.
     let mut seen_containers = false;
+    // `[kube]` and `[[kube.applied]]` come last.
+    let mut kube: Option<Fields> = None;
+    let mut app: Option<Fields> = None;
+    let mut seen_kube = false;
     for line in body.split('\n') {
         if line.is_empty() {
             continue;
         }
         if line.starts_with('[') {
+            if line == "[kube]" || line == "[[kube.applied]]" {
+                if let Some(r) = reg.take() {
+                    data.registries.push(r.build()?);
+                }
+                if let Some(c) = ctr.take() {
+                    data.containers.push(c.build()?);
+                }
+            } else if seen_kube {
+                return None;
+            }
             match line {
                 "[[registries]]" if !seen_containers => {
                     if let Some(r) = reg.take() {
@@ -237,6 +266,23 @@ pub(crate) fn parse_records(body: &str) -> Option<VaultData> {
                     c.config = Some(Fields::default());
                     section = Some(Section::RegistryConfig);
                 }
+                "[kube]" => {
+                    // Written before any `[[kube.applied]]`.
+                    if seen_kube {
+                        return None;
+                    }
+                    seen_kube = true;
+                    kube = Some(Fields::default());
+                    section = Some(Section::Kube);
+                }
+                "[[kube.applied]]" => {
+                    seen_kube = true;
+                    if let Some(a) = app.take() {
+                        data.kube.applied.push(applied(a)?);
+                    }
+                    app = Some(Fields::default());
+                    section = Some(Section::KubeApplied);
+                }
                 _ => return None,
             }
             continue;
@@ -270,6 +316,8 @@ pub(crate) fn parse_records(body: &str) -> Option<VaultData> {
             Section::EcrToken => reg.as_mut()?.ecr.as_mut()?.insert(k, v)?,
             Section::Container => ctr.as_mut()?.top.insert(k, v)?,
             Section::RegistryConfig => ctr.as_mut()?.config.as_mut()?.insert(k, v)?,
+            Section::Kube => kube.as_mut()?.insert(k, v)?,
+            Section::KubeApplied => app.as_mut()?.insert(k, v)?,
         }
     }
     if let Some(r) = reg.take() {
@@ -277,6 +325,13 @@ pub(crate) fn parse_records(body: &str) -> Option<VaultData> {
     }
     if let Some(c) = ctr.take() {
         data.containers.push(c.build()?);
+    }
+    if let Some(a) = app.take() {
+        data.kube.applied.push(applied(a)?);
+    }
+    if let Some(mut k) = kube.take() {
+        data.kube.credentials_hash_key = Some(SecretValue::new(k.take("credentialsHashKey")?));
+        k.done()?;
     }
     Some(data)
 }

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 
 use super::{parse_records, render_records};
 use crate::model::{
-    Connection, Container, ContainerId, EcrToken, Registry, RegistryConfig, RegistryId, SourceType,
-    TestRecord, VaultData,
+    AppliedSecret, Connection, Container, ContainerId, EcrToken, KubeRecords, Registry,
+    RegistryConfig, RegistryId, SourceType, TestRecord, VaultData,
 };
 use crate::registry::{Credentials, RegistryKind};
 use crate::secret::SecretValue;
@@ -94,6 +94,17 @@ fn sample(name: &str, secret: &str, key: &str) -> VaultData {
                 updated_at: ts(6, 0),
             },
         ],
+        kube: KubeRecords {
+            credentials_hash_key: Some(SecretValue::new(secret.chars().rev().collect::<String>())),
+            applied: vec![AppliedSecret {
+                registry_id: RegistryId::parse("reg-abc123").unwrap(),
+                server: format!("https://{name}:6443"),
+                namespace: "env-production".into(),
+                name: format!("{name}-creds"),
+                uid: "4f1c0a3e-0000-4000-8000-000000000001".into(),
+                applied_at: ts(1_700_000_004, 42),
+            }],
+        },
     }
 }
 
@@ -103,6 +114,8 @@ struct Body {
     registries: Vec<Registry>,
     #[serde(default)]
     containers: Vec<Container>,
+    #[serde(default)]
+    kube: KubeRecords,
 }
 
 /// The fast reader and the `toml` crate read the fast writer's output
@@ -115,6 +128,7 @@ fn check(data: &VaultData) {
     let full: Body = toml::from_str(&text).expect("valid TOML");
     assert_eq!(full.registries, data.registries);
     assert_eq!(full.containers, data.containers);
+    assert_eq!(full.kube, data.kube);
 }
 
 #[test]
@@ -122,6 +136,15 @@ fn round_trips_through_both_readers() {
     check(&sample("acme", "p\"a\\s\ns\t\u{1}\u{7f}é😀", "password"));
     check(&VaultData::default());
     check(&sample("with space", "x", "weird key \"q\""));
+    // Records without the key, and the key without records.
+    let mut data = sample("acme", "pw", "password");
+    data.kube.credentials_hash_key = None;
+    check(&data);
+    data = sample("acme", "pw", "password");
+    data.kube.applied.clear();
+    check(&data);
+    data.containers.clear();
+    check(&data);
 }
 
 #[test]
@@ -164,6 +187,13 @@ fn anything_unexpected_falls_back() {
         (
             "[registries.ecrToken]",
             "[registries.ecrToken]\n[registries.ecrToken]",
+        ),
+        ("[[kube.applied]]", "[[kube.applied]]\n[[containers]]"),
+        ("[[kube.applied]]", "[kube]\n[[kube.applied]]"),
+        ("uid = ", "port = \"1\"\nuid = "),
+        (
+            "credentialsHashKey = ",
+            "other = \"x\"\ncredentialsHashKey = ",
         ),
     ] {
         let changed = text.replacen(from, to, 1);

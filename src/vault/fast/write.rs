@@ -1,5 +1,6 @@
 //! The record writer: `VaultData` as `[[registries]]` and `[[containers]]`
-//! tables, in the order and shape serde + `toml` would write them.
+//! tables (then `[kube]` and `[[kube.applied]]`), in the order and shape
+//! serde + `toml` would write them.
 //!
 //! Every record is destructured with no `..`: a field added to `Registry`,
 //! `Container` or their parts is a compile error here until the writer saves
@@ -8,7 +9,8 @@
 use super::escape::push_kv;
 use super::time::push_ts;
 use crate::model::{
-    Connection, Container, EcrToken, Registry, RegistryConfig, SourceType, TestRecord, VaultData,
+    AppliedSecret, Connection, Container, EcrToken, KubeRecords, Registry, RegistryConfig,
+    SourceType, TestRecord, VaultData,
 };
 
 /// A rough size of the rendered records, to size the (zeroizing) buffer once
@@ -51,7 +53,13 @@ pub(crate) fn estimate(data: &VaultData) -> usize {
                 + 320
         })
         .sum();
-    regs + ctrs
+    let kube: usize = data
+        .kube
+        .applied
+        .iter()
+        .map(|a| a.server.len() + a.namespace.len() + a.name.len() + a.uid.len() + 200)
+        .sum();
+    regs + ctrs + kube + 120
 }
 
 /// Appends the records, in the order and shape serde + `toml` would.
@@ -59,12 +67,43 @@ pub(crate) fn render_records(out: &mut String, data: &VaultData) {
     let VaultData {
         registries,
         containers,
+        kube,
     } = data;
     for r in registries {
         render_registry(out, r);
     }
     for c in containers {
         render_container(out, c);
+    }
+    render_kube(out, kube);
+}
+
+/// `[kube]` (the hash key) and `[[kube.applied]]`, after every record.
+fn render_kube(out: &mut String, kube: &KubeRecords) {
+    let KubeRecords {
+        credentials_hash_key,
+        applied,
+    } = kube;
+    if let Some(key) = credentials_hash_key {
+        out.push_str("\n[kube]\n");
+        push_kv(out, "credentialsHashKey", key.expose());
+    }
+    for a in applied {
+        let AppliedSecret {
+            registry_id,
+            server,
+            namespace,
+            name,
+            uid,
+            applied_at,
+        } = a;
+        out.push_str("\n[[kube.applied]]\n");
+        push_kv(out, "registryId", registry_id.as_str());
+        push_kv(out, "server", server);
+        push_kv(out, "namespace", namespace);
+        push_kv(out, "name", name);
+        push_kv(out, "uid", uid);
+        push_ts(out, "appliedAt", *applied_at);
     }
 }
 
