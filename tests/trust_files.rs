@@ -139,6 +139,10 @@ fn init_after_a_lost_vault_keeps_its_backups_and_restore_brings_it_back() {
     assert_ne!(o.code, 0);
     assert!(o.stderr.contains("regvault restore"), "{}", o.stderr);
     assert!(o.stderr.contains("5 backups"), "{}", o.stderr);
+    // The TUI does not offer its first-run "create it now" either.
+    let o = s.run(&[]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("regvault restore"), "{}", o.stderr);
 
     let o = s.ok(&["init"]);
     assert!(o.stdout.contains("regvault restore"), "{}", o.stdout);
@@ -362,4 +366,94 @@ fn twenty_concurrent_writers_all_succeed() {
     assert!(o.stderr.contains("locked by"), "{}", o.stderr);
     assert!(start.elapsed() < std::time::Duration::from_secs(5));
     drop(held);
+}
+
+/// Item 15: removing a member left every backup encrypted to them (with
+/// the credentials of their day), and there was no way to remove one.
+#[test]
+fn rekey_removes_a_member_from_the_vault_and_its_backups() {
+    let s = Sandbox::new();
+    s.ok(&["init"]);
+    let bob = s.path("bob.txt");
+    let bob_pub = regvault::vault::generate_identity(&bob).unwrap();
+    let bob_arg = bob.to_str().unwrap();
+    let o = s.ok(&["rekey", "--add", &bob_pub]);
+    assert!(o.stdout.contains("added"), "{}", o.stdout);
+    s.add("shared");
+    assert_eq!(s.names(&["--identity", bob_arg]), ["shared"]);
+    s.add("more");
+    assert!(!backup_files(&s.vault()).is_empty());
+
+    // Removing your own key is refused: you could not open it again.
+    let mine = s.ok(&["rekey", "--list"]).stdout;
+    let mine = mine.lines().find(|l| *l != bob_pub).unwrap().to_owned();
+    let o = s.run(&["rekey", "--remove", &mine]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("your own key"), "{}", o.stderr);
+
+    // What a removal used to leave: backups the removed member opens.
+    let bob_key = [regvault::vault::KeySource::IdentityFile(bob.clone())];
+    s.ok(&["rekey", "--remove", &bob_pub, "--keep-backups"]);
+    assert!(
+        backup_files(&s.vault())
+            .iter()
+            .any(|b| regvault::vault::read_backup(b, &bob_key).is_ok()),
+        "--keep-backups keeps what the removed member could read"
+    );
+    s.ok(&["rekey", "--add", &bob_pub]);
+
+    let o = s.ok(&["rekey", "--remove", &bob_pub]);
+    assert!(o.stdout.contains("removed"), "{}", o.stdout);
+    assert!(o.stdout.contains("rotate"), "{}", o.stdout);
+    let o = s.run(&["--identity", bob_arg, "registry", "list"]);
+    assert_ne!(o.code, 0);
+    assert!(
+        o.stderr.contains("wrong passphrase or identity"),
+        "{}",
+        o.stderr
+    );
+    for b in backup_files(&s.vault()) {
+        assert!(
+            regvault::vault::read_backup(&b, &bob_key).is_err(),
+            "{} still opens with the removed member's key",
+            b.display()
+        );
+    }
+    assert_eq!(s.names(&[]), ["shared", "more"]);
+
+    // `backups list|purge`.
+    s.add("third");
+    let list = s.ok(&["backups", "list"]).stdout;
+    assert!(list.contains("bytes"), "{list}");
+    let o = s.ok(&["backups", "purge"]);
+    assert!(o.stdout.contains("removed 1 backup"), "{}", o.stdout);
+    assert!(backup_files(&s.vault()).is_empty());
+}
+
+/// Item 17 for a passphrase vault: `restore` asks for the passphrase once
+/// (here from `REGVAULT_PASSPHRASE_FILE`) and puts the vault back.
+#[test]
+fn restore_brings_back_a_lost_passphrase_vault() {
+    let s = Sandbox::new();
+    let pass = s.path("pass.txt");
+    std::fs::write(&pass, "Tr0mbone-Lantern-Quiet-Meadow-77\n").unwrap();
+    let with_pass = |args: &[&str]| -> Out {
+        let mut c = s.cmd();
+        c.env("REGVAULT_PASSPHRASE_FILE", &pass).args(args);
+        c.output().unwrap().into()
+    };
+    assert_eq!(with_pass(&["init", "--passphrase"]).code, 0);
+    for name in ["a", "b"] {
+        let o = with_pass(&["registry", "add", "--name", name, "--type", "Public"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    std::fs::remove_file(s.vault()).unwrap();
+    let o = with_pass(&["restore"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("1 registry"), "{}", o.stdout);
+    let o = with_pass(&["restore", "1"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = with_pass(&["registry", "list", "--json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("\"a\""), "{}", o.stdout);
 }

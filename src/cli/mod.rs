@@ -8,6 +8,7 @@
     reason = "doc comments here are clap's --help text"
 )]
 
+mod backups;
 mod compose;
 mod container;
 mod deploy;
@@ -100,6 +101,13 @@ pub enum Command {
     /// List the vault's backups (time, registry count), or put one back as
     /// the vault: `restore N` (the number listed) or `restore NAME`.
     Restore(restore::RestoreArgs),
+    /// Re-encrypt the vault to a new recipient list (add or remove a team
+    /// member, or switch to a passphrase), then delete the backups made for
+    /// the old list.
+    Rekey(backups::RekeyArgs),
+    /// The vault's backups: list, purge.
+    #[command(subcommand)]
+    Backups(backups::BackupsCmd),
     /// Open the TUI on a throwaway vault seeded with one fake registry of
     /// every kind (for demos; nothing is kept).
     Demo,
@@ -120,6 +128,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match command {
         Command::Init(args) => init::run(&cli.global, &args),
         Command::Restore(args) => restore::run(&cli.global, &args),
+        Command::Rekey(args) => backups::rekey(&cli.global, &args),
+        Command::Backups(cmd) => backups::backups(&cli.global, &cmd),
         Command::Registry(cmd) => registry::run(&cli.global, cmd),
         Command::Container(cmd) => container::run(&cli.global, cmd),
         Command::Export(cmd) => export::run(&cli.global, cmd),

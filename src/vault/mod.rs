@@ -276,6 +276,18 @@ impl Vault {
         Ok(())
     }
 
+    /// Removes this vault's backups (and, with `earlier`, those of earlier
+    /// vaults at its path), under the writer lock: after a re-key, the old
+    /// backups are still encrypted to the old recipients. Returns how many
+    /// files were removed.
+    pub fn purge_backups(&self, earlier: bool) -> Result<usize, VaultError> {
+        let _lock = match self.lock {
+            Some(_) => None,
+            None => Some(WriterLock::acquire(&self.path)?),
+        };
+        store::purge_backups(&self.path, earlier)
+    }
+
     /// `true` for a Vault from `open_locked`, which holds the writer lock.
     pub fn holds_lock(&self) -> bool {
         self.lock.is_some()

@@ -264,6 +264,32 @@ pub(crate) fn set_aside_backups(vault: &Path) -> Result<Option<(PathBuf, usize)>
     Ok(Some((set, current.len())))
 }
 
+/// Removes the current vault's backups and, with `earlier`, the sets of
+/// earlier vaults at this path. Returns how many files were removed. The
+/// caller holds the writer lock.
+pub(crate) fn purge_backups(vault: &Path, earlier: bool) -> Result<usize, VaultError> {
+    let mut removed = 0;
+    let remove = |p: &Path| {
+        fs::remove_file(p).map_err(|e| io_err(format!("cannot remove {}", p.display()), e))
+    };
+    for b in list_backups(vault) {
+        remove(&b)?;
+        removed += 1;
+    }
+    if earlier {
+        for set in earlier_sets(vault) {
+            for b in list_backups_in(&set) {
+                remove(&b)?;
+                removed += 1;
+            }
+            // Only if nothing else was put there.
+            let _ = fs::remove_dir(&set);
+        }
+    }
+    sync_dir(&backups_dir(vault));
+    Ok(removed)
+}
+
 /// The backups of `vault`, newest first.
 pub(crate) fn list_backups(vault: &Path) -> Vec<PathBuf> {
     list_backups_in(&backups_dir(vault))
