@@ -457,3 +457,40 @@ fn restore_brings_back_a_lost_passphrase_vault() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.contains("\"a\""), "{}", o.stdout);
 }
+
+/// Item 22 for an SSH key: its stanza carries the key's tag, so an altered
+/// stanza is told from another key's even with no backup to compare.
+#[test]
+fn an_altered_ssh_stanza_is_damage_even_without_backups() {
+    let s = Sandbox::new();
+    let key = s.path("ssh/id_ed25519");
+    std::fs::create_dir_all(key.parent().unwrap()).unwrap();
+    let st = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen is missing: apt-get install openssh-client");
+    assert!(st.success());
+    let pubkey = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    s.ok(&["init", "--no-identity", "--recipient", pubkey.trim()]);
+    let mut bytes = std::fs::read(s.vault()).unwrap();
+    // age-encryption.org/v1 \n -> ssh-ed25519 <tag> <share> \n <body> \n …
+    let body_start = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    bytes[body_start] = if bytes[body_start] == b'A' {
+        b'B'
+    } else {
+        b'A'
+    };
+    std::fs::write(s.vault(), &bytes).unwrap();
+    let o = s.run(&["--identity", key.to_str().unwrap(), "registry", "list"]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("damaged"), "{}", o.stderr);
+    assert!(!o.stderr.contains("wrong passphrase"), "{}", o.stderr);
+}
