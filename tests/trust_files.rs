@@ -215,6 +215,15 @@ fn a_symlinked_vault_path_writes_the_real_file() {
         "one file, one lock: the real file's"
     );
     assert_eq!(backup_files(&real).len(), 1, "backups beside the real file");
+
+    // A dangling link at the vault path is not followed by `init`.
+    let elsewhere = s.path("elsewhere.age");
+    let link = s.path("dangling.age");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let o = s.run(&["--vault", link.to_str().unwrap(), "init"]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("symbolic link"), "{}", o.stderr);
+    assert!(!elsewhere.exists());
 }
 
 /// Item 5: `vault.age.lock` planted as a symlink to another file of the
@@ -365,7 +374,20 @@ fn twenty_concurrent_writers_all_succeed() {
     assert_ne!(o.code, 0);
     assert!(o.stderr.contains("locked by"), "{}", o.stderr);
     assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    // A wait that lasts says who it waits for.
+    let o = s.run(&[
+        "--wait", "1", "registry", "add", "--name", "x", "--type", "Public",
+    ]);
+    assert_ne!(o.code, 0);
+    assert!(
+        o.stderr
+            .contains("waiting up to 1s for the vault lock held by ")
+            && o.stderr.contains(&format!("pid {}", std::process::id())),
+        "{}",
+        o.stderr
+    );
     drop(held);
+    s.add("x");
 }
 
 /// Item 15: removing a member left every backup encrypted to them (with

@@ -111,8 +111,18 @@ impl Vault {
         passphrase: Option<SecretString>,
     ) -> Result<Vault, VaultError> {
         check_encryption(&encryption, passphrase.as_ref())?;
-        if path.symlink_metadata().is_ok() {
-            return Err(VaultError::Exists(path.to_owned()));
+        match path.symlink_metadata() {
+            // A dangling link is not followed: it may have been planted.
+            Ok(meta) if meta.file_type().is_symlink() && !path.exists() => {
+                return Err(io_err(
+                    format!("cannot create the vault at {}", path.display()),
+                    std::io::Error::other(
+                        "it is a symbolic link to a file that does not exist; create the vault at the link's target, or remove the link",
+                    ),
+                ));
+            }
+            Ok(_) => return Err(VaultError::Exists(path.to_owned())),
+            Err(_) => {}
         }
         store::create_parent_dirs(path)?;
         let lock = WriterLock::acquire(path)?;
