@@ -4,8 +4,11 @@
 //! This file owns the public face (`Vault`, `KeySource`, `Encryption`,
 //! `VaultError`) and the open/save flow. The parts live beside it:
 //! `error` (`VaultError`), `crypto` (age), `doc` (the plaintext TOML and its schema), `store`
-//! (atomic writes, backups), `lock` (the writer lock), `paths` (defaults).
+//! (atomic writes, backups), `lock` (the writer lock), `paths` (defaults),
+//! `backups` (listing, restoring, damage vs wrong key), `perms` (files
+//! open to others), `nofollow` (opening a name without following links).
 
+mod backups;
 mod crypto;
 mod doc;
 mod error;
@@ -13,6 +16,7 @@ mod fast;
 mod lock;
 mod nofollow;
 mod paths;
+mod perms;
 mod store;
 
 use std::fmt;
@@ -21,11 +25,16 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 
 use crate::model::VaultData;
+use backups::wrong_key_or_damage;
+pub use backups::{Backup, all_backups, read_backup, restore_backup};
 pub use error::VaultError;
 pub(crate) use error::{damaged, io_err, not_found};
 use lock::WriterLock;
 pub use lock::{set_notice as set_lock_notice, set_wait as set_lock_wait};
 pub use nofollow::{check_private_file, my_uid, open_private, read_private};
+use paths::real_path;
+use perms::check_identity_modes;
+pub use perms::{allow_open_identity, permission_warnings};
 
 /// The plaintext schema this build writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -307,193 +316,6 @@ impl Vault {
     pub fn newer_schema(&self) -> Option<u32> {
         self.newer_schema
     }
-}
-
-/// The path to read and write: a symlink at `path` is resolved once, so
-/// the lock, the backups and the atomic replace all act on the real file
-/// (replacing the link by a regular file would leave the real file stale,
-/// and the two names would take two different locks).
-fn real_path(path: &Path) -> Result<PathBuf, VaultError> {
-    match path.symlink_metadata() {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            std::fs::canonicalize(path).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => VaultError::NotFound(path.to_owned()),
-                _ => io_err(format!("cannot resolve the link {}", path.display()), e),
-            })
-        }
-        _ => Ok(path.to_owned()),
-    }
-}
-
-static ALLOW_OPEN_IDENTITY: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
-/// Lets identity files readable by others be used (with a warning from
-/// [`permission_warnings`]) instead of refused; process-wide.
-pub fn allow_open_identity(allow: bool) {
-    ALLOW_OPEN_IDENTITY.store(allow, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// The group/other bits of `path`'s mode, and what they let others do.
-fn open_to_others(path: &Path) -> Option<(u32, &'static str)> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-    if mode & 0o044 != 0 {
-        Some((mode, "readable"))
-    } else if mode & 0o022 != 0 {
-        Some((mode, "writable"))
-    } else {
-        None
-    }
-}
-
-/// An identity others can read opens the vault for them: refused unless
-/// [`allow_open_identity`] was called. Checked once a key opened the file
-/// (a garbled or wrong file keeps its own error), before any content is
-/// handed out.
-fn check_identity_modes(keys: &[KeySource]) -> Result<(), VaultError> {
-    if ALLOW_OPEN_IDENTITY.load(std::sync::atomic::Ordering::Relaxed) {
-        return Ok(());
-    }
-    for key in keys {
-        if let KeySource::IdentityFile(path) = key
-            && let Some((mode, what)) = open_to_others(path)
-        {
-            return Err(VaultError::OpenIdentity {
-                path: path.clone(),
-                what,
-                mode,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Warnings about the vault file and the identity files being open to
-/// other users (a refused identity is an error at open, not a warning).
-pub fn permission_warnings(vault: &Path, keys: &[KeySource]) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some((mode, what)) = open_to_others(vault) {
-        out.push(format!(
-            "the vault file {} is {what} by others (mode {mode:03o}); it is encrypted, but keep it private: chmod 600 {}",
-            vault.display(),
-            vault.display()
-        ));
-    }
-    for key in keys {
-        if let KeySource::IdentityFile(id) = key
-            && let Some((mode, what)) = open_to_others(id)
-        {
-            out.push(format!(
-                "the identity {} is {what} by others (mode {mode:03o}): whoever can read it can open the vault; chmod 600 {}",
-                id.display(),
-                id.display()
-            ));
-        }
-    }
-    out
-}
-
-/// Decrypts a file with `keys` into its data, without opening it as the
-/// vault (no lock, no stamp): for backups.
-pub fn read_backup(path: &Path, keys: &[KeySource]) -> Result<VaultData, VaultError> {
-    let bytes = store::read_vault(path)?;
-    let decrypted = crypto::decrypt(path, &bytes, keys)?;
-    check_identity_modes(keys)?;
-    let text = std::str::from_utf8(&decrypted.plaintext)
-        .map_err(|_| damaged(path, "the decrypted content is not UTF-8 text"))?;
-    doc::parse(text)
-        .map(|parsed| parsed.data)
-        .map_err(|e| match e {
-            doc::DocError::Damaged(detail) => damaged(path, detail),
-            doc::DocError::NewerUnreadable(found) => VaultError::NewerSchema {
-                found,
-                supported: SCHEMA_VERSION,
-            },
-        })
-}
-
-/// The keys did not open the vault. If they open its newest backup, the
-/// vault's header was altered (a stanza no key can match looks exactly
-/// like a wrong key to age): say it is damaged, not that the key is wrong.
-fn wrong_key_or_damage(path: &Path, keys: &[KeySource]) -> VaultError {
-    let Some(newest) = store::list_backups(path).into_iter().next() else {
-        return VaultError::WrongKey;
-    };
-    if read_backup(&newest, keys).is_ok() {
-        damaged(
-            path,
-            format!(
-                "this key opens its backup of {} but not the file: its header was damaged or altered, \
-                 or the vault was re-encrypted without this key",
-                backup_time(&newest).unwrap_or_else(|| "an earlier save".to_owned())
-            ),
-        )
-    } else {
-        VaultError::WrongKey
-    }
-}
-
-/// One backup of a vault path.
-#[derive(Clone, Debug)]
-pub struct Backup {
-    pub path: PathBuf,
-    /// When it was made (from its name), as `2026-11-27 10:11:12 UTC`.
-    pub time: Option<String>,
-    /// `true` for a backup of an earlier vault at this path, set aside by
-    /// `init` after the vault file was lost.
-    pub earlier: bool,
-}
-
-/// `2026-11-27 10:11:12 UTC` from a backup's name.
-fn backup_time(path: &Path) -> Option<String> {
-    let n = path.file_name()?.to_str()?;
-    let b = n.as_bytes();
-    if b.len() < 15 || b[8] != b'T' || !n.is_char_boundary(15) {
-        return None;
-    }
-    Some(format!(
-        "{}-{}-{} {}:{}:{} UTC",
-        &n[0..4],
-        &n[4..6],
-        &n[6..8],
-        &n[9..11],
-        &n[11..13],
-        &n[13..15]
-    ))
-}
-
-/// Every backup of the vault path, newest first: the current vault's,
-/// then those of earlier vaults at this path.
-pub fn all_backups(vault: &Path) -> Vec<Backup> {
-    let vault = real_path(vault).unwrap_or_else(|_| vault.to_owned());
-    let current = store::list_backups(&vault);
-    store::list_all_backups(&vault)
-        .into_iter()
-        .map(|path| Backup {
-            time: backup_time(&path),
-            earlier: !current.contains(&path),
-            path,
-        })
-        .collect()
-}
-
-/// Puts `backup` back as the vault (under the writer lock, atomically):
-/// it must open with `keys` first; the vault it replaces, if any, becomes
-/// a backup, so nothing is lost. Returns the restored data.
-pub fn restore_backup(
-    vault: &Path,
-    backup: &Path,
-    keys: &[KeySource],
-) -> Result<VaultData, VaultError> {
-    let data = read_backup(backup, keys)?;
-    let vault = &real_path(vault)?;
-    store::create_parent_dirs(vault)?;
-    let _lock = WriterLock::acquire(vault)?;
-    let bytes = store::read_vault(backup)?;
-    store::sweep_temps(vault);
-    store::write_atomic(vault, &bytes)?;
-    Ok(data)
 }
 
 /// "No vault at …", saying so when backups of one exist (and pointing at
