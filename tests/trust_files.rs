@@ -321,6 +321,11 @@ fn secrets_readable_by_others_are_warned_about_or_refused() {
     assert!(o.stderr.contains("--allow-open-identity"), "{}", o.stderr);
     let o = s.ok(&["--allow-open-identity", "registry", "list"]);
     assert!(o.stderr.contains("readable by others"), "{}", o.stderr);
+    // Nor does `init` build a new vault on it.
+    let o = s.run(&["--vault", s.path("second.age").to_str().unwrap(), "init"]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("readable by others"), "{}", o.stderr);
+    assert!(!s.path("second.age").exists());
     chmod(&s.identity(), 0o600);
 
     chmod(&s.vault(), 0o644);

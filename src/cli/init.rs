@@ -64,6 +64,7 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
             .clone()
             .unwrap_or_else(vault::default_identity_path);
         if id_path.exists() {
+            vault::check_identity_file(&id_path)?;
             recipients.extend(vault::identity_recipients(&id_path)?);
             println!("using identity {}", id_path.display());
         } else {

@@ -34,7 +34,7 @@ pub use lock::{set_notice as set_lock_notice, set_wait as set_lock_wait};
 pub use nofollow::{check_private_file, my_uid, open_private, read_private};
 use paths::real_path;
 use perms::check_identity_modes;
-pub use perms::{allow_open_identity, permission_warnings};
+pub use perms::{allow_open_identity, check_identity_file, permission_warnings};
 
 /// The plaintext schema this build writes.
 pub const SCHEMA_VERSION: u32 = 1;

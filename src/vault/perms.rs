@@ -74,3 +74,9 @@ pub fn permission_warnings(vault: &Path, keys: &[KeySource]) -> Vec<String> {
     }
     out
 }
+
+/// The same refusal for one identity file before it is used to create a
+/// vault (`init` with an existing identity).
+pub fn check_identity_file(path: &Path) -> Result<(), VaultError> {
+    check_identity_modes(&[KeySource::IdentityFile(path.to_owned())])
+}
