@@ -626,7 +626,9 @@ fn a_second_writer_is_refused_while_the_vault_is_locked() {
     s.init();
     let keys = [regvault::vault::KeySource::IdentityFile(s.identity())];
     let held = regvault::vault::Vault::open_locked(&s.vault(), &keys).unwrap();
-    let o = s.run(&["registry", "add", "--name", "p", "--type", "Public"]);
+    let o = s.run(&[
+        "--wait", "0.5", "registry", "add", "--name", "p", "--type", "Public",
+    ]);
     assert_eq!(o.code, 1);
     assert!(o.stderr.contains("vault is locked by"), "{}", o.stderr);
     // Readers are not blocked.

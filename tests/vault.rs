@@ -144,9 +144,10 @@ fn round_trip_with_a_passphrase() {
     let err = Vault::open(&path, &[]).unwrap_err();
     assert!(matches!(err, VaultError::NeedsPassphrase), "{err:?}");
     let err = Vault::open(&path, &[KeySource::Passphrase(pass("wrong"))]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "cannot decrypt: wrong passphrase or identity"
+    assert!(
+        err.to_string()
+            .starts_with("cannot decrypt: wrong passphrase or identity"),
+        "{err}"
     );
 }
 
@@ -199,9 +200,10 @@ fn team_vault_opens_with_each_members_key() {
     assert_eq!(names(&v), ["shared", "by-bob"]);
     assert_eq!(v.encryption(), &Encryption::Recipients(recipients));
     let err = Vault::open(&path, &id_key(&carol)).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "cannot decrypt: wrong passphrase or identity"
+    assert!(
+        err.to_string()
+            .starts_with("cannot decrypt: wrong passphrase or identity"),
+        "{err}"
     );
     // Several keys: the one that fits is used.
     Vault::open(

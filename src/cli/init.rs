@@ -33,6 +33,17 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
     if path.exists() {
         bail!(vault::VaultError::Exists(path));
     }
+    // `Vault::create` sets the backups of a lost vault at this path aside.
+    let earlier = vault::all_backups(&path).len();
+    let note_earlier = || {
+        if earlier > 0 {
+            println!(
+                "kept {earlier} backup{} of an earlier vault at this path in {} (`regvault restore` lists them and brings one back)",
+                if earlier == 1 { "" } else { "s" },
+                vault::backups_dir(&path).display()
+            );
+        }
+    };
     if args.passphrase {
         let pass = prompt::passphrase(true)?;
         Vault::create(
@@ -42,6 +53,7 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
             Some(pass),
         )?;
         println!("created vault {} (passphrase)", path.display());
+        note_earlier();
         return Ok(0);
     }
 
@@ -52,6 +64,7 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
             .clone()
             .unwrap_or_else(vault::default_identity_path);
         if id_path.exists() {
+            vault::check_identity_file(&id_path)?;
             recipients.extend(vault::identity_recipients(&id_path)?);
             println!("using identity {}", id_path.display());
         } else {
@@ -87,5 +100,6 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
         path.display(),
         if n == 1 { "" } else { "s" }
     );
+    note_earlier();
     Ok(0)
 }

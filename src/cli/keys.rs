@@ -28,8 +28,19 @@ fn default_identities() -> Vec<PathBuf> {
 /// What opens the vault at `path` (which must exist).
 pub fn key_sources(g: &Global, path: &Path) -> anyhow::Result<Vec<KeySource>> {
     if !path.exists() {
-        return Err(vault::VaultError::NotFound(path.to_owned()).into());
+        return Err(vault::not_found_error(path).into());
     }
+    let keys = key_sources_for_file(g, path)?;
+    for warning in vault::permission_warnings(path, &keys) {
+        eprintln!("warning: {warning}");
+    }
+    Ok(keys)
+}
+
+/// What opens `file` (the vault or one of its backups): a passphrase if
+/// its header says so, else the identity files.
+pub fn key_sources_for_file(g: &Global, file: &Path) -> anyhow::Result<Vec<KeySource>> {
+    let path = file;
     if Vault::is_passphrase_protected(path)? {
         return Ok(vec![KeySource::Passphrase(prompt::passphrase(false)?)]);
     }

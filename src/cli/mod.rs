@@ -8,6 +8,7 @@
     reason = "doc comments here are clap's --help text"
 )]
 
+mod backups;
 mod compose;
 mod container;
 mod deploy;
@@ -17,6 +18,7 @@ pub mod keys;
 mod output;
 mod prompt;
 mod registry;
+mod restore;
 mod swarm;
 
 use std::path::PathBuf;
@@ -49,6 +51,20 @@ pub struct Global {
     /// TUI: look only — add, edit, delete and save are hidden.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// How long a change waits for another writer to finish before giving
+    /// up (seconds; 0 does not wait).
+    #[arg(
+        long,
+        global = true,
+        env = "REGVAULT_WAIT",
+        value_name = "SECS",
+        default_value_t = 10.0
+    )]
+    pub wait: f64,
+    /// Use an identity file that other users can read (warned about)
+    /// instead of refusing it.
+    #[arg(long, global = true, env = "REGVAULT_ALLOW_OPEN_IDENTITY")]
+    pub allow_open_identity: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +98,16 @@ pub enum Command {
     /// Docker Compose: write a project's registry logins into config.json.
     #[command(subcommand)]
     Compose(compose::ComposeCmd),
+    /// List the vault's backups (time, registry count), or put one back as
+    /// the vault: `restore N` (the number listed) or `restore NAME`.
+    Restore(restore::RestoreArgs),
+    /// Re-encrypt the vault to a new recipient list (add or remove a team
+    /// member, or switch to a passphrase), then delete the backups made for
+    /// the old list.
+    Rekey(backups::RekeyArgs),
+    /// The vault's backups: list, purge.
+    #[command(subcommand)]
+    Backups(backups::BackupsCmd),
     /// Open the TUI on a throwaway vault seeded with one fake registry of
     /// every kind (for demos; nothing is kept).
     Demo,
@@ -89,11 +115,21 @@ pub enum Command {
 
 /// Runs one CLI command. `Ok(code)` is the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    if !(cli.global.wait.is_finite() && (0.0..=86_400.0).contains(&cli.global.wait)) {
+        anyhow::bail!("--wait takes seconds from 0 to 86400");
+    }
+    crate::vault::set_lock_wait(std::time::Duration::from_secs_f64(cli.global.wait));
+    crate::vault::allow_open_identity(cli.global.allow_open_identity);
     let Some(command) = cli.command else {
         return tui(&cli.global);
     };
+    // The TUI draws the screen; a command says on stderr what it waits for.
+    crate::vault::set_lock_notice(|holder| eprintln!("{holder}…"));
     match command {
         Command::Init(args) => init::run(&cli.global, &args),
+        Command::Restore(args) => restore::run(&cli.global, &args),
+        Command::Rekey(args) => backups::rekey(&cli.global, &args),
+        Command::Backups(cmd) => backups::backups(&cli.global, &cmd),
         Command::Registry(cmd) => registry::run(&cli.global, cmd),
         Command::Container(cmd) => container::run(&cli.global, cmd),
         Command::Export(cmd) => export::run(&cli.global, cmd),
@@ -134,6 +170,11 @@ fn block_on<T>(op: impl AsyncFnOnce(&crate::ops::Cancel) -> T) -> anyhow::Result
 /// create it).
 fn tui(g: &Global) -> anyhow::Result<i32> {
     let path = keys::vault_path(g);
+    if path.symlink_metadata().is_err() && !crate::vault::all_backups(&path).is_empty() {
+        // A lost vault file: the first-run screen would offer to create a
+        // new vault, when the old one can be brought back.
+        return Err(crate::vault::not_found_error(&path).into());
+    }
     let sources = if path.exists() {
         keys::key_sources(g, &path)?
     } else {

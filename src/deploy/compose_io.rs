@@ -177,10 +177,15 @@ pub fn write_config(
         }
     }
     let path = config_dir.join("config.json");
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(t) => Some(zeroize::Zeroizing::new(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(io(&path)(e)),
+    // Never through a symlink or hard link planted at the name (see
+    // `write_private_atomic`, which refuses them too).
+    let existing = match crate::vault::read_private(&path).map_err(io(&path))? {
+        Some(mut f) => {
+            let mut t = zeroize::Zeroizing::new(String::new());
+            std::io::Read::read_to_string(&mut f, &mut t).map_err(io(&path))?;
+            Some(t)
+        }
+        None => None,
     };
     let merged = merge_auths(existing.as_ref().map(|t| t.as_str()), logins)?;
     write_private_atomic(&path, merged.text.as_bytes()).map_err(io(&path))?;

@@ -8,14 +8,26 @@ use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically with mode 0600: a temp file in the
 /// same directory (created 0600), written and fsynced, renamed over
-/// `path`, then the directory fsynced so the rename survives a crash. A
-/// symlink at `path` is followed (the file it points to is replaced), as
-/// docker does for `config.json`. The directory must exist.
+/// `path`, then the directory fsynced so the rename survives a crash. The
+/// directory must exist.
+///
+/// A symlink at `path` is refused, never followed: one planted in a
+/// directory another user can write (a shared `DOCKER_CONFIG`) would send
+/// the credentials wherever it points, dangling or not. An existing file
+/// must be a regular file of this user with one link.
 ///
 /// # Errors
-/// Any I/O failure; the temp file is removed and `path` left as it was.
+/// Any I/O failure, or a refused file; the temp file is removed and
+/// `path` left as it was.
 pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let target = resolve(path)?;
+    match fs::symlink_metadata(path) {
+        Ok(meta) => crate::vault::check_private_file(path, &meta)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    // The rename replaces the name itself: a link swapped in after the
+    // check is replaced, not followed.
+    let target = path.to_path_buf();
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -42,32 +54,6 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
-}
-
-/// `path`, or where its symlink chain ends (which may not exist yet).
-fn resolve(path: &Path) -> io::Result<PathBuf> {
-    let mut current = path.to_path_buf();
-    for _ in 0..40 {
-        match fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let link = fs::read_link(&current)?;
-                current = if link.is_absolute() {
-                    link
-                } else {
-                    current
-                        .parent()
-                        .map_or_else(|| link.clone(), |p| p.join(&link))
-                };
-            }
-            Ok(_) => return Ok(current),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
-            Err(e) => return Err(e),
-        }
-    }
-    Err(io::Error::other(format!(
-        "{}: too many levels of symbolic links",
-        path.display()
-    )))
 }
 
 #[cfg(test)]
@@ -120,7 +106,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn follows_a_symlink_and_keeps_it() -> io::Result<()> {
+    fn refuses_a_symlink_and_leaves_its_target() -> io::Result<()> {
         let dir = tempfile::tempdir()?;
         let real_dir = dir.path().join("dotfiles");
         fs::create_dir(&real_dir)?;
@@ -128,11 +114,12 @@ mod tests {
         fs::write(&real, b"old")?;
         let link = dir.path().join("config.json");
         std::os::unix::fs::symlink("dotfiles/docker-config.json", &link)?;
-        write_private_atomic(&link, b"new")?;
+        let err = write_private_atomic(&link, b"new").unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
         assert!(fs::symlink_metadata(&link)?.file_type().is_symlink());
-        assert_eq!(fs::read(&real)?, b"new");
-        assert_eq!(mode(&real), 0o600);
+        assert_eq!(fs::read(&real)?, b"old");
         assert!(leftovers(&real_dir).is_empty());
+        assert!(leftovers(dir.path()).is_empty());
         Ok(())
     }
 

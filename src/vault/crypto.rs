@@ -285,7 +285,17 @@ pub(crate) fn decrypt(
         };
         let mut reader = decryptor
             .decrypt(identities.iter().map(AsRef::as_ref))
-            .map_err(|e| unwrap_error(path, e))?;
+            .map_err(|e| match e {
+                // An SSH stanza names its key by a tag: one that matched
+                // this key and still fails to open was altered, it is not
+                // another key's. (An altered X25519 stanza looks like
+                // another key's: `open` then tries a backup.)
+                DecryptError::DecryptionFailed if !scrypt => damaged(
+                    path,
+                    "the recipient stanza for this key fails to open (altered)",
+                ),
+                e => unwrap_error(path, e),
+            })?;
         // Plaintext is never longer than the ciphertext: with this capacity
         // read_to_end never reallocates, so no unzeroized copy is left behind.
         let mut plaintext = Zeroizing::new(Vec::with_capacity(bytes.len() + 64));

@@ -12,17 +12,29 @@ pub enum VaultError {
     NotFound(PathBuf),
     #[error("a vault already exists at {0}")]
     Exists(PathBuf),
-    #[error("cannot decrypt: wrong passphrase or identity")]
+    #[error(
+        "no vault at {path}, but {count} backups of one are in {backups}: bring one back with `regvault restore` (`regvault init` would start a new vault and keep them)"
+    )]
+    MissingWithBackups {
+        path: PathBuf,
+        count: usize,
+        backups: PathBuf,
+    },
+    #[error(
+        "cannot decrypt: wrong passphrase or identity (if it is the right one, the file may be damaged: `regvault restore` lists its backups)"
+    )]
     WrongKey,
     #[error(
-        "the vault file {path} is damaged or truncated ({detail}); it was left as it is — restore a backup from {backups}"
+        "the vault file {path} is damaged or truncated ({detail}); it was left as it is — `regvault restore` lists the backups in {backups}"
     )]
     Damaged {
         path: PathBuf,
         detail: String,
         backups: PathBuf,
     },
-    #[error("vault is locked by {holder}; try again when it has finished")]
+    #[error(
+        "vault is locked by {holder}; try again when it has finished (--wait SECS waits longer)"
+    )]
     Locked { holder: String },
     #[error("the vault changed on disk since it was opened; open it again and redo the change")]
     ChangedOnDisk,
@@ -34,6 +46,14 @@ pub enum VaultError {
     BadRecipient(String),
     #[error("no recipients: give at least one age1… or SSH public key to encrypt to")]
     NoRecipients,
+    #[error(
+        "the identity {path} is {what} by others (mode {mode:03o}): whoever can read it can open the vault; run `chmod 600 {path}`, or pass --allow-open-identity to use it anyway"
+    )]
+    OpenIdentity {
+        path: PathBuf,
+        what: &'static str,
+        mode: u32,
+    },
     #[error("cannot use identity {path}: {reason}")]
     BadIdentity { path: PathBuf, reason: String },
     #[error(
@@ -53,6 +73,21 @@ pub(crate) fn damaged(path: &Path, detail: impl Into<String>) -> VaultError {
         path: path.to_owned(),
         detail: detail.into(),
         backups: store::backups_dir(path),
+    }
+}
+
+/// `NotFound`, or `MissingWithBackups` when backups of a vault at this path
+/// exist (the file was lost: `init` must not be the only way offered).
+pub(crate) fn not_found(path: &Path) -> VaultError {
+    let count = store::list_all_backups(path).len();
+    if count == 0 {
+        VaultError::NotFound(path.to_owned())
+    } else {
+        VaultError::MissingWithBackups {
+            path: path.to_owned(),
+            count,
+            backups: store::backups_dir(path),
+        }
     }
 }
 

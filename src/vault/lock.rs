@@ -9,12 +9,36 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use super::{VaultError, io_err};
 
-const GRACE_STEP: Duration = Duration::from_millis(10);
-const GRACE_TRIES: u32 = 20;
+/// How long a writer waits for the lock by default in the library (a
+/// holder that is just finishing, or a process forked by a holder, which
+/// shares the locked open file until its exec closes it). The CLI sets its
+/// own (`--wait`, a few seconds) with [`set_wait`].
+const DEFAULT_WAIT: Duration = Duration::from_millis(200);
+/// After this long waiting, the notice (if any) says who holds the lock.
+const NOTICE_AFTER: Duration = Duration::from_millis(300);
+
+static WAIT_MS: AtomicU64 = AtomicU64::new(DEFAULT_WAIT.as_millis() as u64);
+static NOTICE: OnceLock<fn(&str)> = OnceLock::new();
+
+/// How long a writer waits for the lock before `Locked` (process-wide).
+pub fn set_wait(wait: Duration) {
+    WAIT_MS.store(
+        u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
+}
+
+/// Called once per wait that lasts, with the holder (the CLI prints it;
+/// the TUI, drawing the screen, sets none).
+pub fn set_notice(notice: fn(&str)) {
+    let _ = NOTICE.set(notice);
+}
 
 /// Held while alive; dropping it closes the file, which releases the lock.
 #[derive(Debug)]
@@ -28,17 +52,19 @@ pub(crate) fn lock_path(vault: &Path) -> PathBuf {
     vault.with_file_name(name)
 }
 
+/// Never through a symlink or a hard link planted at the name: the lock
+/// truncates and writes the file it opens.
 fn open_lock_file(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    super::nofollow::open_private(path, &mut options)
 }
 
 /// What the holder wrote, made safe to print on one line.
 fn read_holder(file: &mut File) -> String {
     let mut text = String::new();
+    let _ = file.seek(SeekFrom::Start(0));
     let _ = file.take(512).read_to_string(&mut text);
     let holder: String = text
         .trim()
@@ -53,29 +79,48 @@ fn read_holder(file: &mut File) -> String {
     }
 }
 
+/// A pause that grows with the wait (5 ms to 100 ms) and differs between
+/// processes, so waiting writers do not retry in lockstep.
+fn pause(waited: Duration) -> Duration {
+    let base = (waited.as_millis() / 10).clamp(5, 100) as u64;
+    let jitter =
+        u64::from(std::process::id() ^ jiff::Timestamp::now().subsec_nanosecond().cast_unsigned())
+            % base;
+    Duration::from_millis(base / 2 + jitter)
+}
+
 impl WriterLock {
-    /// Takes the lock or fails with `Locked` after a brief grace period
-    /// (~200 ms): a CLI must not hang, and the TUI reports it and lets the
-    /// user retry.
+    /// Takes the lock, waiting up to the wait set with [`set_wait`]
+    /// (telling the notice who holds it), then fails with `Locked`.
     pub(crate) fn acquire(vault: &Path) -> Result<WriterLock, VaultError> {
         let path = lock_path(vault);
         let mut file = open_lock_file(&path)
             .map_err(|e| io_err(format!("cannot open the lock file {}", path.display()), e))?;
-        let mut tries = 0;
+        let wait = Duration::from_millis(WAIT_MS.load(Ordering::Relaxed));
+        let start = Instant::now();
+        let mut noticed = false;
         loop {
             match file.try_lock() {
                 Ok(()) => break,
-                // A short grace period: a holder that is just finishing, or
-                // a process forked by a holder (it shares the locked open
-                // file until its exec closes it), lets go within moments.
-                Err(TryLockError::WouldBlock) if tries < GRACE_TRIES => {
-                    tries += 1;
-                    std::thread::sleep(GRACE_STEP);
-                }
                 Err(TryLockError::WouldBlock) => {
-                    return Err(VaultError::Locked {
-                        holder: read_holder(&mut file),
-                    });
+                    let waited = start.elapsed();
+                    if waited >= wait {
+                        return Err(VaultError::Locked {
+                            holder: read_holder(&mut file),
+                        });
+                    }
+                    if !noticed
+                        && waited >= NOTICE_AFTER
+                        && let Some(notice) = NOTICE.get()
+                    {
+                        noticed = true;
+                        notice(&format!(
+                            "waiting up to {}s for the vault lock held by {}",
+                            wait.as_secs(),
+                            read_holder(&mut file)
+                        ));
+                    }
+                    std::thread::sleep(pause(waited).min(wait.saturating_sub(waited)));
                 }
                 Err(TryLockError::Error(e)) => {
                     return Err(io_err(format!("cannot lock {}", path.display()), e));

@@ -4,14 +4,19 @@
 //! This file owns the public face (`Vault`, `KeySource`, `Encryption`,
 //! `VaultError`) and the open/save flow. The parts live beside it:
 //! `error` (`VaultError`), `crypto` (age), `doc` (the plaintext TOML and its schema), `store`
-//! (atomic writes, backups), `lock` (the writer lock), `paths` (defaults).
+//! (atomic writes, backups), `lock` (the writer lock), `paths` (defaults),
+//! `backups` (listing, restoring, damage vs wrong key), `perms` (files
+//! open to others), `nofollow` (opening a name without following links).
 
+mod backups;
 mod crypto;
 mod doc;
 mod error;
 mod fast;
 mod lock;
+mod nofollow;
 mod paths;
+mod perms;
 mod store;
 
 use std::fmt;
@@ -20,9 +25,16 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 
 use crate::model::VaultData;
+use backups::wrong_key_or_damage;
+pub use backups::{Backup, all_backups, read_backup, restore_backup};
 pub use error::VaultError;
-pub(crate) use error::{damaged, io_err};
+pub(crate) use error::{damaged, io_err, not_found};
 use lock::WriterLock;
+pub use lock::{set_notice as set_lock_notice, set_wait as set_lock_wait};
+pub use nofollow::{check_private_file, my_uid, open_private, read_private};
+use paths::real_path;
+use perms::check_identity_modes;
+pub use perms::{allow_open_identity, check_identity_file, permission_warnings};
 
 /// The plaintext schema this build writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -108,8 +120,18 @@ impl Vault {
         passphrase: Option<SecretString>,
     ) -> Result<Vault, VaultError> {
         check_encryption(&encryption, passphrase.as_ref())?;
-        if path.symlink_metadata().is_ok() {
-            return Err(VaultError::Exists(path.to_owned()));
+        match path.symlink_metadata() {
+            // A dangling link is not followed: it may have been planted.
+            Ok(meta) if meta.file_type().is_symlink() && !path.exists() => {
+                return Err(io_err(
+                    format!("cannot create the vault at {}", path.display()),
+                    std::io::Error::other(
+                        "it is a symbolic link to a file that does not exist; create the vault at the link's target, or remove the link",
+                    ),
+                ));
+            }
+            Ok(_) => return Err(VaultError::Exists(path.to_owned())),
+            Err(_) => {}
         }
         store::create_parent_dirs(path)?;
         let lock = WriterLock::acquire(path)?;
@@ -117,6 +139,9 @@ impl Vault {
         if path.symlink_metadata().is_ok() {
             return Err(VaultError::Exists(path.to_owned()));
         }
+        // Backups here belong to an earlier vault whose file was lost:
+        // this vault's saves must not rotate them away.
+        store::set_aside_backups(path)?;
         let mut vault = Vault {
             path: path.to_owned(),
             data,
@@ -136,7 +161,7 @@ impl Vault {
     /// Opens for reading and optimistic editing: `save` takes the lock only
     /// for the write and refuses if someone else saved in between.
     pub fn open(path: &Path, keys: &[KeySource]) -> Result<Vault, VaultError> {
-        Self::open_with(path, keys, None)
+        Self::open_with(&real_path(path)?, keys, None)
     }
 
     /// Opens under the writer lock, held until the Vault drops: for a CLI
@@ -144,8 +169,9 @@ impl Vault {
     pub fn open_locked(path: &Path, keys: &[KeySource]) -> Result<Vault, VaultError> {
         // Checked first so a typo'd path does not leave a lock file behind.
         if path.symlink_metadata().is_err() {
-            return Err(VaultError::NotFound(path.to_owned()));
+            return Err(not_found(path));
         }
+        let path = &real_path(path)?;
         let lock = WriterLock::acquire(path)?;
         Self::open_with(path, keys, Some(lock))
     }
@@ -156,8 +182,12 @@ impl Vault {
         lock: Option<WriterLock>,
     ) -> Result<Vault, VaultError> {
         let (bytes, disk_stamp) = store::read_vault_stamped(path)?;
-        let decrypted = crypto::decrypt(path, &bytes, keys)?;
+        let decrypted = match crypto::decrypt(path, &bytes, keys) {
+            Err(VaultError::WrongKey) => return Err(wrong_key_or_damage(path, keys)),
+            other => other?,
+        };
         drop(bytes);
+        check_identity_modes(keys)?;
         let text = std::str::from_utf8(&decrypted.plaintext)
             .map_err(|_| damaged(path, "the decrypted content is not UTF-8 text"))?;
         let parsed = doc::parse(text).map_err(|e| match e {
@@ -265,6 +295,18 @@ impl Vault {
         Ok(())
     }
 
+    /// Removes this vault's backups (and, with `earlier`, those of earlier
+    /// vaults at its path), under the writer lock: after a re-key, the old
+    /// backups are still encrypted to the old recipients. Returns how many
+    /// files were removed.
+    pub fn purge_backups(&self, earlier: bool) -> Result<usize, VaultError> {
+        let _lock = match self.lock {
+            Some(_) => None,
+            None => Some(WriterLock::acquire(&self.path)?),
+        };
+        store::purge_backups(&self.path, earlier)
+    }
+
     /// `true` for a Vault from `open_locked`, which holds the writer lock.
     pub fn holds_lock(&self) -> bool {
         self.lock.is_some()
@@ -274,6 +316,12 @@ impl Vault {
     pub fn newer_schema(&self) -> Option<u32> {
         self.newer_schema
     }
+}
+
+/// "No vault at …", saying so when backups of one exist (and pointing at
+/// `regvault restore`).
+pub fn not_found_error(path: &Path) -> VaultError {
+    not_found(path)
 }
 
 /// Writes a new X25519 identity (0600, parent dirs 0700) and returns its public recipient `age1…`.
@@ -324,7 +372,7 @@ pub fn parse_recipients(text: &str) -> Result<Vec<String>, VaultError> {
 
 /// The encrypted backups kept beside the vault, newest first.
 pub fn backups(path: &Path) -> Vec<PathBuf> {
-    store::list_backups(path)
+    store::list_backups(&real_path(path).unwrap_or_else(|_| path.to_owned()))
 }
 
 /// The directory holding the backups: `<vault>.backups/`.

@@ -5,7 +5,7 @@
 //! process environment (tests run in parallel threads).
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// XDG says relative or empty values are to be ignored.
 fn usable(value: Option<OsString>) -> Option<PathBuf> {
@@ -58,6 +58,22 @@ pub(crate) fn default_identity_path() -> PathBuf {
         std::env::var_os("XDG_CONFIG_HOME"),
         std::env::var_os("HOME"),
     )
+}
+
+/// The path to read and write: a symlink at `path` is resolved once, so
+/// the lock, the backups and the atomic replace all act on the real file
+/// (replacing the link by a regular file would leave the real file stale,
+/// and the two names would take two different locks).
+pub(crate) fn real_path(path: &Path) -> Result<PathBuf, super::VaultError> {
+    match path.symlink_metadata() {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            std::fs::canonicalize(path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => super::VaultError::NotFound(path.to_owned()),
+                _ => super::io_err(format!("cannot resolve the link {}", path.display()), e),
+            })
+        }
+        _ => Ok(path.to_owned()),
+    }
 }
 
 #[cfg(test)]

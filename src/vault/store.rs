@@ -9,7 +9,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::{VaultError, io_err};
+use super::{VaultError, io_err, not_found};
 
 /// How many previous versions to keep.
 pub(crate) const KEEP_BACKUPS: usize = 5;
@@ -43,7 +43,7 @@ impl FileStamp {
 
 fn read_error(path: &Path, e: io::Error) -> VaultError {
     match e.kind() {
-        io::ErrorKind::NotFound => VaultError::NotFound(path.to_owned()),
+        io::ErrorKind::NotFound => not_found(path),
         _ => io_err(format!("cannot read {}", path.display()), e),
     }
 }
@@ -168,7 +168,13 @@ fn backup_current(vault: &Path, dir: &Path) -> Result<(), VaultError> {
     for _ in 0..100 {
         let target = dir.join(backup_name(jiff::Timestamp::now()));
         match fs::hard_link(vault, &target) {
-            Ok(()) => return Ok(()),
+            // A backup is private whatever the vault's mode was (the link
+            // shares the vault's inode, which is about to be replaced by a
+            // 0600 file anyway).
+            Ok(()) => {
+                return fs::set_permissions(&target, private_mode())
+                    .map_err(|e| io_err(format!("cannot make {} private", target.display()), e));
+            }
             // Same nanosecond as an earlier backup: take a fresh timestamp.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(_) => {
@@ -189,19 +195,114 @@ fn backup_current(vault: &Path, dir: &Path) -> Result<(), VaultError> {
     ))
 }
 
+fn private_mode() -> fs::Permissions {
+    std::os::unix::fs::PermissionsExt::from_mode(0o600)
+}
+
+/// Where `init` sets aside the backups of an earlier vault at the same
+/// path: `<vault>.backups/earlier-<time>/`, never pruned by saves.
+const EARLIER_PREFIX: &str = "earlier-";
+
+fn is_backup_name(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with("Z.age") && n.as_bytes()[0].is_ascii_digit())
+}
+
+/// The sets of backups of earlier vaults at this path, newest first.
+fn earlier_sets(vault: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(backups_dir(vault)) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(EARLIER_PREFIX))
+        })
+        .collect();
+    dirs.sort_unstable_by(|a, b| b.cmp(a));
+    dirs
+}
+
+/// Every backup of this path, the current vault's first (newest first),
+/// then those of earlier vaults (newest set first).
+pub(crate) fn list_all_backups(vault: &Path) -> Vec<PathBuf> {
+    let mut out = list_backups(vault);
+    for dir in earlier_sets(vault) {
+        out.extend(list_backups_in(&dir));
+    }
+    out
+}
+
+/// `init` at a path whose vault file is gone but whose backups are not:
+/// those are another vault's, so they move to a set of their own that the
+/// new vault's saves never rotate away. Returns the set and its size.
+pub(crate) fn set_aside_backups(vault: &Path) -> Result<Option<(PathBuf, usize)>, VaultError> {
+    let current = list_backups(vault);
+    let Some(newest) = current.first() else {
+        return Ok(None);
+    };
+    let stamp = newest
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".age"))
+        .unwrap_or("unknown");
+    let set = backups_dir(vault).join(format!("{EARLIER_PREFIX}{stamp}"));
+    create_dirs(&set)?;
+    for b in &current {
+        if let Some(name) = b.file_name() {
+            fs::rename(b, set.join(name))
+                .map_err(|e| io_err(format!("cannot set aside {}", b.display()), e))?;
+        }
+    }
+    sync_dir(&set);
+    sync_dir(&backups_dir(vault));
+    Ok(Some((set, current.len())))
+}
+
+/// Removes the current vault's backups and, with `earlier`, the sets of
+/// earlier vaults at this path. Returns how many files were removed. The
+/// caller holds the writer lock.
+pub(crate) fn purge_backups(vault: &Path, earlier: bool) -> Result<usize, VaultError> {
+    let mut removed = 0;
+    let remove = |p: &Path| {
+        fs::remove_file(p).map_err(|e| io_err(format!("cannot remove {}", p.display()), e))
+    };
+    for b in list_backups(vault) {
+        remove(&b)?;
+        removed += 1;
+    }
+    if earlier {
+        for set in earlier_sets(vault) {
+            for b in list_backups_in(&set) {
+                remove(&b)?;
+                removed += 1;
+            }
+            // Only if nothing else was put there.
+            let _ = fs::remove_dir(&set);
+        }
+    }
+    sync_dir(&backups_dir(vault));
+    Ok(removed)
+}
+
 /// The backups of `vault`, newest first.
 pub(crate) fn list_backups(vault: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(backups_dir(vault)) else {
+    list_backups_in(&backups_dir(vault))
+}
+
+fn list_backups_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut names: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with("Z.age") && n.as_bytes()[0].is_ascii_digit())
-        })
+        .filter(|p| is_backup_name(p))
         .collect();
     names.sort_unstable_by(|a, b| b.cmp(a));
     names
