@@ -9,9 +9,11 @@ fn main() {
     match regvault::cli::run(cli) {
         Ok(code) => std::process::exit(code),
         Err(err) => {
-            // `{:#}` prints the context chain on one line; domain errors never
-            // carry secret values.
-            eprintln!("error: {err:#}");
+            // The context chain on one line; domain errors never
+            // carry secret values. A name quoted in it (typed, or stored in
+            // an older vault) may hold terminal escapes: printed escaped.
+            let text = regvault::cli::error_line(&err);
+            eprintln!("error: {}", regvault::model::escape(&text));
             std::process::exit(1);
         }
     }

@@ -232,7 +232,7 @@ fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     if json {
         print_json(&json!({"deleted": c.id, "name": c.name}));
     } else {
-        println!("deleted {} {}", c.id, c.name);
+        println!("deleted {} {}", c.id, model::escape(&c.name));
     }
     Ok(0)
 }

@@ -15,6 +15,7 @@ mod export;
 mod init;
 pub mod keys;
 mod output;
+pub use output::error_line;
 mod prompt;
 mod registry;
 mod swarm;

@@ -14,6 +14,7 @@ mod lookup;
 mod outcome;
 mod registry_rules;
 mod stamp;
+mod text;
 
 pub use container_rules::{ContainerSpec, check_environment, check_image_name, check_image_tag};
 pub use error::RuleError;
@@ -21,6 +22,7 @@ pub use id::{ContainerId, RegistryId};
 pub use outcome::{TestOutcome, UnknownOutcome};
 pub use registry_rules::{NewRegistry, RegistryUpdate};
 pub use stamp::{age, current_user};
+pub use text::{MAX_NAME_CHARS, check_name, escape};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

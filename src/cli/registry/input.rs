@@ -2,7 +2,6 @@
 //! flags (`--set` for non-secret fields, `--field-file`), and masked
 //! prompts for what is missing — secrets never from argv.
 
-use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -96,15 +95,21 @@ fn read_ca_file(path: &str) -> anyhow::Result<String> {
 
 /// Reads `--from-file` (path or `-`).
 pub(super) fn read_import(spec: &str) -> anyhow::Result<Vec<ImportedRegistry>> {
+    let shown = if spec == "-" { "stdin" } else { spec };
+    // At most MAX_IMPORT_BYTES are read, from a file or a pipe alike.
+    let read = |r: Result<Zeroizing<String>, import::ReadError>| {
+        r.map_err(|e| match e {
+            import::ReadError::Io(e) => anyhow::Error::new(e).context(format!("reading {shown}")),
+            import::ReadError::Import(e) => {
+                anyhow::Error::new(e).context(format!("reading {shown}"))
+            }
+        })
+    };
     let (text, format) = if spec == "-" {
-        let mut buf = Zeroizing::new(String::new());
-        std::io::stdin()
-            .read_to_string(&mut buf)
-            .context("reading stdin")?;
-        (buf, None)
+        (read(import::read_bounded(std::io::stdin().lock()))?, None)
     } else {
-        let text = std::fs::read_to_string(spec).with_context(|| format!("reading {spec}"))?;
-        (Zeroizing::new(text), Format::from_path(spec))
+        let file = std::fs::File::open(spec).with_context(|| format!("reading {spec}"))?;
+        (read(import::read_bounded(file))?, Format::from_path(spec))
     };
     import::parse(&text, format)
         .with_context(|| format!("reading {}", if spec == "-" { "stdin" } else { spec }))
@@ -201,6 +206,8 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
             None if !stdin_used && prompt::interactive() => prompt::line("Name: ")?.to_string(),
             None => bail!("name: required (--name or `name` in the file)"),
         };
+        // Before anything quotes it: a name may be a megabyte of escapes.
+        model::check_name("name", name.trim())?;
         let kind = match args
             .kind
             .as_deref()

@@ -86,7 +86,11 @@ fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     if json {
         print_json(&json!({"deleted": removed.id, "name": removed.name}));
     } else {
-        println!("deleted {} {}", removed.id, removed.name);
+        println!(
+            "deleted {} {}",
+            removed.id,
+            crate::model::escape(&removed.name)
+        );
         // The vault forgets it; clusters keep its pull secrets until pruned.
         println!(
             "its managed pull secrets stay where they were applied: `regvault prune {}` removes them from a cluster",

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::cli::output::{self, print_json};
 use crate::cli::{Global, keys};
+use crate::model::escape;
 use crate::registry::{self, RegistryKind};
 
 pub(super) fn list(g: &Global, json: bool) -> anyhow::Result<i32> {
@@ -66,18 +67,18 @@ pub(super) fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let now = Timestamp::now();
-    println!("{} ({})", r.name, r.id);
+    println!("{} ({})", escape(&r.name), r.id);
     println!("  type          {} — {}", r.kind, r.kind.display_name());
     println!(
         "  host          {}",
         registry::display_host(r.kind, &r.credentials)
     );
     for (field, shown) in output::masked_credentials(r) {
-        println!("  {field:<13} {shown}");
+        println!("  {field:<13} {}", escape(&shown));
     }
     println!(
         "  created by    {} ({} ago)",
-        r.created_by,
+        escape(&r.created_by),
         output::age(r.created_at, now)
     );
     if let Some(at) = r.credentials_rotated_at {
@@ -100,7 +101,7 @@ pub(super) fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
             "  last test     {} {} ago — {}",
             t.outcome,
             output::age(t.at, now),
-            t.summary
+            escape(&t.summary)
         ),
         None => println!("  last test     never"),
     }
@@ -110,9 +111,9 @@ pub(super) fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
         println!(
             "    {} {} ({}) {}",
             c.id,
-            c.name,
+            escape(&c.name),
             c.environment,
-            c.image_ref()
+            escape(&c.image_ref())
         );
     }
     Ok(0)
