@@ -278,3 +278,66 @@ fn os_errors_are_named_once() {
     let err = assert_refused(&o, "Is a directory (os error 21)");
     assert_eq!(err.matches("os error").count(), 1, "{err}");
 }
+
+/// Another process of the same user could attach with ptrace, read
+/// `/proc/PID/mem` or wait for a core file, and take the decrypted vault.
+/// The kernel shows a non-dumpable process's `/proc/PID` files as owned by
+/// root whatever user runs it, so the process runs as another user than
+/// root (nobody, when the test runs as root) and the owner tells.
+#[test]
+fn a_running_regvault_is_not_dumpable_and_writes_no_core() {
+    use std::os::unix::fs::MetadataExt as _;
+
+    let s = Sandbox::new();
+    let as_root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    let mut c = if as_root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin("regvault"));
+        c
+    } else {
+        s.cmd()
+    };
+    // Blocked reading an import from stdin: alive, as long as the pipe is.
+    c.args(["registry", "add", "--from-file", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = c
+        .spawn()
+        .expect("run regvault (as root the test needs setpriv: apt-get install util-linux)");
+    let proc_dir = format!("/proc/{}", child.id());
+    let status_of = || std::fs::read_to_string(format!("{proc_dir}/status")).unwrap_or_default();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // Past exec and start-up: asleep in read(2) on stdin.
+    while !(status_of().contains("State:\tS") && status_of().contains("Name:\tregvault")) {
+        assert!(std::time::Instant::now() < deadline, "{}", status_of());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let status = status_of();
+    let limits = std::fs::read_to_string(format!("{proc_dir}/limits")).unwrap();
+    let owner = std::fs::metadata(format!("{proc_dir}/status"))
+        .unwrap()
+        .uid();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(!uid_line.contains("\t0\t"), "runs as root: {uid_line}");
+    assert_eq!(
+        owner,
+        0,
+        "/proc/PID is owned by the process's user: it is dumpable ({uid_line}); stderr: {}",
+        stderr(&out)
+    );
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    assert_eq!(
+        core.split_whitespace().collect::<Vec<_>>()[4..6],
+        ["0", "0"],
+        "{core}"
+    );
+}
