@@ -27,6 +27,13 @@ impl Sandbox {
         s
     }
 
+    /// No vault yet: for `init` variants.
+    fn bare() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
     fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
@@ -340,4 +347,64 @@ fn a_running_regvault_is_not_dumpable_and_writes_no_core() {
         ["0", "0"],
         "{core}"
     );
+}
+
+/// The scrypt work factor of an age file, read from its header line
+/// `-> scrypt SALT LOG_N`.
+fn header_log_n(bytes: &[u8]) -> u8 {
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\n---")
+        .expect("an age header");
+    let header = std::str::from_utf8(&bytes[..end]).unwrap();
+    let line = header
+        .lines()
+        .find(|l| l.starts_with("-> scrypt "))
+        .expect("a scrypt stanza");
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_weak_passphrase_is_refused_and_no_vault_is_made() {
+    let s = Sandbox::bare();
+    for (pass, needle) in [
+        (
+            "password1",
+            "the passphrase is too short: at least 12 characters (it has 9)",
+        ),
+        ("password1234", "the passphrase is too easy to guess"),
+    ] {
+        let file = s.write("pass", format!("{pass}\n"));
+        let mut c = s.cmd();
+        c.env("REGVAULT_PASSPHRASE_FILE", &file)
+            .args(["init", "--passphrase"]);
+        let o = run_with_stdin(c, None);
+        let err = assert_refused(&o, needle);
+        assert!(!err.contains(pass), "{err}");
+        assert!(!s.path("data/regvault/vault.age").exists());
+    }
+}
+
+#[test]
+fn a_passphrase_vault_is_written_with_at_least_2_pow_18() {
+    let s = Sandbox::bare();
+    let file = s.write("pass", "umbrella quartz tundra fjord\n");
+    let mut c = s.cmd();
+    c.env("REGVAULT_PASSPHRASE_FILE", &file)
+        .args(["init", "--passphrase"]);
+    let o = run_with_stdin(c, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(s.path("data/regvault/vault.age")).unwrap();
+    let created = header_log_n(&bytes);
+    assert!(created >= 18, "2^{created}");
+
+    // A save never lowers the factor on disk.
+    let f = s.write("ok.json", ghcr_json("gh"));
+    let mut c = s.cmd();
+    c.env("REGVAULT_PASSPHRASE_FILE", &file)
+        .args(["registry", "add", "--from-file", &f]);
+    let o = run_with_stdin(c, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(s.path("data/regvault/vault.age")).unwrap();
+    assert!(header_log_n(&bytes) >= created);
 }

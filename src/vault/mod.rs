@@ -13,6 +13,7 @@ mod fast;
 mod lock;
 mod paths;
 mod store;
+mod strength;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use crate::model::VaultData;
 pub use error::VaultError;
 pub(crate) use error::{damaged, io_err};
 use lock::WriterLock;
+pub use strength::{WeakPassphrase, check_new_passphrase};
 
 /// The plaintext schema this build writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -70,6 +72,8 @@ pub struct Vault {
     lock: Option<WriterLock>,
     /// Last plaintext length, to pre-size the next render.
     plaintext_len: usize,
+    /// The scrypt work factor on disk (passphrase vaults): never lowered.
+    scrypt_log_n: Option<u8>,
 }
 
 /// Shows the shape, never the credentials.
@@ -126,6 +130,7 @@ impl Vault {
             disk_stamp: None,
             lock: None,
             plaintext_len: 0,
+            scrypt_log_n: None,
         };
         store::sweep_temps(path);
         vault.write()?;
@@ -182,6 +187,7 @@ impl Vault {
             disk_stamp: Some(disk_stamp),
             lock,
             plaintext_len: decrypted.plaintext.len(),
+            scrypt_log_n: decrypted.scrypt_log_n,
         })
     }
 
@@ -223,7 +229,9 @@ impl Vault {
             plaintext.as_bytes(),
             &self.encryption,
             self.passphrase.as_ref(),
+            self.scrypt_log_n,
         )?;
+        self.scrypt_log_n = crypto::scrypt_log_n(&ciphertext);
         self.plaintext_len = plaintext.len();
         drop(plaintext);
         store::write_atomic(&self.path, &ciphertext)?;
