@@ -188,6 +188,9 @@ fn stored_escapes_in_names_and_created_by_are_printed_escaped() {
         assert!(out.contains("mallory\\x1b]0;pwned\\x07\\u{202e}"), "{out}");
         assert!(out.contains("gh\\x1b]0;pwned\\x07"), "{out}");
     }
+    // A refusal quoting the stored creator is escaped too.
+    let o = s.run(&["registry", "delete", "gh\x1b]0;pwned\x07"], None);
+    assert_refused(&o, "was created by mallory\\x1b]0;pwned\\x07\\u{202e}");
     // An error quoting what was typed is escaped too.
     let o = s.run(&["registry", "show", OSC], None);
     assert_refused(&o, "no registry '\\x1b]0;pwned\\x07'");

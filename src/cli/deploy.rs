@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::output::print_json;
 use super::{Global, block_on, keys};
+use crate::cli::output::outln;
 use crate::deploy::kube::Change;
 use crate::ops::kube::{
     self as ops, ApplySettings, ClusterTarget, KubePlan, KubeReport, KubeRequest,
@@ -118,7 +119,7 @@ impl Target {
 
 fn print_plan(kp: &KubePlan) {
     let plan = &kp.plan;
-    println!(
+    outln!(
         "context {} ({}) — registry {} ({}), secret {} for {} ({} bytes, redacted)",
         kp.cluster.context,
         kp.cluster.server,
@@ -129,37 +130,37 @@ fn print_plan(kp: &KubePlan) {
         plan.dockerconfigjson_len()
     );
     if let Some(at) = plan.expires_at {
-        println!("ECR token expires {at}");
+        outln!("ECR token expires {at}");
     }
     for w in &plan.warnings {
-        println!("warning: {w}");
+        outln!("warning: {w}");
     }
-    println!("plan:");
+    outln!("plan:");
     for r in &kp.planned {
         let ns = match r.namespace_change {
             Some(Change::Create) => "create",
             _ => "existing",
         };
-        println!("  namespace {} ({ns})", r.namespace);
+        outln!("  namespace {} ({ns})", r.namespace);
         for o in &r.objects {
-            println!("    {:<10} {:<40} {}", o.kind, o.name, o.change.as_str());
+            outln!("    {:<10} {:<40} {}", o.kind, o.name, o.change.as_str());
         }
         if let Some(m) = &r.message {
-            println!("    ! {m}");
+            outln!("    ! {m}");
         }
     }
 }
 
 fn print_results(report: &KubeReport) {
-    println!("{}:", if report.dry_run { "dry run" } else { "results" });
+    outln!("{}:", if report.dry_run { "dry run" } else { "results" });
     for r in &report.reports {
         match &r.message {
-            Some(m) => println!("  {:<24} {} — {m}", r.namespace, r.outcome.as_str()),
-            None => println!("  {:<24} {}", r.namespace, r.outcome.as_str()),
+            Some(m) => outln!("  {:<24} {} — {m}", r.namespace, r.outcome.as_str()),
+            None => outln!("  {:<24} {}", r.namespace, r.outcome.as_str()),
         }
     }
     if report.cancelled {
-        println!("cancelled: the namespaces marked cancelled were not started");
+        outln!("cancelled: the namespaces marked cancelled were not started");
     }
 }
 
@@ -215,7 +216,7 @@ async fn show_and_run(
 ) -> anyhow::Result<KubeReport> {
     if !json {
         for w in &kp.warnings {
-            println!("warning: {w}");
+            outln!("warning: {w}");
         }
         print_plan(&kp);
     }
@@ -253,9 +254,12 @@ pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
             "environments": report.states,
         }));
     } else {
-        println!(
+        outln!(
             "context {} — registry {} ({}), secret {}",
-            report.context, plan.registry_name, plan.registry_id, plan.secret_name
+            report.context,
+            plan.registry_name,
+            plan.registry_id,
+            plan.secret_name
         );
         for s in &report.states {
             let what = s.status.map_or("unknown", |st| st.as_str());
@@ -266,7 +270,7 @@ pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
             if let Some(m) = &s.message {
                 let _ = write!(line, "  — {m}");
             }
-            println!("{line}");
+            outln!("{line}");
         }
     }
     Ok(i32::from(report.failed()))
@@ -299,27 +303,28 @@ pub fn refresh(g: &Global, args: &RefreshArgs) -> anyhow::Result<i32> {
         print_json(&json!({"context": report.context, "within": args.within,
             "refreshed": refreshed, "cancelled": report.cancelled}));
     } else if report.refreshed.is_empty() {
-        println!(
+        outln!(
             "no ECR secret expires within {} (context {})",
-            args.within, report.context
+            args.within,
+            report.context
         );
     } else {
         for r in &report.refreshed {
             if let Some(e) = &r.error {
-                println!("{}: {e}", r.name);
+                outln!("{}: {e}", r.name);
                 continue;
             }
-            println!(
+            outln!(
                 "{}: new token, expires {}",
                 r.name,
                 r.expires_at
                     .map_or_else(|| "?".to_owned(), |t| t.to_string())
             );
             for w in &r.warnings {
-                println!("  warning: {w}");
+                outln!("  warning: {w}");
             }
             for n in &r.reports {
-                println!("  {:<24} {}", n.namespace, n.outcome.as_str());
+                outln!("  {:<24} {}", n.namespace, n.outcome.as_str());
             }
         }
     }
@@ -342,13 +347,14 @@ pub fn prune(g: &Global, args: &PruneArgs) -> anyhow::Result<i32> {
             "secrets": report.secrets, "cancelled": report.cancelled}),
         );
     } else if report.secrets.is_empty() {
-        println!(
+        outln!(
             "no managed secret of {} in context {}",
-            report.registry, report.context
+            report.registry,
+            report.context
         );
     } else {
         for s in &report.secrets {
-            println!(
+            outln!(
                 "  {}/{} {}{}",
                 s.namespace,
                 s.name,

@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::{Global, keys, prompt};
+use crate::cli::output::outln;
 use crate::model::VaultData;
 use crate::vault::{self, Encryption, Vault};
 
@@ -41,7 +42,7 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
             Encryption::Passphrase,
             Some(pass),
         )?;
-        println!("created vault {} (passphrase)", path.display());
+        outln!("created vault {} (passphrase)", path.display());
         return Ok(0);
     }
 
@@ -53,10 +54,10 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
             .unwrap_or_else(vault::default_identity_path);
         if id_path.exists() {
             recipients.extend(vault::identity_recipients(&id_path)?);
-            println!("using identity {}", id_path.display());
+            outln!("using identity {}", id_path.display());
         } else {
             recipients.push(vault::generate_identity(&id_path)?);
-            println!(
+            outln!(
                 "created identity {} (keep it safe: it opens the vault)",
                 id_path.display()
             );
@@ -82,7 +83,7 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
         Encryption::Recipients(recipients),
         None,
     )?;
-    println!(
+    outln!(
         "created vault {} (encrypted to {n} recipient{})",
         path.display(),
         if n == 1 { "" } else { "s" }

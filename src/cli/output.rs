@@ -6,6 +6,22 @@ use serde_json::{Value, json};
 use crate::model::{Container, Registry, VaultData, escape};
 use crate::registry::{self, Finding};
 
+/// `println!` for the CLI's text output: control and invisible formatting
+/// characters in the line (a stored name, a server's message) are printed
+/// escaped, so nothing the vault or a server holds can drive the terminal.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::model::escape(&format!($($arg)*)))
+    };
+}
+/// `eprintln!` with the same escaping as `outln!`.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::model::escape(&format!($($arg)*)))
+    };
+}
+pub(crate) use {errln, outln};
+
 pub const MASK: &str = "********";
 
 pub use crate::model::age;
@@ -119,7 +135,7 @@ pub fn print_table(rows: &[Vec<String>]) {
                 line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
             }
         }
-        println!("{}", line.trim_end());
+        outln!("{}", line.trim_end());
     }
 }
 
@@ -127,7 +143,7 @@ pub fn print_table(rows: &[Vec<String>]) {
 pub fn print_findings(findings: &[Finding]) {
     for f in findings {
         let label = if f.is_error() { "error" } else { "warning" };
-        eprintln!("{label}: {f}");
+        errln!("{label}: {f}");
     }
 }
 

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use crate::cli::output::outln;
 use crate::cli::output::{self, print_findings, print_json};
 use crate::cli::{Global, keys, prompt};
 use crate::import::{self, Format, ImportedRegistry};
@@ -257,7 +258,7 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
         });
     } else {
         for (id, name, _) in &added {
-            println!("added {id} {name}");
+            outln!("added {id} {name}");
         }
     }
     Ok(0)
@@ -343,12 +344,13 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
             "warnings": output::findings_json(&warnings),
         }));
     } else if rotated {
-        println!(
+        outln!(
             "updated {} {}: credentials rotated — they apply at the next pull; nothing was redeployed",
-            r.id, r.name
+            r.id,
+            r.name
         );
     } else {
-        println!("updated {} {}", r.id, r.name);
+        outln!("updated {} {}", r.id, r.name);
     }
     Ok(0)
 }
