@@ -22,7 +22,7 @@ pub use id::{ContainerId, RegistryId};
 pub use outcome::{TestOutcome, UnknownOutcome};
 pub use registry_rules::{NewRegistry, RegistryUpdate};
 pub use stamp::{age, current_user};
-pub use text::{MAX_NAME_CHARS, check_name, escape};
+pub use text::{MAX_NAME_CHARS, check_name, escape, is_unsafe};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -30,8 +30,9 @@ fn is_invisible_format(c: char) -> bool {
     )
 }
 
-/// A character that must not be printed raw to a terminal.
-fn is_unsafe(c: char) -> bool {
+/// A character that must not be printed raw to a terminal: a control
+/// character or an invisible formatting one.
+pub fn is_unsafe(c: char) -> bool {
     c.is_control() || is_invisible_format(c)
 }
 
