@@ -114,6 +114,44 @@ fn sighup_restores_the_terminal_and_keeps_the_vault() {
     );
 }
 
+/// SIGINT and SIGQUIT sent from outside (`kill -INT`, a supervisor, Ctrl-C
+/// in another pane's process group) used to kill the TUI on the spot,
+/// leaving the shell raw, silent and on the alternate screen. They now end
+/// it like SIGHUP: terminal restored, saved data kept, drafts not written.
+fn signal_restores_the_terminal(signal: &str) {
+    let pty = Pty::new();
+    pty.start();
+    pty.see("No registries yet");
+    add_ghcr_by_keyboard(&pty, "ghcr-kept");
+    pty.keys_press(&["a"]);
+    pty.see("Add registry");
+    pty.keys_press(&["Tab"]);
+    pty.type_text("draft-lost");
+    pty.see("draft-lost");
+
+    let pid = pty.tui_pid();
+    let kill = Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .expect("run kill");
+    assert!(kill.success(), "kill -{signal} {pid}");
+
+    let exited = pty.wait_exit();
+    exited.assert_restored();
+    let names: Vec<String> = pty.disk().registries.into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["ghcr-kept"], "after SIG{signal}");
+}
+
+#[test]
+fn sigint_restores_the_terminal_and_keeps_the_vault() {
+    signal_restores_the_terminal("INT");
+}
+
+#[test]
+fn sigquit_restores_the_terminal_and_keeps_the_vault() {
+    signal_restores_the_terminal("QUIT");
+}
+
 /// The checks above must be able to fail: a program that leaves the
 /// terminal raw, silent, on the alternate screen with the cursor hidden is
 /// caught by every one of them.

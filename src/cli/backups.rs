@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
 use super::{Global, keys, prompt};
+use crate::cli::output::outln;
 use crate::vault::{self, Encryption, KeySource};
 
 #[derive(Debug, Args)]
@@ -70,10 +71,10 @@ pub fn rekey(g: &Global, args: &RekeyArgs) -> anyhow::Result<i32> {
     };
     if args.list {
         if old.is_empty() {
-            println!("{} is protected by a passphrase", path.display());
+            outln!("{} is protected by a passphrase", path.display());
         }
         for r in &old {
-            println!("{r}");
+            outln!("{r}");
         }
         return Ok(0);
     }
@@ -144,29 +145,29 @@ pub fn rekey(g: &Global, args: &RekeyArgs) -> anyhow::Result<i32> {
     };
     v.save()
         .with_context(|| format!("saving {}", path.display()))?;
-    println!("re-encrypted {} to {summary}", path.display());
+    outln!("re-encrypted {} to {summary}", path.display());
     for r in old
         .iter()
         .filter(|o| !new.iter().any(|n| key_of(n) == key_of(o)))
     {
-        println!("  removed {r}");
+        outln!("  removed {r}");
     }
     for r in new
         .iter()
         .filter(|n| !old.iter().any(|o| key_of(n) == key_of(o)))
     {
-        println!("  added   {r}");
+        outln!("  added   {r}");
     }
     if args.keep_backups {
-        println!(
+        outln!(
             "kept the backups: they are still encrypted to the old recipients (`regvault backups purge` removes them)"
         );
     } else {
         let removed = v.purge_backups(false)?;
-        println!("removed {removed} backup(s) encrypted to the old recipients");
+        outln!("removed {removed} backup(s) encrypted to the old recipients");
     }
     if !old.is_empty() {
-        println!(
+        outln!(
             "a removed member may have kept copies of the vault or its credentials: rotate the credentials they could read"
         );
     }
@@ -179,11 +180,11 @@ pub fn backups(g: &Global, cmd: &BackupsCmd) -> anyhow::Result<i32> {
             let path = keys::vault_path(g);
             let list = vault::all_backups(&path);
             if list.is_empty() {
-                println!("no backups of {}", path.display());
+                outln!("no backups of {}", path.display());
             }
             for (i, b) in list.iter().enumerate() {
                 let size = std::fs::metadata(&b.path).map_or(0, |m| m.len());
-                println!(
+                outln!(
                     "{:>3}.  {}  {size:>9} bytes  {}{}",
                     i + 1,
                     b.time.as_deref().unwrap_or("unknown time"),
@@ -201,7 +202,7 @@ pub fn backups(g: &Global, cmd: &BackupsCmd) -> anyhow::Result<i32> {
             // Only once the vault opens: its backups may be all that is left.
             let v = keys::open_locked(g)?;
             let removed = v.purge_backups(*earlier)?;
-            println!("removed {removed} backup(s) of {}", v.path().display());
+            outln!("removed {removed} backup(s) of {}", v.path().display());
             Ok(0)
         }
     }

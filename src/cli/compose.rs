@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::output::print_json;
 use super::{Global, block_on, keys};
+use crate::cli::output::{errln, outln};
 use crate::ops::compose::{self as ops, ComposeRequest};
 
 #[derive(Debug, Subcommand)]
@@ -67,13 +68,13 @@ pub fn run(g: &Global, cmd: ComposeCmd) -> anyhow::Result<i32> {
         }));
     } else {
         for w in &plan.warnings {
-            eprintln!("warning: {w}");
+            errln!("warning: {w}");
         }
         for (r, s) in &plan.logins {
-            println!("{s}: login of '{r}' written to {}", config.display());
+            outln!("{s}: login of '{r}' written to {}", config.display());
         }
         for i in &report.pulled {
-            println!("pulled {i}");
+            outln!("pulled {i}");
         }
     }
     Ok(0)

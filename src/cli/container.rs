@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::output::{self, print_json};
 use super::{Global, keys};
+use crate::cli::output::outln;
 use crate::model::{self, ContainerSpec, RegistryId, RuleError, VaultData};
 
 #[derive(Debug, Subcommand)]
@@ -122,7 +123,7 @@ fn list(
         return Ok(0);
     }
     if shown.is_empty() {
-        println!("no containers");
+        outln!("no containers");
         return Ok(0);
     }
     let mut rows = vec![
@@ -174,7 +175,7 @@ fn add(g: &Global, a: AddArgs) -> anyhow::Result<i32> {
     if a.json {
         print_json(&output::container_json(c, vault.data()));
     } else {
-        println!(
+        outln!(
             "added {} {} ({}) {}",
             c.id,
             c.name,
@@ -214,7 +215,7 @@ fn update(g: &Global, a: UpdateArgs) -> anyhow::Result<i32> {
     if a.json {
         print_json(&output::container_json(c, vault.data()));
     } else {
-        println!(
+        outln!(
             "updated {} {} ({}) {}",
             c.id,
             c.name,
@@ -232,7 +233,7 @@ fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     if json {
         print_json(&json!({"deleted": c.id, "name": c.name}));
     } else {
-        println!("deleted {} {}", c.id, c.name);
+        outln!("deleted {} {}", c.id, model::escape(&c.name));
     }
     Ok(0)
 }

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::output::print_json;
 use super::{Global, block_on, keys};
+use crate::cli::output::outln;
 use crate::deploy::kube::{Change, ManagedSecret, foreign_message};
 use crate::ops::kube::{
     self as ops, ApplySettings, ClusterTarget, KubePlan, KubeReport, KubeRequest,
@@ -118,7 +119,7 @@ impl Target {
 
 fn print_plan(kp: &KubePlan) {
     let plan = &kp.plan;
-    println!(
+    outln!(
         "context {} ({}) — registry {} ({}), secret {} for {} ({} bytes, redacted)",
         kp.cluster.context,
         kp.cluster.server,
@@ -129,23 +130,23 @@ fn print_plan(kp: &KubePlan) {
         plan.dockerconfigjson_len()
     );
     if let Some(at) = plan.expires_at {
-        println!("ECR token expires {at}");
+        outln!("ECR token expires {at}");
     }
     for w in &plan.warnings {
-        println!("warning: {w}");
+        outln!("warning: {w}");
     }
-    println!("plan:");
+    outln!("plan:");
     for r in &kp.planned {
         let ns = match r.namespace_change {
             Some(Change::Create) => "create",
             _ => "existing",
         };
-        println!("  namespace {} ({ns})", r.namespace);
+        outln!("  namespace {} ({ns})", r.namespace);
         for o in &r.objects {
-            println!("    {:<10} {:<40} {}", o.kind, o.name, o.change.as_str());
+            outln!("    {:<10} {:<40} {}", o.kind, o.name, o.change.as_str());
         }
         if let Some(m) = &r.message {
-            println!("    ! {m}");
+            outln!("    ! {m}");
         }
     }
 }
@@ -153,20 +154,20 @@ fn print_plan(kp: &KubePlan) {
 /// Secrets with regvault's marks that this vault did not apply.
 fn print_foreign(foreign: &[ManagedSecret]) {
     for f in foreign {
-        println!("foreign: {}", foreign_message(&f.namespace, &f.name));
+        outln!("foreign: {}", foreign_message(&f.namespace, &f.name));
     }
 }
 
 fn print_results(report: &KubeReport) {
-    println!("{}:", if report.dry_run { "dry run" } else { "results" });
+    outln!("{}:", if report.dry_run { "dry run" } else { "results" });
     for r in &report.reports {
         match &r.message {
-            Some(m) => println!("  {:<24} {} — {m}", r.namespace, r.outcome.as_str()),
-            None => println!("  {:<24} {}", r.namespace, r.outcome.as_str()),
+            Some(m) => outln!("  {:<24} {} — {m}", r.namespace, r.outcome.as_str()),
+            None => outln!("  {:<24} {}", r.namespace, r.outcome.as_str()),
         }
     }
     if report.cancelled {
-        println!("cancelled: the namespaces marked cancelled were not started");
+        outln!("cancelled: the namespaces marked cancelled were not started");
     }
     print_foreign(&report.foreign);
 }
@@ -225,7 +226,7 @@ async fn show_and_run(
 ) -> anyhow::Result<KubeReport> {
     if !json {
         for w in &kp.warnings {
-            println!("warning: {w}");
+            outln!("warning: {w}");
         }
         print_plan(&kp);
     }
@@ -236,7 +237,7 @@ async fn show_and_run(
     } else {
         print_results(&report);
         for w in report.warnings.iter().skip(shown) {
-            println!("warning: {w}");
+            outln!("warning: {w}");
         }
     }
     Ok(report)
@@ -267,9 +268,12 @@ pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
             "foreign": report.foreign,
         }));
     } else {
-        println!(
+        outln!(
             "context {} — registry {} ({}), secret {}",
-            report.context, plan.registry_name, plan.registry_id, plan.secret_name
+            report.context,
+            plan.registry_name,
+            plan.registry_id,
+            plan.secret_name
         );
         for s in &report.states {
             let what = s.status.map_or("unknown", |st| st.as_str());
@@ -280,7 +284,7 @@ pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
             if let Some(m) = &s.message {
                 let _ = write!(line, "  — {m}");
             }
-            println!("{line}");
+            outln!("{line}");
         }
         print_foreign(&report.foreign);
     }
@@ -315,27 +319,28 @@ pub fn refresh(g: &Global, args: &RefreshArgs) -> anyhow::Result<i32> {
             "refreshed": refreshed, "cancelled": report.cancelled,
             "foreign": report.foreign}));
     } else if report.refreshed.is_empty() {
-        println!(
+        outln!(
             "no ECR secret expires within {} (context {})",
-            args.within, report.context
+            args.within,
+            report.context
         );
     } else {
         for r in &report.refreshed {
             if let Some(e) = &r.error {
-                println!("{}: {e}", r.name);
+                outln!("{}: {e}", r.name);
                 continue;
             }
-            println!(
+            outln!(
                 "{}: new token, expires {}",
                 r.name,
                 r.expires_at
                     .map_or_else(|| "?".to_owned(), |t| t.to_string())
             );
             for w in &r.warnings {
-                println!("  warning: {w}");
+                outln!("  warning: {w}");
             }
             for n in &r.reports {
-                println!("  {:<24} {}", n.namespace, n.outcome.as_str());
+                outln!("  {:<24} {}", n.namespace, n.outcome.as_str());
             }
         }
     }
@@ -363,13 +368,14 @@ pub fn prune(g: &Global, args: &PruneArgs) -> anyhow::Result<i32> {
             "warnings": report.warnings}),
         );
     } else if report.secrets.is_empty() {
-        println!(
+        outln!(
             "no managed secret of {} in context {}",
-            report.registry, report.context
+            report.registry,
+            report.context
         );
     } else {
         for s in &report.secrets {
-            println!(
+            outln!(
                 "  {}/{} {}{}",
                 s.namespace,
                 s.name,
@@ -383,7 +389,7 @@ pub fn prune(g: &Global, args: &PruneArgs) -> anyhow::Result<i32> {
     }
     if !args.target.json {
         for w in &report.warnings {
-            println!("warning: {w}");
+            outln!("warning: {w}");
         }
     }
     Ok(i32::from(report.failed()))

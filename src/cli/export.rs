@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::{Global, keys};
+use crate::cli::output::errln;
 use crate::ops::export::{ExportRequest, export};
 
 #[derive(Debug, Subcommand)]
@@ -31,7 +32,7 @@ pub fn run(g: &Global, cmd: ExportCmd) -> anyhow::Result<i32> {
     };
     let done = export(&store, &req)?;
     for n in &done.notes {
-        eprintln!("note: {n}");
+        errln!("note: {n}");
     }
     match (&done.text, &req.output) {
         (Some(text), _) => {
@@ -40,7 +41,7 @@ pub fn run(g: &Global, cmd: ExportCmd) -> anyhow::Result<i32> {
             out.write_all(b"\n")?;
         }
         (None, Some(path)) => {
-            eprintln!("wrote {} ({} registries)", path.display(), done.count);
+            errln!("wrote {} ({} registries)", path.display(), done.count);
         }
         (None, None) => {}
     }

@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::{Global, keys, prompt};
+use crate::cli::output::outln;
 use crate::model::VaultData;
 use crate::vault::{self, Encryption, Vault};
 
@@ -37,7 +38,7 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
     let earlier = vault::all_backups(&path).len();
     let note_earlier = || {
         if earlier > 0 {
-            println!(
+            outln!(
                 "kept {earlier} backup{} of an earlier vault at this path in {} (`regvault restore` lists them and brings one back)",
                 if earlier == 1 { "" } else { "s" },
                 vault::backups_dir(&path).display()
@@ -52,7 +53,7 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
             Encryption::Passphrase,
             Some(pass),
         )?;
-        println!("created vault {} (passphrase)", path.display());
+        outln!("created vault {} (passphrase)", path.display());
         note_earlier();
         return Ok(0);
     }
@@ -66,10 +67,10 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
         if id_path.exists() {
             vault::check_identity_file(&id_path)?;
             recipients.extend(vault::identity_recipients(&id_path)?);
-            println!("using identity {}", id_path.display());
+            outln!("using identity {}", id_path.display());
         } else {
             recipients.push(vault::generate_identity(&id_path)?);
-            println!(
+            outln!(
                 "created identity {} (keep it safe: it opens the vault)",
                 id_path.display()
             );
@@ -95,7 +96,7 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
         Encryption::Recipients(recipients),
         None,
     )?;
-    println!(
+    outln!(
         "created vault {} (encrypted to {n} recipient{})",
         path.display(),
         if n == 1 { "" } else { "s" }

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 
 use super::Global;
 use super::prompt;
+use crate::cli::output::errln;
 use crate::vault::{self, KeySource, Vault};
 
 pub fn vault_path(g: &Global) -> PathBuf {
@@ -32,7 +33,7 @@ pub fn key_sources(g: &Global, path: &Path) -> anyhow::Result<Vec<KeySource>> {
     }
     let keys = key_sources_for_file(g, path)?;
     for warning in vault::permission_warnings(path, &keys) {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     Ok(keys)
 }

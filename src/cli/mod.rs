@@ -16,6 +16,7 @@ mod export;
 mod init;
 pub mod keys;
 mod output;
+pub use output::error_line;
 mod prompt;
 mod registry;
 mod restore;
@@ -124,7 +125,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         return tui(&cli.global);
     };
     // The TUI draws the screen; a command says on stderr what it waits for.
-    crate::vault::set_lock_notice(|holder| eprintln!("{holder}…"));
+    crate::vault::set_lock_notice(|holder| output::errln!("{holder}…"));
     match command {
         Command::Init(args) => init::run(&cli.global, &args),
         Command::Restore(args) => restore::run(&cli.global, &args),

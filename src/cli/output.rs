@@ -3,8 +3,24 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{Container, Registry, VaultData};
+use crate::model::{Container, Registry, VaultData, escape};
 use crate::registry::{self, Finding};
+
+/// `println!` for the CLI's text output: control and invisible formatting
+/// characters in the line (a stored name, a server's message) are printed
+/// escaped, so nothing the vault or a server holds can drive the terminal.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::model::escape(&format!($($arg)*)))
+    };
+}
+/// `eprintln!` with the same escaping as `outln!`.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::model::escape(&format!($($arg)*)))
+    };
+}
+pub(crate) use {errln, outln};
 
 pub const MASK: &str = "********";
 
@@ -97,8 +113,14 @@ pub fn print_json(v: &Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
-/// Prints rows as aligned columns; the header is the first row.
+/// Prints rows as aligned columns; the header is the first row. Control
+/// and invisible formatting characters in cells are printed escaped.
 pub fn print_table(rows: &[Vec<String>]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| escape(c).into_owned()).collect())
+        .collect();
+    let rows = rows.as_slice();
     let cols = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..cols)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
@@ -113,7 +135,7 @@ pub fn print_table(rows: &[Vec<String>]) {
                 line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
             }
         }
-        println!("{}", line.trim_end());
+        outln!("{}", line.trim_end());
     }
 }
 
@@ -121,6 +143,56 @@ pub fn print_table(rows: &[Vec<String>]) {
 pub fn print_findings(findings: &[Finding]) {
     for f in findings {
         let label = if f.is_error() { "error" } else { "warning" };
-        eprintln!("{label}: {f}");
+        errln!("{label}: {f}");
+    }
+}
+
+/// An error and its causes on one line, like `{err:#}`, but a cause whose
+/// text its parent already quotes (`{context}: {source}`) is not repeated:
+/// `writing x: No space left on device (os error 28)`, once.
+pub fn error_line(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod error_line_tests {
+    use super::error_line;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{context}: {source}")]
+    struct Quoting {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn an_os_error_is_printed_once() {
+        let io = std::io::Error::from_raw_os_error(28);
+        let err = anyhow::Error::new(Quoting {
+            context: "writing vault.age".into(),
+            source: io,
+        })
+        .context("saving the vault");
+        let line = error_line(&err);
+        assert_eq!(line.matches("os error 28").count(), 1, "{line}");
+        assert!(
+            line.starts_with("saving the vault: writing vault.age: "),
+            "{line}"
+        );
+        // Causes that add something are kept, as `{:#}` keeps them.
+        let err = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_line(&err), "outer: inner");
     }
 }

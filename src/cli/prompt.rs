@@ -25,9 +25,19 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<Zeroizing<String>> {
     Ok(Zeroizing::new(trimmed.to_owned()))
 }
 
-/// The vault passphrase: `REGVAULT_PASSPHRASE_FILE`, else a masked prompt
-/// (asked twice when `confirm`).
+/// The vault passphrase: `REGVAULT_PASSPHRASE_FILE`, else a masked prompt.
+/// `confirm` is for a new passphrase: asked twice, and refused when weak.
 pub fn passphrase(confirm: bool) -> anyhow::Result<SecretString> {
+    let pass = read_passphrase(confirm)?;
+    if confirm {
+        let user = crate::model::current_user();
+        let name = user.split('@').next().unwrap_or_default();
+        crate::vault::check_new_passphrase(&pass, &[name, "regvault", "vault"])?;
+    }
+    Ok(pass)
+}
+
+fn read_passphrase(confirm: bool) -> anyhow::Result<SecretString> {
     if let Some(path) = std::env::var_os("REGVAULT_PASSPHRASE_FILE") {
         let p = read_secret_file(Path::new(&path)).context("REGVAULT_PASSPHRASE_FILE")?;
         if p.is_empty() {

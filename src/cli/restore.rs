@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::{Global, keys};
+use crate::cli::output::outln;
 use crate::vault::{self, Backup};
 
 #[derive(Debug, Args)]
@@ -67,7 +68,7 @@ pub fn run(g: &Global, args: &RestoreArgs) -> anyhow::Result<i32> {
     let keys = keys::key_sources_for_file(g, &newest.path)?;
     match &args.which {
         None => {
-            println!("backups of {} (newest first):", path.display());
+            outln!("backups of {} (newest first):", path.display());
             for (i, b) in backups.iter().enumerate() {
                 let content = match vault::read_backup(&b.path, &keys) {
                     Ok(data) => {
@@ -76,21 +77,21 @@ pub fn run(g: &Global, args: &RestoreArgs) -> anyhow::Result<i32> {
                     }
                     Err(e) => format!("cannot open: {e}"),
                 };
-                println!(
+                outln!(
                     "{:>3}.  {}  {content}  {}",
                     i + 1,
                     b.time.as_deref().unwrap_or("unknown time"),
                     label(b)
                 );
             }
-            println!("put one back with `regvault restore N`");
+            outln!("put one back with `regvault restore N`");
         }
         Some(which) => {
             let b = pick(&backups, which)?;
             let data = vault::restore_backup(&path, &b.path, &keys)
                 .with_context(|| format!("restoring {}", b.path.display()))?;
             let n = data.registries.len();
-            println!(
+            outln!(
                 "restored {} from the backup of {} ({n} registr{}); the vault it replaced, if any, is the newest backup now",
                 path.display(),
                 b.time.as_deref().unwrap_or("unknown time"),

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::output::{print_json, print_table};
 use super::{Global, block_on, keys};
+use crate::cli::output::{errln, outln};
 use crate::deploy::docker::LoginCheck;
 use crate::ops::quiet;
 use crate::ops::swarm::{self as ops, ServiceState, SwarmRequest};
@@ -64,7 +65,7 @@ fn refused(a: &EngineArgs, server: &str, detail: &str) -> i32 {
         print_json(&json!({"registry": a.registry, "server": server,
             "login": {"outcome": "badCredentials", "detail": detail}}));
     } else {
-        eprintln!(
+        errln!(
             "error: {server} refused the credentials of '{}' (checked on the node): {detail}",
             a.registry
         );
@@ -83,7 +84,7 @@ fn check(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
         print_json(&json!({"registry": c.registry, "server": c.server,
             "endpoint": c.endpoint, "login": {"outcome": "ok"}}));
     } else {
-        println!("{}: login ok on the node ({})", c.server, c.endpoint);
+        outln!("{}: login ok on the node ({})", c.server, c.endpoint);
     }
     Ok(0)
 }
@@ -139,9 +140,10 @@ fn apply(g: &Global, a: &ApplyArgs) -> anyhow::Result<i32> {
             "cancelled": report.cancelled}),
         );
     } else {
-        println!(
+        outln!(
             "{}: login ok on the node ({})",
-            report.server, report.endpoint
+            report.server,
+            report.endpoint
         );
         print_table(&rows);
     }
@@ -162,9 +164,10 @@ fn sync(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
             "services": report.services, "cancelled": report.cancelled}),
         );
     } else if report.services.is_empty() {
-        println!(
+        outln!(
             "no services of '{}' on {}",
-            report.registry, report.endpoint
+            report.registry,
+            report.endpoint
         );
     } else {
         let mut rows = vec![vec![

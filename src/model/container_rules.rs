@@ -32,9 +32,7 @@ impl VaultData {
         spec: &ContainerSpec,
         except: Option<&ContainerId>,
     ) -> Result<(), RuleError> {
-        if spec.name.trim().is_empty() {
-            return Err(RuleError::EmptyName);
-        }
+        super::check_name("name", spec.name.trim())?;
         check_environment(&spec.environment)?;
         check_image_name(&spec.image_name)?;
         check_image_tag(&spec.image_tag)?;

@@ -12,6 +12,12 @@ pub enum RuleError {
     NoSuchContainer(String),
     #[error("name: must not be empty")]
     EmptyName,
+    /// A name that breaks the name rule (length, control characters).
+    #[error("{field}: {message}")]
+    BadName {
+        field: &'static str,
+        message: String,
+    },
     #[error("name: a registry named '{0}' already exists")]
     DuplicateRegistryName(String),
     #[error("name: a container named '{name}' already exists in environment '{environment}'")]

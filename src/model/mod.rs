@@ -16,6 +16,7 @@ mod lookup;
 mod outcome;
 mod registry_rules;
 mod stamp;
+mod text;
 
 pub use container_rules::{ContainerSpec, check_environment, check_image_name, check_image_tag};
 pub use error::RuleError;
@@ -24,6 +25,7 @@ pub use kube::{AppliedSecret, KubeRecords};
 pub use outcome::{TestOutcome, UnknownOutcome};
 pub use registry_rules::{NewRegistry, RegistryUpdate};
 pub use stamp::{age, current_user};
+pub use text::{MAX_NAME_CHARS, check_name, escape, is_unsafe};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -33,9 +33,7 @@ impl VaultData {
         name: &str,
         except: Option<&RegistryId>,
     ) -> Result<(), RuleError> {
-        if name.trim().is_empty() {
-            return Err(RuleError::EmptyName);
-        }
+        super::check_name("name", name)?;
         if self
             .registries
             .iter()

@@ -16,16 +16,17 @@ pub fn age(at: Timestamp, now: Timestamp) -> String {
     }
 }
 
-/// Who is acting: `REGVAULT_USER`, else `$USER@hostname`.
+/// Who is acting: `REGVAULT_USER`, else `$USER@hostname`; control
+/// characters in either are stored escaped (it is shown to other users).
 pub fn current_user() -> String {
     if let Ok(u) = std::env::var("REGVAULT_USER")
         && !u.trim().is_empty()
     {
-        return u.trim().to_owned();
+        return super::escape(u.trim()).into_owned();
     }
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".to_owned());
     let host = gethostname::gethostname().to_string_lossy().into_owned();
-    format!("{user}@{host}")
+    super::escape(&format!("{user}@{host}")).into_owned()
 }

@@ -119,16 +119,22 @@ fn run_with(
     })
 }
 
-/// SIGTERM and SIGHUP end the loop like a quit, so the guard restores the
-/// terminal instead of leaving it in raw mode.
+/// Every terminating signal a user or a session manager sends — SIGTERM,
+/// SIGHUP, SIGINT and SIGQUIT (sent from outside: in raw mode Ctrl-C is a
+/// key) — ends the loop like a quit, so the guard restores the terminal
+/// instead of leaving it in raw mode on the alternate screen.
 fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<msg::Msg>) -> anyhow::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
     tokio::spawn(async move {
         tokio::select! {
             _ = term.recv() => {},
             _ = hup.recv() => {},
+            _ = int.recv() => {},
+            _ = quit.recv() => {},
         }
         let _ = tx.send(msg::Msg::Terminate);
     });

@@ -1,7 +1,8 @@
 //! The real terminal's lifecycle: raw mode, alternate screen and bracketed
 //! paste on the way in; all undone on the way out — by the guard's `Drop`,
 //! by the panic hook (which restores *before* the panic message prints, so
-//! the message is readable), and on SIGTERM/SIGHUP via the loop's quit.
+//! the message is readable), and on SIGTERM/SIGHUP/SIGINT/SIGQUIT via the
+//! loop's quit.
 
 use std::io::{self, Stdout};
 use std::sync::Once;

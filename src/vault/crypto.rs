@@ -147,16 +147,106 @@ pub(crate) fn parse_recipient(s: &str) -> Result<Box<dyn age::Recipient + Send>,
     }
 }
 
+/// The lowest scrypt work factor (as log2 N) a passphrase vault is written
+/// with. age calibrates to about a second of this machine's time, which
+/// under CPU load fell to 2^16: a quarter of the cost for a guesser.
+pub(crate) const MIN_SCRYPT_LOG_N: u8 = 18;
+
+/// The work factor for a save: this machine's calibration, but never below
+/// `MIN_SCRYPT_LOG_N` nor below the factor the file already has (a save
+/// under load must not weaken the vault on disk).
+pub(crate) fn scrypt_work_factor(calibrated: u8, current: Option<u8>) -> u8 {
+    calibrated
+        .max(MIN_SCRYPT_LOG_N)
+        .max(current.unwrap_or(0))
+        .min(63)
+}
+
+/// About one second of scrypt on this machine, as age picks it (its own
+/// calibration is private): time a small factor, double up to a second.
+fn calibrated_scrypt_log_n() -> u8 {
+    let time = |log_n: u8| {
+        let params = scrypt::Params::new(log_n, 8, 1, 32).ok()?;
+        let mut out = [0u8; 32];
+        let start = std::time::Instant::now();
+        scrypt::scrypt(&[], &[], &params, &mut out).ok()?;
+        Some(start.elapsed())
+    };
+    let mut log_n = 10;
+    let mut took = time(log_n);
+    while took.is_some_and(|d| d.is_zero()) && log_n < 20 {
+        log_n += 1;
+        took = time(log_n);
+    }
+    let Some(mut d) = took else {
+        return MIN_SCRYPT_LOG_N;
+    };
+    while d < std::time::Duration::from_secs(1) && log_n < 40 {
+        log_n += 1;
+        d *= 2;
+    }
+    log_n
+}
+
+/// The scrypt work factor in an age header (`-> scrypt SALT LOG_N`), for a
+/// passphrase vault; `None` for any other file.
+pub(crate) fn scrypt_log_n(bytes: &[u8]) -> Option<u8> {
+    let mut header = Vec::new();
+    let read = with_reader(bytes, |r| {
+        // The header is text lines up to `---`; stanza bodies are short.
+        let mut line = Vec::new();
+        for _ in 0..64 {
+            line.clear();
+            if r.take(4096).read_until(b'\n', &mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            if line.starts_with(b"---") {
+                break;
+            }
+            header.extend_from_slice(&line);
+        }
+        Ok(())
+    });
+    read.ok()?;
+    let text = std::str::from_utf8(&header).ok()?;
+    text.lines().find_map(|l| {
+        let mut args = l.strip_prefix("-> scrypt ")?.split(' ');
+        let _salt = args.next()?;
+        args.next()?.parse().ok()
+    })
+}
+
 /// Encrypts `plaintext` (binary age format: smaller and faster than armor).
+/// `current_log_n` is the scrypt work factor of the file being replaced.
 pub(crate) fn encrypt(
     plaintext: &[u8],
     encryption: &Encryption,
     passphrase: Option<&SecretString>,
+    current_log_n: Option<u8>,
+) -> Result<Vec<u8>, VaultError> {
+    encrypt_with(
+        plaintext,
+        encryption,
+        passphrase,
+        current_log_n,
+        calibrated_scrypt_log_n,
+    )
+}
+
+fn encrypt_with(
+    plaintext: &[u8],
+    encryption: &Encryption,
+    passphrase: Option<&SecretString>,
+    current_log_n: Option<u8>,
+    calibrate: impl FnOnce() -> u8,
 ) -> Result<Vec<u8>, VaultError> {
     let encryptor = match encryption {
         Encryption::Passphrase => {
             let pass = passphrase.ok_or(VaultError::NeedsPassphrase)?;
-            Encryptor::with_user_passphrase(pass.clone())
+            let mut recipient = age::scrypt::Recipient::new(pass.clone());
+            recipient.set_work_factor(scrypt_work_factor(calibrate(), current_log_n));
+            Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .map_err(|e| io_err("encrypting the vault", io::Error::other(e.to_string())))?
         }
         Encryption::Recipients(list) => {
             if list.is_empty() {
@@ -188,6 +278,8 @@ pub(crate) struct Decrypted {
     pub scrypt: bool,
     /// The passphrase that opened it, kept to re-encrypt on save.
     pub passphrase: Option<SecretString>,
+    /// Its scrypt work factor (passphrase vaults): a save never goes below it.
+    pub scrypt_log_n: Option<u8>,
 }
 
 fn header_error(path: &Path, e: DecryptError) -> VaultError {
@@ -306,7 +398,14 @@ pub(crate) fn decrypt(
             plaintext,
             scrypt,
             passphrase,
+            scrypt_log_n: None,
         })
+    })
+    .map(|mut d| {
+        if d.scrypt {
+            d.scrypt_log_n = scrypt_log_n(bytes);
+        }
+        d
     })
 }
 
@@ -325,4 +424,54 @@ pub(crate) fn new_identity_text() -> (Zeroizing<String>, String) {
         secret.expose_secret()
     ));
     (text, public)
+}
+
+#[cfg(test)]
+mod scrypt_tests {
+    use super::*;
+
+    fn pass() -> SecretString {
+        SecretString::from("a long enough test passphrase".to_owned())
+    }
+
+    #[test]
+    fn a_save_under_load_still_writes_at_least_2_pow_18() {
+        // A machine so loaded that a second of scrypt is only 2^10.
+        let out = encrypt_with(b"x", &Encryption::Passphrase, Some(&pass()), None, || 10).unwrap();
+        assert_eq!(scrypt_log_n(&out), Some(MIN_SCRYPT_LOG_N));
+        // And it still decrypts.
+        let keys = [KeySource::Passphrase(pass())];
+        let d = decrypt(Path::new("v"), &out, &keys).unwrap();
+        assert_eq!(&d.plaintext[..], b"x");
+        assert_eq!(d.scrypt_log_n, Some(MIN_SCRYPT_LOG_N));
+    }
+
+    #[test]
+    fn a_save_never_lowers_the_files_factor() {
+        assert_eq!(scrypt_work_factor(10, Some(19)), 19);
+        assert_eq!(scrypt_work_factor(20, Some(19)), 20);
+        assert_eq!(scrypt_work_factor(12, None), MIN_SCRYPT_LOG_N);
+        let out = encrypt_with(
+            b"x",
+            &Encryption::Passphrase,
+            Some(&pass()),
+            Some(19),
+            || 10,
+        )
+        .unwrap();
+        assert_eq!(scrypt_log_n(&out), Some(19));
+    }
+
+    #[test]
+    fn the_header_factor_is_read_from_binary_and_armored_files() {
+        let out = encrypt_with(b"x", &Encryption::Passphrase, Some(&pass()), None, || 10).unwrap();
+        let mut armored = Vec::new();
+        let mut w =
+            age::armor::ArmoredWriter::wrap_output(&mut armored, age::armor::Format::AsciiArmor)
+                .unwrap();
+        w.write_all(&out).unwrap();
+        w.finish().unwrap();
+        assert_eq!(scrypt_log_n(&armored), Some(MIN_SCRYPT_LOG_N));
+        assert_eq!(scrypt_log_n(b"not an age file"), None);
+    }
 }

@@ -18,6 +18,7 @@ mod nofollow;
 mod paths;
 mod perms;
 mod store;
+mod strength;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ pub use nofollow::{check_private_file, my_uid, open_private, read_private};
 use paths::real_path;
 use perms::check_identity_modes;
 pub use perms::{allow_open_identity, check_identity_file, permission_warnings};
+pub use strength::{WeakPassphrase, check_new_passphrase};
 
 /// The plaintext schema this build writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -82,6 +84,8 @@ pub struct Vault {
     lock: Option<WriterLock>,
     /// Last plaintext length, to pre-size the next render.
     plaintext_len: usize,
+    /// The scrypt work factor on disk (passphrase vaults): never lowered.
+    scrypt_log_n: Option<u8>,
 }
 
 /// Shows the shape, never the credentials.
@@ -151,6 +155,7 @@ impl Vault {
             disk_stamp: None,
             lock: None,
             plaintext_len: 0,
+            scrypt_log_n: None,
         };
         store::sweep_temps(path);
         vault.write()?;
@@ -212,6 +217,7 @@ impl Vault {
             disk_stamp: Some(disk_stamp),
             lock,
             plaintext_len: decrypted.plaintext.len(),
+            scrypt_log_n: decrypted.scrypt_log_n,
         })
     }
 
@@ -253,7 +259,9 @@ impl Vault {
             plaintext.as_bytes(),
             &self.encryption,
             self.passphrase.as_ref(),
+            self.scrypt_log_n,
         )?;
+        self.scrypt_log_n = crypto::scrypt_log_n(&ciphertext);
         self.plaintext_len = plaintext.len();
         drop(plaintext);
         store::write_atomic(&self.path, &ciphertext)?;

@@ -2,7 +2,6 @@
 //! flags (`--set` for non-secret fields, `--field-file`), and masked
 //! prompts for what is missing — secrets never from argv.
 
-use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -11,6 +10,7 @@ use jiff::Timestamp;
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use crate::cli::output::outln;
 use crate::cli::output::{self, print_findings, print_json};
 use crate::cli::{Global, keys, prompt};
 use crate::import::{self, Format, ImportedRegistry};
@@ -96,15 +96,21 @@ fn read_ca_file(path: &str) -> anyhow::Result<String> {
 
 /// Reads `--from-file` (path or `-`).
 pub(super) fn read_import(spec: &str) -> anyhow::Result<Vec<ImportedRegistry>> {
+    let shown = if spec == "-" { "stdin" } else { spec };
+    // At most MAX_IMPORT_BYTES are read, from a file or a pipe alike.
+    let read = |r: Result<Zeroizing<String>, import::ReadError>| {
+        r.map_err(|e| match e {
+            import::ReadError::Io(e) => anyhow::Error::new(e).context(format!("reading {shown}")),
+            import::ReadError::Import(e) => {
+                anyhow::Error::new(e).context(format!("reading {shown}"))
+            }
+        })
+    };
     let (text, format) = if spec == "-" {
-        let mut buf = Zeroizing::new(String::new());
-        std::io::stdin()
-            .read_to_string(&mut buf)
-            .context("reading stdin")?;
-        (buf, None)
+        (read(import::read_bounded(std::io::stdin().lock()))?, None)
     } else {
-        let text = std::fs::read_to_string(spec).with_context(|| format!("reading {spec}"))?;
-        (Zeroizing::new(text), Format::from_path(spec))
+        let file = std::fs::File::open(spec).with_context(|| format!("reading {spec}"))?;
+        (read(import::read_bounded(file))?, Format::from_path(spec))
     };
     import::parse(&text, format)
         .with_context(|| format!("reading {}", if spec == "-" { "stdin" } else { spec }))
@@ -201,6 +207,8 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
             None if !stdin_used && prompt::interactive() => prompt::line("Name: ")?.to_string(),
             None => bail!("name: required (--name or `name` in the file)"),
         };
+        // Before anything quotes it: a name may be a megabyte of escapes.
+        model::check_name("name", name.trim())?;
         let kind = match args
             .kind
             .as_deref()
@@ -250,7 +258,7 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
         });
     } else {
         for (id, name, _) in &added {
-            println!("added {id} {name}");
+            outln!("added {id} {name}");
         }
     }
     Ok(0)
@@ -336,12 +344,13 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
             "warnings": output::findings_json(&warnings),
         }));
     } else if rotated {
-        println!(
+        outln!(
             "updated {} {}: credentials rotated — they apply at the next pull; nothing was redeployed",
-            r.id, r.name
+            r.id,
+            r.name
         );
     } else {
-        println!("updated {} {}", r.id, r.name);
+        outln!("updated {} {}", r.id, r.name);
     }
     Ok(0)
 }

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::output::print_json;
 use super::{Global, keys};
+use crate::cli::output::outln;
 use crate::model;
 pub use input::{AddArgs, UpdateArgs};
 pub use test::TestArgs;
@@ -86,9 +87,13 @@ fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     if json {
         print_json(&json!({"deleted": removed.id, "name": removed.name}));
     } else {
-        println!("deleted {} {}", removed.id, removed.name);
+        outln!(
+            "deleted {} {}",
+            removed.id,
+            crate::model::escape(&removed.name)
+        );
         // The vault forgets it; clusters keep its pull secrets until pruned.
-        println!(
+        outln!(
             "its managed pull secrets stay where they were applied: `regvault prune {}` removes them from a cluster",
             removed.id
         );

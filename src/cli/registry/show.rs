@@ -4,8 +4,10 @@
 use jiff::Timestamp;
 use serde_json::json;
 
+use crate::cli::output::outln;
 use crate::cli::output::{self, print_json};
 use crate::cli::{Global, keys};
+use crate::model::escape;
 use crate::registry::{self, RegistryKind};
 
 pub(super) fn list(g: &Global, json: bool) -> anyhow::Result<i32> {
@@ -50,7 +52,7 @@ pub(super) fn list(g: &Global, json: bool) -> anyhow::Result<i32> {
         ]);
     }
     if data.registries.is_empty() {
-        println!("no registries yet: regvault registry add --help");
+        outln!("no registries yet: regvault registry add --help");
     } else {
         output::print_table(&rows);
     }
@@ -66,53 +68,53 @@ pub(super) fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let now = Timestamp::now();
-    println!("{} ({})", r.name, r.id);
-    println!("  type          {} — {}", r.kind, r.kind.display_name());
-    println!(
+    outln!("{} ({})", escape(&r.name), r.id);
+    outln!("  type          {} — {}", r.kind, r.kind.display_name());
+    outln!(
         "  host          {}",
         registry::display_host(r.kind, &r.credentials)
     );
     for (field, shown) in output::masked_credentials(r) {
-        println!("  {field:<13} {shown}");
+        outln!("  {field:<13} {}", escape(&shown));
     }
-    println!(
+    outln!(
         "  created by    {} ({} ago)",
-        r.created_by,
+        escape(&r.created_by),
         output::age(r.created_at, now)
     );
     if let Some(at) = r.credentials_rotated_at {
-        println!("  rotated       {} ago", output::age(at, now));
+        outln!("  rotated       {} ago", output::age(at, now));
     }
     if let Some(pem) = &r.connection.ca_bundle {
         let n = pem.matches("-----BEGIN CERTIFICATE-----").count();
-        println!("  CA bundle     {n} certificate(s) (only these are trusted for this registry)");
+        outln!("  CA bundle     {n} certificate(s) (only these are trusted for this registry)");
     }
     if r.connection.insecure {
-        println!("  insecure      plain http allowed");
+        outln!("  insecure      plain http allowed");
     }
     if let Some(t) = &r.ecr_token {
-        println!("  ECR account   {}", t.account_id);
-        println!("  ECR endpoint  {}", t.proxy_endpoint);
-        println!("  ECR token     {}", ecr_expiry(t.expires_at, now));
+        outln!("  ECR account   {}", t.account_id);
+        outln!("  ECR endpoint  {}", t.proxy_endpoint);
+        outln!("  ECR token     {}", ecr_expiry(t.expires_at, now));
     }
     match &r.last_test {
-        Some(t) => println!(
+        Some(t) => outln!(
             "  last test     {} {} ago — {}",
             t.outcome,
             output::age(t.at, now),
-            t.summary
+            escape(&t.summary)
         ),
-        None => println!("  last test     never"),
+        None => outln!("  last test     never"),
     }
     let users = data.containers_using(&r.id);
-    println!("  used by       {} container(s)", users.len());
+    outln!("  used by       {} container(s)", users.len());
     for c in users {
-        println!(
+        outln!(
             "    {} {} ({}) {}",
             c.id,
-            c.name,
+            escape(&c.name),
             c.environment,
-            c.image_ref()
+            escape(&c.image_ref())
         );
     }
     Ok(0)
@@ -151,7 +153,7 @@ pub(super) fn types(json: bool) -> i32 {
         } else {
             fields.join(", ")
         };
-        println!("{:<7} {:<27} {fields}", k.type_key(), k.display_name());
+        outln!("{:<7} {:<27} {fields}", k.type_key(), k.display_name());
     }
     0
 }

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use crate::cli::output::{self, print_json};
+use crate::cli::output::{errln, outln};
 use crate::cli::{Global, keys};
 use crate::model::Connection;
 use crate::ops::test::{self as ops, Live, OFFLINE_OK, Offline, TestOptions, TestReport, Tester};
@@ -88,7 +89,7 @@ pub(super) fn test(g: &Global, args: &TestArgs) -> anyhow::Result<i32> {
         })??;
         let label = format!("{} ({})", t.name, t.id);
         if let Err(e) = &t.recorded {
-            eprintln!("error: the result was not recorded: {e}");
+            errln!("error: the result was not recorded: {e}");
             unrecorded = true;
         }
         (label, t.kind, t.report)
@@ -109,8 +110,8 @@ pub(super) fn test(g: &Global, args: &TestArgs) -> anyhow::Result<i32> {
 
 fn print_report(label: &str, kind: RegistryKind, report: &ProbeReport) {
     match &report.endpoint {
-        Some(e) => println!("{label} {kind} → {e}"),
-        None => println!("{label} {kind}"),
+        Some(e) => outln!("{label} {kind} → {e}"),
+        None => outln!("{label} {kind}"),
     }
     for step in &report.steps {
         let tag = match step.status {
@@ -118,16 +119,16 @@ fn print_report(label: &str, kind: RegistryKind, report: &ProbeReport) {
             StepStatus::Failed => "[FAIL]",
             StepStatus::Skipped => "[skip]",
         };
-        println!("  {tag} {:<21} {}", step.step.label(), step.detail);
+        outln!("  {tag} {:<21} {}", step.step.label(), step.detail);
     }
     if let Some(ecr) = &report.ecr {
-        println!(
+        outln!(
             "  ECR token for account {}: {}",
             ecr.account_id,
             super::show::ecr_expiry(ecr.expires_at, Timestamp::now())
         );
     }
-    println!("{}: {}", report.outcome, report.hint);
+    outln!("{}: {}", report.outcome, report.hint);
 }
 
 /// `--offline`: the structural check's findings.
@@ -143,12 +144,12 @@ fn print_offline(args: &TestArgs, label: &str, kind: RegistryKind, report: &Test
     } else {
         for f in findings {
             let tag = if f.is_error() { "error" } else { "warning" };
-            println!("{tag}: {f}");
+            outln!("{tag}: {f}");
         }
         if report.passed() {
-            println!("{label} {kind}: {}", report.summary());
+            outln!("{label} {kind}: {}", report.summary());
         } else {
-            println!("{label} {kind}: invalid — {errors} error(s)");
+            outln!("{label} {kind}: invalid — {errors} error(s)");
         }
     }
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::fit;
 use super::list::{list_title, table, table_height};
+use crate::model::escape;
 use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::state::Model;
 use crate::tui::state::list::{CONTAINER_COLUMNS, age, container_cells_in, window};
@@ -72,11 +73,11 @@ fn detail(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         None => "public image — no credentials needed".to_owned(),
         Some(id) => m.data.registries.iter().find(|r| &r.id == id).map_or_else(
             || format!("{id} (missing!)"),
-            |r| format!("{} ({}, {})", r.name, r.kind.type_key(), r.id),
+            |r| format!("{} ({}, {})", escape(&r.name), r.kind.type_key(), r.id),
         ),
     };
     let lines = vec![
-        row("image", c.image_ref()),
+        row("image", escape(&c.image_ref()).into_owned()),
         row("registry", registry),
         row(
             "environment",
@@ -86,13 +87,13 @@ fn detail(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             "created",
             format!(
                 "by {}, {} ago  id {}",
-                c.created_by,
+                escape(&c.created_by),
                 age(c.created_at, m.now),
                 c.id
             ),
         ),
     ];
-    let title = Line::styled(format!(" {} ", c.name), theme.title());
+    let title = Line::styled(format!(" {} ", escape(&c.name)), theme.title());
     f.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(title)),
         area,

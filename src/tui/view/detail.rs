@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::fit;
+use crate::model::escape;
 use crate::registry;
 use crate::tui::state::Model;
 use crate::tui::state::list::age;
@@ -45,23 +46,34 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             Some(_) if spec.secret => MASK.to_owned(),
             Some(v) => v.to_owned(),
         };
-        lines.push(row(spec.name, shown));
+        lines.push(row(spec.name, escape(&shown).into_owned()));
     }
-    let mut created = format!("by {}, {} ago", r.created_by, age(r.created_at, m.now));
+    let mut created = format!(
+        "by {}, {} ago",
+        escape(&r.created_by),
+        age(r.created_at, m.now)
+    );
     if let Some(at) = r.credentials_rotated_at {
         let _ = write!(created, "; rotated {} ago", age(at, m.now));
     }
     lines.push(row("created", created));
     let last = r.last_test.as_ref().map_or_else(
         || "never".to_owned(),
-        |t| format!("{} {} ago — {}", t.outcome, age(t.at, m.now), t.summary),
+        |t| {
+            format!(
+                "{} {} ago — {}",
+                t.outcome,
+                age(t.at, m.now),
+                escape(&t.summary)
+            )
+        },
     );
     lines.push(row("last test", last));
     let users: Vec<String> = m
         .data
         .containers_using(&r.id)
         .iter()
-        .map(|c| format!("{} ({})", c.name, c.environment))
+        .map(|c| format!("{} ({})", escape(&c.name), c.environment))
         .collect();
     let used = if users.is_empty() {
         "no containers".to_owned()
@@ -69,7 +81,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         users.join(", ")
     };
     lines.push(row("used by", used));
-    let title = Line::styled(format!(" {} ", r.name), theme.title());
+    let title = Line::styled(format!(" {} ", escape(&r.name)), theme.title());
     f.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(title)),
         area,

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use super::fit;
+use crate::model::escape;
 use crate::tui::state::list::{REGISTRY_COLUMNS, registry_cells_used, window};
 use crate::tui::state::{ListState, Model};
 use crate::tui::theme::Theme;
@@ -118,7 +119,7 @@ pub(super) fn table<const N: usize>(
         Row::new(
             row.iter()
                 .enumerate()
-                .map(|(i, c)| Cell::from(Span::raw(fit(c, width(i))))),
+                .map(|(i, c)| Cell::from(Span::raw(fit(&escape(c), width(i))))),
         )
     });
     let selected = list.selected.saturating_sub(first);

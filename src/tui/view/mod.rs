@@ -68,6 +68,20 @@ pub fn render(f: &mut Frame, m: &Model) {
         help::render(f, area, m, theme);
     }
     footer::toast(f, main, m, theme);
+    scrub_cells(f.buffer_mut());
+}
+
+/// Whatever a widget drew, no cell reaches the terminal holding a control
+/// or invisible formatting character (ratatui drops control characters,
+/// but a bidi override from a stored name or a server's message would pass
+/// and reorder what is shown): such a cell shows U+FFFD. Names are shown
+/// escaped (`model::escape`) before this, where they are drawn.
+fn scrub_cells(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        if cell.symbol().chars().any(crate::model::is_unsafe) {
+            cell.set_symbol("\u{FFFD}");
+        }
+    }
 }
 
 fn too_small(f: &mut Frame, area: Rect, theme: Theme) {
@@ -103,4 +117,31 @@ pub(crate) fn fit(text: &str, width: usize) -> String {
     let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+mod scrub_tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::tui::test_support as fixtures;
+
+    #[test]
+    fn stored_escapes_and_bidi_overrides_never_reach_the_screen() {
+        let mut data = fixtures::demo();
+        data.registries[0].name = "ghcr\u{1b}]0;pwned\u{7}\u{202E}evil".into();
+        data.registries[0].created_by = "mallory\u{202E}\u{1b}[31m".into();
+        let m = fixtures::model(data);
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        terminal.draw(|f| super::render(f, &m)).unwrap();
+        let buf = terminal.backend().buffer();
+        assert!(
+            !buf.content
+                .iter()
+                .any(|c| c.symbol().chars().any(crate::model::is_unsafe)),
+            "a control or bidi character in a cell"
+        );
+        let text = terminal.backend().to_string();
+        assert!(text.contains("ghcr\\x1b]0;pwn"), "{text}");
+    }
 }
