@@ -723,3 +723,20 @@ fn no_vault_says_how_to_make_one() {
     assert_eq!(o.code, 1);
     assert!(o.stderr.contains("regvault init"), "{}", o.stderr);
 }
+
+/// `regvault … | head -1`: the reader goes away; regvault ends quietly
+/// (as SIGPIPE would end a C tool) instead of panicking with a backtrace.
+#[test]
+fn a_closed_pipe_ends_quietly_without_a_panic() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // every write to stdout now fails with EPIPE
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("regvault"))
+        .args(["registry", "types"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}

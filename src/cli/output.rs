@@ -11,7 +11,7 @@ use crate::registry::{self, Finding};
 /// escaped, so nothing the vault or a server holds can drive the terminal.
 macro_rules! outln {
     ($($arg:tt)*) => {
-        println!("{}", $crate::model::escape(&format!($($arg)*)))
+        $crate::cli::output::out_line(&$crate::model::escape(&format!($($arg)*)))
     };
 }
 /// `eprintln!` with the same escaping as `outln!`.
@@ -21,6 +21,20 @@ macro_rules! errln {
     };
 }
 pub(crate) use {errln, outln};
+
+/// Writes one line to stdout. A reader that went away (`regvault … | head
+/// -1`) ends the process quietly, as SIGPIPE would for a C tool, instead of
+/// a panic with a backtrace; everything the command had to save is saved
+/// before it prints.
+pub fn out_line(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}")
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(141);
+    }
+}
 
 pub const MASK: &str = "********";
 
@@ -110,7 +124,7 @@ pub fn findings_json(findings: &[Finding]) -> Value {
 }
 
 pub fn print_json(v: &Value) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    out_line(&serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
 /// Prints rows as aligned columns; the header is the first row. Control
