@@ -19,6 +19,7 @@
 //! ECR API endpoint. `REGVAULT_PROBE_TIMEOUT` and
 //! `REGVAULT_PROBE_CONNECT_TIMEOUT` (seconds) change the 15 s / 5 s limits.
 
+mod body;
 mod challenge;
 mod classify;
 mod ecr;

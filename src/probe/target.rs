@@ -86,6 +86,16 @@ pub(crate) fn host_port(url: &Url) -> String {
     }
 }
 
+/// Whether a redirect from `from` to `to` stays on the same host and port
+/// (an upgrade from http to https's default port on the same host counts).
+/// A login answered by another host proves nothing about the registry, so
+/// no redirect leaves the host the check started on.
+pub(crate) fn same_host(from: &Url, to: &Url) -> bool {
+    from.host_str() == to.host_str()
+        && (from.port_or_known_default() == to.port_or_known_default()
+            || (from.scheme() == "http" && to.scheme() == "https" && to.port().is_none()))
+}
+
 /// Parses and checks a registry base URL: http(s), a host, plain http only
 /// to loopback or with `insecure`, never link-local.
 pub(crate) fn checked_base(raw: &str, insecure: bool) -> Result<Url, Failure> {
@@ -268,7 +278,8 @@ impl reqwest::dns::Resolve for SafeResolver {
 }
 
 /// The HTTP client for one check: the connect timeout, the CA bundle (only
-/// those roots) or the system's roots, no redirects across schemes.
+/// those roots) or the system's roots, no redirects to plain http after
+/// https, to link-local addresses or to another host or port.
 pub(crate) fn client(opts: &ProbeOptions) -> Result<reqwest::Client, Failure> {
     let mut b = reqwest::Client::builder()
         .connect_timeout(opts.connect_timeout)
@@ -279,7 +290,11 @@ pub(crate) fn client(opts: &ProbeOptions) -> Result<reqwest::Client, Failure> {
             let downgrade = attempt.url().scheme() == "http"
                 && attempt.previous().iter().any(|u| u.scheme() == "https");
             let link_local = attempt.url().host().is_some_and(|h| host_is_link_local(&h));
-            if downgrade || link_local || attempt.previous().len() > 5 {
+            let elsewhere = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| !same_host(first, attempt.url()));
+            if downgrade || link_local || elsewhere || attempt.previous().len() > 5 {
                 attempt.stop()
             } else {
                 attempt.follow()
@@ -335,6 +350,31 @@ mod tests {
         );
         let b = checked_base("https://reg.example:5000/some/path?q", false).unwrap();
         assert_eq!(b.as_str(), "https://reg.example:5000/");
+    }
+
+    #[test]
+    fn redirects_stay_on_the_host_and_port() {
+        let u = |s| Url::parse(s).unwrap();
+        assert!(same_host(
+            &u("https://reg.example/v2/"),
+            &u("https://reg.example/v2")
+        ));
+        assert!(same_host(
+            &u("http://reg.example/v2/"),
+            &u("https://reg.example/v2/")
+        ));
+        assert!(!same_host(
+            &u("http://127.0.0.1:5000/v2/"),
+            &u("http://127.0.0.1:5001/v2/")
+        ));
+        assert!(!same_host(
+            &u("https://reg.example/"),
+            &u("https://evil.example/")
+        ));
+        assert!(!same_host(
+            &u("https://reg.example/"),
+            &u("https://reg.example:8443/")
+        ));
     }
 
     #[test]
