@@ -14,7 +14,7 @@ use reqwest::{Client, StatusCode};
 use zeroize::Zeroizing;
 
 use super::classify::{Failure, classify_error, rate_limit_reset};
-use super::target::{checked_base, host_port};
+use super::target::{check_proxied_host, checked_base, host_port};
 use super::{EcrGrant, Outcome, ProbeOptions, StepKind, Steps, body};
 use crate::registry::Credentials;
 use crate::secret::SecretValue;
@@ -141,6 +141,7 @@ async fn exchange(
         .clone()
         .unwrap_or_else(|| api_endpoint(&region));
     let url = checked_base(&endpoint, opts.connection.insecure)?;
+    check_proxied_host(&url).await?;
     let host = host_port(&url);
     let body: &[u8] = b"{}";
 

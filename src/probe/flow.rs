@@ -210,6 +210,7 @@ impl Session<'_> {
                 )
             })?;
         target::check_realm(&realm, &self.base, self.insecure)?;
+        target::check_proxied_host(&realm).await?;
         {
             let mut q = realm.query_pairs_mut();
             if let Some(service) = ch.param("service") {
@@ -499,6 +500,7 @@ pub(super) async fn run(
         (base, u, p)
     };
     let base = target::checked_base(&base_raw, insecure)?;
+    target::check_proxied_host(&base).await?;
     let host = host_port(&base);
     if let Ok(mut e) = found.endpoint.lock() {
         *e = Some(base.as_str().trim_end_matches('/').to_owned());
