@@ -562,3 +562,67 @@ fn cancelling_a_swarm_apply_stops_before_the_next_service() {
     names.sort_unstable();
     assert_eq!(names, done, "services on the engine after the cancel");
 }
+
+#[test]
+fn a_swarm_service_whose_image_names_another_host_is_refused_and_named() {
+    use regvault::deploy::swarm::SwarmError;
+    use regvault::ops::Cancel;
+    use regvault::ops::swarm::{ServiceState, SwarmRequest};
+
+    let d = docker_support::shared();
+    let rt = rt();
+    let reg = registry_with_image(&rt, "acme/own");
+    let (s, id) = sandbox(&reg, "acme/own");
+    // Another registry on loopback: with --with-registry-auth the engine
+    // would present this registry's password to it.
+    let other = Registry::start(Auth::None, None);
+    let other_host = other.url().trim_start_matches("http://").to_owned();
+    s.ok(
+        &[
+            "container",
+            "add",
+            "--name",
+            "elsewhere",
+            "--environment",
+            "production",
+            "--image",
+            &format!("{other_host}/acme/own"),
+            "--tag",
+            "1.0",
+            "--registry",
+            &id,
+        ],
+        &[],
+    );
+    let _swarm = docker_support::Swarm::init(&d);
+    let req = SwarmRequest {
+        registry: id,
+        environments: Vec::new(),
+        host: Some(d.host.clone()),
+        networks: Vec::new(),
+    };
+    let report = rt
+        .block_on(regvault::ops::swarm::apply(
+            &store_of(&s),
+            &req,
+            &|_| {},
+            &Cancel::new(),
+        ))
+        .expect("apply ran");
+    let elsewhere = report
+        .services
+        .iter()
+        .find(|r| r.plan.service == "elsewhere-production")
+        .expect("the service is reported");
+    let ServiceState::Failed(e @ SwarmError::HostMismatch { .. }) = &elsewhere.state else {
+        panic!("not refused: {:?}", elsewhere.state);
+    };
+    let text = e.to_string();
+    assert!(text.contains("'elsewhere-production'"), "{text}");
+    assert!(text.contains(&other_host), "{text}");
+    no_secret(&text);
+    // The own service went ahead; the other one was never created.
+    let ls = d.docker_ok(&["service", "ls", "--format", "{{.Name}}"]);
+    assert!(ls.contains("web-production"), "{ls}");
+    assert!(!ls.contains("elsewhere-production"), "{ls}");
+}
