@@ -745,3 +745,89 @@ async fn a_login_step_redirected_to_another_port_is_not_ok() {
     assert_ne!(r.outcome, Outcome::Ok, "{r:#?}");
     assert!(r.hint.contains("redirected"), "{}", r.hint);
 }
+
+/// Item 16 of issue 9: `--insecure` and validation agree. The "remote"
+/// registry is `http://[::ffff:127.0.0.1]:PORT` — an IPv4-mapped address
+/// the rules do not count as loopback (only `127.0.0.0/8`, `::1` and
+/// `localhost` are), while the traffic still stays on 127.0.0.1.
+#[tokio::test]
+async fn cli_insecure_allows_plain_http_to_a_remote_custom_registry_and_only_then() {
+    let reg = Registry::start(Auth::Htpasswd(&[(USER, PASS)]), None);
+    let port = reg.url().rsplit(':').next().unwrap().to_owned();
+    let remote = format!("http://[::ffff:127.0.0.1]:{port}");
+    let s = Sandbox::new();
+    let doc = json!({"name": "plain", "type": "Custom",
+        "credentials": {"url": remote, "username": USER, "password": PASS}});
+    let f = s.write("plain.json", &doc.to_string());
+    let file = f.to_str().unwrap();
+
+    // Without --insecure: refused, as before.
+    let o = s.run(&["registry", "add", "--from-file", file], &[]);
+    assert_ne!(o.code, 0);
+    assert!(
+        o.stderr.contains("http:// is only allowed for loopback"),
+        "{}",
+        o.stderr
+    );
+    // With it: added, marked insecure, and the test speaks plain http.
+    let o = s.ok(
+        &[
+            "registry",
+            "add",
+            "--from-file",
+            file,
+            "--insecure",
+            "--json",
+        ],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let id = v["id"].as_str().unwrap().to_owned();
+    assert!(
+        v["warnings"].to_string().contains("plain http"),
+        "{}",
+        o.stdout
+    );
+    let show: serde_json::Value =
+        serde_json::from_str(&s.ok(&["registry", "show", &id, "--json"], &[]).stdout).unwrap();
+    assert_eq!(show["connection"]["insecure"], true, "{show}");
+    let o = s.ok(&["registry", "test", &id], &[]);
+    assert!(
+        o.stdout.contains("plain http (registry marked insecure)"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("[ok]   credentials accepted"),
+        "{}",
+        o.stdout
+    );
+    // Taking the mark away is refused while the url is plain http.
+    let o = s.run(&["registry", "update", &id, "--no-insecure"], &[]);
+    assert_ne!(o.code, 0);
+    assert!(
+        o.stderr.contains("http:// is only allowed for loopback"),
+        "{}",
+        o.stderr
+    );
+    let show: serde_json::Value =
+        serde_json::from_str(&s.ok(&["registry", "show", &id, "--json"], &[]).stdout).unwrap();
+    assert_eq!(show["connection"]["insecure"], true, "nothing was saved");
+
+    // update: an https registry moved to the plain-http url with --insecure.
+    let id2 = s.add(&json!({"name": "moved", "type": "Custom",
+        "credentials": {"url": "https://registry.example.com", "username": USER, "password": PASS}}));
+    let set = format!("url={remote}");
+    let o = s.run(&["registry", "update", &id2, "--set", &set], &[]);
+    assert_ne!(o.code, 0, "{}", o.stdout);
+    s.ok(
+        &["registry", "update", &id2, "--set", &set, "--insecure"],
+        &[],
+    );
+    let o = s.ok(&["registry", "test", &id2], &[]);
+    assert!(
+        o.stdout.contains("plain http (registry marked insecure)"),
+        "{}",
+        o.stdout
+    );
+}
