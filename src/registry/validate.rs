@@ -535,7 +535,7 @@ fn custom_url(value: &str, insecure: bool, out: &mut Vec<Finding>) {
         "http" if is_loopback(&url) => {}
         "http" if insecure => out.push(warning(
             FIELD,
-            "plain http to another host: the password crosses the network readable (the registry is marked insecure)",
+            "plain http to another host (marked insecure): the password can be read",
         )),
         "http" => out.push(error(FIELD, "http:// is only allowed for loopback")),
         _ => {
