@@ -740,3 +740,59 @@ fn a_closed_pipe_ends_quietly_without_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+/// Item 11 of issue 9: registry auth never goes to a remote engine over
+/// plain tcp. 192.0.2.1 is TEST-NET-1: never contacted — the refusal comes
+/// before any connection (a connection attempt there would hang or fail
+/// with "cannot reach", not this message).
+#[test]
+fn swarm_refuses_plain_tcp_to_a_remote_engine_before_connecting() {
+    let s = Sandbox::new();
+    s.init();
+    let id = s.add_ghcr("gh");
+    let run = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut c = s.cmd("alice@ops");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut args = vec!["swarm", "check", id.as_str()];
+        args.extend_from_slice(extra);
+        let o = c
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let started = std::time::Instant::now();
+    let (code, err) = run(&[("DOCKER_HOST", "tcp://192.0.2.1:2375")], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("tcp://192.0.2.1:2375"), "{err}");
+    assert!(err.contains("cleartext"), "{err}");
+    assert!(err.contains("DOCKER_TLS_VERIFY"), "{err}");
+    assert!(err.contains("--allow-plain-tcp"), "{err}");
+    assert!(!err.contains(CANARY), "{err}");
+    // The same through --host.
+    let (code, err) = run(&[], &["--host", "tcp://192.0.2.1:2375"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("cleartext"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "refused without trying to connect"
+    );
+
+    // Loopback tcp is still allowed: nothing listens there, so it is tried
+    // (and fails to connect) instead of being refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (code, err) = run(&[("DOCKER_HOST", &format!("tcp://127.0.0.1:{port}"))], &[]);
+    assert_ne!(code, 0);
+    assert!(!err.contains("cleartext"), "{err}");
+    assert!(err.contains("cannot reach the Docker engine"), "{err}");
+}

@@ -562,3 +562,187 @@ fn cancelling_a_swarm_apply_stops_before_the_next_service() {
     names.sort_unstable();
     assert_eq!(names, done, "services on the engine after the cancel");
 }
+
+#[test]
+fn a_swarm_service_whose_image_names_another_host_is_refused_and_named() {
+    use regvault::deploy::swarm::SwarmError;
+    use regvault::ops::Cancel;
+    use regvault::ops::swarm::{ServiceState, SwarmRequest};
+
+    let d = docker_support::shared();
+    let rt = rt();
+    let reg = registry_with_image(&rt, "acme/own");
+    let (s, id) = sandbox(&reg, "acme/own");
+    // Another registry on loopback: with --with-registry-auth the engine
+    // would present this registry's password to it.
+    let other = Registry::start(Auth::None, None);
+    let other_host = other.url().trim_start_matches("http://").to_owned();
+    s.ok(
+        &[
+            "container",
+            "add",
+            "--name",
+            "elsewhere",
+            "--environment",
+            "production",
+            "--image",
+            &format!("{other_host}/acme/own"),
+            "--tag",
+            "1.0",
+            "--registry",
+            &id,
+        ],
+        &[],
+    );
+    let _swarm = docker_support::Swarm::init(&d);
+    let req = SwarmRequest {
+        registry: id,
+        environments: Vec::new(),
+        host: Some(d.host.clone()),
+        networks: Vec::new(),
+    };
+    let report = rt
+        .block_on(regvault::ops::swarm::apply(
+            &store_of(&s),
+            &req,
+            &|_| {},
+            &Cancel::new(),
+        ))
+        .expect("apply ran");
+    let elsewhere = report
+        .services
+        .iter()
+        .find(|r| r.plan.service == "elsewhere-production")
+        .expect("the service is reported");
+    let ServiceState::Failed(e @ SwarmError::HostMismatch { .. }) = &elsewhere.state else {
+        panic!("not refused: {:?}", elsewhere.state);
+    };
+    let text = e.to_string();
+    assert!(text.contains("'elsewhere-production'"), "{text}");
+    assert!(text.contains(&other_host), "{text}");
+    no_secret(&text);
+    // The own service went ahead; the other one was never created.
+    let ls = d.docker_ok(&["service", "ls", "--format", "{{.Name}}"]);
+    assert!(ls.contains("web-production"), "{ls}");
+    assert!(!ls.contains("elsewhere-production"), "{ls}");
+}
+
+/// A client certificate signed by the test CA (`extendedKeyUsage=clientAuth`),
+/// laid out as the docker CLI reads `DOCKER_CERT_PATH`: ca.pem, cert.pem,
+/// key.pem.
+fn client_cert_dir(certs_dir: &Path, certs: &support::Certs) -> std::path::PathBuf {
+    let p = |n: &str| certs_dir.join(n);
+    let run = |c: &mut std::process::Command| {
+        let o = c.output().unwrap();
+        assert!(
+            o.status.success(),
+            "{c:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=regvault client",
+        ])
+        .arg("-keyout")
+        .arg(p("client.key"))
+        .arg("-out")
+        .arg(p("client.csr")));
+    std::fs::write(p("client.cnf"), "extendedKeyUsage=clientAuth\n").unwrap();
+    run(std::process::Command::new("openssl")
+        .args(["x509", "-req", "-days", "2", "-CAcreateserial"])
+        .arg("-in")
+        .arg(p("client.csr"))
+        .arg("-CA")
+        .arg(&certs.ca)
+        .arg("-CAkey")
+        .arg(p("ca.key"))
+        .arg("-extfile")
+        .arg(p("client.cnf"))
+        .arg("-out")
+        .arg(p("client.crt")));
+    let dir = p("docker-cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&certs.ca, dir.join("ca.pem")).unwrap();
+    std::fs::copy(p("client.crt"), dir.join("cert.pem")).unwrap();
+    std::fs::copy(p("client.key"), dir.join("key.pem")).unwrap();
+    dir
+}
+
+/// Item 11 of issue 9: an engine on tcp with TLS, reached the way the
+/// docker CLI reaches it (`DOCKER_TLS_VERIFY=1`, `DOCKER_CERT_PATH` with
+/// ca.pem/cert.pem/key.pem). A dockerd of its own listens with
+/// `--tlsverify` on a loopback port.
+#[test]
+fn swarm_check_reaches_a_tls_engine_with_docker_tls_verify_and_cert_path() {
+    let certs_dir = tempfile::tempdir().unwrap();
+    let certs = support::make_certs(certs_dir.path());
+    let client = client_cert_dir(certs_dir.path(), &certs);
+    let port = support::free_port();
+    let tcp = format!("tcp://127.0.0.1:{port}");
+    let (ca, cert, key) = (
+        certs.ca.to_str().unwrap(),
+        certs.cert.to_str().unwrap(),
+        certs.key.to_str().unwrap(),
+    );
+    let _d = docker_support::Dockerd::start_with(&[
+        "--host",
+        &tcp,
+        "--tlsverify",
+        "--tlscacert",
+        ca,
+        "--tlscert",
+        cert,
+        "--tlskey",
+        key,
+    ]);
+    let reg = Registry::start(Auth::Htpasswd(&[(USER, PASS)]), None);
+    let (s, id) = sandbox(&reg, "acme/tls");
+    let client_dir = client.to_str().unwrap();
+    let tls = [
+        ("DOCKER_HOST", tcp.as_str()),
+        ("DOCKER_TLS_VERIFY", "1"),
+        ("DOCKER_CERT_PATH", client_dir),
+    ];
+    let o = s.ok(&["swarm", "check", &id, "--json"], &tls);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["login"]["outcome"], "ok", "{v}");
+    no_secret(&format!("{}{}", o.stdout, o.stderr));
+
+    // Plain tcp to the TLS port: loopback, so tried — and the engine
+    // does not speak plain http there.
+    let o = s.run(&["swarm", "check", &id], &[("DOCKER_HOST", tcp.as_str())]);
+    assert_ne!(o.code, 0, "{}", o.stdout);
+    no_secret(&format!("{}{}", o.stdout, o.stderr));
+
+    // Another CA: the engine's certificate is not trusted.
+    let other = tempfile::tempdir().unwrap();
+    let other_certs = support::make_certs(other.path());
+    std::fs::copy(&other_certs.ca, client.join("ca.pem")).unwrap();
+    let o = s.run(&["swarm", "check", &id], &tls);
+    assert_ne!(o.code, 0, "{}", o.stdout);
+    assert!(
+        o.stderr.contains("cannot reach the Docker engine"),
+        "{}",
+        o.stderr
+    );
+    no_secret(&format!("{}{}", o.stdout, o.stderr));
+
+    // Certificates missing: said before connecting.
+    let empty = tempfile::tempdir().unwrap();
+    let o = s.run(
+        &["swarm", "check", &id],
+        &[
+            ("DOCKER_HOST", tcp.as_str()),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CERT_PATH", empty.path().to_str().unwrap()),
+        ],
+    );
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("ca.pem is missing"), "{}", o.stderr);
+}

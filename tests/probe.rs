@@ -520,3 +520,314 @@ async fn cli_ecr_test_stores_the_token_and_show_prints_its_expiry() {
     assert!(v["ecrToken"]["expiresAt"].is_string(), "{v}");
     assert!(v["ecrToken"].get("token").is_none(), "{v}");
 }
+
+// ---- hostile servers ----------------------------------------------------
+
+/// A hand-written HTTP/1.1 responder on 127.0.0.1 for the attacks no real
+/// component exhibits (REAL-COMPONENTS.md allows a fake only there): a
+/// token service or an ECR API that streams an endless body, a registry
+/// whose login step redirects to another port. `answer` gets the path
+/// and whether an `Authorization` header came, and returns the
+/// status line, extra headers and the body (`Body::Stream(n)` writes `n`
+/// bytes of a JSON string, with no length, then closes).
+mod hostile {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::thread;
+
+    pub enum Body {
+        Text(String),
+        Stream(usize),
+    }
+
+    pub struct Answer {
+        pub status: &'static str,
+        pub headers: Vec<String>,
+        pub body: Body,
+    }
+
+    pub struct Request {
+        pub path: String,
+        pub authorized: bool,
+    }
+
+    pub struct Server {
+        pub port: u16,
+    }
+
+    impl Server {
+        pub fn url(&self) -> String {
+            format!("http://127.0.0.1:{}", self.port)
+        }
+
+        pub fn start<F>(answer: F) -> Server
+        where
+            F: Fn(&Request, u16) -> Answer + Send + Sync + 'static,
+        {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let answer = Arc::new(answer);
+            thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let answer = Arc::clone(&answer);
+                    thread::spawn(move || serve(stream, &*answer, port));
+                }
+            });
+            Server { port }
+        }
+    }
+
+    fn serve(mut stream: TcpStream, answer: &dyn Fn(&Request, u16) -> Answer, port: u16) {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        if reader.read_line(&mut line).is_err() {
+            return;
+        }
+        let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+        let mut authorized = false;
+        let mut length = 0usize;
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                break;
+            }
+            let lower = h.to_ascii_lowercase();
+            authorized |= lower.starts_with("authorization:");
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        let _ = std::io::Read::read_exact(&mut reader, &mut body);
+        let a = answer(&Request { path, authorized }, port);
+        let mut head = format!("HTTP/1.1 {}\r\nConnection: close\r\n", a.status);
+        for h in &a.headers {
+            head.push_str(h);
+            head.push_str("\r\n");
+        }
+        match a.body {
+            Body::Text(t) => {
+                let _ = write!(stream, "{head}Content-Length: {}\r\n\r\n{t}", t.len());
+            }
+            Body::Stream(n) => {
+                head.push_str("Content-Type: application/json\r\n\r\n{\"token\":\"");
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = vec![b'a'; 64 * 1024];
+                let mut sent = 0;
+                while sent < n {
+                    if stream.write_all(&chunk).is_err() {
+                        return; // the client stopped reading: good.
+                    }
+                    sent += chunk.len();
+                }
+                let _ = stream.write_all(b"\"}");
+            }
+        }
+    }
+
+    pub fn text(status: &'static str, headers: &[String], body: &str) -> Answer {
+        Answer {
+            status,
+            headers: headers.to_vec(),
+            body: Body::Text(body.to_owned()),
+        }
+    }
+}
+
+const FIFTY_MB: usize = 50 * 1024 * 1024;
+
+#[tokio::test]
+async fn a_token_service_streaming_50_mb_is_cut_at_1_mib_and_fails() {
+    let server = hostile::Server::start(|req, port| match req.path.as_str() {
+        p if p.starts_with("/token") => hostile::Answer {
+            status: "200 OK",
+            headers: vec![],
+            body: hostile::Body::Stream(FIFTY_MB),
+        },
+        "/v2/" if req.authorized => hostile::text("200 OK", &[], "{}"),
+        _ => hostile::text(
+            "401 Unauthorized",
+            &[format!(
+                "WWW-Authenticate: Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"hostile\""
+            )],
+            "{}",
+        ),
+    });
+    let r = check(
+        RegistryKind::Custom,
+        &custom(&server.url(), USER, PASS),
+        &ProbeOptions::default(),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Error, "{r:#?}");
+    assert!(r.hint.contains("more than 1 MiB"), "{}", r.hint);
+    assert!(r.hint.contains("token service"), "{}", r.hint);
+    assert_eq!(
+        status(&r, StepKind::CredentialsAccepted),
+        Some(StepStatus::Failed)
+    );
+}
+
+#[tokio::test]
+async fn an_ecr_api_streaming_50_mb_is_cut_at_1_mib_and_fails() {
+    let server = hostile::Server::start(|_req, _port| hostile::Answer {
+        status: "200 OK",
+        headers: vec![],
+        body: hostile::Body::Stream(FIFTY_MB),
+    });
+    let opts = ProbeOptions {
+        aws_endpoint: Some(server.url()),
+        endpoint: Some(format!("http://127.0.0.1:{}", support::free_port())),
+        ..ProbeOptions::default()
+    };
+    let r = check(RegistryKind::Ecr, &ecr_creds("AKIAIOSFODNN7EXAMPLE"), &opts).await;
+    assert_eq!(r.outcome, Outcome::Error, "{r:#?}");
+    assert!(r.hint.contains("more than 1 MiB"), "{}", r.hint);
+    assert_eq!(status(&r, StepKind::EcrToken), Some(StepStatus::Failed));
+}
+
+#[tokio::test]
+async fn a_login_step_redirected_to_another_port_is_not_ok() {
+    // The "other host": a happy /v2/ that says yes to anyone.
+    let happy = hostile::Server::start(|_req, _port| hostile::text("200 OK", &[], "{}"));
+    let happy_port = happy.port;
+    let server = hostile::Server::start(move |req, _port| {
+        if req.authorized {
+            hostile::text(
+                "302 Found",
+                &[format!("Location: http://127.0.0.1:{happy_port}/v2/")],
+                "",
+            )
+        } else {
+            hostile::text(
+                "401 Unauthorized",
+                &["WWW-Authenticate: Basic realm=\"hostile\"".to_owned()],
+                "{}",
+            )
+        }
+    });
+    let r = check(
+        RegistryKind::Custom,
+        &custom(&server.url(), USER, PASS),
+        &ProbeOptions::default(),
+    )
+    .await;
+    assert_ne!(r.outcome, Outcome::Ok, "{r:#?}");
+    assert_eq!(
+        status(&r, StepKind::CredentialsAccepted),
+        Some(StepStatus::Failed),
+        "{r:#?}"
+    );
+    assert!(r.hint.contains("redirected"), "{}", r.hint);
+    assert!(
+        r.hint.contains(&format!("127.0.0.1:{happy_port}")),
+        "{}",
+        r.hint
+    );
+
+    // The first contact redirected elsewhere is not a registry here either.
+    let server = hostile::Server::start(move |_req, _port| {
+        hostile::text(
+            "302 Found",
+            &[format!("Location: http://127.0.0.1:{happy_port}/v2/")],
+            "",
+        )
+    });
+    let r = check(
+        RegistryKind::Custom,
+        &custom(&server.url(), USER, PASS),
+        &ProbeOptions::default(),
+    )
+    .await;
+    assert_ne!(r.outcome, Outcome::Ok, "{r:#?}");
+    assert!(r.hint.contains("redirected"), "{}", r.hint);
+}
+
+/// Item 16 of issue 9: `--insecure` and validation agree. The "remote"
+/// registry is `http://[::ffff:127.0.0.1]:PORT` — an IPv4-mapped address
+/// the rules do not count as loopback (only `127.0.0.0/8`, `::1` and
+/// `localhost` are), while the traffic still stays on 127.0.0.1.
+#[tokio::test]
+async fn cli_insecure_allows_plain_http_to_a_remote_custom_registry_and_only_then() {
+    let reg = Registry::start(Auth::Htpasswd(&[(USER, PASS)]), None);
+    let port = reg.url().rsplit(':').next().unwrap().to_owned();
+    let remote = format!("http://[::ffff:127.0.0.1]:{port}");
+    let s = Sandbox::new();
+    let doc = json!({"name": "plain", "type": "Custom",
+        "credentials": {"url": remote, "username": USER, "password": PASS}});
+    let f = s.write("plain.json", &doc.to_string());
+    let file = f.to_str().unwrap();
+
+    // Without --insecure: refused, as before.
+    let o = s.run(&["registry", "add", "--from-file", file], &[]);
+    assert_ne!(o.code, 0);
+    assert!(
+        o.stderr.contains("http:// is only allowed for loopback"),
+        "{}",
+        o.stderr
+    );
+    // With it: added, marked insecure, and the test speaks plain http.
+    let o = s.ok(
+        &[
+            "registry",
+            "add",
+            "--from-file",
+            file,
+            "--insecure",
+            "--json",
+        ],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let id = v["id"].as_str().unwrap().to_owned();
+    assert!(
+        v["warnings"].to_string().contains("plain http"),
+        "{}",
+        o.stdout
+    );
+    let show: serde_json::Value =
+        serde_json::from_str(&s.ok(&["registry", "show", &id, "--json"], &[]).stdout).unwrap();
+    assert_eq!(show["connection"]["insecure"], true, "{show}");
+    let o = s.ok(&["registry", "test", &id], &[]);
+    assert!(
+        o.stdout.contains("plain http (registry marked insecure)"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("[ok]   credentials accepted"),
+        "{}",
+        o.stdout
+    );
+    // Taking the mark away is refused while the url is plain http.
+    let o = s.run(&["registry", "update", &id, "--no-insecure"], &[]);
+    assert_ne!(o.code, 0);
+    assert!(
+        o.stderr.contains("http:// is only allowed for loopback"),
+        "{}",
+        o.stderr
+    );
+    let show: serde_json::Value =
+        serde_json::from_str(&s.ok(&["registry", "show", &id, "--json"], &[]).stdout).unwrap();
+    assert_eq!(show["connection"]["insecure"], true, "nothing was saved");
+
+    // update: an https registry moved to the plain-http url with --insecure.
+    let id2 = s.add(&json!({"name": "moved", "type": "Custom",
+        "credentials": {"url": "https://registry.example.com", "username": USER, "password": PASS}}));
+    let set = format!("url={remote}");
+    let o = s.run(&["registry", "update", &id2, "--set", &set], &[]);
+    assert_ne!(o.code, 0, "{}", o.stdout);
+    s.ok(
+        &["registry", "update", &id2, "--set", &set, "--insecure"],
+        &[],
+    );
+    let o = s.ok(&["registry", "test", &id2], &[]);
+    assert!(
+        o.stdout.contains("plain http (registry marked insecure)"),
+        "{}",
+        o.stdout
+    );
+}

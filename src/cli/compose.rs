@@ -37,6 +37,10 @@ pub struct LoginArgs {
     /// The engine endpoint for `--pull` [default: DOCKER_HOST]
     #[arg(long, value_name = "ENDPOINT")]
     host: Option<String>,
+    /// Allow plain tcp to an engine that is not on loopback for `--pull`
+    /// (registry auth then crosses the network in cleartext).
+    #[arg(long)]
+    allow_plain_tcp: bool,
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
@@ -44,6 +48,9 @@ pub struct LoginArgs {
 
 pub fn run(g: &Global, cmd: ComposeCmd) -> anyhow::Result<i32> {
     let ComposeCmd::Login(a) = cmd;
+    if a.allow_plain_tcp {
+        crate::deploy::docker::allow_plain_tcp(true);
+    }
     let store = keys::store(g)?;
     let req = ComposeRequest {
         project_dir: a.project_dir,

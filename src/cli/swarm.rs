@@ -34,6 +34,11 @@ pub struct EngineArgs {
     /// The engine endpoint, e.g. unix:///var/run/docker.sock [default: DOCKER_HOST]
     #[arg(long, value_name = "ENDPOINT")]
     host: Option<String>,
+    /// Allow plain tcp to an engine that is not on loopback (registry auth
+    /// then crosses the network in cleartext); TLS (DOCKER_TLS_VERIFY) is
+    /// the safe way.
+    #[arg(long)]
+    allow_plain_tcp: bool,
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
@@ -53,6 +58,13 @@ pub struct ApplyArgs {
 }
 
 pub fn run(g: &Global, cmd: SwarmCmd) -> anyhow::Result<i32> {
+    let engine = match &cmd {
+        SwarmCmd::Apply(a) => &a.engine,
+        SwarmCmd::Sync(a) | SwarmCmd::Check(a) => a,
+    };
+    if engine.allow_plain_tcp {
+        crate::deploy::docker::allow_plain_tcp(true);
+    }
     match cmd {
         SwarmCmd::Apply(a) => apply(g, &a),
         SwarmCmd::Sync(a) => sync(g, &a),

@@ -7,11 +7,13 @@
 //! messages are scrubbed of the password before they are shown.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use bollard::Docker;
 use bollard::auth::DockerCredentials;
 use bollard::errors::Error as BollardError;
 use bollard::query_parameters::CreateImageOptionsBuilder;
+use bollard::{API_DEFAULT_VERSION, Docker};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use serde::Serialize;
@@ -28,6 +30,12 @@ pub enum EngineError {
     BadCredentials { server: String, detail: String },
     #[error("Docker engine: {0}")]
     Engine(String),
+    #[error(
+        "refusing to talk to the Docker engine at {endpoint} over plain tcp: registry credentials would cross the network in cleartext — set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) as for the docker CLI, use unix:// or ssh://, or pass --allow-plain-tcp (REGVAULT_ALLOW_PLAIN_TCP=1) on a network you trust"
+    )]
+    PlainTcpRefused { endpoint: String },
+    #[error("TLS to the Docker engine at {endpoint}: {detail}")]
+    Tls { endpoint: String, detail: String },
 }
 
 /// What the engine said about a login (`POST /auth`).
@@ -55,27 +63,140 @@ impl fmt::Debug for Engine {
     }
 }
 
+/// bollard's request timeout (seconds), as its own constructors use.
+const DEFAULT_TIMEOUT: u64 = 120;
+
+/// Set by `--allow-plain-tcp`: registry auth may go to a remote engine
+/// over plain tcp (`REGVAULT_ALLOW_PLAIN_TCP=1` does the same).
+static ALLOW_PLAIN_TCP: AtomicBool = AtomicBool::new(false);
+
+/// Allows plain tcp to a non-loopback engine for this process (the CLI's
+/// `--allow-plain-tcp`).
+pub fn allow_plain_tcp(allow: bool) {
+    ALLOW_PLAIN_TCP.store(allow, Ordering::Relaxed);
+}
+
+fn env_set(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn plain_tcp_allowed() -> bool {
+    ALLOW_PLAIN_TCP.load(Ordering::Relaxed)
+        || env_set("REGVAULT_ALLOW_PLAIN_TCP")
+            .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+}
+
+/// How to reach an engine endpoint, decided before any connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// unix://, npipe://, ssh:// and the like: bollard's own connector.
+    Local,
+    /// Plain http to `tcp://host:port` (loopback, or explicitly allowed).
+    Plain,
+    /// TLS with the docker CLI's files in `dir`: `ca.pem` (the only roots
+    /// trusted besides the system's), `cert.pem` and `key.pem` (the client
+    /// certificate).
+    Tls { dir: PathBuf },
+}
+
+/// The docker CLI's rules: `DOCKER_TLS_VERIFY` (non-empty) means TLS with
+/// the certificates in `DOCKER_CERT_PATH` (default `~/.docker`);
+/// `https://` always means TLS. Plain tcp goes only to loopback unless
+/// `allow_plain` — registry auth travels in every request.
+pub(crate) fn route(
+    endpoint: &str,
+    tls_verify: bool,
+    cert_path: Option<&Path>,
+    allow_plain: bool,
+) -> Result<Route, EngineError> {
+    let Some((scheme, rest)) = endpoint.split_once("://") else {
+        return Ok(Route::Local);
+    };
+    let tls = || {
+        let dir = cert_path.map_or_else(
+            || {
+                std::env::var_os("HOME")
+                    .map(|h| PathBuf::from(h).join(".docker"))
+                    .unwrap_or_default()
+            },
+            Path::to_path_buf,
+        );
+        for file in ["ca.pem", "cert.pem", "key.pem"] {
+            if !dir.join(file).is_file() {
+                return Err(EngineError::Tls {
+                    endpoint: endpoint.to_owned(),
+                    detail: format!(
+                        "{} is missing (DOCKER_CERT_PATH holds ca.pem, cert.pem and key.pem, as for the docker CLI)",
+                        dir.join(file).display()
+                    ),
+                });
+            }
+        }
+        Ok(Route::Tls { dir })
+    };
+    match scheme {
+        "https" => tls(),
+        "tcp" | "http" if tls_verify => tls(),
+        "tcp" | "http" => {
+            let host = url::Url::parse(&format!("http://{rest}"))
+                .ok()
+                .and_then(|u| u.host().map(|h| h.to_owned()));
+            let loopback = match host {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(a)) => a.is_loopback(),
+                Some(url::Host::Ipv6(a)) => a.is_loopback(),
+                None => false,
+            };
+            if loopback || allow_plain {
+                Ok(Route::Plain)
+            } else {
+                Err(EngineError::PlainTcpRefused {
+                    endpoint: endpoint.to_owned(),
+                })
+            }
+        }
+        _ => Ok(Route::Local),
+    }
+}
+
 /// Connects to `endpoint` (`unix:///path/docker.sock`), or to `DOCKER_HOST`
 /// (default `unix:///var/run/docker.sock`), and agrees on the API version
-/// (dockerd 20.10 speaks 1.41; bollard would ask for a newer one).
+/// (dockerd 20.10 speaks 1.41; bollard would ask for a newer one). A tcp
+/// endpoint that is not loopback needs TLS (`DOCKER_TLS_VERIFY`,
+/// `DOCKER_CERT_PATH`) or `--allow-plain-tcp`; refused before connecting.
 ///
 /// # Errors
-/// The endpoint cannot be parsed or does not answer `/version`.
+/// The endpoint cannot be parsed, is refused (plain tcp to another host,
+/// missing certificates) or does not answer `/version`.
 pub async fn connect(endpoint: Option<&str>) -> Result<Engine, EngineError> {
     let shown = endpoint.map_or_else(
-        || {
-            std::env::var("DOCKER_HOST")
-                .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned())
-        },
+        || env_set("DOCKER_HOST").unwrap_or_else(|| "unix:///var/run/docker.sock".to_owned()),
         str::to_owned,
     );
     let unreachable = |e: BollardError| EngineError::Unreachable {
         endpoint: shown.clone(),
         detail: e.to_string(),
     };
-    let docker = match endpoint {
-        Some(h) => Docker::connect_with_host(h),
-        None => Docker::connect_with_defaults(),
+    let cert_path = env_set("DOCKER_CERT_PATH").map(PathBuf::from);
+    let docker = match route(
+        &shown,
+        env_set("DOCKER_TLS_VERIFY").is_some(),
+        cert_path.as_deref(),
+        plain_tcp_allowed(),
+    )? {
+        Route::Local => Docker::connect_with_host(&shown),
+        Route::Plain => Docker::connect_with_http(&shown, DEFAULT_TIMEOUT, API_DEFAULT_VERSION),
+        Route::Tls { dir } => {
+            crate::probe::install_crypto_provider();
+            Docker::connect_with_ssl(
+                &shown,
+                &dir.join("key.pem"),
+                &dir.join("cert.pem"),
+                &dir.join("ca.pem"),
+                DEFAULT_TIMEOUT,
+                API_DEFAULT_VERSION,
+            )
+        }
     }
     .map_err(unreachable)?;
     let docker = docker.negotiate_version().await.map_err(unreachable)?;
@@ -261,6 +382,50 @@ fn split_reference(image: &str) -> (&str, Option<&str>) {
 mod tests {
     use super::*;
     use crate::secret::SecretValue;
+
+    #[test]
+    fn plain_tcp_only_to_loopback_tls_as_the_docker_cli_does() {
+        let remote = route("tcp://192.0.2.1:2375", false, None, false).unwrap_err();
+        assert!(matches!(remote, EngineError::PlainTcpRefused { .. }));
+        assert!(remote.to_string().contains("cleartext"), "{remote}");
+        for ok in [
+            "tcp://127.0.0.1:2375",
+            "tcp://localhost:2375",
+            "tcp://[::1]:2375",
+            "http://127.0.0.2:2375",
+        ] {
+            assert_eq!(route(ok, false, None, false).unwrap(), Route::Plain, "{ok}");
+        }
+        assert_eq!(
+            route("tcp://192.0.2.1:2375", false, None, true).unwrap(),
+            Route::Plain
+        );
+        for local in [
+            "unix:///var/run/docker.sock",
+            "ssh://me@host",
+            "npipe:////./pipe/x",
+        ] {
+            assert_eq!(route(local, true, None, false).unwrap(), Route::Local);
+        }
+        // DOCKER_TLS_VERIFY: the certificates must be there, or it says which.
+        let dir = tempfile::tempdir().unwrap();
+        let missing = route("tcp://192.0.2.1:2376", true, Some(dir.path()), false).unwrap_err();
+        assert!(missing.to_string().contains("ca.pem"), "{missing}");
+        for f in ["ca.pem", "cert.pem", "key.pem"] {
+            std::fs::write(dir.path().join(f), "x").unwrap();
+        }
+        let want = Route::Tls {
+            dir: dir.path().to_path_buf(),
+        };
+        assert_eq!(
+            route("tcp://192.0.2.1:2376", true, Some(dir.path()), false).unwrap(),
+            want
+        );
+        assert_eq!(
+            route("https://192.0.2.1:2376", false, Some(dir.path()), false).unwrap(),
+            want
+        );
+    }
 
     #[test]
     fn references_split_like_docker() {

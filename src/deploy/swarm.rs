@@ -19,7 +19,7 @@ use bollard::query_parameters::{ListServicesOptions, UpdateServiceOptions};
 use serde::Serialize;
 
 use super::docker::{Engine, EngineError, credentials};
-use super::image::qualified_image;
+use super::image::{image_host, qualified_image, same_registry_host};
 use super::names::{deployment_names, slug};
 use crate::model::{Registry, VaultData};
 use crate::registry::DockerLogin;
@@ -38,8 +38,49 @@ pub enum SwarmError {
     Unmanaged(String),
     #[error("service '{service}' belongs to another registry ({other}); it was left as it is")]
     OtherRegistry { service: String, other: String },
+    #[error(
+        "service '{service}' would pull from {image_host}, but registry '{registry}' logs in to {server}: its credentials are never handed to another registry's image — name the image without a host (or with {server}), or give the container the registry of {image_host}"
+    )]
+    HostMismatch {
+        service: String,
+        image_host: String,
+        registry: String,
+        server: String,
+    },
     #[error(transparent)]
     Engine(#[from] EngineError),
+}
+
+/// Refuses a service whose image names another registry host than the
+/// one `registry` logs in to (`server`, its auths key): with
+/// `--with-registry-auth` the engine would present the registry's
+/// credentials to that other host. Kubernetes plans only warn (a pull
+/// secret is matched by host there); Swarm sends the auth with the pull.
+///
+/// # Errors
+/// `SwarmError::HostMismatch`, naming the service and both hosts.
+pub fn check_image_host(
+    service: &str,
+    image: &str,
+    registry: &Registry,
+    server: &str,
+) -> Result<(), SwarmError> {
+    match image_host(image) {
+        Some(host) if !same_registry_host(host, server) => Err(SwarmError::HostMismatch {
+            service: service.to_owned(),
+            image_host: host.to_owned(),
+            registry: registry.name.clone(),
+            server: server.to_owned(),
+        }),
+        // A host-less name is Docker Hub's: Hub's own key matches it.
+        None if !same_registry_host("docker.io", server) => Err(SwarmError::HostMismatch {
+            service: service.to_owned(),
+            image_host: "docker.io".to_owned(),
+            registry: registry.name.clone(),
+            server: server.to_owned(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// One container's service.
@@ -258,6 +299,7 @@ impl Engine {
         login: &DockerLogin,
         networks: &[String],
     ) -> Result<ServiceOutcome, SwarmError> {
+        check_image_host(&plan.service, &plan.image, registry, &login.server)?;
         let existing = self.service_named(&plan.service).await?;
         let Some(existing) = existing else {
             // Swarm wants network ids (`none`/`host` included), as the CLI sends.
@@ -372,6 +414,19 @@ impl Engine {
             };
             name(a).cmp(&name(b))
         });
+        // A managed service whose image was pointed at another host since
+        // (by hand, or a planted label) never gets these credentials; the
+        // sync stops before updating anything, naming it.
+        for s in &services {
+            let spec = s.spec.as_ref();
+            let name = spec.and_then(|sp| sp.name.clone()).unwrap_or_default();
+            let image = spec
+                .and_then(|sp| sp.task_template.as_ref())
+                .and_then(|t| t.container_spec.as_ref())
+                .and_then(|c| c.image.clone())
+                .unwrap_or_default();
+            check_image_host(&name, &image, registry, &login.server)?;
+        }
         let mut out = Vec::with_capacity(services.len());
         for s in &services {
             let spec = s.spec.clone().unwrap_or_default();
@@ -480,6 +535,50 @@ mod tests {
         );
         let staging = service_plans(&d, r, Some("staging"), "127.0.0.1:5000");
         assert_eq!(staging.len(), 2);
+    }
+
+    #[test]
+    fn a_service_whose_image_names_another_host_is_refused_and_named() {
+        let d = data();
+        let r = &d.registries[0];
+        let plans = service_plans(&d, r, None, "127.0.0.1:5000");
+        let verdicts: Vec<(&str, bool)> = plans
+            .iter()
+            .map(|p| {
+                (
+                    p.service.as_str(),
+                    check_image_host(&p.service, &p.image, r, "127.0.0.1:5000").is_ok(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("web-production", true),
+                ("web-staging", true),
+                ("api-staging", false)
+            ]
+        );
+        let e = check_image_host("api-staging", "ghcr.io/acme/api:1.0", r, "127.0.0.1:5000")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'api-staging'"), "{e}");
+        assert!(e.contains("ghcr.io"), "{e}");
+        assert!(e.contains("127.0.0.1:5000"), "{e}");
+        // Another port on the same host is another registry.
+        assert!(check_image_host("s", "127.0.0.1:5001/x:1", r, "127.0.0.1:5000").is_err());
+        // Host-less names are Docker Hub's, matched by Hub's auths key.
+        assert!(check_image_host("s", "nginx:1", r, "127.0.0.1:5000").is_err());
+        assert!(check_image_host("s", "nginx:1", r, "https://index.docker.io/v1/").is_ok());
+        assert!(
+            check_image_host(
+                "s",
+                "docker.io/library/nginx:1",
+                r,
+                "https://index.docker.io/v1/"
+            )
+            .is_ok()
+        );
     }
 
     #[test]

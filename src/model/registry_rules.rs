@@ -61,9 +61,21 @@ impl VaultData {
         user: &str,
         now: Timestamp,
     ) -> Result<(RegistryId, Vec<Finding>), RuleError> {
+        self.add_registry_with(new, Connection::default(), user, now)
+    }
+
+    /// `add_registry` with connection settings: a Custom `http://` url to
+    /// another host is accepted only when `connection.insecure`.
+    pub fn add_registry_with(
+        &mut self,
+        new: NewRegistry,
+        connection: Connection,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<(RegistryId, Vec<Finding>), RuleError> {
         let name = new.name.trim().to_owned();
         self.check_registry_name(&name, None)?;
-        let findings = registry::validate(new.kind, &new.credentials);
+        let findings = registry::validate_for(new.kind, &new.credentials, connection.insecure);
         if registry::has_errors(&findings) {
             return Err(RuleError::Invalid(findings));
         }
@@ -78,7 +90,7 @@ impl VaultData {
             updated_at: now,
             credentials_rotated_at: None,
             last_test: None,
-            connection: Connection::default(),
+            connection,
             ecr_token: None,
         });
         Ok((id, findings))
@@ -118,7 +130,9 @@ impl VaultData {
                 creds.set(k, v.expose());
             }
         }
-        let findings = registry::validate(kind, &creds);
+        // Checked against the registry's connection settings: set them
+        // first (`set_connection`) when both change.
+        let findings = registry::validate_for(kind, &creds, current.connection.insecure);
         if registry::has_errors(&findings) {
             return Err(RuleError::Invalid(findings));
         }

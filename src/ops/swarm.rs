@@ -10,7 +10,7 @@ use super::{Cancel, OpsError, Progress, VaultStore, not_cancelled};
 use crate::deploy::docker::{self, Engine, LoginCheck};
 use crate::deploy::login_for;
 use crate::deploy::swarm::{
-    ServiceOutcome, ServicePlan, ServicePreview, SwarmError, service_plans,
+    ServiceOutcome, ServicePlan, ServicePreview, SwarmError, check_image_host, service_plans,
 };
 use crate::model::{Registry, VaultData};
 use crate::registry::DockerLogin;
@@ -126,7 +126,10 @@ pub async fn plan(
     let mut services = Vec::with_capacity(plans.len());
     for p in plans {
         not_cancelled(cancel)?;
-        let preview = engine.preview_service(&p, &r).await?;
+        let preview = match check_image_host(&p.service, &p.image, &r, &login.server) {
+            Err(e) => ServicePreview::Refused(e.to_string()),
+            Ok(()) => engine.preview_service(&p, &r).await?,
+        };
         services.push(PlannedService { plan: p, preview });
     }
     Ok(SwarmPlan {

@@ -136,16 +136,21 @@ impl Tester for Offline {
         &'a self,
         kind: RegistryKind,
         credentials: &'a Credentials,
-        _: &'a ProbeOptions,
+        opts: &'a ProbeOptions,
         _: &'a Cancel,
     ) -> BoxFuture<'a, TestReport> {
-        let report = offline(kind, credentials, self.ok_summary);
+        let report = offline(kind, credentials, opts.connection.insecure, self.ok_summary);
         Box::pin(async move { report })
     }
 }
 
-fn offline(kind: RegistryKind, credentials: &Credentials, ok_summary: &str) -> TestReport {
-    let findings = registry::validate(kind, credentials);
+fn offline(
+    kind: RegistryKind,
+    credentials: &Credentials,
+    insecure: bool,
+    ok_summary: &str,
+) -> TestReport {
+    let findings = registry::validate_for(kind, credentials, insecure);
     let errors = findings.iter().filter(|f| f.is_error()).count();
     let (outcome, hint, step) = match findings.iter().find(|f| f.is_error()) {
         None => (

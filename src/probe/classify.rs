@@ -26,10 +26,11 @@ impl Failure {
     }
 }
 
-/// A host name that resolved only to link-local addresses: credentials are
-/// never sent there (cloud metadata services live at 169.254.169.254).
+/// A host name that resolved only to link-local or cloud metadata
+/// addresses: credentials are never sent there (metadata services live at
+/// 169.254.169.254, 100.100.100.200, `fd00:ec2::254`).
 #[derive(Debug, thiserror::Error)]
-#[error("{0} resolves only to link-local addresses")]
+#[error("{0} resolves only to link-local or cloud metadata addresses")]
 pub struct LinkLocalRefused(pub String);
 
 /// Why a certificate was not trusted, in words.
@@ -96,7 +97,7 @@ pub fn classify_error(err: &(dyn StdError + 'static), host: &str) -> Failure {
         if let Some(l) = e.downcast_ref::<LinkLocalRefused>() {
             return Failure::new(
                 Outcome::Unsafe,
-                format!("{l}: credentials are never sent to link-local addresses"),
+                format!("{l}: credentials are never sent there"),
             );
         }
         if let Some(io) = e.downcast_ref::<io::Error>() {

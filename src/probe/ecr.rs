@@ -14,8 +14,8 @@ use reqwest::{Client, StatusCode};
 use zeroize::Zeroizing;
 
 use super::classify::{Failure, classify_error, rate_limit_reset};
-use super::target::{checked_base, host_port};
-use super::{EcrGrant, Outcome, ProbeOptions, StepKind, Steps};
+use super::target::{check_proxied_host, checked_base, host_port};
+use super::{EcrGrant, Outcome, ProbeOptions, StepKind, Steps, body};
 use crate::registry::Credentials;
 use crate::secret::SecretValue;
 
@@ -141,6 +141,7 @@ async fn exchange(
         .clone()
         .unwrap_or_else(|| api_endpoint(&region));
     let url = checked_base(&endpoint, opts.connection.insecure)?;
+    check_proxied_host(&url).await?;
     let host = host_port(&url);
     let body: &[u8] = b"{}";
 
@@ -202,7 +203,13 @@ async fn exchange(
     })?;
     let status = resp.status();
     let headers = resp.headers().clone();
-    let text = Zeroizing::new(resp.text().await.unwrap_or_default());
+    let bytes = body::read_capped(resp, body::MAX_BODY, &format!("the ECR API {host}"), &host)
+        .await
+        .map_err(|mut f| {
+            f.hint = format!("ECR API: {}", f.hint);
+            f
+        })?;
+    let text = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
     if !status.is_success() {
         return Err(failure_for(status, error_code(&text).as_deref(), &headers));
     }

@@ -3,14 +3,14 @@
 //! (with an image) get a pull-scope token and `HEAD` the manifest — HEAD
 //! is not counted against Docker Hub's pull quota.
 
-use reqwest::header::{ACCEPT, HeaderMap, WWW_AUTHENTICATE};
+use reqwest::header::{ACCEPT, HeaderMap, LOCATION, WWW_AUTHENTICATE};
 use reqwest::{Client, Response, StatusCode};
 use url::Url;
 
 use super::challenge::{Challenge, parse_challenges};
 use super::classify::{Failure, classify_error, rate_limit_reset, unexpected_status};
 use super::target::{self, ImageRef, host_port};
-use super::{Found, Live, Outcome, ProbeOptions, StepKind, Steps, ecr};
+use super::{Found, Live, Outcome, ProbeOptions, StepKind, Steps, body, ecr};
 use crate::registry::{Credentials, RegistryKind};
 use crate::secret::SecretValue;
 
@@ -44,6 +44,16 @@ fn rate_limited(headers: &HeaderMap, what: &str) -> Failure {
             "{what} is rate-limiting this client{reset} — wait, or log in with an account that has a higher limit"
         ),
     )
+}
+
+/// Where a 3xx answer points, as `host[:port]` (parsed, so nothing the
+/// server wrote is shown raw).
+fn redirect_target(resp: &Response) -> String {
+    resp.headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| resp.url().join(l).ok())
+        .map_or_else(|| "somewhere else".to_owned(), |u| host_port(&u))
 }
 
 fn challenges(headers: &HeaderMap) -> Vec<Challenge> {
@@ -154,6 +164,18 @@ impl Session<'_> {
                 }
             }
             StatusCode::TOO_MANY_REQUESTS => Err(rate_limited(resp.headers(), &self.host)),
+            s if s.is_redirection() => {
+                let f = Failure::new(
+                    Outcome::NotARegistry,
+                    format!(
+                        "{} redirected GET /v2/ to {} — a registry answers /v2/ on its own host, so this was not followed; if that host is the registry, use its URL",
+                        self.host,
+                        redirect_target(&resp)
+                    ),
+                );
+                self.steps.fail(StepKind::Challenge, f.hint.clone());
+                Err(f)
+            }
             s if s.is_server_error() => {
                 Err(unexpected_status(s, &format!("{} GET /v2/", self.host)))
             }
@@ -188,6 +210,7 @@ impl Session<'_> {
                 )
             })?;
         target::check_realm(&realm, &self.base, self.insecure)?;
+        target::check_proxied_host(&realm).await?;
         {
             let mut q = realm.query_pairs_mut();
             if let Some(service) = ch.param("service") {
@@ -239,7 +262,14 @@ impl Session<'_> {
                 ));
             }
         }
-        let body: serde_json::Value = resp.json().await.map_err(|_| {
+        let bytes = body::read_capped(
+            resp,
+            body::MAX_BODY,
+            &format!("the token service {token_host}"),
+            &token_host,
+        )
+        .await?;
+        let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
             Failure::new(
                 Outcome::Error,
                 format!("the token service {token_host} answered without JSON"),
@@ -312,6 +342,14 @@ impl Session<'_> {
                 format!("{} knows the account but denies it access (403)", self.host),
             ),
             StatusCode::TOO_MANY_REQUESTS => rate_limited(resp.headers(), &self.host),
+            s if s.is_redirection() => Failure::new(
+                Outcome::Unsafe,
+                format!(
+                    "{} redirected the login (GET /v2/ with credentials) to {} — another host's answer says nothing about these credentials, so it was not followed",
+                    self.host,
+                    redirect_target(&resp)
+                ),
+            ),
             s => unexpected_status(s, &format!("{} GET /v2/", self.host)),
         };
         self.steps
@@ -401,11 +439,13 @@ impl Session<'_> {
             .get(self.url(path))
             .header(ACCEPT, MANIFEST_TYPES);
         let code = match self.send(get, auth).await {
-            Ok(r) if r.status() == StatusCode::NOT_FOUND => r
-                .json::<serde_json::Value>()
-                .await
-                .ok()
-                .and_then(|v| v["errors"][0]["code"].as_str().map(str::to_owned)),
+            Ok(r) if r.status() == StatusCode::NOT_FOUND => {
+                body::read_capped(r, body::MAX_BODY, &self.host, &self.host)
+                    .await
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .and_then(|v| v["errors"][0]["code"].as_str().map(str::to_owned))
+            }
             _ => None,
         };
         match code.as_deref() {
@@ -460,6 +500,7 @@ pub(super) async fn run(
         (base, u, p)
     };
     let base = target::checked_base(&base_raw, insecure)?;
+    target::check_proxied_host(&base).await?;
     let host = host_port(&base);
     if let Ok(mut e) = found.endpoint.lock() {
         *e = Some(base.as_str().trim_end_matches('/').to_owned());

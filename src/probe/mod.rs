@@ -19,6 +19,7 @@
 //! ECR API endpoint. `REGVAULT_PROBE_TIMEOUT` and
 //! `REGVAULT_PROBE_CONNECT_TIMEOUT` (seconds) change the 15 s / 5 s limits.
 
+mod body;
 mod challenge;
 mod classify;
 mod ecr;
@@ -307,7 +308,7 @@ pub async fn probe(
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
 
-    let findings = registry::validate(kind, credentials);
+    let findings = registry::validate_for(kind, credentials, opts.connection.insecure);
     if let Some(first) = findings.iter().find(|f| f.is_error()) {
         let errors = findings.iter().filter(|f| f.is_error()).count();
         steps.fail(

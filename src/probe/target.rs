@@ -4,7 +4,7 @@
 //! or with `insecure`, never to link-local addresses, never to a token
 //! realm on another host over http.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,20 +59,34 @@ pub(crate) fn is_loopback(host: &Host<&str>) -> bool {
     }
 }
 
-pub(crate) fn is_link_local(ip: IpAddr) -> bool {
+/// Cloud metadata services outside the link-local ranges: Alibaba Cloud's
+/// (100.100.100.200) and AWS's IPv6 instance metadata (`fd00:ec2::254`).
+/// AWS, GCP, Azure, `OpenStack` and others use 169.254.169.254 (link-local).
+const METADATA_V4: [Ipv4Addr; 1] = [Ipv4Addr::new(100, 100, 100, 200)];
+const METADATA_V6: [Ipv6Addr; 1] = [Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)];
+
+fn v4_off_limits(a: Ipv4Addr) -> bool {
+    a.is_link_local() || METADATA_V4.contains(&a)
+}
+
+/// Where credentials are never sent: link-local addresses (169.254/16,
+/// `fe80::/10`) and the cloud metadata addresses, also inside an
+/// IPv4-mapped IPv6 address.
+pub(crate) fn is_off_limits(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(a) => a.is_link_local(),
+        IpAddr::V4(a) => v4_off_limits(a),
         IpAddr::V6(a) => {
             (a.segments()[0] & 0xffc0) == 0xfe80
-                || a.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local())
+                || METADATA_V6.contains(&a)
+                || a.to_ipv4_mapped().is_some_and(v4_off_limits)
         }
     }
 }
 
-fn host_is_link_local(host: &Host<&str>) -> bool {
+fn host_is_off_limits(host: &Host<&str>) -> bool {
     match host {
-        Host::Ipv4(a) => is_link_local(IpAddr::V4(*a)),
-        Host::Ipv6(a) => is_link_local(IpAddr::V6(*a)),
+        Host::Ipv4(a) => is_off_limits(IpAddr::V4(*a)),
+        Host::Ipv6(a) => is_off_limits(IpAddr::V6(*a)),
         Host::Domain(_) => false,
     }
 }
@@ -84,6 +98,16 @@ pub(crate) fn host_port(url: &Url) -> String {
         Some(p) => format!("{host}:{p}"),
         None => host.to_owned(),
     }
+}
+
+/// Whether a redirect from `from` to `to` stays on the same host and port
+/// (an upgrade from http to https's default port on the same host counts).
+/// A login answered by another host proves nothing about the registry, so
+/// no redirect leaves the host the check started on.
+pub(crate) fn same_host(from: &Url, to: &Url) -> bool {
+    from.host_str() == to.host_str()
+        && (from.port_or_known_default() == to.port_or_known_default()
+            || (from.scheme() == "http" && to.scheme() == "https" && to.port().is_none()))
 }
 
 /// Parses and checks a registry base URL: http(s), a host, plain http only
@@ -101,10 +125,12 @@ pub(crate) fn checked_base(raw: &str, insecure: bool) -> Result<Url, Failure> {
             format!("'{raw}' has no host"),
         ));
     };
-    if host_is_link_local(&host) {
+    if host_is_off_limits(&host) {
         return Err(Failure::new(
             Outcome::Unsafe,
-            format!("{host} is a link-local address: credentials are never sent there"),
+            format!(
+                "{host} is a link-local or cloud metadata address: credentials are never sent there"
+            ),
         ));
     }
     match url.scheme() {
@@ -148,10 +174,12 @@ pub(crate) fn check_realm(realm: &Url, registry: &Url, insecure: bool) -> Result
             format!("the token realm '{realm}' has no host"),
         ));
     };
-    if host_is_link_local(&host) {
+    if host_is_off_limits(&host) {
         return Err(Failure::new(
             Outcome::Unsafe,
-            format!("the token realm {host} is link-local: credentials are never sent there"),
+            format!(
+                "the token realm {host} is a link-local or cloud metadata address: credentials are never sent there"
+            ),
         ));
     }
     match realm.scheme() {
@@ -244,8 +272,8 @@ pub fn parse_image(raw: &str, kind: RegistryKind) -> Result<ImageRef, String> {
     Ok(ImageRef { name, reference })
 }
 
-/// Resolves names with the system resolver and drops link-local answers;
-/// a name with nothing else is refused.
+/// Resolves names with the system resolver and drops link-local and cloud
+/// metadata answers; a name with nothing else is refused.
 struct SafeResolver;
 
 impl reqwest::dns::Resolve for SafeResolver {
@@ -257,7 +285,7 @@ impl reqwest::dns::Resolve for SafeResolver {
             let safe: Vec<SocketAddr> = addrs
                 .iter()
                 .copied()
-                .filter(|a| !is_link_local(a.ip()))
+                .filter(|a| !is_off_limits(a.ip()))
                 .collect();
             if safe.is_empty() && !addrs.is_empty() {
                 return Err(Box::new(LinkLocalRefused(host)) as Box<_>);
@@ -267,8 +295,66 @@ impl reqwest::dns::Resolve for SafeResolver {
     }
 }
 
+/// The proxy variables reqwest (through hyper-util) honours.
+const PROXY_VARS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// Whether a proxy is configured in the environment. `NO_PROXY` is not
+/// consulted: re-checking a host that turns out not to be proxied only
+/// repeats what the resolver does anyway.
+pub(crate) fn proxy_configured() -> bool {
+    PROXY_VARS
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+}
+
+/// The verdict on what this machine resolved `host` to, for a request
+/// that goes through a proxy: the proxy resolves the name itself (so
+/// `SafeResolver` never sees it), and may pick any answer — any link-local
+/// or metadata answer refuses the host.
+pub(crate) fn proxied_answers(host: &str, addrs: &[IpAddr]) -> Result<(), Failure> {
+    match addrs.iter().find(|a| is_off_limits(**a)) {
+        Some(bad) => Err(Failure::new(
+            Outcome::Unsafe,
+            format!(
+                "{host} resolves to {bad}, a link-local or cloud metadata address, and the request would go through the proxy (HTTPS_PROXY/HTTP_PROXY), which would connect to it: credentials are never sent there"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// With a proxy configured, checks a host name the way `SafeResolver`
+/// would have: resolved here, refused when any answer is off limits.
+/// Address literals were checked already (`checked_base`, `check_realm`).
+/// A name this machine cannot resolve is left to the proxy (a proxy-only
+/// network resolves outside names there).
+///
+/// # Errors
+/// `Outcome::Unsafe` naming the address.
+pub(crate) async fn check_proxied_host(url: &Url) -> Result<(), Failure> {
+    if !proxy_configured() {
+        return Ok(());
+    }
+    let Some(Host::Domain(name)) = url.host() else {
+        return Ok(());
+    };
+    let Ok(answers) = tokio::net::lookup_host((name, 0)).await else {
+        return Ok(());
+    };
+    let addrs: Vec<IpAddr> = answers.map(|a| a.ip()).collect();
+    proxied_answers(name, &addrs)
+}
+
 /// The HTTP client for one check: the connect timeout, the CA bundle (only
-/// those roots) or the system's roots, no redirects across schemes.
+/// those roots) or the system's roots, no redirects to plain http after
+/// https, to link-local addresses or to another host or port.
 pub(crate) fn client(opts: &ProbeOptions) -> Result<reqwest::Client, Failure> {
     let mut b = reqwest::Client::builder()
         .connect_timeout(opts.connect_timeout)
@@ -278,8 +364,12 @@ pub(crate) fn client(opts: &ProbeOptions) -> Result<reqwest::Client, Failure> {
         .redirect(reqwest::redirect::Policy::custom(|attempt| {
             let downgrade = attempt.url().scheme() == "http"
                 && attempt.previous().iter().any(|u| u.scheme() == "https");
-            let link_local = attempt.url().host().is_some_and(|h| host_is_link_local(&h));
-            if downgrade || link_local || attempt.previous().len() > 5 {
+            let link_local = attempt.url().host().is_some_and(|h| host_is_off_limits(&h));
+            let elsewhere = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| !same_host(first, attempt.url()));
+            if downgrade || link_local || elsewhere || attempt.previous().len() > 5 {
                 attempt.stop()
             } else {
                 attempt.follow()
@@ -335,6 +425,86 @@ mod tests {
         );
         let b = checked_base("https://reg.example:5000/some/path?q", false).unwrap();
         assert_eq!(b.as_str(), "https://reg.example:5000/");
+    }
+
+    #[test]
+    fn cloud_metadata_addresses_are_off_limits_like_link_local() {
+        for ip in [
+            "169.254.169.254",
+            "100.100.100.200",
+            "fd00:ec2::254",
+            "fe80::1",
+            "::ffff:169.254.169.254",
+            "::ffff:100.100.100.200",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(is_off_limits(ip), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "100.100.100.201",
+            "10.0.0.1",
+            "fd00:ec2::253",
+            "::1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(!is_off_limits(ip), "{ip}");
+        }
+        for url in [
+            "http://100.100.100.200",
+            "https://100.100.100.200:443/v2/",
+            "https://[fd00:ec2::254]",
+            "https://[::ffff:100.100.100.200]",
+        ] {
+            let f = checked_base(url, true).unwrap_err();
+            assert_eq!(f.outcome, Outcome::Unsafe, "{url}");
+            assert!(f.hint.contains("cloud metadata"), "{}", f.hint);
+        }
+        let reg = Url::parse("https://reg.example/").unwrap();
+        let realm = Url::parse("https://[fd00:ec2::254]/token").unwrap();
+        assert_eq!(
+            check_realm(&realm, &reg, true).unwrap_err().outcome,
+            Outcome::Unsafe
+        );
+    }
+
+    #[test]
+    fn through_a_proxy_any_off_limits_answer_refuses_the_name() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(proxied_answers("reg.example", &[ip("203.0.113.5")]).is_ok());
+        assert!(proxied_answers("reg.example", &[]).is_ok());
+        let f = proxied_answers("meta.example", &[ip("203.0.113.5"), ip("100.100.100.200")])
+            .unwrap_err();
+        assert_eq!(f.outcome, Outcome::Unsafe);
+        assert!(f.hint.contains("100.100.100.200"), "{}", f.hint);
+        assert!(f.hint.contains("proxy"), "{}", f.hint);
+        assert!(proxied_answers("m", &[ip("169.254.169.254")]).is_err());
+        assert!(proxied_answers("m", &[ip("fd00:ec2::254")]).is_err());
+    }
+
+    #[test]
+    fn redirects_stay_on_the_host_and_port() {
+        let u = |s| Url::parse(s).unwrap();
+        assert!(same_host(
+            &u("https://reg.example/v2/"),
+            &u("https://reg.example/v2")
+        ));
+        assert!(same_host(
+            &u("http://reg.example/v2/"),
+            &u("https://reg.example/v2/")
+        ));
+        assert!(!same_host(
+            &u("http://127.0.0.1:5000/v2/"),
+            &u("http://127.0.0.1:5001/v2/")
+        ));
+        assert!(!same_host(
+            &u("https://reg.example/"),
+            &u("https://evil.example/")
+        ));
+        assert!(!same_host(
+            &u("https://reg.example/"),
+            &u("https://reg.example:8443/")
+        ));
     }
 
     #[test]

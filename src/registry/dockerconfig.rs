@@ -14,7 +14,7 @@ use url::{Host, Url};
 use zeroize::Zeroizing;
 
 use super::{
-    AuthError, Credentials, DockerLogin, RegistryKind, has_errors, validate, validate_field,
+    AuthError, Credentials, DockerLogin, RegistryKind, has_errors, validate_field_for, validate_for,
 };
 use crate::secret::SecretValue;
 
@@ -37,7 +37,9 @@ fn checked<'a>(
     creds: &'a Credentials,
 ) -> Result<&'a str, AuthError> {
     let value = creds.get(field).unwrap_or("");
-    let errors: Vec<String> = validate_field(kind, field, value)
+    // Whether plain http may be used was decided when the registry was
+    // saved (with its connection settings); an auths key is host[:port].
+    let errors: Vec<String> = validate_field_for(kind, field, value, true)
         .iter()
         .filter(|f| f.is_error())
         .map(ToString::to_string)
@@ -155,7 +157,7 @@ pub fn docker_login(
         // file, unchanged, as the password.
         RegistryKind::Gcr | RegistryKind::Gar => ("_json_key", get("serviceAccountKey")),
     };
-    let findings = validate(kind, creds);
+    let findings = validate_for(kind, creds, true);
     if has_errors(&findings) {
         let errors: Vec<String> = findings
             .iter()

@@ -20,7 +20,7 @@ use crate::secret::SecretValue;
 
 pub use credentials::Credentials;
 pub use dockerconfig::{auths_key, display_host, docker_login, render_dockerconfigjson};
-pub use validate::{validate, validate_field};
+pub use validate::{validate, validate_field, validate_field_for, validate_for};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RegistryKind {
@@ -299,6 +299,38 @@ mod tests {
             (Custom, "url", "http://registry.example.com".into(), Error, "url: http:// is only allowed for loopback"),
             (Gar, "region", "us-east-1".into(), Error, "region: 'us-east-1' is not a Google Cloud region — did you mean us-east1?"),
         ]
+    }
+
+    #[test]
+    fn plain_http_to_another_host_only_when_marked_insecure() {
+        let remote = "http://10.0.0.5:5000";
+        let strict = validate_field_for(RegistryKind::Custom, "url", remote, false);
+        assert!(has_errors(&strict), "{strict:?}");
+        let marked = validate_field_for(RegistryKind::Custom, "url", remote, true);
+        assert!(!has_errors(&marked), "{marked:?}");
+        assert!(
+            marked
+                .iter()
+                .any(|f| f.severity == Severity::Warning
+                    && f.to_string().contains("marked insecure")),
+            "{marked:?}"
+        );
+        // The mark changes nothing else: other schemes stay refused.
+        let ftp = validate_field_for(RegistryKind::Custom, "url", "ftp://x.example", true);
+        assert!(has_errors(&ftp), "{ftp:?}");
+        let creds: Credentials = [
+            ("url", remote),
+            ("username", "u"),
+            ("password", "p-Secret-1"),
+        ]
+        .into_iter()
+        .collect();
+        assert!(has_errors(&validate(RegistryKind::Custom, &creds)));
+        assert!(!has_errors(&validate_for(
+            RegistryKind::Custom,
+            &creds,
+            true
+        )));
     }
 
     #[test]

@@ -43,16 +43,25 @@ fn warning(field: &str, message: impl Into<String>) -> Finding {
 /// Checks every field of `kind`, and reports fields the kind does not have.
 #[must_use]
 pub fn validate(kind: RegistryKind, creds: &Credentials) -> Vec<Finding> {
+    validate_for(kind, creds, false)
+}
+
+/// `validate` for a registry whose connection is marked `insecure` or not:
+/// a Custom `http://` url to a host that is not loopback is an error
+/// unless it is, then a warning.
+#[must_use]
+pub fn validate_for(kind: RegistryKind, creds: &Credentials, insecure: bool) -> Vec<Finding> {
     let mut out: Vec<Finding> = creds
         .fields()
         .filter(|name| kind.field(name).is_none())
         .map(|name| unknown_field(kind, name))
         .collect();
     for spec in kind.fields() {
-        out.extend(validate_field(
+        out.extend(validate_field_for(
             kind,
             spec.name,
             creds.get(spec.name).unwrap_or(""),
+            insecure,
         ));
     }
     out
@@ -61,6 +70,17 @@ pub fn validate(kind: RegistryKind, creds: &Credentials) -> Vec<Finding> {
 /// Checks one field's value; the TUI calls this on every keystroke.
 #[must_use]
 pub fn validate_field(kind: RegistryKind, field: &str, value: &str) -> Vec<Finding> {
+    validate_field_for(kind, field, value, false)
+}
+
+/// `validate_field` for a registry marked `insecure` or not.
+#[must_use]
+pub fn validate_field_for(
+    kind: RegistryKind,
+    field: &str,
+    value: &str,
+    insecure: bool,
+) -> Vec<Finding> {
     let Some(spec) = kind.field(field) else {
         return vec![unknown_field(kind, field)];
     };
@@ -91,7 +111,7 @@ pub fn validate_field(kind: RegistryKind, field: &str, value: &str) -> Vec<Findi
         (RegistryKind::Gcr | RegistryKind::Gar, "serviceAccountKey") => gcp_key(value, &mut out),
         (RegistryKind::Gar, "region") => gcp_region(value, &mut out),
         (RegistryKind::Quay, "username") => quay_username(value, &mut out),
-        (RegistryKind::Custom, "url") => custom_url(value, &mut out),
+        (RegistryKind::Custom, "url") => custom_url(value, insecure, &mut out),
         _ => {}
     }
     out
@@ -486,7 +506,7 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-fn custom_url(value: &str, out: &mut Vec<Finding>) {
+fn custom_url(value: &str, insecure: bool, out: &mut Vec<Finding>) {
     const FIELD: &str = "url";
     if !value.contains("://") {
         out.push(error(
@@ -513,6 +533,10 @@ fn custom_url(value: &str, out: &mut Vec<Finding>) {
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
+        "http" if insecure => out.push(warning(
+            FIELD,
+            "plain http to another host (marked insecure): the password can be read",
+        )),
         "http" => out.push(error(FIELD, "http:// is only allowed for loopback")),
         _ => {
             out.push(error(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::apply::{ApplyTarget, SwarmTarget};
 use crate::deploy::kube::NamespaceReport;
-use crate::model::{RegistryId, VaultData};
+use crate::model::{Connection, RegistryId, VaultData};
 use crate::registry::{Credentials, RegistryKind};
 
 /// Identifies one run of an effect, so a late result of a cancelled or
@@ -30,6 +30,9 @@ pub enum Effect {
         kind: RegistryKind,
         credentials: Credentials,
         record: Option<RegistryId>,
+        /// The form's connection settings (CA bundle, insecure); `None`:
+        /// the saved registry's.
+        connection: Option<Connection>,
     },
     /// Cancel a running job through its token: it stops before its next
     /// unit of work and still reports what it did.

@@ -178,6 +178,7 @@ impl Runtime {
                 kind,
                 credentials,
                 record,
+                connection,
             } => {
                 let cancel = self.token(job);
                 let tester = Arc::clone(&self.tester);
@@ -208,10 +209,12 @@ impl Runtime {
                             },
                         }
                     } else {
-                        let connection = store
-                            .read()
-                            .map(|d| test_ops::connection_for(&d, kind, &credentials))
-                            .unwrap_or_default();
+                        let connection = connection.unwrap_or_else(|| {
+                            store
+                                .read()
+                                .map(|d| test_ops::connection_for(&d, kind, &credentials))
+                                .unwrap_or_default()
+                        });
                         let report = test_ops::test_credentials(
                             &*tester,
                             kind,

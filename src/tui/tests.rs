@@ -161,6 +161,22 @@ fn form_of_each_kind() {
 }
 
 #[test]
+fn form_custom_marked_insecure() {
+    let mut m = fixtures::full();
+    act(&mut m, Action::Add);
+    m.form
+        .as_mut()
+        .expect("form")
+        .set_kind(RegistryKind::Custom);
+    m.form.as_mut().expect("form").focus = 2;
+    typ(&mut m, "http://10.0.0.5:5000");
+    let f = m.form.as_mut().expect("form");
+    f.focus = f.fields.len() - 1;
+    crate::tui::test_support::key(&mut m, ratatui::crossterm::event::KeyCode::Right);
+    snap!("form_custom_marked_insecure", m);
+}
+
+#[test]
 fn form_edit_masks_secrets() {
     let mut m = fixtures::full();
     select_registry(&mut m, "ecr-prod");

@@ -63,6 +63,13 @@ fn ping(sock: &Path) -> bool {
 
 impl Dockerd {
     fn start() -> Dockerd {
+        Self::start_with(&[])
+    }
+
+    /// A dockerd of its own (not the shared one) with `extra` arguments,
+    /// e.g. a TLS listener on a loopback tcp port; its `host` is still the
+    /// unix socket. Stopped on drop.
+    pub fn start_with(extra: &[&str]) -> Dockerd {
         need("dockerd", "apt-get install -y docker.io");
         need("docker", "apt-get install -y docker.io");
         // Short path: the socket (and containerd's, under exec) must fit
@@ -94,6 +101,7 @@ impl Dockerd {
             .arg(p("exec"))
             .arg("--pidfile")
             .arg(p("docker.pid"))
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)

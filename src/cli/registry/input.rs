@@ -43,6 +43,14 @@ pub struct AddArgs {
     kind: Option<String>,
     #[command(flatten)]
     input: CredentialInput,
+    /// Trust this CA bundle (PEM) for the registry's TLS certificate — for
+    /// self-signed registries. Only these roots are used for it.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<String>,
+    /// Allow plain http to this registry although it is not on loopback
+    /// (a Custom http:// url is refused without it).
+    #[arg(long)]
+    insecure: bool,
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
@@ -232,6 +240,10 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
         });
     }
 
+    let connection = model::Connection {
+        ca_bundle: args.ca_file.as_deref().map(read_ca_file).transpose()?,
+        insecure: args.insecure,
+    };
     let mut vault = keys::open_locked(g)?;
     let user = model::current_user();
     let now = Timestamp::now();
@@ -240,7 +252,7 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
         let name = new.name.clone();
         let (id, warnings) = vault
             .data_mut()
-            .add_registry(new, &user, now)
+            .add_registry_with(new, connection.clone(), &user, now)
             .with_context(|| format!("registry '{name}' not added"))?;
         print_findings(&warnings);
         added.push((id, name, warnings));
@@ -324,13 +336,15 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
         connection.insecure = false;
     }
     let now = Timestamp::now();
+    // The connection first: the update is validated against it (an
+    // http:// url needs --insecure). Nothing is saved if the update fails.
+    vault
+        .data_mut()
+        .set_connection(current.id.as_str(), connection, now)?;
     let warnings = vault
         .data_mut()
         .update_registry(current.id.as_str(), update, now)
         .with_context(|| format!("registry '{}' not updated", current.name))?;
-    vault
-        .data_mut()
-        .set_connection(current.id.as_str(), connection, now)?;
     print_findings(&warnings);
     vault.save()?;
     let r = vault

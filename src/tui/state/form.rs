@@ -8,7 +8,7 @@ use std::fmt;
 use tui_input::Input;
 
 use super::super::effect::JobId;
-use crate::model::{self, Container, Registry, RegistryId, VaultData};
+use crate::model::{self, Connection, Container, Registry, RegistryId, VaultData};
 use crate::ops::test::TestReport;
 use crate::registry::{self, Credentials, Finding, RegistryKind, Severity};
 
@@ -38,7 +38,20 @@ pub enum FieldKey {
     ImageName,
     ImageTag,
     Environment,
+    /// The registry's CA bundle (PEM), as `registry update --ca-file`.
+    CaBundle,
+    /// Plain http allowed to a host that is not loopback (`--insecure`).
+    Insecure,
 }
+
+/// The Insecure dropdown's options; index 1 is "marked insecure".
+pub const INSECURE_OPTIONS: [&str; 2] = [
+    "no — https (http only to loopback)",
+    "yes — plain http allowed to this host",
+];
+
+/// Largest CA bundle the form accepts (as `--ca-file`).
+const MAX_CA_BUNDLE: usize = 1024 * 1024;
 
 /// A field's value. Text may be a secret, so `Debug` never shows it.
 #[derive(Clone)]
@@ -216,6 +229,33 @@ impl Form {
         )
     }
 
+    /// The connection settings are offered for Custom registries (the
+    /// self-hosted ones that have self-signed certificates or plain http);
+    /// other kinds keep what the CLI set.
+    fn has_connection_fields(kind: RegistryKind) -> bool {
+        kind == RegistryKind::Custom
+    }
+
+    fn connection_fields(connection: &Connection) -> [Field; 2] {
+        let ca = Field {
+            value: FieldValue::Multi(connection.ca_bundle.clone().unwrap_or_default()),
+            ..Field::text(
+                FieldKey::CaBundle,
+                "CA bundle (PEM)",
+                "for a self-signed certificate; empty: the system's roots",
+                "",
+            )
+        };
+        let insecure = Field::choice(
+            FieldKey::Insecure,
+            "Insecure",
+            "yes: plain http to another host; the password is readable on the wire",
+            INSECURE_OPTIONS.iter().map(|o| (*o).to_owned()).collect(),
+            usize::from(connection.insecure),
+        );
+        [ca, insecure]
+    }
+
     pub fn new_registry(kind: RegistryKind) -> Self {
         let mut form = Self::with_fields(
             FormTarget::NewRegistry,
@@ -236,6 +276,9 @@ impl Form {
                 .iter()
                 .map(|spec| Field::credential(spec, r.credentials.get(spec.name).unwrap_or(""))),
         );
+        if Self::has_connection_fields(r.kind) {
+            fields.extend(Self::connection_fields(&r.connection));
+        }
         let mut form = Self::with_fields(FormTarget::EditRegistry(r.id.clone()), fields);
         form.focus = 1;
         form
@@ -314,6 +357,7 @@ impl Form {
     /// the new kind also has (a username) are kept, as the model keeps them.
     pub fn set_kind(&mut self, kind: RegistryKind) {
         let old: Vec<Field> = self.fields.drain(2..).collect();
+        let kept = |key: FieldKey| old.iter().find(|f| f.key == key).cloned();
         if let FieldValue::Choice { selected, .. } = &mut self.fields[0].value {
             *selected = RegistryKind::ALL
                 .iter()
@@ -326,6 +370,12 @@ impl Form {
                 .find(|f| f.key == FieldKey::Credential(spec.name) && f.secret == spec.secret);
             let value = keep.map_or("", Field::text_value);
             self.fields.push(Field::credential(spec, value));
+        }
+        if Self::has_connection_fields(kind) {
+            let [ca, insecure] = Self::connection_fields(&Connection::default());
+            self.fields.push(kept(FieldKey::CaBundle).unwrap_or(ca));
+            self.fields
+                .push(kept(FieldKey::Insecure).unwrap_or(insecure));
         }
         self.focus = self.focus.min(self.fields.len() - 1);
         self.test = TestState::Idle;
@@ -359,6 +409,24 @@ impl Form {
             .collect()
     }
 
+    /// Whether the form marks the registry insecure (plain http allowed).
+    pub fn insecure(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.key == FieldKey::Insecure && f.selected() == 1)
+    }
+
+    /// The connection settings the form holds, `None` when it shows none
+    /// (the registry's saved ones then stay as they are).
+    pub fn connection(&self) -> Option<Connection> {
+        let ca = self.fields.iter().find(|f| f.key == FieldKey::CaBundle)?;
+        let pem = ca.text_value().trim();
+        Some(Connection {
+            ca_bundle: (!pem.is_empty()).then(|| format!("{pem}\n")),
+            insecure: self.insecure(),
+        })
+    }
+
     pub fn registry_choice(&self) -> Option<RegistryId> {
         let f = self.fields.iter().find(|f| f.key == FieldKey::Registry)?;
         self.registry_ids.get(f.selected()).cloned().flatten()
@@ -372,6 +440,7 @@ impl Form {
             FormTarget::EditRegistry(id) => Some(id.clone()),
             _ => None,
         };
+        let insecure = self.insecure();
         let field = &mut self.fields[i];
         let value = field.text_value().trim().to_owned();
         let rule = |r: Result<(), model::RuleError>, name: &str| match r {
@@ -392,10 +461,11 @@ impl Form {
                     )]
                 })
                 .unwrap_or_default(),
-            FieldKey::Kind | FieldKey::Registry | FieldKey::Name => Vec::new(),
-            FieldKey::Credential(name) => {
-                kind.map_or_else(Vec::new, |k| registry::validate_field(k, name, &value))
-            }
+            FieldKey::Kind | FieldKey::Registry | FieldKey::Name | FieldKey::Insecure => Vec::new(),
+            FieldKey::Credential(name) => kind.map_or_else(Vec::new, |k| {
+                registry::validate_field_for(k, name, &value, insecure)
+            }),
+            FieldKey::CaBundle => ca_findings(&value),
             FieldKey::ImageName => rule(model::check_image_name(&value), "imageName"),
             FieldKey::ImageTag => rule(model::check_image_tag(&value), "imageTag"),
             FieldKey::Environment => rule(model::check_environment(&value), "environment"),
@@ -421,6 +491,41 @@ impl Form {
         self.validate_field(i, data);
         if let TestState::Done { fresh, .. } = &mut self.test {
             *fresh = false;
+        }
+    }
+}
+
+/// A CA bundle is empty (the system's roots) or PEM certificates.
+fn ca_findings(pem: &str) -> Vec<Finding> {
+    if pem.is_empty() {
+        return Vec::new();
+    }
+    if pem.len() > MAX_CA_BUNDLE {
+        return vec![error(
+            "caBundle",
+            format!("{} bytes; a CA bundle is a few KB", pem.len()),
+        )];
+    }
+    let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).unwrap_or_default();
+    if certs.is_empty() {
+        let hint = if pem.contains('\n') {
+            "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        } else {
+            "holds no PEM certificate (-----BEGIN CERTIFICATE-----): paste the certificate, or type the file's path and press Ctrl-O"
+        };
+        return vec![error("caBundle", hint.to_owned())];
+    }
+    Vec::new()
+}
+
+impl Form {
+    /// Re-checks the credential fields (the Insecure choice changed what an
+    /// http:// url may be), keeping whether each was touched.
+    pub fn revalidate_credentials(&mut self, data: &VaultData) {
+        for i in 0..self.fields.len() {
+            if matches!(self.fields[i].key, FieldKey::Credential(_)) {
+                self.validate_field(i, data);
+            }
         }
     }
 }

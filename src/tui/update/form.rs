@@ -180,6 +180,12 @@ fn choose(m: &mut Model, i: usize) {
     }
     if key == FieldKey::Kind {
         f.set_kind(RegistryKind::ALL[i]);
+    } else if key == FieldKey::Insecure {
+        // What an http:// url may be changed; a finished test is stale.
+        if let Some(f) = m.form.as_mut() {
+            f.edited(&m.data);
+            f.revalidate_credentials(&m.data);
+        }
     } else {
         f.dirty = true;
     }
@@ -230,6 +236,7 @@ fn start_test(m: &mut Model) -> Vec<Effect> {
         kind,
         credentials: f.credentials(),
         record: None,
+        connection: f.connection(),
     });
     effects
 }
@@ -281,7 +288,7 @@ pub(super) fn file_loaded(
             let focus = std::mem::replace(&mut f.focus, field);
             f.edited(&m.data);
             f.focus = focus;
-            m.toast(Level::Success, "key file loaded");
+            m.toast(Level::Success, "file loaded");
         }
         Err(e) => m.toast(Level::Error, e.to_string()),
     }
@@ -340,6 +347,7 @@ fn save(m: &mut Model) -> Vec<Effect> {
         FormTarget::NewRegistry | FormTarget::EditRegistry(_) => {
             let kind = f.kind().unwrap_or(RegistryKind::Public);
             let credentials = f.credentials();
+            let connection = f.connection();
             let saved = match &f.target {
                 FormTarget::EditRegistry(id) => {
                     let update = RegistryUpdate {
@@ -347,16 +355,20 @@ fn save(m: &mut Model) -> Vec<Effect> {
                         kind: Some(kind),
                         credentials: Some(credentials),
                     };
-                    data.update_registry(id.as_str(), update, now)
+                    // The connection first: the update is checked against it.
+                    connection
+                        .map_or(Ok(false), |c| data.set_connection(id.as_str(), c, now))
+                        .and_then(|_| data.update_registry(id.as_str(), update, now))
                         .map(|_| id.clone())
                 }
                 _ => data
-                    .add_registry(
+                    .add_registry_with(
                         NewRegistry {
                             name: name.clone(),
                             kind,
                             credentials,
                         },
+                        connection.unwrap_or_default(),
                         &user,
                         now,
                     )

@@ -335,3 +335,144 @@ fn secrets_stay_out_of_debug_output() {
     let effects = act(&mut m, Action::Save);
     assert!(!format!("{effects:?}").contains(GHP));
 }
+
+/// Opens a new Custom form and fills name, url, username and password;
+/// focus ends on the password.
+fn fill_custom(m: &mut crate::tui::state::Model, url: &str) {
+    act(m, Action::Add);
+    m.form
+        .as_mut()
+        .expect("form")
+        .set_kind(RegistryKind::Custom);
+    m.form.as_mut().expect("form").focus = 1;
+    typ(m, "plain-remote");
+    act(m, Action::NextField);
+    typ(m, url);
+    act(m, Action::NextField);
+    typ(m, "puller");
+    act(m, Action::NextField);
+    typ(m, "S3cret-password-1");
+}
+
+fn focus_on(m: &mut crate::tui::state::Model, key: FieldKey) {
+    let f = m.form.as_mut().expect("form");
+    f.focus = f.fields.iter().position(|x| x.key == key).expect("field");
+}
+
+fn saved_data(effects: &[Effect]) -> std::sync::Arc<crate::model::VaultData> {
+    match effects {
+        [Effect::Save { data, .. }] => std::sync::Arc::clone(data),
+        other => panic!("expected one save, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_custom_form_offers_the_ca_bundle_and_insecure_settings_the_cli_has() {
+    let mut m = fixtures::full();
+    fill_custom(&mut m, "http://10.0.0.5:5000");
+    let f = m.form.as_ref().expect("form");
+    let keys: Vec<FieldKey> = f.fields.iter().map(|x| x.key).collect();
+    assert_eq!(
+        keys,
+        [
+            FieldKey::Kind,
+            FieldKey::Name,
+            FieldKey::Credential("url"),
+            FieldKey::Credential("username"),
+            FieldKey::Credential("password"),
+            FieldKey::CaBundle,
+            FieldKey::Insecure,
+        ]
+    );
+    // Plain http to another host: refused while not marked insecure…
+    assert!(act(&mut m, Action::Save).is_empty());
+    let url = |m: &crate::tui::state::Model| {
+        let f = m.form.as_ref().expect("form");
+        f.fields[2].findings.clone()
+    };
+    assert!(
+        url(&m)
+            .iter()
+            .any(|x| x.is_error() && x.message.contains("only allowed for loopback")),
+        "{:?}",
+        url(&m)
+    );
+    // …accepted, with a warning, once it is; and saved with the setting.
+    focus_on(&mut m, FieldKey::Insecure);
+    key(&mut m, KeyCode::Right);
+    assert!(url(&m).iter().all(|x| !x.is_error()), "{:?}", url(&m));
+    assert!(
+        url(&m)
+            .iter()
+            .any(|x| x.message.contains("marked insecure")),
+        "{:?}",
+        url(&m)
+    );
+    let data = saved_data(&act(&mut m, Action::Save));
+    let r = data
+        .registries
+        .iter()
+        .find(|r| r.name == "plain-remote")
+        .expect("saved");
+    assert!(r.connection.insecure);
+    assert_eq!(r.connection.ca_bundle, None);
+}
+
+#[test]
+fn the_form_tests_with_its_own_connection_settings_and_checks_the_ca() {
+    let mut m = fixtures::full();
+    fill_custom(&mut m, "http://10.0.0.5:5000");
+    focus_on(&mut m, FieldKey::Insecure);
+    key(&mut m, KeyCode::Right);
+    let Some(Effect::RunProbe { connection, .. }) = act(&mut m, Action::TestConnection).pop()
+    else {
+        panic!("a probe")
+    };
+    assert_eq!(connection.map(|c| c.insecure), Some(true));
+
+    // A CA bundle that is no PEM is an error on the field.
+    focus_on(&mut m, FieldKey::CaBundle);
+    let _ = update(&mut m, Msg::Paste(SecretValue::new("not a certificate")));
+    assert!(act(&mut m, Action::Save).is_empty());
+    let f = m.form.as_ref().expect("form");
+    let ca = f
+        .fields
+        .iter()
+        .find(|x| x.key == FieldKey::CaBundle)
+        .expect("ca");
+    assert!(
+        ca.first_error()
+            .is_some_and(|e| e.message.contains("BEGIN CERTIFICATE")),
+        "{:?}",
+        ca.findings
+    );
+}
+
+#[test]
+fn editing_a_custom_registry_shows_and_keeps_its_connection_settings() {
+    let mut m = fixtures::full();
+    fill_custom(&mut m, "http://10.0.0.5:5000");
+    focus_on(&mut m, FieldKey::Insecure);
+    key(&mut m, KeyCode::Right);
+    let data = saved_data(&act(&mut m, Action::Save));
+    m.form = None;
+    m.set_data(data);
+    select_registry(&mut m, "plain-remote");
+    act(&mut m, Action::Edit);
+    let f = m.form.as_ref().expect("form");
+    let insecure = f
+        .fields
+        .iter()
+        .find(|x| x.key == FieldKey::Insecure)
+        .expect("field");
+    assert_eq!(insecure.selected(), 1, "shown as marked");
+    // Taking the mark away is refused while the url is plain http.
+    focus_on(&mut m, FieldKey::Insecure);
+    key(&mut m, KeyCode::Left);
+    assert!(act(&mut m, Action::Save).is_empty());
+    assert!(
+        m.form
+            .as_ref()
+            .is_some_and(|f| f.fields[2].first_error().is_some())
+    );
+}

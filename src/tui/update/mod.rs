@@ -347,6 +347,7 @@ fn test_selected(m: &mut Model) -> Vec<Effect> {
         kind,
         credentials,
         record,
+        connection: None,
     });
     effects
 }

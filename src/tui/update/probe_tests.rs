@@ -51,6 +51,7 @@ fn test_connection_in_the_form_runs_async_and_can_be_cancelled() {
                 kind: RegistryKind::Ghcr,
                 credentials,
                 record: None,
+                connection: None,
             },
         ] => {
             assert_eq!(credentials.get("token"), Some(GHP));

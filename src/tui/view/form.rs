@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::{dropdown, fit, spinner};
 use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::state::Model;
-use crate::tui::state::form::{Field, FieldValue, Form, FormTarget, TestState};
+use crate::tui::state::form::{Field, FieldKey, FieldValue, Form, FormTarget, TestState};
 use crate::tui::theme::Theme;
 
 const LABEL_WIDTH: u16 = 30;
@@ -193,7 +193,10 @@ fn message_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Lin
     if focused && field.secret {
         hint = format!("{hint} · reveal: Ctrl-R");
     }
-    if focused && matches!(field.value, FieldValue::Multi(_)) {
+    if focused && field.key == FieldKey::CaBundle {
+        "paste the CA certificate(s), or type the PEM file's path and press Ctrl-O"
+            .clone_into(&mut hint);
+    } else if focused && matches!(field.value, FieldValue::Multi(_)) {
         "paste the key file, or type its path and press Ctrl-O".clone_into(&mut hint);
     }
     Line::styled(fit(&hint, width), theme.dim())
