@@ -18,6 +18,7 @@ mod output;
 mod prompt;
 mod registry;
 mod swarm;
+mod trust;
 
 use std::path::PathBuf;
 
@@ -82,6 +83,9 @@ pub enum Command {
     /// Docker Compose: write a project's registry logins into config.json.
     #[command(subcommand)]
     Compose(compose::ComposeCmd),
+    /// Review and accept a change to the vault (recipients added or removed,
+    /// an older save put back) that opening it refuses until you do.
+    Trust(trust::TrustArgs),
     /// Open the TUI on a throwaway vault seeded with one fake registry of
     /// every kind (for demos; nothing is kept).
     Demo,
@@ -104,6 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Prune(args) => deploy::prune(&cli.global, &args),
         Command::Swarm(cmd) => swarm::run(&cli.global, cmd),
         Command::Compose(cmd) => compose::run(&cli.global, cmd),
+        Command::Trust(args) => trust::run(&cli.global, &args),
         Command::Demo => crate::tui::run_demo().map(|()| 0),
     }
 }

@@ -26,6 +26,9 @@ struct HeaderRef<'a> {
     encryption: EncryptionKind,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     recipients: &'a [String],
+    /// Incremented by every save: a pinned vault whose generation went
+    /// backwards was rolled back (see `pin`).
+    generation: u64,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +39,9 @@ struct HeaderOwned {
     encryption: Option<EncryptionKind>,
     #[serde(default)]
     recipients: Vec<String>,
+    /// Absent in vaults written before generations: 0.
+    #[serde(default)]
+    generation: u64,
 }
 
 /// Explicit fields rather than `#[serde(flatten)] VaultData`: flatten
@@ -49,6 +55,8 @@ struct DocOwned {
     #[serde(default)]
     recipients: Vec<String>,
     #[serde(default)]
+    generation: u64,
+    #[serde(default)]
     registries: Vec<Registry>,
     #[serde(default)]
     containers: Vec<Container>,
@@ -60,6 +68,8 @@ pub(crate) struct Parsed {
     /// `None` when the document does not say (a hand-made file); the caller
     /// falls back to what the age header shows.
     pub encryption: Option<Encryption>,
+    /// The save counter (0 for a vault written before there was one).
+    pub generation: u64,
 }
 
 #[derive(Debug)]
@@ -77,6 +87,7 @@ pub(crate) enum DocError {
 pub(crate) fn render(
     data: &VaultData,
     encryption: &Encryption,
+    generation: u64,
     size_hint: usize,
 ) -> Result<Zeroizing<String>, String> {
     let (kind, recipients) = match encryption {
@@ -87,6 +98,7 @@ pub(crate) fn render(
         schema_version: SCHEMA_VERSION,
         encryption: kind,
         recipients,
+        generation,
     };
     let header = toml::to_string(&header)
         // Serialisation errors name types and keys, not values.
@@ -140,6 +152,7 @@ fn parse_fast(text: &str, version: u32) -> Option<Parsed> {
         version,
         data,
         encryption: encryption_of(header.encryption, header.recipients),
+        generation: header.generation,
     })
 }
 
@@ -181,6 +194,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, DocError> {
     }
     let encryption = encryption_of(doc.encryption, doc.recipients);
     Ok(Parsed {
+        generation: doc.generation,
         version,
         data: VaultData {
             registries: doc.registries,
@@ -245,7 +259,7 @@ mod tests {
     #[test]
     fn first_line_is_the_version_and_round_trips() {
         let enc = Encryption::Recipients(vec!["age1xyz".into()]);
-        let text = render(&sample(), &enc, 0).unwrap();
+        let text = render(&sample(), &enc, 7, 0).unwrap();
         assert!(
             text.starts_with(&format!("schema_version = {SCHEMA_VERSION}\n")),
             "{}",
@@ -255,7 +269,8 @@ mod tests {
         let parsed = parse(&text).unwrap();
         assert_eq!(parsed.data, sample());
         assert_eq!(parsed.encryption, Some(enc));
-        let text = render(&VaultData::default(), &Encryption::Passphrase, 0).unwrap();
+        assert_eq!(parsed.generation, 7);
+        let text = render(&VaultData::default(), &Encryption::Passphrase, 1, 0).unwrap();
         let parsed = parse(&text).unwrap();
         assert_eq!(parsed.encryption, Some(Encryption::Passphrase));
         assert_eq!(parsed.data, VaultData::default());

@@ -40,6 +40,10 @@ pub enum VaultError {
         "this vault is protected by a passphrase: give it (prompt, or REGVAULT_PASSPHRASE_FILE)"
     )]
     NeedsPassphrase,
+    #[error(
+        "the vault {path} is not as you last saw it: {change}. regvault stopped before using it and changed nothing; if this is deliberate (a teammate changed the recipients, you restored a backup), review and accept it with `regvault trust`"
+    )]
+    Untrusted { path: PathBuf, change: String },
     #[error("{context}: {source}")]
     Io {
         context: String,

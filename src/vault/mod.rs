@@ -12,6 +12,7 @@ mod error;
 mod fast;
 mod lock;
 mod paths;
+mod pin;
 mod store;
 
 use std::fmt;
@@ -23,6 +24,7 @@ use crate::model::VaultData;
 pub use error::VaultError;
 pub(crate) use error::{damaged, io_err};
 use lock::WriterLock;
+pub use pin::{Change, Review, fingerprint, state_dir};
 
 /// The plaintext schema this build writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -70,6 +72,9 @@ pub struct Vault {
     lock: Option<WriterLock>,
     /// Last plaintext length, to pre-size the next render.
     plaintext_len: usize,
+    /// The save counter read from (or last written to) the file; the next
+    /// save writes one more. Pinned per user to notice a rollback.
+    generation: u64,
 }
 
 /// Shows the shape, never the credentials.
@@ -126,6 +131,7 @@ impl Vault {
             disk_stamp: None,
             lock: None,
             plaintext_len: 0,
+            generation: 0,
         };
         store::sweep_temps(path);
         vault.write()?;
@@ -155,6 +161,16 @@ impl Vault {
         keys: &[KeySource],
         lock: Option<WriterLock>,
     ) -> Result<Vault, VaultError> {
+        let mut vault = Self::decode(path, keys)?;
+        // Before anything is used or could be saved: a forged or rolled-back
+        // file stops here (see `pin`).
+        pin::check(path, &vault.seen())?;
+        vault.lock = lock;
+        Ok(vault)
+    }
+
+    /// Reads and decrypts without consulting the pin.
+    fn decode(path: &Path, keys: &[KeySource]) -> Result<Vault, VaultError> {
         let (bytes, disk_stamp) = store::read_vault_stamped(path)?;
         let decrypted = crypto::decrypt(path, &bytes, keys)?;
         drop(bytes);
@@ -180,9 +196,22 @@ impl Vault {
             passphrase: decrypted.passphrase,
             newer_schema: (parsed.version > SCHEMA_VERSION).then_some(parsed.version),
             disk_stamp: Some(disk_stamp),
-            lock,
+            lock: None,
             plaintext_len: decrypted.plaintext.len(),
+            generation: parsed.generation,
         })
+    }
+
+    fn seen(&self) -> pin::Seen {
+        pin::Seen::new(&self.encryption, self.generation)
+    }
+
+    /// For `regvault trust`: decrypts the vault and compares it with what
+    /// this user last saw of it, without refusing. Accepting the returned
+    /// review pins exactly what it shows.
+    pub fn review(path: &Path, keys: &[KeySource]) -> Result<Review, VaultError> {
+        let vault = Self::decode(path, keys)?;
+        Review::of(path, vault.seen())
     }
 
     /// Peeks at the age header only; no key needed.
@@ -217,7 +246,8 @@ impl Vault {
 
     /// Renders, encrypts, writes. The caller holds the lock.
     fn write(&mut self) -> Result<(), VaultError> {
-        let plaintext = doc::render(&self.data, &self.encryption, self.plaintext_len)
+        let generation = self.generation + 1;
+        let plaintext = doc::render(&self.data, &self.encryption, generation, self.plaintext_len)
             .map_err(|e| io_err("cannot save the vault", std::io::Error::other(e)))?;
         let ciphertext = crypto::encrypt(
             plaintext.as_bytes(),
@@ -227,7 +257,11 @@ impl Vault {
         self.plaintext_len = plaintext.len();
         drop(plaintext);
         store::write_atomic(&self.path, &ciphertext)?;
+        self.generation = generation;
         self.disk_stamp = store::stamp(&self.path)?;
+        // What this user wrote is what they trust. The save itself has
+        // happened: a pin that cannot be written is caught by the next open.
+        let _ = pin::record(&self.path, &self.seen());
         Ok(())
     }
 

@@ -1,0 +1,250 @@
+//! Pinning: a vault forged by whoever can write its directory (an extra
+//! recipient) or rolled back (an old backup copied over it) is refused
+//! before anything is read from it or saved to it, and `regvault trust`
+//! accepts a deliberate change. Each user has their own HOME, hence their
+//! own identity and their own pins.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+const CANARY: &str = "ghp_TRUSTcanary0123456789abcdefghijKLMNO";
+
+/// A GHCR classic token (`ghp_` and 36 characters) carrying `tag`.
+fn tok(tag: &str) -> String {
+    format!("ghp_{tag:x<36}")
+}
+
+/// How regvault names a recipient in its messages: `sha256:` and the first
+/// 16 hex digits of the recipient's SHA-256.
+fn fingerprint(recipient: &str) -> String {
+    use sha2::Digest;
+    use std::fmt::Write;
+    let digest = sha2::Sha256::digest(recipient.as_bytes());
+    digest[..8]
+        .iter()
+        .fold(String::from("sha256:"), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
+
+/// One user on the bastion: a private HOME (identity, pins).
+struct User {
+    home: TempDir,
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl User {
+    fn new() -> Self {
+        Self {
+            home: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.home.path().join(rel)
+    }
+
+    fn recipient(&self) -> String {
+        let text = std::fs::read_to_string(self.path("config/regvault/identity.txt")).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("# public key: "))
+            .unwrap()
+            .to_owned()
+    }
+
+    fn run(&self, vault: &Path, args: &[&str], stdin: Option<&str>) -> Out {
+        let mut c = Command::cargo_bin("regvault").unwrap();
+        c.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("REGVAULT_USER", "someone@ops")
+            .env("REGVAULT_VAULT", vault)
+            .args(args);
+        if let Some(s) = stdin {
+            c.write_stdin(s);
+        }
+        let o = c.output().unwrap();
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    fn ok(&self, vault: &Path, args: &[&str]) -> Out {
+        let o = self.run(vault, args, None);
+        assert_eq!(o.code, 0, "{args:?} failed:\n{}\n{}", o.stdout, o.stderr);
+        o
+    }
+
+    fn add(&self, vault: &Path, name: &str, token: &str) -> Out {
+        let f = self.path(&format!("{name}.json"));
+        std::fs::write(
+            &f,
+            format!(
+                r#"{{"name":"{name}","type":"GHCR","credentials":{{"username":"octo","token":"{token}"}}}}"#
+            ),
+        )
+        .unwrap();
+        self.run(
+            vault,
+            &["registry", "add", "--from-file", f.to_str().unwrap()],
+            None,
+        )
+    }
+
+    fn names(&self, vault: &Path) -> Vec<String> {
+        let o = self.ok(vault, &["registry", "list", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+/// A shared directory both users can write (a team vault on a shared path).
+fn shared() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("team.age");
+    (dir, vault)
+}
+
+#[test]
+fn a_forged_vault_with_an_extra_recipient_is_refused_and_never_saved_to() {
+    let (_dir, vault) = shared();
+    let victim = User::new();
+    victim.ok(&vault, &["init"]);
+    assert_eq!(victim.add(&vault, "ghcr", &tok("old")).code, 0);
+
+    // The attacker cannot read the vault, but can write the directory: a
+    // fresh vault encrypted to the victim *and* the attacker, put in its place.
+    let attacker = User::new();
+    let forged_path = attacker.path("forged.age");
+    attacker.ok(&forged_path, &["init", "--recipient", &victim.recipient()]);
+    assert_eq!(attacker.add(&forged_path, "ghcr", &tok("decoy")).code, 0);
+    std::fs::copy(&forged_path, &vault).unwrap();
+    let forged = std::fs::read(&vault).unwrap();
+
+    // The victim's next change (a new secret) is refused before any save.
+    let o = victim.add(&vault, "new-secret", CANARY);
+    assert_ne!(
+        o.code, 0,
+        "the forged vault was used:\n{}\n{}",
+        o.stdout, o.stderr
+    );
+    assert!(o.stderr.contains("recipients added"), "{}", o.stderr);
+    let fp = fingerprint(&attacker.recipient());
+    assert!(
+        o.stderr.contains(&fp),
+        "the attacker's key is not named: {}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("regvault trust"), "{}", o.stderr);
+    assert_eq!(
+        std::fs::read(&vault).unwrap(),
+        forged,
+        "the victim saved to it"
+    );
+    // Reading is refused too: the decoy is never shown as the victim's.
+    assert_ne!(victim.run(&vault, &["registry", "list"], None).code, 0);
+    // The forged recipient never receives the new secret.
+    let seen = attacker.names(&vault);
+    assert!(!seen.iter().any(|n| n == "new-secret"), "{seen:?}");
+    let o = attacker.ok(&vault, &["export", "dockerconfig", "--registry", "ghcr"]);
+    assert!(!o.stdout.contains(CANARY));
+}
+
+#[test]
+fn a_backup_copied_over_the_vault_is_refused_as_a_rollback() {
+    let (_dir, vault) = shared();
+    let user = User::new();
+    user.ok(&vault, &["init"]);
+    assert_eq!(user.add(&vault, "ghcr", &tok("leaked")).code, 0);
+    // The leaked password is rotated away…
+    let rotated = user.path("rotated.txt");
+    std::fs::write(&rotated, tok("rotated")).unwrap();
+    let arg = format!("token={}", rotated.display());
+    user.ok(
+        &vault,
+        &["registry", "update", "ghcr", "--field-file", &arg],
+    );
+    // …and someone copies the backup from before the rotation back.
+    let backups: Vec<PathBuf> = std::fs::read_dir(vault.with_file_name("team.age.backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let mut backups = backups;
+    backups.sort();
+    std::fs::copy(backups.last().unwrap(), &vault).unwrap();
+    let old = std::fs::read(&vault).unwrap();
+
+    let o = user.run(
+        &vault,
+        &["export", "dockerconfig", "--registry", "ghcr"],
+        None,
+    );
+    assert_ne!(o.code, 0, "the rolled-back vault was used:\n{}", o.stdout);
+    assert!(!o.stdout.contains(&tok("leaked")));
+    assert!(o.stderr.contains("rolled back"), "{}", o.stderr);
+    assert_eq!(user.add(&vault, "other", &tok("other")).code, 1);
+    assert_eq!(std::fs::read(&vault).unwrap(), old);
+
+    // Without a yes, `trust` accepts nothing.
+    let o = user.run(&vault, &["trust"], Some("n\n"));
+    assert_ne!(o.code, 0);
+    assert!(o.stdout.contains("rolled back"), "{}", o.stdout);
+    assert_ne!(user.run(&vault, &["registry", "list"], None).code, 0);
+    // Restoring it on purpose is accepted with `trust --yes`.
+    user.ok(&vault, &["trust", "--yes"]);
+    assert_eq!(user.names(&vault), ["ghcr"]);
+}
+
+#[test]
+fn trust_accepts_a_deliberate_recipient_change() {
+    let (_dir, vault) = shared();
+    let me = User::new();
+    let lead = User::new();
+    me.ok(&me.path("own.age"), &["init"]);
+    lead.ok(&vault, &["init", "--recipient", &me.recipient()]);
+    assert_eq!(me.names(&vault), Vec::<String>::new());
+    // The lead re-creates the vault for a new member: deliberate.
+    let newcomer = User::new();
+    newcomer.ok(&newcomer.path("own.age"), &["init"]);
+    std::fs::remove_file(&vault).unwrap();
+    lead.ok(
+        &vault,
+        &[
+            "init",
+            "--recipient",
+            &me.recipient(),
+            "--recipient",
+            &newcomer.recipient(),
+        ],
+    );
+    let o = me.run(&vault, &["registry", "list"], None);
+    assert_ne!(o.code, 0);
+    assert!(
+        o.stderr.contains(&fingerprint(&newcomer.recipient())),
+        "{}",
+        o.stderr
+    );
+    let o = me.run(&vault, &["trust"], Some("y\n"));
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("recipients added"), "{}", o.stdout);
+    assert_eq!(me.names(&vault), Vec::<String>::new());
+    assert_eq!(me.add(&vault, "ghcr", &tok("mine")).code, 0);
+    let o = me.ok(&vault, &["trust"]);
+    assert!(o.stdout.contains("nothing to accept"), "{}", o.stdout);
+}
