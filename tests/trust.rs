@@ -248,3 +248,49 @@ fn trust_accepts_a_deliberate_recipient_change() {
     let o = me.ok(&vault, &["trust"]);
     assert!(o.stdout.contains("nothing to accept"), "{}", o.stdout);
 }
+
+/// Item 3: "only the creator" now covers rotation too, and the refusal no
+/// longer hands out the exact string to put in `REGVAULT_USER`.
+#[test]
+fn only_the_creator_rotates_and_the_refusal_does_not_name_whom_to_impersonate() {
+    let (_dir, vault) = shared();
+    let user = User::new();
+    user.ok(&vault, &["init"]);
+    assert_eq!(user.add(&vault, "ghcr", &tok("original")).code, 0);
+    let new = user.path("new.txt");
+    std::fs::write(&new, tok("intruder")).unwrap();
+    let arg = format!("token={}", new.display());
+    let mut c = Command::cargo_bin("regvault").unwrap();
+    let o = c
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", user.home.path())
+        .env("XDG_CONFIG_HOME", user.path("config"))
+        .env("XDG_DATA_HOME", user.path("data"))
+        .env("REGVAULT_USER", "mallory@ops")
+        .env("REGVAULT_VAULT", &vault)
+        .args(["registry", "update", "ghcr", "--field-file", &arg])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "rotated by a non-creator: {stderr}"
+    );
+    assert!(
+        stderr.contains("only the registry's creator may rotate"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("someone@ops"),
+        "names the creator: {stderr}"
+    );
+    let o = user.ok(&vault, &["export", "dockerconfig", "--registry", "ghcr"]);
+    assert!(o.stdout.contains(&tok("original")), "{}", o.stdout);
+    // The creator may.
+    user.ok(
+        &vault,
+        &["registry", "update", "ghcr", "--field-file", &arg],
+    );
+}

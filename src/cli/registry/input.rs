@@ -318,7 +318,12 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
     let now = Timestamp::now();
     let warnings = vault
         .data_mut()
-        .update_registry(current.id.as_str(), update, now)
+        .update_registry(
+            current.id.as_str(),
+            update,
+            &crate::model::current_user(),
+            now,
+        )
         .with_context(|| format!("registry '{}' not updated", current.name))?;
     vault
         .data_mut()

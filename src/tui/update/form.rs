@@ -347,7 +347,7 @@ fn save(m: &mut Model) -> Vec<Effect> {
                         kind: Some(kind),
                         credentials: Some(credentials),
                     };
-                    data.update_registry(id.as_str(), update, now)
+                    data.update_registry(id.as_str(), update, &user, now)
                         .map(|_| id.clone())
                 }
                 _ => data
