@@ -159,6 +159,10 @@ fn a_forged_vault_with_an_extra_recipient_is_refused_and_never_saved_to() {
     );
     // Reading is refused too: the decoy is never shown as the victim's.
     assert_ne!(victim.run(&vault, &["registry", "list"], None).code, 0);
+    // The TUI opens through the same check, before it takes the terminal.
+    let o = victim.run(&vault, &[], None);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("recipients added"), "TUI: {}", o.stderr);
     // The forged recipient never receives the new secret.
     let seen = attacker.names(&vault);
     assert!(!seen.iter().any(|n| n == "new-secret"), "{seen:?}");
@@ -293,4 +297,29 @@ fn only_the_creator_rotates_and_the_refusal_does_not_name_whom_to_impersonate() 
         &vault,
         &["registry", "update", "ghcr", "--field-file", &arg],
     );
+}
+
+#[test]
+fn a_damaged_trust_record_is_refused_and_trust_replaces_it() {
+    let (_dir, vault) = shared();
+    let user = User::new();
+    user.ok(&vault, &["init"]);
+    let state = user.path(".local/state/regvault");
+    let pins: Vec<PathBuf> = std::fs::read_dir(&state)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(pins.len(), 1, "{pins:?}");
+    let mode = |p: &Path| {
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(p).unwrap().permissions())
+            & 0o777
+    };
+    assert_eq!(mode(&state), 0o700);
+    assert_eq!(mode(&pins[0]), 0o600);
+    std::fs::write(&pins[0], "garbage").unwrap();
+    let o = user.run(&vault, &["registry", "list"], None);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("regvault trust"), "{}", o.stderr);
+    user.ok(&vault, &["trust", "--yes"]);
+    user.ok(&vault, &["registry", "list"]);
 }

@@ -208,20 +208,27 @@ fn check_dir(dir: &Path) -> Result<(), VaultError> {
     }
 }
 
-fn load(dir: &Path, canonical: &Path) -> Result<Option<Seen>, VaultError> {
+/// The pin, `None` when there is none (or, when `lenient`, when it cannot be parsed).
+fn load(dir: &Path, canonical: &Path, lenient: bool) -> Result<Option<Seen>, VaultError> {
     let file = pin_path(dir, canonical);
     let text = match fs::read_to_string(&file) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(state_err("read", &file, e)),
     };
-    let pin: PinFile = toml::from_str(&text).map_err(|_| {
-        state_err(
-            "read",
-            &file,
-            io::Error::other("it is not a regvault pin file; remove it and run `regvault trust`"),
-        )
-    })?;
+    let pin: PinFile = match toml::from_str(&text) {
+        Ok(pin) => pin,
+        Err(_) if lenient => return Ok(None),
+        Err(_) => {
+            return Err(state_err(
+                "read",
+                &file,
+                io::Error::other(
+                    "it is not a regvault pin file; run `regvault trust` to replace it",
+                ),
+            ));
+        }
+    };
     Ok(Some(Seen {
         generation: pin.generation,
         recipients: pin.recipients,
@@ -247,8 +254,9 @@ fn store_pin(dir: &Path, canonical: &Path, seen: &Seen) -> Result<(), VaultError
     let temp = dir.join(format!(".pin.tmp.{}.{nanos:09}", std::process::id()));
     let write = || -> io::Result<()> {
         let mut f = store::create_new_private(&temp)?;
+        // No fsync: a pin lost in a crash only means the next open moves
+        // it on again, and saves stay as fast as they were.
         f.write_all(text.as_bytes())?;
-        f.sync_all()?;
         fs::rename(&temp, &file)
     };
     write().map_err(|e| {
@@ -264,7 +272,7 @@ pub(crate) fn check(vault: &Path, found: &Seen) -> Result<(), VaultError> {
     let dir = state_dir();
     check_dir(&dir)?;
     let canonical = canonical(vault);
-    match load(&dir, &canonical)? {
+    match load(&dir, &canonical, false)? {
         None => store_pin(&dir, &canonical, found),
         Some(pinned) => {
             if let Some(change) = Change::between(&pinned, found) {
@@ -302,7 +310,9 @@ impl Review {
     pub(crate) fn of(vault: &Path, found: Seen) -> Result<Review, VaultError> {
         let dir = state_dir();
         check_dir(&dir)?;
-        let pinned = load(&dir, &canonical(vault))?;
+        // A pin file that cannot be parsed (damaged) is shown as a first
+        // look, so `trust` can replace it.
+        let pinned = load(&dir, &canonical(vault), true)?;
         Ok(Review {
             path: vault.to_owned(),
             found,
