@@ -60,6 +60,14 @@ impl User {
             .to_owned()
     }
 
+    fn signing_key(&self) -> String {
+        let text = std::fs::read_to_string(self.path("config/regvault/signing-key.txt")).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("# public key: "))
+            .unwrap()
+            .to_owned()
+    }
+
     fn run(&self, vault: &Path, args: &[&str], stdin: Option<&str>) -> Out {
         let mut c = Command::cargo_bin("regvault").unwrap();
         c.env_clear()
@@ -235,6 +243,8 @@ fn trust_accepts_a_deliberate_recipient_change() {
             &me.recipient(),
             "--recipient",
             &newcomer.recipient(),
+            "--member",
+            &me.signing_key(),
         ],
     );
     let o = me.run(&vault, &["registry", "list"], None);
@@ -322,4 +332,110 @@ fn a_damaged_trust_record_is_refused_and_trust_replaces_it() {
     assert!(o.stderr.contains("regvault trust"), "{}", o.stderr);
     user.ok(&vault, &["trust", "--yes"]);
     user.ok(&vault, &["registry", "list"]);
+}
+
+/// A vault encrypted to `recipients`, listing `members`, signed by `seed`'s
+/// key — made by hand as an outsider would (the format is public).
+fn hand_signed(recipients: &[String], members: &[String], seed: [u8; 32]) -> Vec<u8> {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use sha2::Digest;
+    use std::io::Write;
+    let quote = |l: &[String]| {
+        l.iter()
+            .map(|r| format!("\"{r}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let first = "schema_version = 1\n";
+    let rest = format!(
+        "encryption = \"recipients\"\nrecipients = [{}]\ngeneration = 1000\nmembers = [{}]\n",
+        quote(recipients),
+        quote(members)
+    );
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let mut h = sha2::Sha512::new();
+    h.update(first.as_bytes());
+    h.update(rest.as_bytes());
+    let sig = key
+        .sign_prehashed(h, Some(b"regvault vault save v1"))
+        .unwrap();
+    let line = format!(
+        "signature = \"ed25519:{}:{}\"\n",
+        STANDARD.encode(key.verifying_key().as_bytes()),
+        STANDARD.encode(sig.to_bytes())
+    );
+    let plaintext = format!("{first}{line}{rest}");
+    let parsed: Vec<age::x25519::Recipient> =
+        recipients.iter().map(|r| r.parse().unwrap()).collect();
+    let enc = age::Encryptor::with_recipients(parsed.iter().map(|r| r as _)).unwrap();
+    let mut out = Vec::new();
+    let mut w = enc.wrap_output(&mut out).unwrap();
+    w.write_all(plaintext.as_bytes()).unwrap();
+    w.finish().unwrap();
+    out
+}
+
+#[test]
+fn a_save_signed_by_a_non_member_is_refused() {
+    let (_dir, vault) = shared();
+    let me = User::new();
+    let lead = User::new();
+    me.ok(&me.path("own.age"), &["init"]);
+    lead.ok(
+        &vault,
+        &[
+            "init",
+            "--recipient",
+            &me.recipient(),
+            "--member",
+            &me.signing_key(),
+        ],
+    );
+    // A member's signed save is accepted by the other member.
+    assert_eq!(me.add(&vault, "ghcr", &tok("team")).code, 0);
+    assert_eq!(lead.names(&vault), ["ghcr"]);
+
+    // An outsider who can write the directory knows the recipients and the
+    // members (public keys), and writes a newer vault with exactly those,
+    // signed by their own key.
+    let recipients = vec![lead.recipient(), me.recipient()];
+    let members = vec![lead.signing_key(), me.signing_key()];
+    let forged = hand_signed(&recipients, &members, [7; 32]);
+    std::fs::write(&vault, &forged).unwrap();
+    let o = me.run(&vault, &["registry", "list"], None);
+    assert_ne!(o.code, 0, "a non-member's save was used: {}", o.stdout);
+    assert!(o.stderr.contains("not a member"), "{}", o.stderr);
+    assert_eq!(me.add(&vault, "new", &tok("new")).code, 1);
+    assert_eq!(std::fs::read(&vault).unwrap(), forged);
+
+    // Or signed by a key they add to the member list themselves.
+    let outsider = User::new();
+    outsider.ok(&outsider.path("own.age"), &["init"]);
+    let theirs = outsider.path("theirs.age");
+    outsider.ok(
+        &theirs,
+        &[
+            "init",
+            "--no-identity",
+            "--recipient",
+            &lead.recipient(),
+            "--recipient",
+            &me.recipient(),
+            "--member",
+            &lead.signing_key(),
+            "--member",
+            &me.signing_key(),
+        ],
+    );
+    std::fs::copy(&theirs, &vault).unwrap();
+    let o = me.run(&vault, &["registry", "list"], None);
+    assert_ne!(o.code, 0, "an outsider's membership was accepted");
+    assert!(
+        o.stderr
+            .contains("signing members added without a member's signature")
+            && o.stderr.contains(&fingerprint(&outsider.signing_key())),
+        "{}",
+        o.stderr
+    );
 }

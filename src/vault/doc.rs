@@ -29,6 +29,9 @@ struct HeaderRef<'a> {
     /// Incremented by every save: a pinned vault whose generation went
     /// backwards was rolled back (see `pin`).
     generation: u64,
+    /// Team vaults: the members' signing public keys (see `sign`).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    members: &'a [String],
 }
 
 #[derive(Deserialize)]
@@ -42,6 +45,12 @@ struct HeaderOwned {
     /// Absent in vaults written before generations: 0.
     #[serde(default)]
     generation: u64,
+    #[serde(default)]
+    members: Vec<String>,
+    /// Checked (and stripped from the signed text) by `sign::verify`.
+    #[serde(default)]
+    #[allow(dead_code, reason = "read by sign::verify on the raw text")]
+    signature: Option<String>,
 }
 
 /// Explicit fields rather than `#[serde(flatten)] VaultData`: flatten
@@ -57,6 +66,11 @@ struct DocOwned {
     #[serde(default)]
     generation: u64,
     #[serde(default)]
+    members: Vec<String>,
+    #[serde(default)]
+    #[allow(dead_code, reason = "read by sign::verify on the raw text")]
+    signature: Option<String>,
+    #[serde(default)]
     registries: Vec<Registry>,
     #[serde(default)]
     containers: Vec<Container>,
@@ -70,6 +84,8 @@ pub(crate) struct Parsed {
     pub encryption: Option<Encryption>,
     /// The save counter (0 for a vault written before there was one).
     pub generation: u64,
+    /// Team vaults: the members' signing public keys.
+    pub members: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -88,6 +104,7 @@ pub(crate) fn render(
     data: &VaultData,
     encryption: &Encryption,
     generation: u64,
+    members: &[String],
     size_hint: usize,
 ) -> Result<Zeroizing<String>, String> {
     let (kind, recipients) = match encryption {
@@ -99,6 +116,7 @@ pub(crate) fn render(
         encryption: kind,
         recipients,
         generation,
+        members,
     };
     let header = toml::to_string(&header)
         // Serialisation errors name types and keys, not values.
@@ -153,6 +171,7 @@ fn parse_fast(text: &str, version: u32) -> Option<Parsed> {
         data,
         encryption: encryption_of(header.encryption, header.recipients),
         generation: header.generation,
+        members: header.members,
     })
 }
 
@@ -195,6 +214,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, DocError> {
     let encryption = encryption_of(doc.encryption, doc.recipients);
     Ok(Parsed {
         generation: doc.generation,
+        members: doc.members,
         version,
         data: VaultData {
             registries: doc.registries,
@@ -259,7 +279,7 @@ mod tests {
     #[test]
     fn first_line_is_the_version_and_round_trips() {
         let enc = Encryption::Recipients(vec!["age1xyz".into()]);
-        let text = render(&sample(), &enc, 7, 0).unwrap();
+        let text = render(&sample(), &enc, 7, &[], 0).unwrap();
         assert!(
             text.starts_with(&format!("schema_version = {SCHEMA_VERSION}\n")),
             "{}",
@@ -270,7 +290,7 @@ mod tests {
         assert_eq!(parsed.data, sample());
         assert_eq!(parsed.encryption, Some(enc));
         assert_eq!(parsed.generation, 7);
-        let text = render(&VaultData::default(), &Encryption::Passphrase, 1, 0).unwrap();
+        let text = render(&VaultData::default(), &Encryption::Passphrase, 1, &[], 0).unwrap();
         let parsed = parse(&text).unwrap();
         assert_eq!(parsed.encryption, Some(Encryption::Passphrase));
         assert_eq!(parsed.data, VaultData::default());

@@ -13,6 +13,7 @@ mod fast;
 mod lock;
 mod paths;
 mod pin;
+mod sign;
 mod store;
 
 use std::fmt;
@@ -25,6 +26,7 @@ pub use error::VaultError;
 pub(crate) use error::{damaged, io_err};
 use lock::WriterLock;
 pub use pin::{Change, Review, fingerprint, state_dir};
+pub use sign::{check_member, default_signing_key_path, ensure_signing_key};
 
 /// The plaintext schema this build writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -75,6 +77,11 @@ pub struct Vault {
     /// The save counter read from (or last written to) the file; the next
     /// save writes one more. Pinned per user to notice a rollback.
     generation: u64,
+    /// Team vaults: the members' signing keys; every save is signed by the
+    /// writer, who must be one of them. Empty: an unsigned vault.
+    members: Vec<String>,
+    /// Who signed the version read (a member), for the pin's check.
+    signer: Option<String>,
 }
 
 /// Shows the shape, never the credentials.
@@ -112,6 +119,19 @@ impl Vault {
         encryption: Encryption,
         passphrase: Option<SecretString>,
     ) -> Result<Vault, VaultError> {
+        Self::create_team(path, data, encryption, passphrase, Vec::new())
+    }
+
+    /// `create`, for a team vault whose saves are signed: `members` are the
+    /// signing public keys (`ed25519:…`) that may save it; the creator's own
+    /// key (`default_signing_key_path`) must be one of them.
+    pub fn create_team(
+        path: &Path,
+        data: VaultData,
+        encryption: Encryption,
+        passphrase: Option<SecretString>,
+        members: Vec<String>,
+    ) -> Result<Vault, VaultError> {
         check_encryption(&encryption, passphrase.as_ref())?;
         if path.symlink_metadata().is_ok() {
             return Err(VaultError::Exists(path.to_owned()));
@@ -132,6 +152,8 @@ impl Vault {
             lock: None,
             plaintext_len: 0,
             generation: 0,
+            members,
+            signer: None,
         };
         store::sweep_temps(path);
         vault.write()?;
@@ -176,6 +198,12 @@ impl Vault {
         drop(bytes);
         let text = std::str::from_utf8(&decrypted.plaintext)
             .map_err(|_| damaged(path, "the decrypted content is not UTF-8 text"))?;
+        let bad_signature = |detail: String| VaultError::BadSignature {
+            path: path.to_owned(),
+            detail,
+            backups: store::backups_dir(path),
+        };
+        let signer = sign::verify(text).map_err(bad_signature)?;
         let parsed = doc::parse(text).map_err(|e| match e {
             doc::DocError::Damaged(detail) => damaged(path, detail),
             doc::DocError::NewerUnreadable(found) => VaultError::NewerSchema {
@@ -183,6 +211,19 @@ impl Vault {
                 supported: SCHEMA_VERSION,
             },
         })?;
+        // A team vault is saved only by its members.
+        if !parsed.members.is_empty() {
+            match &signer {
+                None => return Err(bad_signature("it is not signed".to_owned())),
+                Some(s) if !parsed.members.contains(s) => {
+                    return Err(bad_signature(format!(
+                        "signed by {}, which is not a member",
+                        pin::fingerprint(s)
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
         // A hand-made file may not say how it is encrypted; the header does.
         let encryption = parsed.encryption.unwrap_or(if decrypted.scrypt {
             Encryption::Passphrase
@@ -199,11 +240,18 @@ impl Vault {
             lock: None,
             plaintext_len: decrypted.plaintext.len(),
             generation: parsed.generation,
+            members: parsed.members,
+            signer,
         })
     }
 
     fn seen(&self) -> pin::Seen {
-        pin::Seen::new(&self.encryption, self.generation)
+        pin::Seen::new(
+            &self.encryption,
+            self.generation,
+            &self.members,
+            self.signer.clone(),
+        )
     }
 
     /// For `regvault trust`: decrypts the vault and compares it with what
@@ -247,8 +295,19 @@ impl Vault {
     /// Renders, encrypts, writes. The caller holds the lock.
     fn write(&mut self) -> Result<(), VaultError> {
         let generation = self.generation + 1;
-        let plaintext = doc::render(&self.data, &self.encryption, generation, self.plaintext_len)
-            .map_err(|e| io_err("cannot save the vault", std::io::Error::other(e)))?;
+        let plaintext = doc::render(
+            &self.data,
+            &self.encryption,
+            generation,
+            &self.members,
+            self.plaintext_len,
+        )
+        .map_err(|e| io_err("cannot save the vault", std::io::Error::other(e)))?;
+        let plaintext = if self.members.is_empty() {
+            plaintext
+        } else {
+            sign::sign(&plaintext, &sign::default_signing_key_path(), &self.members)?
+        };
         let ciphertext = crypto::encrypt(
             plaintext.as_bytes(),
             &self.encryption,
@@ -258,6 +317,10 @@ impl Vault {
         drop(plaintext);
         store::write_atomic(&self.path, &ciphertext)?;
         self.generation = generation;
+        if !self.members.is_empty() {
+            // Our own signature: a member's (checked by `sign::sign`).
+            self.signer = sign::public_of(&sign::default_signing_key_path());
+        }
         self.disk_stamp = store::stamp(&self.path)?;
         // What this user wrote is what they trust. The save itself has
         // happened: a pin that cannot be written is caught by the next open.
@@ -297,6 +360,11 @@ impl Vault {
         self.encryption = encryption;
         self.passphrase = passphrase;
         Ok(())
+    }
+
+    /// Team vaults: the members' signing public keys (empty for an unsigned vault).
+    pub fn members(&self) -> &[String] {
+        &self.members
     }
 
     /// `true` for a Vault from `open_locked`, which holds the writer lock.

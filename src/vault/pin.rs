@@ -30,19 +30,33 @@ pub(crate) struct Seen {
     pub generation: u64,
     /// Sorted and de-duplicated; a passphrase vault is `[PASSPHRASE]`.
     pub recipients: Vec<String>,
+    /// Team vaults: the members' signing keys, sorted (empty: unsigned vault).
+    pub members: Vec<String>,
+    /// Who signed this version (checked against `members` already); not pinned.
+    pub signer: Option<String>,
 }
 
 impl Seen {
-    pub(crate) fn new(encryption: &Encryption, generation: u64) -> Seen {
+    pub(crate) fn new(
+        encryption: &Encryption,
+        generation: u64,
+        members: &[String],
+        signer: Option<String>,
+    ) -> Seen {
         let mut recipients: Vec<String> = match encryption {
             Encryption::Passphrase => vec![PASSPHRASE.to_owned()],
             Encryption::Recipients(list) => list.iter().map(|r| r.trim().to_owned()).collect(),
         };
         recipients.sort_unstable();
         recipients.dedup();
+        let mut members: Vec<String> = members.iter().map(|m| m.trim().to_owned()).collect();
+        members.sort_unstable();
+        members.dedup();
         Seen {
             generation,
             recipients,
+            members,
+            signer,
         }
     }
 }
@@ -55,6 +69,8 @@ struct PinFile {
     path: String,
     generation: u64,
     recipients: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    members: Vec<String>,
 }
 
 /// `sha256:` and the first 16 hex digits of the recipient's SHA-256.
@@ -92,6 +108,11 @@ pub struct Change {
     pub removed: Vec<String>,
     /// `(found, seen)` when the generation went backwards.
     pub rolled_back: Option<(u64, u64)>,
+    /// Signing keys added to / removed from a team vault's members in a save
+    /// not signed by a member this user trusted (a member's own change is
+    /// accepted: membership changes are signed by an existing member).
+    pub members_added: Vec<String>,
+    pub members_removed: Vec<String>,
 }
 
 impl Change {
@@ -110,10 +131,39 @@ impl Change {
             .collect();
         let rolled_back =
             (found.generation < pinned.generation).then_some((found.generation, pinned.generation));
-        (!added.is_empty() || !removed.is_empty() || rolled_back.is_some()).then_some(Change {
+        let by_a_member = found
+            .signer
+            .as_ref()
+            .is_some_and(|s| pinned.members.contains(s));
+        let (members_added, members_removed) = if by_a_member {
+            (Vec::new(), Vec::new())
+        } else {
+            (
+                found
+                    .members
+                    .iter()
+                    .filter(|m| !pinned.members.contains(m))
+                    .cloned()
+                    .collect(),
+                pinned
+                    .members
+                    .iter()
+                    .filter(|m| !found.members.contains(m))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let changed = !added.is_empty()
+            || !removed.is_empty()
+            || rolled_back.is_some()
+            || !members_added.is_empty()
+            || !members_removed.is_empty();
+        changed.then_some(Change {
             added,
             removed,
             rolled_back,
+            members_added,
+            members_removed,
         })
     }
 }
@@ -129,6 +179,20 @@ impl fmt::Display for Change {
         if !self.removed.is_empty() {
             let list: Vec<String> = self.removed.iter().map(|r| describe(r)).collect();
             parts.push(format!("recipients removed: {}", list.join(", ")));
+        }
+        if !self.members_added.is_empty() {
+            let list: Vec<String> = self.members_added.iter().map(|r| describe(r)).collect();
+            parts.push(format!(
+                "signing members added without a member's signature: {}",
+                list.join(", ")
+            ));
+        }
+        if !self.members_removed.is_empty() {
+            let list: Vec<String> = self.members_removed.iter().map(|r| describe(r)).collect();
+            parts.push(format!(
+                "signing members removed without a member's signature: {}",
+                list.join(", ")
+            ));
         }
         if let Some((found, seen)) = self.rolled_back {
             parts.push(format!(
@@ -232,6 +296,8 @@ fn load(dir: &Path, canonical: &Path, lenient: bool) -> Result<Option<Seen>, Vau
     Ok(Some(Seen {
         generation: pin.generation,
         recipients: pin.recipients,
+        members: pin.members,
+        signer: None,
     }))
 }
 
@@ -248,6 +314,7 @@ fn store_pin(dir: &Path, canonical: &Path, seen: &Seen) -> Result<(), VaultError
         path: canonical.display().to_string(),
         generation: seen.generation,
         recipients: seen.recipients.clone(),
+        members: seen.members.clone(),
     })
     .map_err(|e| state_err("write", &file, io::Error::other(e.to_string())))?;
     let nanos = jiff::Timestamp::now().subsec_nanosecond();
@@ -281,7 +348,7 @@ pub(crate) fn check(vault: &Path, found: &Seen) -> Result<(), VaultError> {
                     change: change.to_string(),
                 });
             }
-            if found.generation > pinned.generation {
+            if found.generation > pinned.generation || found.members != pinned.members {
                 store_pin(&dir, &canonical, found)?;
             }
             Ok(())
@@ -355,19 +422,29 @@ mod tests {
     fn changes_name_recipients_by_fingerprint_and_rollbacks() {
         let a = "age1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
         let b = "age1bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-        let pinned = Seen::new(&Encryption::Recipients(vec![a.into()]), 5);
-        let same_newer = Seen::new(&Encryption::Recipients(vec![a.into(), a.into()]), 9);
+        let pinned = Seen::new(&Encryption::Recipients(vec![a.into()]), 5, &[], None);
+        let same_newer = Seen::new(
+            &Encryption::Recipients(vec![a.into(), a.into()]),
+            9,
+            &[],
+            None,
+        );
         assert_eq!(Change::between(&pinned, &same_newer), None);
-        let forged = Seen::new(&Encryption::Recipients(vec![b.into(), a.into()]), 99);
+        let forged = Seen::new(
+            &Encryption::Recipients(vec![b.into(), a.into()]),
+            99,
+            &[],
+            None,
+        );
         let change = Change::between(&pinned, &forged).unwrap();
         assert_eq!(change.added, [b]);
         let text = change.to_string();
         assert!(text.contains(&fingerprint(b)), "{text}");
         assert!(text.starts_with("recipients added: sha256:"), "{text}");
-        let old = Seen::new(&Encryption::Recipients(vec![a.into()]), 3);
+        let old = Seen::new(&Encryption::Recipients(vec![a.into()]), 3, &[], None);
         let change = Change::between(&pinned, &old).unwrap();
         assert_eq!(change.rolled_back, Some((3, 5)));
-        let pass = Seen::new(&Encryption::Passphrase, 6);
+        let pass = Seen::new(&Encryption::Passphrase, 6, &[], None);
         let change = Change::between(&pinned, &pass).unwrap();
         assert!(
             change.to_string().contains("recipients removed"),
