@@ -439,3 +439,54 @@ fn a_save_signed_by_a_non_member_is_refused() {
         o.stderr
     );
 }
+
+/// Item 3 in a team vault: the creator is the signing key, shown beside the
+/// user name; the same `REGVAULT_USER` from another member's key is not the creator.
+#[test]
+fn in_a_team_vault_the_creator_is_the_signing_key_not_the_user_name() {
+    let (_dir, vault) = shared();
+    let me = User::new();
+    let lead = User::new();
+    me.ok(&me.path("own.age"), &["init"]);
+    lead.ok(
+        &vault,
+        &[
+            "init",
+            "--recipient",
+            &me.recipient(),
+            "--member",
+            &me.signing_key(),
+        ],
+    );
+    assert_eq!(lead.add(&vault, "ghcr", &tok("lead")).code, 0);
+    let o = lead.ok(&vault, &["registry", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let created_by = list[0]["createdBy"].as_str().unwrap().to_owned();
+    assert_eq!(
+        created_by,
+        format!("someone@ops ({})", fingerprint(&lead.signing_key()))
+    );
+    // Both run as REGVAULT_USER=someone@ops: the name no longer decides.
+    let new = me.path("new.txt");
+    std::fs::write(&new, tok("takeover")).unwrap();
+    let arg = format!("token={}", new.display());
+    let o = me.run(
+        &vault,
+        &["registry", "update", "ghcr", "--field-file", &arg],
+        None,
+    );
+    assert_eq!(o.code, 1, "rotated by another member: {}", o.stderr);
+    assert!(
+        o.stderr.contains("only the registry's creator"),
+        "{}",
+        o.stderr
+    );
+    let o = me.run(&vault, &["registry", "delete", "ghcr"], None);
+    assert_eq!(o.code, 1, "deleted by another member: {}", o.stderr);
+    assert_eq!(lead.names(&vault), ["ghcr"]);
+    lead.ok(
+        &vault,
+        &["registry", "update", "ghcr", "--field-file", &arg],
+    );
+    lead.ok(&vault, &["registry", "delete", "ghcr"]);
+}

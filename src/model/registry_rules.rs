@@ -27,6 +27,26 @@ pub struct RegistryUpdate {
     pub credentials: Option<Credentials>,
 }
 
+/// The signing key fingerprint of an acting user `name (sha256:…)`.
+fn key_of(user: &str) -> Option<&str> {
+    let (_, key) = user.rsplit_once(" (sha256:")?;
+    key.strip_suffix(')')
+}
+
+/// "Only the creator": in a signed vault the signing keys must match (a
+/// name alone, which anyone may type, is never enough) and so must the
+/// names; a creator recorded without a key (before the vault was signed) is
+/// matched by name.
+fn is_creator(created_by: &str, user: &str) -> bool {
+    match (key_of(created_by), key_of(user)) {
+        (Some(_), Some(_)) | (None, None) => created_by == user,
+        (Some(_), None) => false,
+        (None, Some(_)) => user
+            .rsplit_once(" (sha256:")
+            .is_some_and(|(name, _)| name == created_by),
+    }
+}
+
 impl VaultData {
     fn check_registry_name(
         &self,
@@ -127,7 +147,7 @@ impl VaultData {
             return Err(RuleError::Invalid(findings));
         }
         let rotated = creds != current.credentials || kind != current.kind;
-        if rotated && current.created_by != user {
+        if rotated && !is_creator(&current.created_by, user) {
             return Err(RuleError::NotCreator {
                 name: current.name.clone(),
                 action: "rotate the credentials of",
@@ -160,7 +180,7 @@ impl VaultData {
     pub fn delete_registry(&mut self, id_or_name: &str, user: &str) -> Result<Registry, RuleError> {
         let idx = self.registry_index(id_or_name)?;
         let r = &self.registries[idx];
-        if r.created_by != user {
+        if !is_creator(&r.created_by, user) {
             return Err(RuleError::NotCreator {
                 name: r.name.clone(),
                 action: "delete",

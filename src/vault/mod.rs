@@ -362,6 +362,22 @@ impl Vault {
         Ok(())
     }
 
+    /// Who is acting, as recorded as a registry's creator and checked by
+    /// "only the creator": in a team vault the user `name` and the
+    /// fingerprint of their signing key, `name (sha256:…)` — the key, not
+    /// the name, is what the rule compares. Elsewhere just `name`.
+    pub fn acting_user(&self, name: &str) -> String {
+        if self.members.is_empty() {
+            return name.to_owned();
+        }
+        match sign::public_of(&sign::default_signing_key_path()) {
+            Some(key) if self.members.contains(&key) => {
+                format!("{name} ({})", pin::fingerprint(&key))
+            }
+            _ => name.to_owned(),
+        }
+    }
+
     /// Team vaults: the members' signing public keys (empty for an unsigned vault).
     pub fn members(&self) -> &[String] {
         &self.members
