@@ -490,3 +490,44 @@ fn in_a_team_vault_the_creator_is_the_signing_key_not_the_user_name() {
     );
     lead.ok(&vault, &["registry", "delete", "ghcr"]);
 }
+
+/// Membership changes are saves signed by a member: the other members
+/// accept them without `trust`; a removed member can no longer save.
+#[test]
+fn a_member_changes_the_membership_and_the_others_follow() {
+    let (_dir, vault) = shared();
+    let me = User::new();
+    let lead = User::new();
+    let newcomer = User::new();
+    me.ok(&me.path("own.age"), &["init"]);
+    newcomer.ok(&newcomer.path("own.age"), &["init"]);
+    lead.ok(
+        &vault,
+        &[
+            "init",
+            "--recipient",
+            &me.recipient(),
+            "--member",
+            &me.signing_key(),
+        ],
+    );
+    assert_eq!(me.names(&vault), Vec::<String>::new());
+    lead.ok(&vault, &["member", "add", &newcomer.signing_key()]);
+    let o = me.ok(&vault, &["member", "list"]);
+    assert!(
+        o.stdout.contains(&fingerprint(&newcomer.signing_key())),
+        "{}",
+        o.stdout
+    );
+    lead.ok(&vault, &["member", "remove", &me.signing_key()]);
+    let o = me.add(&vault, "mine", &tok("mine"));
+    assert_eq!(o.code, 1, "a removed member saved: {}", o.stdout);
+    assert!(o.stderr.contains("not a member"), "{}", o.stderr);
+    assert_eq!(lead.names(&vault), Vec::<String>::new());
+    assert_ne!(
+        me.run(&vault, &["member", "add", &me.signing_key()], None)
+            .code,
+        0,
+        "a non-member re-added themselves"
+    );
+}

@@ -14,6 +14,7 @@ mod deploy;
 mod export;
 mod init;
 pub mod keys;
+mod member;
 mod output;
 mod prompt;
 mod registry;
@@ -83,6 +84,9 @@ pub enum Command {
     /// Docker Compose: write a project's registry logins into config.json.
     #[command(subcommand)]
     Compose(compose::ComposeCmd),
+    /// Team vaults: the signing keys that may save it (list, add, remove).
+    #[command(subcommand)]
+    Member(member::MemberCmd),
     /// Review and accept a change to the vault (recipients added or removed,
     /// an older save put back) that opening it refuses until you do.
     Trust(trust::TrustArgs),
@@ -108,6 +112,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Prune(args) => deploy::prune(&cli.global, &args),
         Command::Swarm(cmd) => swarm::run(&cli.global, cmd),
         Command::Compose(cmd) => compose::run(&cli.global, cmd),
+        Command::Member(cmd) => member::run(&cli.global, cmd),
         Command::Trust(args) => trust::run(&cli.global, &args),
         Command::Demo => crate::tui::run_demo().map(|()| 0),
     }

@@ -82,6 +82,9 @@ pub struct Vault {
     members: Vec<String>,
     /// Who signed the version read (a member), for the pin's check.
     signer: Option<String>,
+    /// The members of the version read or last written: only they may
+    /// sign the next save, even one that changes `members`.
+    members_on_disk: Vec<String>,
 }
 
 /// Shows the shape, never the credentials.
@@ -152,6 +155,7 @@ impl Vault {
             lock: None,
             plaintext_len: 0,
             generation: 0,
+            members_on_disk: Vec::new(),
             members,
             signer: None,
         };
@@ -240,6 +244,7 @@ impl Vault {
             lock: None,
             plaintext_len: decrypted.plaintext.len(),
             generation: parsed.generation,
+            members_on_disk: parsed.members.clone(),
             members: parsed.members,
             signer,
         })
@@ -306,7 +311,23 @@ impl Vault {
         let plaintext = if self.members.is_empty() {
             plaintext
         } else {
-            sign::sign(&plaintext, &sign::default_signing_key_path(), &self.members)?
+            let key_path = sign::default_signing_key_path();
+            // A membership change is signed by a member of the version it
+            // changes (and the signer stays a member: `sign` checks that).
+            if !self.members_on_disk.is_empty() {
+                let own = sign::public_of(&key_path);
+                if !own
+                    .as_ref()
+                    .is_some_and(|k| self.members_on_disk.contains(k))
+                {
+                    return Err(VaultError::NotMember {
+                        fingerprint: own
+                            .map_or_else(|| "unreadable".to_owned(), |k| pin::fingerprint(&k)),
+                        key: key_path,
+                    });
+                }
+            }
+            sign::sign(&plaintext, &key_path, &self.members)?
         };
         let ciphertext = crypto::encrypt(
             plaintext.as_bytes(),
@@ -317,6 +338,7 @@ impl Vault {
         drop(plaintext);
         store::write_atomic(&self.path, &ciphertext)?;
         self.generation = generation;
+        self.members_on_disk.clone_from(&self.members);
         if !self.members.is_empty() {
             // Our own signature: a member's (checked by `sign::sign`).
             self.signer = sign::public_of(&sign::default_signing_key_path());
@@ -376,6 +398,20 @@ impl Vault {
             }
             _ => name.to_owned(),
         }
+    }
+
+    /// Changes the members of a team vault; takes effect (signed by this
+    /// user, who must stay a member) at the next `save`.
+    pub fn set_members(&mut self, members: Vec<String>) -> Result<(), VaultError> {
+        let mut checked = Vec::with_capacity(members.len());
+        for m in members {
+            let m = sign::check_member(&m)?;
+            if !checked.contains(&m) {
+                checked.push(m);
+            }
+        }
+        self.members = checked;
+        Ok(())
     }
 
     /// Team vaults: the members' signing public keys (empty for an unsigned vault).

@@ -453,6 +453,22 @@ mod tests {
     }
 
     #[test]
+    fn members_change_only_by_a_trusted_member() {
+        let r = Encryption::Recipients(vec!["age1x".into()]);
+        let (m1, m2) = ("ed25519:one".to_owned(), "ed25519:two".to_owned());
+        let pinned = Seen::new(&r, 1, std::slice::from_ref(&m1), None);
+        let by_member = Seen::new(&r, 2, &[m1.clone(), m2.clone()], Some(m1.clone()));
+        assert_eq!(Change::between(&pinned, &by_member), None);
+        let by_newcomer = Seen::new(&r, 2, &[m1.clone(), m2.clone()], Some(m2.clone()));
+        let change = Change::between(&pinned, &by_newcomer).unwrap();
+        assert_eq!(change.members_added, [m2]);
+        // Dropping the signatures altogether is a change too.
+        let unsigned = Seen::new(&r, 3, &[], None);
+        let change = Change::between(&pinned, &unsigned).unwrap();
+        assert_eq!(change.members_removed, [m1]);
+    }
+
+    #[test]
     fn state_dir_follows_xdg() {
         assert_eq!(
             state_dir_from(Some("/s".into()), Some("/h".into())),
