@@ -354,12 +354,12 @@ fn hand_signed(recipients: &[String], members: &[String], seed: [u8; 32]) -> Vec
         quote(members)
     );
     let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let mut h = sha2::Sha512::new();
+    let mut h = sha2::Sha256::new();
     h.update(first.as_bytes());
     h.update(rest.as_bytes());
-    let sig = key
-        .sign_prehashed(h, Some(b"regvault vault save v1"))
-        .unwrap();
+    let mut message = b"regvault vault save v1\0".to_vec();
+    message.extend_from_slice(&h.finalize());
+    let sig = ed25519_dalek::Signer::sign(&key, &message);
     let line = format!(
         "signature = \"ed25519:{}:{}\"\n",
         STANDARD.encode(key.verifying_key().as_bytes()),
