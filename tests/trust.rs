@@ -512,6 +512,8 @@ fn a_member_changes_the_membership_and_the_others_follow() {
         ],
     );
     assert_eq!(me.names(&vault), Vec::<String>::new());
+    let o = newcomer.ok(&vault, &["member", "key"]);
+    assert_eq!(o.stdout.trim(), newcomer.signing_key());
     lead.ok(&vault, &["member", "add", &newcomer.signing_key()]);
     let o = me.ok(&vault, &["member", "list"]);
     assert!(

@@ -12,6 +12,9 @@ use crate::vault;
 pub enum MemberCmd {
     /// The members' signing keys, by fingerprint.
     List,
+    /// Your own signing public key (created if you have none yet): give it
+    /// to a member, who runs `regvault member add KEY`.
+    Key,
     /// Let a teammate save the vault: their signing public key (ed25519:…,
     /// the "public key" line of their signing-key.txt). An unsigned vault
     /// becomes a team vault with you and them as members.
@@ -22,6 +25,11 @@ pub enum MemberCmd {
 }
 
 pub fn run(g: &Global, cmd: MemberCmd) -> anyhow::Result<i32> {
+    if let MemberCmd::Key = cmd {
+        let path = vault::default_signing_key_path();
+        println!("{}", vault::ensure_signing_key(&path)?);
+        return Ok(0);
+    }
     if let MemberCmd::List = cmd {
         let v = keys::open(g)?;
         if v.members().is_empty() {
@@ -35,7 +43,7 @@ pub fn run(g: &Global, cmd: MemberCmd) -> anyhow::Result<i32> {
     let mut v = keys::open_locked(g)?;
     let mut members = v.members().to_vec();
     match cmd {
-        MemberCmd::List => unreachable!("handled above"),
+        MemberCmd::List | MemberCmd::Key => unreachable!("handled above"),
         MemberCmd::Add { key } => {
             let key = vault::check_member(&key)?;
             if members.is_empty() {

@@ -143,6 +143,14 @@ pub(crate) fn sign(
     key_path: &Path,
     members: &[String],
 ) -> Result<Zeroizing<String>, VaultError> {
+    if !key_path.exists() {
+        return Err(VaultError::BadIdentity {
+            path: key_path.to_owned(),
+            reason: "this team vault's saves are signed, and you have no signing key: \
+                     run `regvault member key` and ask a member to add it"
+                .to_owned(),
+        });
+    }
     let key = load(key_path)?;
     let public = public_text(&key.verifying_key());
     if !members.iter().any(|m| m.trim() == public) {
