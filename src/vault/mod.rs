@@ -4,7 +4,9 @@
 //! This file owns the public face (`Vault`, `KeySource`, `Encryption`,
 //! `VaultError`) and the open/save flow. The parts live beside it:
 //! `error` (`VaultError`), `crypto` (age), `doc` (the plaintext TOML and its schema), `store`
-//! (atomic writes, backups), `lock` (the writer lock), `paths` (defaults).
+//! (atomic writes, backups), `lock` (the writer lock), `paths` (defaults),
+//! `pin` (per-user trust: recipients, members and generation last seen) and
+//! `sign` (team vaults: every save signed by a member).
 
 mod crypto;
 mod doc;
