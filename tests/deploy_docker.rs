@@ -488,6 +488,7 @@ fn store_of(s: &Sandbox) -> regvault::ops::FileStore {
             s.path("config/regvault/identity.txt"),
         )],
     )
+    .with_signing_key(s.path("config/regvault/signing-key.txt"))
 }
 
 #[test]

@@ -582,7 +582,8 @@ fn cancelling_a_prune_stops_before_the_next_secret_and_says_which_were_left() {
         vec![regvault::vault::KeySource::IdentityFile(
             s.s.path("config/regvault/identity.txt"),
         )],
-    );
+    )
+    .with_signing_key(s.s.path("config/regvault/signing-key.txt"));
     let cluster = ClusterTarget {
         context: Some("admin".into()),
         kubeconfig: Some(kube.kubeconfig.clone()),

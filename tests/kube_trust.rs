@@ -310,7 +310,8 @@ fn a_secret_created_between_plan_and_apply_is_not_taken_over() {
         vec![KeySource::IdentityFile(
             s.path("config/regvault/identity.txt"),
         )],
-    );
+    )
+    .with_signing_key(s.path("config/regvault/signing-key.txt"));
     let req = KubeRequest {
         registry: name.clone(),
         context: Some("admin".into()),
@@ -375,7 +376,8 @@ fn a_deployment_created_between_plan_and_apply_is_not_taken_over_and_the_secret_
         vec![KeySource::IdentityFile(
             s.path("config/regvault/identity.txt"),
         )],
-    );
+    )
+    .with_signing_key(s.path("config/regvault/signing-key.txt"));
     let req = KubeRequest {
         registry: name.clone(),
         context: Some("admin".into()),

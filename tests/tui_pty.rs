@@ -63,7 +63,12 @@ fn add_a_registry_by_keyboard_then_quit_restores_the_terminal() {
     assert_eq!(r.kind, RegistryKind::Ghcr);
     assert_eq!(r.credentials.get("username"), Some("octo-cat"));
     assert_eq!(r.credentials.get("token"), Some(TOKEN));
-    assert_eq!(r.created_by, USER);
+    // A vault from `init` is signed: the creator is the name and the key.
+    assert!(
+        r.created_by.starts_with(&format!("{USER} (sha256:")),
+        "{}",
+        r.created_by
+    );
 
     // And the scripting face sees it too.
     let list = pty.cli(&["registry", "list", "--json"]);

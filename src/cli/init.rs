@@ -14,7 +14,7 @@ use crate::vault::{self, Encryption, Vault};
 pub struct InitArgs {
     /// Protect the vault with a passphrase (age scrypt) instead of an identity
     /// file; read from REGVAULT_PASSPHRASE_FILE or prompted.
-    #[arg(long, conflicts_with_all = ["recipient", "recipients_file", "no_identity"])]
+    #[arg(long, conflicts_with_all = ["recipient", "recipients_file", "no_identity", "member"])]
     passphrase: bool,
     /// Also encrypt to this teammate's public key (age1…, ssh-ed25519 …,
     /// ssh-rsa …); repeatable.
@@ -27,6 +27,11 @@ pub struct InitArgs {
     /// your own SSH public key).
     #[arg(long)]
     no_identity: bool,
+    /// A teammate's signing public key (ed25519:…, the "public key" line of
+    /// their signing-key.txt): they may save the vault too; repeatable. Your
+    /// own signing key is always a member.
+    #[arg(long, value_name = "KEY")]
+    member: Vec<String>,
 }
 
 pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
@@ -90,11 +95,27 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
     let mut seen = std::collections::BTreeSet::new();
     recipients.retain(|r| seen.insert(r.clone()));
     let n = recipients.len();
-    Vault::create(
+    // Every save is signed by its writer; the members may save.
+    let sign_path = vault::default_signing_key_path();
+    let had_key = sign_path.exists();
+    let own = vault::ensure_signing_key(&sign_path)?;
+    println!(
+        "{} signing key {} (public key {own})",
+        if had_key { "using" } else { "created" },
+        sign_path.display()
+    );
+    let mut members = vec![own];
+    for m in &args.member {
+        members.push(vault::check_member(m)?);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    members.retain(|m| seen.insert(m.clone()));
+    Vault::create_team(
         &path,
         VaultData::default(),
         Encryption::Recipients(recipients),
         None,
+        members,
     )?;
     outln!(
         "created vault {} (encrypted to {n} recipient{})",

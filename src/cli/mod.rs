@@ -15,12 +15,14 @@ mod deploy;
 mod export;
 mod init;
 pub mod keys;
+mod member;
 mod output;
 pub use output::error_line;
 mod prompt;
 mod registry;
 mod restore;
 mod swarm;
+mod trust;
 
 use std::path::PathBuf;
 
@@ -109,6 +111,12 @@ pub enum Command {
     /// The vault's backups: list, purge.
     #[command(subcommand)]
     Backups(backups::BackupsCmd),
+    /// Team vaults: the signing keys that may save it (list, add, remove).
+    #[command(subcommand)]
+    Member(member::MemberCmd),
+    /// Review and accept a change to the vault (recipients added or removed,
+    /// an older save put back) that opening it refuses until you do.
+    Trust(trust::TrustArgs),
     /// Open the TUI on a throwaway vault seeded with one fake registry of
     /// every kind (for demos; nothing is kept).
     Demo,
@@ -141,6 +149,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Prune(args) => deploy::prune(&cli.global, &args),
         Command::Swarm(cmd) => swarm::run(&cli.global, cmd),
         Command::Compose(cmd) => compose::run(&cli.global, cmd),
+        Command::Member(cmd) => member::run(&cli.global, cmd),
+        Command::Trust(args) => trust::run(&cli.global, &args),
         Command::Demo => crate::tui::run_demo().map(|()| 0),
     }
 }

@@ -24,8 +24,14 @@ pub enum RuleError {
     DuplicateContainerName { name: String, environment: String },
     #[error("{}", invalid_message(.0))]
     Invalid(Vec<Finding>),
-    #[error("only the registry's creator may delete it: '{name}' was created by {created_by}")]
-    NotCreator { name: String, created_by: String },
+    /// The creator is not named: it is the very string another user would
+    /// put in `REGVAULT_USER` to pass this check.
+    #[error("only the registry's creator may {action} '{name}': it was created by another user")]
+    NotCreator {
+        name: String,
+        /// `delete`, `rotate the credentials of`.
+        action: &'static str,
+    },
     #[error("registry '{name}' is used by {} container(s): {}; delete or repoint them first", .containers.len(), .containers.join(", "))]
     InUse {
         name: String,

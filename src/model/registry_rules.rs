@@ -27,6 +27,26 @@ pub struct RegistryUpdate {
     pub credentials: Option<Credentials>,
 }
 
+/// The signing key fingerprint of an acting user `name (sha256:…)`.
+fn key_of(user: &str) -> Option<&str> {
+    let (_, key) = user.rsplit_once(" (sha256:")?;
+    key.strip_suffix(')')
+}
+
+/// "Only the creator": in a signed vault the signing keys must match (a
+/// name alone, which anyone may type, is never enough) and so must the
+/// names; a creator recorded without a key (before the vault was signed) is
+/// matched by name.
+fn is_creator(created_by: &str, user: &str) -> bool {
+    match (key_of(created_by), key_of(user)) {
+        (Some(_), Some(_)) | (None, None) => created_by == user,
+        (Some(_), None) => false,
+        (None, Some(_)) => user
+            .rsplit_once(" (sha256:")
+            .is_some_and(|(name, _)| name == created_by),
+    }
+}
+
 impl VaultData {
     fn check_registry_name(
         &self,
@@ -98,11 +118,13 @@ impl VaultData {
 
     /// Renames and/or rotates credentials. A credential change records the
     /// rotation time — and nothing else: nothing is redeployed; the new
-    /// credentials apply at the next pull.
+    /// credentials apply at the next pull. Only the creator (`user`) may
+    /// rotate, as only the creator may delete.
     pub fn update_registry(
         &mut self,
         id_or_name: &str,
         update: RegistryUpdate,
+        user: &str,
         now: Timestamp,
     ) -> Result<Vec<Finding>, RuleError> {
         let idx = self.registry_index(id_or_name)?;
@@ -137,6 +159,12 @@ impl VaultData {
             return Err(RuleError::Invalid(findings));
         }
         let rotated = creds != current.credentials || kind != current.kind;
+        if rotated && !is_creator(&current.created_by, user) {
+            return Err(RuleError::NotCreator {
+                name: current.name.clone(),
+                action: "rotate the credentials of",
+            });
+        }
         let r = &mut self.registries[idx];
         let mut changed = rotated;
         if let Some(name) = update.name {
@@ -164,10 +192,10 @@ impl VaultData {
     pub fn delete_registry(&mut self, id_or_name: &str, user: &str) -> Result<Registry, RuleError> {
         let idx = self.registry_index(id_or_name)?;
         let r = &self.registries[idx];
-        if r.created_by != user {
+        if !is_creator(&r.created_by, user) {
             return Err(RuleError::NotCreator {
                 name: r.name.clone(),
-                created_by: r.created_by.clone(),
+                action: "delete",
             });
         }
         let users: Vec<String> = self
@@ -282,7 +310,7 @@ mod tests {
             kind: None,
             credentials: Some(creds),
         };
-        data.update_registry("gh", update, now).unwrap();
+        data.update_registry("gh", update, "me", now).unwrap();
         assert!(
             data.registries[0].ecr_token.is_none(),
             "a token of the old keys is dropped on rotation"
@@ -291,5 +319,43 @@ mod tests {
             data.registries[0].connection.ca_bundle.is_some(),
             "settings survive rotation"
         );
+    }
+
+    #[test]
+    fn only_the_creator_rotates_but_anyone_may_rename() {
+        let mut data = VaultData::default();
+        let now = Timestamp::UNIX_EPOCH;
+        let creds =
+            |t: &str| -> Credentials { [("username", "octo"), ("token", t)].into_iter().collect() };
+        data.add_registry(
+            NewRegistry {
+                name: "gh".into(),
+                kind: RegistryKind::Ghcr,
+                credentials: creds("ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"),
+            },
+            "alice",
+            now,
+        )
+        .unwrap();
+        let rotate = RegistryUpdate {
+            credentials: Some(creds("ghp_ZZZZa1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2")),
+            ..Default::default()
+        };
+        let err = data
+            .update_registry("gh", rotate.clone(), "mallory", now)
+            .unwrap_err();
+        assert!(matches!(err, RuleError::NotCreator { .. }), "{err:?}");
+        assert!(!err.to_string().contains("alice"), "{err}");
+        assert!(data.registries[0].credentials_rotated_at.is_none());
+        // Unchanged credentials (an edit form saved as it was) are no rotation.
+        let same = RegistryUpdate {
+            name: Some("gh-main".into()),
+            credentials: Some(creds("ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2")),
+            ..Default::default()
+        };
+        data.update_registry("gh", same, "mallory", now).unwrap();
+        data.update_registry("gh-main", rotate, "alice", now)
+            .unwrap();
+        assert!(data.registries[0].credentials_rotated_at.is_some());
     }
 }

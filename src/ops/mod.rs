@@ -131,12 +131,26 @@ pub trait VaultStore: Send + Sync {
 pub struct FileStore {
     path: PathBuf,
     keys: Vec<KeySource>,
+    /// Signs saves of a team vault with this key instead of the default.
+    signing_key: Option<PathBuf>,
 }
 
 impl FileStore {
     #[must_use]
     pub fn new(path: PathBuf, keys: Vec<KeySource>) -> Self {
-        Self { path, keys }
+        Self {
+            path,
+            keys,
+            signing_key: None,
+        }
+    }
+
+    /// Saves of a team vault are signed with the key at `path` (the
+    /// default is `$REGVAULT_SIGNING_KEY`, else the config directory's).
+    #[must_use]
+    pub fn with_signing_key(mut self, path: PathBuf) -> Self {
+        self.signing_key = Some(path);
+        self
     }
 
     #[must_use]
@@ -162,6 +176,9 @@ impl VaultStore for FileStore {
                 supported: crate::vault::SCHEMA_VERSION,
             }
             .into());
+        }
+        if let Some(key) = &self.signing_key {
+            vault.set_signing_key(key.clone());
         }
         change(vault.data_mut())?;
         vault.save()?;

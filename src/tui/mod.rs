@@ -71,9 +71,12 @@ fn run_with(
 ) -> anyhow::Result<()> {
     // Everything that can fail plainly fails before the terminal is taken.
     let mut read_only = opts.read_only;
+    let mut acting = None;
     let slot = if vault_path.symlink_metadata().is_ok() {
         let vault = Vault::open(vault_path, keys)
             .with_context(|| format!("opening {}", vault_path.display()))?;
+        // In a team vault, the creator rule compares signing keys.
+        acting = Some(vault.acting_user(&model::current_user()));
         // A vault from a newer regvault can be read but not saved.
         read_only |= vault.newer_schema().is_some();
         VaultSlot::Open(Box::new(vault))
@@ -91,7 +94,7 @@ fn run_with(
     let ctx = Context {
         vault_path: vault_path.display().to_string(),
         identity_path: identity.display().to_string(),
-        user: opts.user.unwrap_or_else(model::current_user),
+        user: opts.user.or(acting).unwrap_or_else(model::current_user),
         read_only,
         color: Theme::color_from_env(),
     };

@@ -26,6 +26,12 @@ struct HeaderRef<'a> {
     encryption: EncryptionKind,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     recipients: &'a [String],
+    /// Incremented by every save: a pinned vault whose generation went
+    /// backwards was rolled back (see `pin`).
+    generation: u64,
+    /// Team vaults: the members' signing public keys (see `sign`).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    members: &'a [String],
 }
 
 #[derive(Deserialize)]
@@ -36,6 +42,15 @@ struct HeaderOwned {
     encryption: Option<EncryptionKind>,
     #[serde(default)]
     recipients: Vec<String>,
+    /// Absent in vaults written before generations: 0.
+    #[serde(default)]
+    generation: u64,
+    #[serde(default)]
+    members: Vec<String>,
+    /// Checked (and stripped from the signed text) by `sign::verify`.
+    #[serde(default)]
+    #[allow(dead_code, reason = "read by sign::verify on the raw text")]
+    signature: Option<String>,
 }
 
 /// Explicit fields rather than `#[serde(flatten)] VaultData`: flatten
@@ -48,6 +63,13 @@ struct DocOwned {
     encryption: Option<EncryptionKind>,
     #[serde(default)]
     recipients: Vec<String>,
+    #[serde(default)]
+    generation: u64,
+    #[serde(default)]
+    members: Vec<String>,
+    #[serde(default)]
+    #[allow(dead_code, reason = "read by sign::verify on the raw text")]
+    signature: Option<String>,
     #[serde(default)]
     registries: Vec<Registry>,
     #[serde(default)]
@@ -62,6 +84,10 @@ pub(crate) struct Parsed {
     /// `None` when the document does not say (a hand-made file); the caller
     /// falls back to what the age header shows.
     pub encryption: Option<Encryption>,
+    /// The save counter (0 for a vault written before there was one).
+    pub generation: u64,
+    /// Team vaults: the members' signing public keys.
+    pub members: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -79,6 +105,8 @@ pub(crate) enum DocError {
 pub(crate) fn render(
     data: &VaultData,
     encryption: &Encryption,
+    generation: u64,
+    members: &[String],
     size_hint: usize,
 ) -> Result<Zeroizing<String>, String> {
     let (kind, recipients) = match encryption {
@@ -89,6 +117,8 @@ pub(crate) fn render(
         schema_version: SCHEMA_VERSION,
         encryption: kind,
         recipients,
+        generation,
+        members,
     };
     let header = toml::to_string(&header)
         // Serialisation errors name types and keys, not values.
@@ -142,6 +172,8 @@ fn parse_fast(text: &str, version: u32) -> Option<Parsed> {
         version,
         data,
         encryption: encryption_of(header.encryption, header.recipients),
+        generation: header.generation,
+        members: header.members,
     })
 }
 
@@ -183,6 +215,8 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, DocError> {
     }
     let encryption = encryption_of(doc.encryption, doc.recipients);
     Ok(Parsed {
+        generation: doc.generation,
+        members: doc.members,
         version,
         data: VaultData {
             registries: doc.registries,
@@ -249,7 +283,7 @@ mod tests {
     #[test]
     fn first_line_is_the_version_and_round_trips() {
         let enc = Encryption::Recipients(vec!["age1xyz".into()]);
-        let text = render(&sample(), &enc, 0).unwrap();
+        let text = render(&sample(), &enc, 7, &[], 0).unwrap();
         assert!(
             text.starts_with(&format!("schema_version = {SCHEMA_VERSION}\n")),
             "{}",
@@ -259,7 +293,8 @@ mod tests {
         let parsed = parse(&text).unwrap();
         assert_eq!(parsed.data, sample());
         assert_eq!(parsed.encryption, Some(enc));
-        let text = render(&VaultData::default(), &Encryption::Passphrase, 0).unwrap();
+        assert_eq!(parsed.generation, 7);
+        let text = render(&VaultData::default(), &Encryption::Passphrase, 1, &[], 0).unwrap();
         let parsed = parse(&text).unwrap();
         assert_eq!(parsed.encryption, Some(Encryption::Passphrase));
         assert_eq!(parsed.data, VaultData::default());

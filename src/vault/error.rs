@@ -60,6 +60,22 @@ pub enum VaultError {
         "this vault is protected by a passphrase: give it (prompt, or REGVAULT_PASSPHRASE_FILE)"
     )]
     NeedsPassphrase,
+    #[error(
+        "the vault {path} is not as you last saw it: {change}. regvault stopped before using it and changed nothing; if this is deliberate (a teammate changed the recipients, you restored a backup), review and accept it with `regvault trust`"
+    )]
+    Untrusted { path: PathBuf, change: String },
+    #[error(
+        "your signing key {key} ({fingerprint}) is not a member of this team vault, so your save would be refused by the others: ask a member to add it"
+    )]
+    NotMember { fingerprint: String, key: PathBuf },
+    #[error(
+        "the vault {path} is not validly signed by one of its members ({detail}); regvault stopped before using it and changed nothing — it may be forged: ask a member, or restore a backup from {backups}"
+    )]
+    BadSignature {
+        path: PathBuf,
+        detail: String,
+        backups: PathBuf,
+    },
     #[error("{context}: {source}")]
     Io {
         context: String,

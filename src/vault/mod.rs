@@ -7,6 +7,8 @@
 //! (atomic writes, backups), `lock` (the writer lock), `paths` (defaults),
 //! `backups` (listing, restoring, damage vs wrong key), `perms` (files
 //! open to others), `nofollow` (opening a name without following links).
+//! `pin` (per-user trust: recipients, members and generation last seen) and
+//! `sign` (team vaults: every save signed by a member).
 
 mod backups;
 mod crypto;
@@ -17,6 +19,8 @@ mod lock;
 mod nofollow;
 mod paths;
 mod perms;
+mod pin;
+mod sign;
 mod store;
 mod strength;
 
@@ -36,6 +40,8 @@ pub use nofollow::{check_private_file, my_uid, open_private, read_private};
 use paths::real_path;
 use perms::check_identity_modes;
 pub use perms::{allow_open_identity, check_identity_file, permission_warnings};
+pub use pin::{Change, Review, fingerprint, state_dir};
+pub use sign::{check_member, default_signing_key_path, ensure_signing_key};
 pub use strength::{WeakPassphrase, check_new_passphrase};
 
 /// The plaintext schema this build writes.
@@ -86,6 +92,20 @@ pub struct Vault {
     plaintext_len: usize,
     /// The scrypt work factor on disk (passphrase vaults): never lowered.
     scrypt_log_n: Option<u8>,
+    /// The save counter read from (or last written to) the file; the next
+    /// save writes one more. Pinned per user to notice a rollback.
+    generation: u64,
+    /// Team vaults: the members' signing keys; every save is signed by the
+    /// writer, who must be one of them. Empty: an unsigned vault.
+    members: Vec<String>,
+    /// Who signed the version read (a member), for the pin's check.
+    signer: Option<String>,
+    /// The members of the version read or last written: only they may
+    /// sign the next save, even one that changes `members`.
+    members_on_disk: Vec<String>,
+    /// This user's signing key (team vaults): `default_signing_key_path()`
+    /// unless set (`set_signing_key`).
+    signing_key: PathBuf,
 }
 
 /// Shows the shape, never the credentials.
@@ -123,6 +143,19 @@ impl Vault {
         encryption: Encryption,
         passphrase: Option<SecretString>,
     ) -> Result<Vault, VaultError> {
+        Self::create_team(path, data, encryption, passphrase, Vec::new())
+    }
+
+    /// `create`, for a team vault whose saves are signed: `members` are the
+    /// signing public keys (`ed25519:…`) that may save it; the creator's own
+    /// key (`default_signing_key_path`) must be one of them.
+    pub fn create_team(
+        path: &Path,
+        data: VaultData,
+        encryption: Encryption,
+        passphrase: Option<SecretString>,
+        members: Vec<String>,
+    ) -> Result<Vault, VaultError> {
         check_encryption(&encryption, passphrase.as_ref())?;
         match path.symlink_metadata() {
             // A dangling link is not followed: it may have been planted.
@@ -156,6 +189,11 @@ impl Vault {
             lock: None,
             plaintext_len: 0,
             scrypt_log_n: None,
+            generation: 0,
+            members_on_disk: Vec::new(),
+            members,
+            signer: None,
+            signing_key: sign::default_signing_key_path(),
         };
         store::sweep_temps(path);
         vault.write()?;
@@ -186,6 +224,16 @@ impl Vault {
         keys: &[KeySource],
         lock: Option<WriterLock>,
     ) -> Result<Vault, VaultError> {
+        let mut vault = Self::decode(path, keys)?;
+        // Before anything is used or could be saved: a forged or rolled-back
+        // file stops here (see `pin`).
+        pin::check(path, &vault.seen())?;
+        vault.lock = lock;
+        Ok(vault)
+    }
+
+    /// Reads and decrypts without consulting the pin.
+    fn decode(path: &Path, keys: &[KeySource]) -> Result<Vault, VaultError> {
         let (bytes, disk_stamp) = store::read_vault_stamped(path)?;
         let decrypted = match crypto::decrypt(path, &bytes, keys) {
             Err(VaultError::WrongKey) => return Err(wrong_key_or_damage(path, keys)),
@@ -195,6 +243,12 @@ impl Vault {
         check_identity_modes(keys)?;
         let text = std::str::from_utf8(&decrypted.plaintext)
             .map_err(|_| damaged(path, "the decrypted content is not UTF-8 text"))?;
+        let bad_signature = |detail: String| VaultError::BadSignature {
+            path: path.to_owned(),
+            detail,
+            backups: store::backups_dir(path),
+        };
+        let signer = sign::verify(text).map_err(bad_signature)?;
         let parsed = doc::parse(text).map_err(|e| match e {
             doc::DocError::Damaged(detail) => damaged(path, detail),
             doc::DocError::NewerUnreadable(found) => VaultError::NewerSchema {
@@ -202,6 +256,19 @@ impl Vault {
                 supported: SCHEMA_VERSION,
             },
         })?;
+        // A team vault is saved only by its members.
+        if !parsed.members.is_empty() {
+            match &signer {
+                None => return Err(bad_signature("it is not signed".to_owned())),
+                Some(s) if !parsed.members.contains(s) => {
+                    return Err(bad_signature(format!(
+                        "signed by {}, which is not a member",
+                        pin::fingerprint(s)
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
         // A hand-made file may not say how it is encrypted; the header does.
         let encryption = parsed.encryption.unwrap_or(if decrypted.scrypt {
             Encryption::Passphrase
@@ -215,10 +282,32 @@ impl Vault {
             passphrase: decrypted.passphrase,
             newer_schema: (parsed.version > SCHEMA_VERSION).then_some(parsed.version),
             disk_stamp: Some(disk_stamp),
-            lock,
+            lock: None,
             plaintext_len: decrypted.plaintext.len(),
             scrypt_log_n: decrypted.scrypt_log_n,
+            generation: parsed.generation,
+            members_on_disk: parsed.members.clone(),
+            members: parsed.members,
+            signer,
+            signing_key: sign::default_signing_key_path(),
         })
+    }
+
+    fn seen(&self) -> pin::Seen {
+        pin::Seen::new(
+            &self.encryption,
+            self.generation,
+            &self.members,
+            self.signer.clone(),
+        )
+    }
+
+    /// For `regvault trust`: decrypts the vault and compares it with what
+    /// this user last saw of it, without refusing. Accepting the returned
+    /// review pins exactly what it shows.
+    pub fn review(path: &Path, keys: &[KeySource]) -> Result<Review, VaultError> {
+        let vault = Self::decode(path, keys)?;
+        Review::of(path, vault.seen())
     }
 
     /// Peeks at the age header only; no key needed.
@@ -253,8 +342,36 @@ impl Vault {
 
     /// Renders, encrypts, writes. The caller holds the lock.
     fn write(&mut self) -> Result<(), VaultError> {
-        let plaintext = doc::render(&self.data, &self.encryption, self.plaintext_len)
-            .map_err(|e| io_err("cannot save the vault", std::io::Error::other(e)))?;
+        let generation = self.generation + 1;
+        let plaintext = doc::render(
+            &self.data,
+            &self.encryption,
+            generation,
+            &self.members,
+            self.plaintext_len,
+        )
+        .map_err(|e| io_err("cannot save the vault", std::io::Error::other(e)))?;
+        let plaintext = if self.members.is_empty() {
+            plaintext
+        } else {
+            let key_path = self.signing_key.clone();
+            // A membership change is signed by a member of the version it
+            // changes (and the signer stays a member: `sign` checks that).
+            if !self.members_on_disk.is_empty() {
+                let own = sign::public_of(&key_path);
+                if !own
+                    .as_ref()
+                    .is_some_and(|k| self.members_on_disk.contains(k))
+                {
+                    return Err(VaultError::NotMember {
+                        fingerprint: own
+                            .map_or_else(|| "unreadable".to_owned(), |k| pin::fingerprint(&k)),
+                        key: key_path,
+                    });
+                }
+            }
+            sign::sign(&plaintext, &key_path, &self.members)?
+        };
         let ciphertext = crypto::encrypt(
             plaintext.as_bytes(),
             &self.encryption,
@@ -265,7 +382,16 @@ impl Vault {
         self.plaintext_len = plaintext.len();
         drop(plaintext);
         store::write_atomic(&self.path, &ciphertext)?;
+        self.generation = generation;
+        self.members_on_disk.clone_from(&self.members);
+        if !self.members.is_empty() {
+            // Our own signature: a member's (checked by `sign::sign`).
+            self.signer = sign::public_of(&self.signing_key);
+        }
         self.disk_stamp = store::stamp(&self.path)?;
+        // What this user wrote is what they trust. The save itself has
+        // happened: a pin that cannot be written is caught by the next open.
+        let _ = pin::record(&self.path, &self.seen());
         Ok(())
     }
 
@@ -313,6 +439,48 @@ impl Vault {
             None => Some(WriterLock::acquire(&self.path)?),
         };
         store::purge_backups(&self.path, earlier)
+    }
+
+    /// Who is acting, as recorded as a registry's creator and checked by
+    /// "only the creator": in a team vault the user `name` and the
+    /// fingerprint of their signing key, `name (sha256:…)` — the key, not
+    /// the name, is what the rule compares. Elsewhere just `name`.
+    pub fn acting_user(&self, name: &str) -> String {
+        if self.members.is_empty() {
+            return name.to_owned();
+        }
+        match sign::public_of(&self.signing_key) {
+            Some(key) if self.members.contains(&key) => {
+                format!("{name} ({})", pin::fingerprint(&key))
+            }
+            _ => name.to_owned(),
+        }
+    }
+
+    /// Changes the members of a team vault; takes effect (signed by this
+    /// user, who must stay a member) at the next `save`.
+    pub fn set_members(&mut self, members: Vec<String>) -> Result<(), VaultError> {
+        let mut checked = Vec::with_capacity(members.len());
+        for m in members {
+            let m = sign::check_member(&m)?;
+            if !checked.contains(&m) {
+                checked.push(m);
+            }
+        }
+        self.members = checked;
+        Ok(())
+    }
+
+    /// Signs this vault's saves with the key at `path` instead of
+    /// `default_signing_key_path()` (a caller that knows the user's key
+    /// without the environment: the operations layer, tests).
+    pub fn set_signing_key(&mut self, path: PathBuf) {
+        self.signing_key = path;
+    }
+
+    /// Team vaults: the members' signing public keys (empty for an unsigned vault).
+    pub fn members(&self) -> &[String] {
+        &self.members
     }
 
     /// `true` for a Vault from `open_locked`, which holds the writer lock.

@@ -245,7 +245,7 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
         insecure: args.insecure,
     };
     let mut vault = keys::open_locked(g)?;
-    let user = model::current_user();
+    let user = vault.acting_user(&model::current_user());
     let now = Timestamp::now();
     let mut added = Vec::new();
     for new in news {
@@ -341,9 +341,10 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
     vault
         .data_mut()
         .set_connection(current.id.as_str(), connection, now)?;
+    let user = vault.acting_user(&crate::model::current_user());
     let warnings = vault
         .data_mut()
-        .update_registry(current.id.as_str(), update, now)
+        .update_registry(current.id.as_str(), update, &user, now)
         .with_context(|| format!("registry '{}' not updated", current.name))?;
     print_findings(&warnings);
     vault.save()?;

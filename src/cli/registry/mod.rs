@@ -80,9 +80,8 @@ pub fn run(g: &Global, cmd: RegistryCmd) -> anyhow::Result<i32> {
 
 fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     let mut vault = keys::open_locked(g)?;
-    let removed = vault
-        .data_mut()
-        .delete_registry(id, &model::current_user())?;
+    let user = vault.acting_user(&model::current_user());
+    let removed = vault.data_mut().delete_registry(id, &user)?;
     vault.save()?;
     if json {
         print_json(&json!({"deleted": removed.id, "name": removed.name}));

@@ -157,7 +157,7 @@ fn the_cache_follows_add_rename_and_delete() {
         name: Some("renamed".into()),
         ..Default::default()
     };
-    data.update_registry("team-new", rename, m.now)
+    data.update_registry("team-new", rename, USER, m.now)
         .expect("rename");
     save(&mut m, data);
     check(&m);

@@ -169,14 +169,15 @@ fn nothing_selected(m: &mut Model) -> Vec<Effect> {
 /// The dialog for a deletion the platform's rules refuse.
 fn refusal(e: &RuleError, user: &str) -> Modal {
     let (title, lines) = match e {
-        RuleError::NotCreator { name, created_by } => (
+        // The creator is not named: it is the string to impersonate.
+        RuleError::NotCreator { name, .. } => (
             format!("Cannot delete '{name}'"),
             vec![
                 "Only the registry's creator may delete it.".to_owned(),
-                format!("'{name}' was created by {created_by};"),
+                format!("'{name}' was created by another user;"),
                 format!("you are {user}."),
                 String::new(),
-                format!("Ask {created_by} to delete it."),
+                "Ask its creator to delete it.".to_owned(),
             ],
         ),
         RuleError::InUse { name, containers } => {

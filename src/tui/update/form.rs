@@ -358,7 +358,7 @@ fn save(m: &mut Model) -> Vec<Effect> {
                     // The connection first: the update is checked against it.
                     connection
                         .map_or(Ok(false), |c| data.set_connection(id.as_str(), c, now))
-                        .and_then(|_| data.update_registry(id.as_str(), update, now))
+                        .and_then(|_| data.update_registry(id.as_str(), update, &user, now))
                         .map(|_| id.clone())
                 }
                 _ => data
