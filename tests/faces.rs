@@ -23,13 +23,6 @@ fn tag() -> &'static str {
     support::run_tag()
 }
 
-fn ecr_doc(name: &str) -> Value {
-    json!({"name": name, "type": "ECR", "credentials": {
-        "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
-        "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        "region": "us-east-1"}})
-}
-
 fn container_args<'a>(name: &'a str, env: &'a str, id: &'a str) -> [&'a str; 12] {
     [
         "container",
@@ -106,7 +99,7 @@ fn ecr_test_apply_and_prune_are_the_same_through_the_tui_and_the_cli() {
     // The CLI face.
     let cli_name = format!("ft-cli-{t}");
     let s = Sandbox::new();
-    let cli_id = s.add(&ecr_doc(&cli_name));
+    let cli_id = s.add(&support::ecr_doc(&cli_name));
     s.ok(
         &container_args(&format!("{cli_name}-app"), &env_name, &cli_id),
         &[],
@@ -118,7 +111,7 @@ fn ecr_test_apply_and_prune_are_the_same_through_the_tui_and_the_cli() {
     let mut p = Pty::new();
     p.wait = Duration::from_secs(30);
     let doc = p.path("reg.json");
-    std::fs::write(&doc, ecr_doc(&tui_name).to_string()).unwrap();
+    std::fs::write(&doc, support::ecr_doc(&tui_name).to_string()).unwrap();
     let added = p.cli(&[
         "registry",
         "add",

@@ -23,13 +23,6 @@ fn unique(what: &str) -> String {
     format!("kt-{what}-{}", tag())
 }
 
-fn ecr_doc(name: &str) -> Value {
-    json!({"name": name, "type": "ECR", "credentials": {
-        "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
-        "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        "region": "us-east-1"}})
-}
-
 fn add_container(s: &Sandbox, name: &str, env: &str, id: &str) {
     s.ok(
         &[
@@ -107,7 +100,7 @@ fn a_labelled_secret_regvault_did_not_create_is_foreign_never_written_or_deleted
     let s = Sandbox::new();
     let name = unique("plant");
     let secret = format!("{name}-creds");
-    let id = s.add(&ecr_doc(&name));
+    let id = s.add(&support::ecr_doc(&name));
     add_container(&s, &format!("{name}-app"), "staging", &id);
     let kc = kube.kubeconfig.display().to_string();
     let env = [
@@ -289,48 +282,74 @@ fn the_credentials_hash_is_keyed_and_kept_out_of_json() {
     );
 }
 
-#[test]
-fn a_secret_created_between_plan_and_apply_is_not_taken_over() {
-    use regvault::ops::kube::{ApplySettings, KubeRequest};
-    use regvault::ops::{Cancel, FileStore, quiet};
-    use regvault::vault::KeySource;
+/// A GHCR registry with one container in a fresh namespace, planned in
+/// process (`ops::kube::plan_apply`) and not yet applied: what a race
+/// between the plan and the apply starts from.
+struct Race {
+    s: Sandbox,
+    name: String,
+    ns: String,
+    store: regvault::ops::FileStore,
+    rt: tokio::runtime::Runtime,
+    kp: regvault::ops::kube::KubePlan,
+}
 
-    let kube = kube_support::cluster();
+fn planned_race(kube: &kube_support::Kube, what: &str, letter: char) -> Race {
+    use regvault::ops::Cancel;
+    use regvault::ops::kube::{ApplySettings, KubeRequest};
+
     let s = Sandbox::new();
-    let name = unique("race");
-    let secret = format!("{name}-creds");
+    let name = unique(what);
     let id = s.add(&json!({"name": name, "type": "GHCR",
-        "credentials": {"username": "octo", "token": format!("ghp_{}", "r".repeat(36))}}));
-    let env_name = format!("race{}", tag());
+        "credentials": {"username": "octo", "token": format!("ghp_{}", letter.to_string().repeat(36))}}));
+    let env_name = format!("{what}{}", tag());
     let ns = format!("env-{env_name}");
     namespace(kube, &ns);
     add_container(&s, &format!("{name}-app"), &env_name, &id);
-    let store = FileStore::new(
-        s.path("data/regvault/vault.age"),
-        vec![KeySource::IdentityFile(
-            s.path("config/regvault/identity.txt"),
-        )],
-    )
-    .with_signing_key(s.path("config/regvault/signing-key.txt"));
+    let store = s.store();
     let req = KubeRequest {
         registry: name.clone(),
         context: Some("admin".into()),
         kubeconfig: Some(kube.kubeconfig.clone()),
-        environments: vec![env_name.clone()],
+        environments: vec![env_name],
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let cancel = Cancel::new();
     let kp = rt
         .block_on(regvault::ops::kube::plan_apply(
             &store,
             &req,
             ApplySettings::default(),
-            &cancel,
+            &Cancel::new(),
         ))
         .expect("planned");
+    Race {
+        s,
+        name,
+        ns,
+        store,
+        rt,
+        kp,
+    }
+}
+
+#[test]
+fn a_secret_created_between_plan_and_apply_is_not_taken_over() {
+    use regvault::ops::{Cancel, quiet};
+
+    let kube = kube_support::cluster();
+    let Race {
+        name,
+        ns,
+        store,
+        rt,
+        kp,
+        ..
+    } = planned_race(kube, "race", 'r');
+    let secret = format!("{name}-creds");
+    let cancel = Cancel::new();
     assert_eq!(kp.planned[0].objects[0].change.as_str(), "create");
     // Between the plan and the apply, someone else creates the Secret.
     kube.kubectl(&[
@@ -357,46 +376,20 @@ fn a_secret_created_between_plan_and_apply_is_not_taken_over() {
 
 #[test]
 fn a_deployment_created_between_plan_and_apply_is_not_taken_over_and_the_secret_is_recorded() {
-    use regvault::ops::kube::{ApplySettings, KubeRequest};
-    use regvault::ops::{Cancel, FileStore, quiet};
-    use regvault::vault::KeySource;
+    use regvault::ops::{Cancel, quiet};
 
     let kube = kube_support::cluster();
-    let s = Sandbox::new();
-    let name = unique("drace");
+    let Race {
+        s,
+        name,
+        ns,
+        store,
+        rt,
+        kp,
+        ..
+    } = planned_race(kube, "drace", 'd');
     let app = format!("{name}-app");
-    let id = s.add(&json!({"name": name, "type": "GHCR",
-        "credentials": {"username": "octo", "token": format!("ghp_{}", "d".repeat(36))}}));
-    let env_name = format!("drace{}", tag());
-    let ns = format!("env-{env_name}");
-    namespace(kube, &ns);
-    add_container(&s, &app, &env_name, &id);
-    let store = FileStore::new(
-        s.path("data/regvault/vault.age"),
-        vec![KeySource::IdentityFile(
-            s.path("config/regvault/identity.txt"),
-        )],
-    )
-    .with_signing_key(s.path("config/regvault/signing-key.txt"));
-    let req = KubeRequest {
-        registry: name.clone(),
-        context: Some("admin".into()),
-        kubeconfig: Some(kube.kubeconfig.clone()),
-        environments: vec![env_name.clone()],
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let cancel = Cancel::new();
-    let kp = rt
-        .block_on(regvault::ops::kube::plan_apply(
-            &store,
-            &req,
-            ApplySettings::default(),
-            &cancel,
-        ))
-        .expect("planned");
     kube.kubectl(&[
         "-n",
         &ns,

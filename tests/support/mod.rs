@@ -676,3 +676,26 @@ pub fn run_tag() -> &'static str {
             .collect()
     })
 }
+
+/// An ECR registry in the platform's shape, with AWS's documented example
+/// keys (moto accepts them).
+pub fn ecr_doc(name: &str) -> serde_json::Value {
+    serde_json::json!({"name": name, "type": "ECR", "credentials": {
+        "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+        "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "region": "us-east-1"}})
+}
+
+impl Sandbox {
+    /// The sandbox's vault for `regvault::ops` in process: its identity
+    /// opens it, its signing key signs the saves.
+    pub fn store(&self) -> regvault::ops::FileStore {
+        regvault::ops::FileStore::new(
+            self.path("data/regvault/vault.age"),
+            vec![regvault::vault::KeySource::IdentityFile(
+                self.path("config/regvault/identity.txt"),
+            )],
+        )
+        .with_signing_key(self.path("config/regvault/signing-key.txt"))
+    }
+}
