@@ -28,8 +28,9 @@ pub struct InitArgs {
     #[arg(long)]
     no_identity: bool,
     /// A teammate's signing public key (ed25519:…, the "public key" line of
-    /// their signing-key.txt): they may save the vault too; repeatable. Your
-    /// own signing key is always a member.
+    /// their signing-key.txt, or their `ssh-ed25519 …` public key line):
+    /// they may save the vault too; repeatable. Your own signing key
+    /// (--signing-key) is always a member.
     #[arg(long, value_name = "KEY")]
     member: Vec<String>,
 }
