@@ -360,6 +360,10 @@ fn an_encrypted_rsa_or_open_ssh_key_is_refused_clearly() {
         o.stderr
     );
     assert!(!vault.exists());
+    assert!(
+        !user.path("config/regvault/identity.txt").exists(),
+        "init created an identity before refusing the signing key"
+    );
 
     let rsa = user.ssh_key("rsa", "id_rsa", "");
     let o = user.run(&vault, &["init"], Some(&rsa));

@@ -64,6 +64,12 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
 
+    // A signing key that cannot be used (encrypted or RSA SSH key, open to
+    // others) stops init before it creates anything.
+    let sign_path = vault::default_signing_key_path();
+    if sign_path.exists() {
+        vault::ensure_signing_key(&sign_path)?;
+    }
     let mut recipients = Vec::new();
     if !args.no_identity {
         let id_path = g
@@ -97,7 +103,6 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
     recipients.retain(|r| seen.insert(r.clone()));
     let n = recipients.len();
     // Every save is signed by its writer; the members may save.
-    let sign_path = vault::default_signing_key_path();
     let had_key = sign_path.exists();
     let own = vault::ensure_signing_key(&sign_path)?;
     println!(

@@ -60,6 +60,8 @@ pub enum VaultError {
     },
     #[error("cannot use identity {path}: {reason}")]
     BadIdentity { path: PathBuf, reason: String },
+    #[error("cannot use the signing key {path}: {reason}")]
+    BadSigningKey { path: PathBuf, reason: String },
     #[error(
         "this vault is protected by a passphrase: give it (prompt, or REGVAULT_PASSPHRASE_FILE)"
     )]

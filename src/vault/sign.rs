@@ -88,7 +88,7 @@ pub fn check_member(text: &str) -> Result<String, VaultError> {
 }
 
 fn bad_key(path: &Path, reason: &str) -> VaultError {
-    VaultError::BadIdentity {
+    VaultError::BadSigningKey {
         path: path.to_owned(),
         reason: format!("not a regvault signing key: {reason}"),
     }
@@ -141,13 +141,13 @@ const OPENSSH_BEGIN: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
 /// An OpenSSH private key (`ssh-keygen` format): ed25519 and unencrypted.
 fn load_openssh(path: &Path, text: &str) -> Result<SigningKey, VaultError> {
     let key =
-        ssh_key::PrivateKey::from_openssh(text.trim()).map_err(|e| VaultError::BadIdentity {
+        ssh_key::PrivateKey::from_openssh(text.trim()).map_err(|e| VaultError::BadSigningKey {
             path: path.to_owned(),
             reason: format!("not a valid OpenSSH private key ({e})"),
         })?;
     let algorithm = key.algorithm();
     if algorithm != ssh_key::Algorithm::Ed25519 {
-        return Err(VaultError::BadIdentity {
+        return Err(VaultError::BadSigningKey {
             path: path.to_owned(),
             reason: format!(
                 "it is an {algorithm} key, and signing keys are ed25519 (`ssh-keygen -t ed25519`)"
@@ -155,7 +155,7 @@ fn load_openssh(path: &Path, text: &str) -> Result<SigningKey, VaultError> {
         });
     }
     if key.is_encrypted() {
-        return Err(VaultError::BadIdentity {
+        return Err(VaultError::BadSigningKey {
             path: path.to_owned(),
             reason: "this SSH key is protected by a passphrase: regvault needs an unencrypted \
                      ed25519 key to sign (ssh-agent is not supported yet)"
@@ -172,7 +172,7 @@ fn load_openssh(path: &Path, text: &str) -> Result<SigningKey, VaultError> {
 
 pub(crate) fn load(path: &Path) -> Result<SigningKey, VaultError> {
     if let Some((mode, what)) = super::perms::open_to_others(path) {
-        return Err(VaultError::BadIdentity {
+        return Err(VaultError::BadSigningKey {
             path: path.to_owned(),
             reason: format!(
                 "the signing key is {what} by others (mode {mode:03o}): whoever can read it can sign saves as you; run `chmod 600 {}`",
@@ -182,7 +182,7 @@ pub(crate) fn load(path: &Path) -> Result<SigningKey, VaultError> {
     }
     let text =
         Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|e| VaultError::BadIdentity {
+            std::fs::read_to_string(path).map_err(|e| VaultError::BadSigningKey {
                 path: path.to_owned(),
                 reason: format!("cannot read the signing key: {e}"),
             })?,
@@ -231,7 +231,7 @@ pub(crate) fn sign(
     members: &[String],
 ) -> Result<Zeroizing<String>, VaultError> {
     if !key_path.exists() {
-        return Err(VaultError::BadIdentity {
+        return Err(VaultError::BadSigningKey {
             path: key_path.to_owned(),
             reason: "this team vault's saves are signed, and you have no signing key: \
                      run `regvault member key` and ask a member to add it"
@@ -297,6 +297,27 @@ pub(crate) fn verify(text: &str) -> Result<Option<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ssh_ed25519_public_line_is_normalised_and_others_are_refused() {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let public = public_text(&key.verifying_key());
+        // The SSH wire blob: string "ssh-ed25519", string <32 bytes>.
+        let mut blob = Vec::new();
+        blob.extend_from_slice(&11u32.to_be_bytes());
+        blob.extend_from_slice(b"ssh-ed25519");
+        blob.extend_from_slice(&32u32.to_be_bytes());
+        blob.extend_from_slice(key.verifying_key().as_bytes());
+        let line = format!("ssh-ed25519 {} me@laptop", STANDARD.encode(&blob));
+        assert_eq!(check_member(&line).unwrap(), public);
+        assert_eq!(check_member(&public).unwrap(), public);
+        assert!(matches!(
+            check_member("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC me"),
+            Err(VaultError::BadMember(_))
+        ));
+        // The signer of a signature line stays in the `ed25519:` form only.
+        assert!(parse_public(&line).is_none());
+    }
 
     #[test]
     fn a_signature_verifies_and_names_its_signer_and_breaks_on_change() {
