@@ -28,8 +28,9 @@ pub struct InitArgs {
     #[arg(long)]
     no_identity: bool,
     /// A teammate's signing public key (ed25519:…, the "public key" line of
-    /// their signing-key.txt): they may save the vault too; repeatable. Your
-    /// own signing key is always a member.
+    /// their signing-key.txt, or their `ssh-ed25519 …` public key line):
+    /// they may save the vault too; repeatable. Your own signing key
+    /// (--signing-key) is always a member.
     #[arg(long, value_name = "KEY")]
     member: Vec<String>,
 }
@@ -63,6 +64,12 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
         return Ok(0);
     }
 
+    // A signing key that cannot be used (encrypted or RSA SSH key, open to
+    // others) stops init before it creates anything.
+    let sign_path = vault::default_signing_key_path();
+    if sign_path.exists() {
+        vault::ensure_signing_key(&sign_path)?;
+    }
     let mut recipients = Vec::new();
     if !args.no_identity {
         let id_path = g
@@ -96,7 +103,6 @@ pub fn run(g: &Global, args: &InitArgs) -> anyhow::Result<i32> {
     recipients.retain(|r| seen.insert(r.clone()));
     let n = recipients.len();
     // Every save is signed by its writer; the members may save.
-    let sign_path = vault::default_signing_key_path();
     let had_key = sign_path.exists();
     let own = vault::ensure_signing_key(&sign_path)?;
     println!(

@@ -16,7 +16,8 @@ pub enum MemberCmd {
     /// to a member, who runs `regvault member add KEY`.
     Key,
     /// Let a teammate save the vault: their signing public key (ed25519:…,
-    /// the "public key" line of their signing-key.txt). An unsigned vault
+    /// the "public key" line of their signing-key.txt, or their
+    /// `ssh-ed25519 …` public key line). An unsigned vault
     /// becomes a team vault with you and them as members.
     Add { key: String },
     /// Stop a member's saves from being accepted (also re-key the vault so

@@ -68,6 +68,11 @@ pub struct Global {
     /// instead of refusing it.
     #[arg(long, global = true, env = "REGVAULT_ALLOW_OPEN_IDENTITY")]
     pub allow_open_identity: bool,
+    /// The key that signs your saves of team vaults: regvault's own
+    /// signing-key.txt, or an unencrypted SSH ed25519 private key such as
+    /// ~/.ssh/id_ed25519 [default: $XDG_CONFIG_HOME/regvault/signing-key.txt]
+    #[arg(long, global = true, env = "REGVAULT_SIGNING_KEY", value_name = "PATH")]
+    pub signing_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     }
     crate::vault::set_lock_wait(std::time::Duration::from_secs_f64(cli.global.wait));
     crate::vault::allow_open_identity(cli.global.allow_open_identity);
+    crate::vault::set_default_signing_key(cli.global.signing_key.clone());
     let Some(command) = cli.command else {
         return tui(&cli.global);
     };

@@ -44,6 +44,10 @@ pub enum VaultError {
     NewerSchema { found: u32, supported: u32 },
     #[error("'{0}' is not an age or SSH recipient")]
     BadRecipient(String),
+    #[error(
+        "'{0}' is not a signing public key: give ed25519:… (`regvault member key` prints it) or an `ssh-ed25519 …` public key line (signing keys are ed25519)"
+    )]
+    BadMember(String),
     #[error("no recipients: give at least one age1… or SSH public key to encrypt to")]
     NoRecipients,
     #[error(
@@ -56,6 +60,8 @@ pub enum VaultError {
     },
     #[error("cannot use identity {path}: {reason}")]
     BadIdentity { path: PathBuf, reason: String },
+    #[error("cannot use the signing key {path}: {reason}")]
+    BadSigningKey { path: PathBuf, reason: String },
     #[error(
         "this vault is protected by a passphrase: give it (prompt, or REGVAULT_PASSPHRASE_FILE)"
     )]

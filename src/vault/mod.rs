@@ -41,7 +41,9 @@ use paths::real_path;
 use perms::check_identity_modes;
 pub use perms::{allow_open_identity, check_identity_file, permission_warnings};
 pub use pin::{Change, Review, fingerprint, state_dir};
-pub use sign::{check_member, default_signing_key_path, ensure_signing_key};
+pub use sign::{
+    check_member, default_signing_key_path, ensure_signing_key, set_default_signing_key,
+};
 pub use strength::{WeakPassphrase, check_new_passphrase};
 
 /// The plaintext schema this build writes.
@@ -358,7 +360,12 @@ impl Vault {
             // A membership change is signed by a member of the version it
             // changes (and the signer stays a member: `sign` checks that).
             if !self.members_on_disk.is_empty() {
-                let own = sign::public_of(&key_path);
+                // An unreadable key keeps its own error (encrypted, RSA, open).
+                let own = if key_path.exists() {
+                    Some(sign::public_key(&key_path)?)
+                } else {
+                    None
+                };
                 if !own
                     .as_ref()
                     .is_some_and(|k| self.members_on_disk.contains(k))

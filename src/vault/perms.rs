@@ -16,7 +16,7 @@ pub fn allow_open_identity(allow: bool) {
 }
 
 /// The group/other bits of `path`'s mode, and what they let others do.
-fn open_to_others(path: &Path) -> Option<(u32, &'static str)> {
+pub(crate) fn open_to_others(path: &Path) -> Option<(u32, &'static str)> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
     if mode & 0o044 != 0 {

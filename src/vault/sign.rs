@@ -10,7 +10,10 @@
 //!
 //! Each user's signing key is a file beside the identity
 //! (`$XDG_CONFIG_HOME/regvault/signing-key.txt`, or `$REGVAULT_SIGNING_KEY`),
-//! created by `regvault init`.
+//! created by `regvault init` — or an existing unencrypted OpenSSH ed25519
+//! private key (`~/.ssh/id_ed25519`, parsed by the `ssh-key` crate), whose
+//! member entry is the same `ed25519:<base64>` of its public key. A signing
+//! key others can read (or write) is refused.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -30,8 +33,26 @@ const LINE_PREFIX: &str = "signature = \"";
 const KEY_PREFIX: &str = "REGVAULT-SIGNING-KEY-1:";
 const PUBLIC_PREFIX: &str = "ed25519:";
 
+static SIGNING_KEY_OVERRIDE: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+/// Makes `path` this process's signing key (the CLI's `--signing-key`):
+/// what [`default_signing_key_path`] returns from now on.
+pub fn set_default_signing_key(path: Option<PathBuf>) {
+    *SIGNING_KEY_OVERRIDE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = path;
+}
+
+/// `--signing-key` (see [`set_default_signing_key`]), else
 /// `$REGVAULT_SIGNING_KEY`, else `signing-key.txt` beside the default identity.
 pub fn default_signing_key_path() -> PathBuf {
+    if let Some(p) = SIGNING_KEY_OVERRIDE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+    {
+        return p;
+    }
     if let Some(p) = std::env::var_os("REGVAULT_SIGNING_KEY").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
@@ -50,15 +71,24 @@ pub(crate) fn parse_public(text: &str) -> Option<VerifyingKey> {
     VerifyingKey::from_bytes(&bytes.try_into().ok()?).ok()
 }
 
-/// Checks a member key given by a person; it is public, so the error quotes it.
+/// A member given as an OpenSSH public key line, `ssh-ed25519 AAAA… [comment]`.
+fn parse_ssh_public(text: &str) -> Option<VerifyingKey> {
+    let key = ssh_key::PublicKey::from_openssh(text.trim()).ok()?;
+    VerifyingKey::from_bytes(&key.key_data().ed25519()?.0).ok()
+}
+
+/// Checks a member key given by a person (`ed25519:<base64>`, or an
+/// `ssh-ed25519 …` public key line) and returns it as `ed25519:<base64>`;
+/// it is public, so the error quotes it.
 pub fn check_member(text: &str) -> Result<String, VaultError> {
     parse_public(text)
+        .or_else(|| parse_ssh_public(text))
         .map(|k| public_text(&k))
-        .ok_or_else(|| VaultError::BadRecipient(text.trim().to_owned()))
+        .ok_or_else(|| VaultError::BadMember(text.trim().to_owned()))
 }
 
 fn bad_key(path: &Path, reason: &str) -> VaultError {
-    VaultError::BadIdentity {
+    VaultError::BadSigningKey {
         path: path.to_owned(),
         reason: format!("not a regvault signing key: {reason}"),
     }
@@ -67,7 +97,7 @@ fn bad_key(path: &Path, reason: &str) -> VaultError {
 /// Creates a signing key at `path` (0600) unless one is there; returns its public key.
 pub fn ensure_signing_key(path: &Path) -> Result<String, VaultError> {
     if path.exists() {
-        return load(path).map(|k| public_text(&k.verifying_key()));
+        return public_key(path);
     }
     store::create_parent_dirs(path)?;
     let mut seed = Zeroizing::new([0u8; 32]);
@@ -98,17 +128,74 @@ pub fn ensure_signing_key(path: &Path) -> Result<String, VaultError> {
 
 /// The public key of the signing key at `path`, if it can be read.
 pub(crate) fn public_of(path: &Path) -> Option<String> {
-    load(path).ok().map(|k| public_text(&k.verifying_key()))
+    public_key(path).ok()
+}
+
+/// The public key of the signing key at `path`, `ed25519:<base64>`.
+pub(crate) fn public_key(path: &Path) -> Result<String, VaultError> {
+    load(path).map(|k| public_text(&k.verifying_key()))
+}
+
+const OPENSSH_BEGIN: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
+
+/// An OpenSSH private key (`ssh-keygen` format): ed25519 and unencrypted.
+fn load_openssh(path: &Path, text: &str) -> Result<SigningKey, VaultError> {
+    let key =
+        ssh_key::PrivateKey::from_openssh(text.trim()).map_err(|e| VaultError::BadSigningKey {
+            path: path.to_owned(),
+            reason: format!("not a valid OpenSSH private key ({e})"),
+        })?;
+    let algorithm = key.algorithm();
+    if algorithm != ssh_key::Algorithm::Ed25519 {
+        return Err(VaultError::BadSigningKey {
+            path: path.to_owned(),
+            reason: format!(
+                "it is an {algorithm} key, and signing keys are ed25519 (`ssh-keygen -t ed25519`)"
+            ),
+        });
+    }
+    if key.is_encrypted() {
+        return Err(VaultError::BadSigningKey {
+            path: path.to_owned(),
+            reason: "this SSH key is protected by a passphrase: regvault needs an unencrypted \
+                     ed25519 key to sign (ssh-agent is not supported yet)"
+                .to_owned(),
+        });
+    }
+    let pair = key
+        .key_data()
+        .ed25519()
+        .ok_or_else(|| bad_key(path, "no ed25519 key pair inside"))?;
+    let seed = Zeroizing::new(pair.private.to_bytes());
+    Ok(SigningKey::from_bytes(&seed))
 }
 
 pub(crate) fn load(path: &Path) -> Result<SigningKey, VaultError> {
+    if let Some((mode, what)) = super::perms::open_to_others(path) {
+        return Err(VaultError::BadSigningKey {
+            path: path.to_owned(),
+            reason: format!(
+                "the signing key is {what} by others (mode {mode:03o}): whoever can read it can sign saves as you; run `chmod 600 {}`",
+                path.display()
+            ),
+        });
+    }
     let text =
         Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|e| VaultError::BadIdentity {
+            std::fs::read_to_string(path).map_err(|e| VaultError::BadSigningKey {
                 path: path.to_owned(),
                 reason: format!("cannot read the signing key: {e}"),
             })?,
         );
+    if text.trim_start().starts_with(OPENSSH_BEGIN) {
+        return load_openssh(path, &text);
+    }
+    if text.trim_start().starts_with("-----BEGIN ") {
+        return Err(bad_key(
+            path,
+            "a PEM key that is not an OpenSSH ed25519 key (signing keys are ed25519: `ssh-keygen -t ed25519`)",
+        ));
+    }
     let line = text
         .lines()
         .find_map(|l| l.trim().strip_prefix(KEY_PREFIX))
@@ -144,7 +231,7 @@ pub(crate) fn sign(
     members: &[String],
 ) -> Result<Zeroizing<String>, VaultError> {
     if !key_path.exists() {
-        return Err(VaultError::BadIdentity {
+        return Err(VaultError::BadSigningKey {
             path: key_path.to_owned(),
             reason: "this team vault's saves are signed, and you have no signing key: \
                      run `regvault member key` and ask a member to add it"
@@ -210,6 +297,27 @@ pub(crate) fn verify(text: &str) -> Result<Option<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ssh_ed25519_public_line_is_normalised_and_others_are_refused() {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let public = public_text(&key.verifying_key());
+        // The SSH wire blob: string "ssh-ed25519", string <32 bytes>.
+        let mut blob = Vec::new();
+        blob.extend_from_slice(&11u32.to_be_bytes());
+        blob.extend_from_slice(b"ssh-ed25519");
+        blob.extend_from_slice(&32u32.to_be_bytes());
+        blob.extend_from_slice(key.verifying_key().as_bytes());
+        let line = format!("ssh-ed25519 {} me@laptop", STANDARD.encode(&blob));
+        assert_eq!(check_member(&line).unwrap(), public);
+        assert_eq!(check_member(&public).unwrap(), public);
+        assert!(matches!(
+            check_member("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC me"),
+            Err(VaultError::BadMember(_))
+        ));
+        // The signer of a signature line stays in the `ed25519:` form only.
+        assert!(parse_public(&line).is_none());
+    }
 
     #[test]
     fn a_signature_verifies_and_names_its_signer_and_breaks_on_change() {
