@@ -89,6 +89,10 @@ fn main() {
         report(&format!("save {n} (fsync, backup rotation)"), samples);
         drop(v);
 
+        if n == 10_000 {
+            signed(dir.path(), &path, &keys, runs);
+        }
+
         let exe = std::env::current_exe().expect("exe");
         let mut peaks: Vec<u64> = (0..5)
             .map(|_| {
@@ -110,4 +114,37 @@ fn main() {
             peaks[peaks.len() / 2] as f64 / 1024.0
         );
     }
+}
+
+/// The same vault made a team vault (as `regvault init` makes them): every
+/// save signed with ed25519 over the plaintext's SHA-256, every open
+/// verified — what that costs at 10,000 registries.
+fn signed(dir: &Path, path: &Path, keys: &[KeySource], runs: usize) {
+    let key = dir.join("signing-key.txt");
+    let public = regvault::vault::ensure_signing_key(&key).expect("signing key");
+    let mut v = Vault::open(path, keys).expect("open");
+    v.set_signing_key(key.clone());
+    v.set_members(vec![public]).expect("members");
+    v.save().expect("first signed save");
+    drop(v);
+    let samples = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let v = Vault::open(path, keys).expect("open signed");
+            std::hint::black_box(v.data().registries.len());
+            t.elapsed()
+        })
+        .collect();
+    report("open 10000, signed team vault", samples);
+    let mut v = Vault::open(path, keys).expect("open signed");
+    v.set_signing_key(key);
+    let samples = (0..runs)
+        .map(|i| {
+            v.data_mut().registries[0].name = format!("signed-{i}");
+            let t = Instant::now();
+            v.save().expect("signed save");
+            t.elapsed()
+        })
+        .collect();
+    report("save 10000, signed team vault", samples);
 }
