@@ -105,6 +105,11 @@ pub struct Registry {
     pub connection: Connection,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecr_token: Option<EcrToken>,
+    /// Members the creator named who may rotate and delete it like the
+    /// creator: signing-key fingerprints `sha256:…` in a team vault, user
+    /// names in an unsigned one. Only the creator changes this list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delegates: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
