@@ -5,7 +5,8 @@
 //! credentials-hash annotation), `id` (record ids), `stamp` (who is acting, ages), `error`
 //! (`RuleError`), and the platform's rules as methods on `VaultData`:
 //! `lookup` (find by id or name), `registry_rules` (unique names, only the
-//! creator deletes a registry, and never while a container references it)
+//! creator — or a member the creator named — rotates or deletes a registry,
+//! never deleted while a container references it)
 //! and `container_rules` (container names and fields).
 
 mod container_rules;

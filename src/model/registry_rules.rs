@@ -1,5 +1,6 @@
 //! The platform's rules for registries: unique names, structural validation
-//! before anything is stored, creator-only deletes, no delete while
+//! before anything is stored, deletes and rotation by the creator or a
+//! member the creator named (delegates), no delete while
 //! containers reference a registry, rotation recorded and nothing else; plus
 //! the test results, ECR tokens and connection settings kept with them.
 
