@@ -69,15 +69,21 @@ impl User {
     }
 
     fn run(&self, vault: &Path, args: &[&str], stdin: Option<&str>) -> Out {
+        self.run_as("someone@ops", vault, args, stdin)
+    }
+
+    /// `run` with another `REGVAULT_USER`.
+    fn run_as(&self, name: &str, vault: &Path, args: &[&str], stdin: Option<&str>) -> Out {
         let mut c = Command::cargo_bin("regvault").unwrap();
         c.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.home.path())
             .env("XDG_CONFIG_HOME", self.path("config"))
             .env("XDG_DATA_HOME", self.path("data"))
-            .env("REGVAULT_USER", "someone@ops")
+            .env("REGVAULT_USER", name)
             .env("REGVAULT_VAULT", vault)
             .args(args);
+
         if let Some(s) = stdin {
             c.write_stdin(s);
         }
@@ -532,4 +538,181 @@ fn a_member_changes_the_membership_and_the_others_follow() {
         0,
         "a non-member re-added themselves"
     );
+}
+
+/// Item 3, "creator, or a member the creator named": the creator of a
+/// registry names a delegate (another member's signing key) who may rotate
+/// it; only the creator changes that list, and a removed delegate is refused
+/// again. Both users run as the same `REGVAULT_USER`: the key decides.
+#[test]
+fn a_member_the_creator_named_may_rotate_and_only_the_creator_names_them() {
+    let (_dir, vault) = shared();
+    let alice = User::new();
+    let bob = User::new();
+    bob.ok(&bob.path("own.age"), &["init"]);
+    alice.ok(
+        &vault,
+        &[
+            "init",
+            "--recipient",
+            &bob.recipient(),
+            "--member",
+            &bob.signing_key(),
+        ],
+    );
+    assert_eq!(alice.add(&vault, "ghcr", &tok("alice")).code, 0);
+    let rotate = |u: &User, tag: &str| {
+        let new = u.path("new.txt");
+        std::fs::write(&new, tok(tag)).unwrap();
+        let arg = format!("token={}", new.display());
+        u.run(
+            &vault,
+            &["registry", "update", "ghcr", "--field-file", &arg],
+            None,
+        )
+    };
+    let exported = || {
+        alice
+            .ok(&vault, &["export", "dockerconfig", "--registry", "ghcr"])
+            .stdout
+    };
+    let bob_fp = fingerprint(&bob.signing_key());
+    let alice_fp = fingerprint(&alice.signing_key());
+
+    // Not named: refused.
+    let o = rotate(&bob, "bobearly");
+    assert_eq!(o.code, 1, "rotated before being named: {}", o.stderr);
+    assert!(
+        o.stderr.contains("only the registry's creator"),
+        "{}",
+        o.stderr
+    );
+    assert!(exported().contains(&tok("alice")));
+
+    // Named by the creator (by signing key): bob may rotate.
+    let o = alice.ok(
+        &vault,
+        &["registry", "delegate", "ghcr", "--add", &bob.signing_key()],
+    );
+    assert!(o.stdout.contains(&bob_fp), "{}", o.stdout);
+    let o = alice.ok(&vault, &["registry", "show", "ghcr", "--json"]);
+    let shown: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let delegates = shown["delegates"].as_array().expect("delegates listed");
+    assert_eq!(delegates.len(), 1, "{shown}");
+    assert!(delegates[0].as_str().unwrap().contains(&bob_fp), "{shown}");
+    let o = bob.ok(&vault, &["registry", "show", "ghcr"]);
+    assert!(
+        o.stdout.contains("delegates") && o.stdout.contains(&bob_fp),
+        "{}",
+        o.stdout
+    );
+    let o = rotate(&bob, "bobnamed");
+    assert_eq!(o.code, 0, "a named member was refused: {}", o.stderr);
+    assert!(exported().contains(&tok("bobnamed")));
+
+    // A delegate does not change the list: not even to add themselves again
+    // or to remove the creator's choice.
+    for args in [
+        ["registry", "delegate", "ghcr", "--remove", bob_fp.as_str()],
+        ["registry", "delegate", "ghcr", "--add", alice_fp.as_str()],
+    ] {
+        let o = bob.run(&vault, &args, None);
+        assert_eq!(o.code, 1, "a delegate changed the list: {}", o.stdout);
+        assert!(
+            o.stderr
+                .contains("only the registry's creator may change the delegates"),
+            "{}",
+            o.stderr
+        );
+        assert!(
+            !o.stderr.contains(&alice_fp) && !o.stderr.contains("someone@ops"),
+            "names whom to impersonate: {}",
+            o.stderr
+        );
+    }
+
+    // Removed by the creator (by fingerprint): refused again.
+    alice.ok(
+        &vault,
+        &["registry", "delegate", "ghcr", "--remove", &bob_fp],
+    );
+    let o = alice.ok(&vault, &["registry", "show", "ghcr", "--json"]);
+    let shown: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert!(
+        shown["delegates"].as_array().is_none_or(Vec::is_empty),
+        "{shown}"
+    );
+    let o = rotate(&bob, "boblate");
+    assert_eq!(o.code, 1, "rotated after removal: {}", o.stderr);
+    assert!(exported().contains(&tok("bobnamed")));
+
+    // Someone who is not a member cannot be named.
+    let outsider = User::new();
+    outsider.ok(&outsider.path("own.age"), &["init"]);
+    let o = alice.run(
+        &vault,
+        &[
+            "registry",
+            "delegate",
+            "ghcr",
+            "--add",
+            &outsider.signing_key(),
+        ],
+        None,
+    );
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stderr.contains("not a member"), "{}", o.stderr);
+}
+
+/// In an unsigned vault (one from before signed saves, or a passphrase
+/// vault) delegates are user names, as the creator is; keys are refused there.
+#[test]
+fn in_an_unsigned_vault_the_creator_names_delegates_by_name() {
+    use regvault::vault::{Encryption, Vault};
+    let (_dir, vault) = shared();
+    let user = User::new();
+    user.ok(&user.path("own.age"), &["init"]);
+    Vault::create(
+        &vault,
+        regvault::model::VaultData::default(),
+        Encryption::Recipients(vec![user.recipient()]),
+        None,
+    )
+    .unwrap();
+    assert_eq!(user.add(&vault, "ghcr", &tok("mine")).code, 0);
+    let new = user.path("new.txt");
+    std::fs::write(&new, tok("bob")).unwrap();
+    let arg = format!("token={}", new.display());
+    let update = ["registry", "update", "ghcr", "--field-file", &arg];
+    assert_eq!(user.run_as("bob", &vault, &update, None).code, 1);
+    let o = user.run(
+        &vault,
+        &[
+            "registry",
+            "delegate",
+            "ghcr",
+            "--add",
+            "sha256:0123456789abcdef",
+        ],
+        None,
+    );
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(o.stderr.contains("not signed"), "{}", o.stderr);
+    let o = user.run_as(
+        "bob",
+        &vault,
+        &["registry", "delegate", "ghcr", "--add", "bob"],
+        None,
+    );
+    assert_eq!(o.code, 1, "bob named himself: {}", o.stdout);
+    let o = user.ok(
+        &vault,
+        &["registry", "delegate", "ghcr", "--add", "bob", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["delegates"], serde_json::json!(["bob"]), "{v}");
+    let o = user.run_as("bob", &vault, &update, None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    std::fs::write(&new, tok("carol")).unwrap();
+    assert_eq!(user.run_as("carol", &vault, &update, None).code, 1);
 }

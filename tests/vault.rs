@@ -31,6 +31,7 @@ fn registry(name: &str, token: &str) -> Registry {
         last_test: None,
         connection: regvault::model::Connection::default(),
         ecr_token: None,
+        delegates: Vec::new(),
     }
 }
 

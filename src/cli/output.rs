@@ -73,6 +73,7 @@ pub fn registry_json(r: &Registry, data: &VaultData, with_credentials: bool) -> 
         "credentialsRotatedAt": r.credentials_rotated_at,
         "lastTest": r.last_test,
         "usedBy": used_by,
+        "delegates": r.delegates,
     });
     if !r.connection.is_default() {
         // The CA bundle is public material, but long: say that it is there.

@@ -230,6 +230,7 @@ fn reg(id: &str, name: &str, kind: RegistryKind) -> Registry {
         last_test: None,
         connection: Connection::default(),
         ecr_token: None,
+        delegates: Vec::new(),
     }
 }
 

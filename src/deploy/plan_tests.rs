@@ -40,6 +40,7 @@ fn registry(id: &str, name: &str, kind: RegistryKind, created: &str) -> Registry
         last_test: None,
         connection: Connection::default(),
         ecr_token: None,
+        delegates: Vec::new(),
     }
 }
 

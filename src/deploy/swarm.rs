@@ -506,6 +506,7 @@ mod tests {
                 last_test: None,
                 connection: Connection::default(),
                 ecr_token: None,
+                delegates: Vec::new(),
             }],
             containers: vec![
                 container("ctr-web001", "Web", "production", "acme/web"),

@@ -26,12 +26,15 @@ pub enum RuleError {
     Invalid(Vec<Finding>),
     /// The creator is not named: it is the very string another user would
     /// put in `REGVAULT_USER` to pass this check.
-    #[error("only the registry's creator may {action} '{name}': it was created by another user")]
+    #[error("only the registry's creator may {action} '{name}'{}: it was created by another user", if *.delegable { " (or a member the creator named)" } else { "" })]
     NotCreator {
         name: String,
-        /// `delete`, `rotate the credentials of`.
+        /// `delete`, `rotate the credentials of`, `change the delegates of`.
         action: &'static str,
+        /// Whether a delegate may do it too (not so for changing delegates).
+        delegable: bool,
     },
+
     #[error("registry '{name}' is used by {} container(s): {}; delete or repoint them first", .containers.len(), .containers.join(", "))]
     InUse {
         name: String,

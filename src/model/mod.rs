@@ -5,7 +5,8 @@
 //! credentials-hash annotation), `id` (record ids), `stamp` (who is acting, ages), `error`
 //! (`RuleError`), and the platform's rules as methods on `VaultData`:
 //! `lookup` (find by id or name), `registry_rules` (unique names, only the
-//! creator deletes a registry, and never while a container references it)
+//! creator — or a member the creator named — rotates or deletes a registry,
+//! never deleted while a container references it)
 //! and `container_rules` (container names and fields).
 
 mod container_rules;
@@ -105,6 +106,11 @@ pub struct Registry {
     pub connection: Connection,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecr_token: Option<EcrToken>,
+    /// Members the creator named who may rotate and delete it like the
+    /// creator: signing-key fingerprints `sha256:…` in a team vault, user
+    /// names in an unsigned one. Only the creator changes this list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delegates: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

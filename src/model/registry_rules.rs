@@ -1,5 +1,6 @@
 //! The platform's rules for registries: unique names, structural validation
-//! before anything is stored, creator-only deletes, no delete while
+//! before anything is stored, deletes and rotation by the creator or a
+//! member the creator named (delegates), no delete while
 //! containers reference a registry, rotation recorded and nothing else; plus
 //! the test results, ECR tokens and connection settings kept with them.
 
@@ -45,6 +46,34 @@ fn is_creator(created_by: &str, user: &str) -> bool {
             .rsplit_once(" (sha256:")
             .is_some_and(|(name, _)| name == created_by),
     }
+}
+
+/// The fingerprint hex a delegate entry names: a bare `sha256:…` or the
+/// key part of `name (sha256:…)`; `None` for a bare user name.
+fn delegate_key(delegate: &str) -> Option<&str> {
+    delegate
+        .strip_prefix("sha256:")
+        .or_else(|| key_of(delegate))
+}
+
+/// Whether `user` (as `Vault::acting_user` gives it) is the member `delegate`
+/// names: in a signed vault only the fingerprints are compared (the name
+/// beside a key is whatever its holder types); a bare name, named in an
+/// unsigned vault, matches by name.
+fn is_delegate(delegate: &str, user: &str) -> bool {
+    match (delegate_key(delegate), key_of(user)) {
+        (Some(named), Some(acting)) => named == acting,
+        (Some(_), None) => false,
+        (None, None) => delegate == user,
+        (None, Some(_)) => user
+            .rsplit_once(" (sha256:")
+            .is_some_and(|(name, _)| name == delegate),
+    }
+}
+
+/// The creator, or a member the creator named: who may rotate and delete.
+fn may_manage(r: &Registry, user: &str) -> bool {
+    is_creator(&r.created_by, user) || r.delegates.iter().any(|d| is_delegate(d, user))
 }
 
 impl VaultData {
@@ -112,14 +141,15 @@ impl VaultData {
             last_test: None,
             connection,
             ecr_token: None,
+            delegates: Vec::new(),
         });
         Ok((id, findings))
     }
 
     /// Renames and/or rotates credentials. A credential change records the
     /// rotation time — and nothing else: nothing is redeployed; the new
-    /// credentials apply at the next pull. Only the creator (`user`) may
-    /// rotate, as only the creator may delete.
+    /// credentials apply at the next pull. Only the creator (`user`), or a
+    /// member the creator named, may rotate, as only they may delete.
     pub fn update_registry(
         &mut self,
         id_or_name: &str,
@@ -159,10 +189,11 @@ impl VaultData {
             return Err(RuleError::Invalid(findings));
         }
         let rotated = creds != current.credentials || kind != current.kind;
-        if rotated && !is_creator(&current.created_by, user) {
+        if rotated && !may_manage(current, user) {
             return Err(RuleError::NotCreator {
                 name: current.name.clone(),
                 action: "rotate the credentials of",
+                delegable: true,
             });
         }
         let r = &mut self.registries[idx];
@@ -187,15 +218,16 @@ impl VaultData {
         Ok(findings)
     }
 
-    /// The platform's `registry.delete({registryId})`: only the creator, and
-    /// never while a container references it.
+    /// The platform's `registry.delete({registryId})`: only the creator (or
+    /// a member the creator named), and never while a container references it.
     pub fn delete_registry(&mut self, id_or_name: &str, user: &str) -> Result<Registry, RuleError> {
         let idx = self.registry_index(id_or_name)?;
         let r = &self.registries[idx];
-        if !is_creator(&r.created_by, user) {
+        if !may_manage(r, user) {
             return Err(RuleError::NotCreator {
                 name: r.name.clone(),
                 action: "delete",
+                delegable: true,
             });
         }
         let users: Vec<String> = self
@@ -210,6 +242,40 @@ impl VaultData {
             });
         }
         Ok(self.registries.remove(idx))
+    }
+
+    /// Changes who the creator names as delegates (`sha256:…` fingerprints
+    /// in a team vault, user names in an unsigned one). Only the creator may, never a
+    /// delegate. Returns whether the list changed.
+    pub fn set_delegates(
+        &mut self,
+        id_or_name: &str,
+        add: &[String],
+        remove: &[String],
+        user: &str,
+        now: Timestamp,
+    ) -> Result<bool, RuleError> {
+        let idx = self.registry_index(id_or_name)?;
+        let r = &mut self.registries[idx];
+        if !is_creator(&r.created_by, user) {
+            return Err(RuleError::NotCreator {
+                name: r.name.clone(),
+                action: "change the delegates of",
+                delegable: false,
+            });
+        }
+        let before = r.delegates.clone();
+        r.delegates.retain(|d| !remove.contains(d));
+        for d in add {
+            if !r.delegates.contains(d) {
+                r.delegates.push(d.clone());
+            }
+        }
+        let changed = r.delegates != before;
+        if changed {
+            r.updated_at = now;
+        }
+        Ok(changed)
     }
 
     pub fn record_test(&mut self, id_or_name: &str, record: TestRecord) -> Result<(), RuleError> {
@@ -357,5 +423,118 @@ mod tests {
         data.update_registry("gh-main", rotate, "alice", now)
             .unwrap();
         assert!(data.registries[0].credentials_rotated_at.is_some());
+    }
+
+    #[test]
+    fn a_delegate_rotates_and_deletes_but_only_the_creator_names_delegates() {
+        let now = Timestamp::UNIX_EPOCH;
+        let creds =
+            |t: &str| -> Credentials { [("username", "octo"), ("token", t)].into_iter().collect() };
+        let rotate = |t: &str| RegistryUpdate {
+            credentials: Some(creds(t)),
+            ..Default::default()
+        };
+        let alice = "ops (sha256:aaaaaaaaaaaaaaaa)";
+        let bob = "ops (sha256:bbbbbbbbbbbbbbbb)";
+        let mut data = VaultData::default();
+        data.add_registry(
+            NewRegistry {
+                name: "gh".into(),
+                kind: RegistryKind::Ghcr,
+                credentials: creds("ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"),
+            },
+            alice,
+            now,
+        )
+        .unwrap();
+        let bob_fp = vec!["sha256:bbbbbbbbbbbbbbbb".to_owned()];
+        // A delegate cannot name themselves, nor anyone else.
+        let err = data
+            .set_delegates("gh", &bob_fp, &[], bob, now)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RuleError::NotCreator {
+                    delegable: false,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("aaaa"), "{err}");
+        assert!(data.registries[0].delegates.is_empty());
+        assert!(
+            data.update_registry(
+                "gh",
+                rotate("ghp_BBBBa1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"),
+                bob,
+                now
+            )
+            .is_err()
+        );
+        assert!(data.set_delegates("gh", &bob_fp, &[], alice, now).unwrap());
+        assert!(!data.set_delegates("gh", &bob_fp, &[], alice, now).unwrap());
+        // The same fingerprint under another name is the same member; another
+        // key under the same name is not.
+        let bob_renamed = "robert (sha256:bbbbbbbbbbbbbbbb)";
+        data.update_registry(
+            "gh",
+            rotate("ghp_BBBBa1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"),
+            bob_renamed,
+            now,
+        )
+        .unwrap();
+        assert!(
+            data.update_registry(
+                "gh",
+                rotate("ghp_CCCCa1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"),
+                "ops (sha256:cccccccccccccccc)",
+                now
+            )
+            .is_err()
+        );
+        assert!(
+            data.update_registry(
+                "gh",
+                rotate("ghp_CCCCa1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"),
+                "sha256:bbbbbbbbbbbbbbbb",
+                now
+            )
+            .is_err(),
+            "a bare name that looks like a key is not the key"
+        );
+        let err = data
+            .set_delegates("gh", &[], &bob_fp, bob, now)
+            .unwrap_err();
+        assert!(matches!(err, RuleError::NotCreator { .. }), "{err:?}");
+        // A delegate may delete, as the creator may.
+        data.delete_registry("gh", bob).unwrap();
+        assert!(data.registries.is_empty());
+
+        // Unsigned vault: delegates are names.
+        data.add_registry(
+            NewRegistry {
+                name: "gh".into(),
+                kind: RegistryKind::Ghcr,
+                credentials: creds("ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"),
+            },
+            "alice",
+            now,
+        )
+        .unwrap();
+        data.set_delegates("gh", &["bob".to_owned()], &[], "alice", now)
+            .unwrap();
+        data.update_registry(
+            "gh",
+            rotate("ghp_BBBBa1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2"),
+            "bob",
+            now,
+        )
+        .unwrap();
+        assert!(data.delete_registry("gh", "carol").is_err());
+        data.set_delegates("gh", &[], &["bob".to_owned()], "alice", now)
+            .unwrap();
+        assert!(data.delete_registry("gh", "bob").is_err());
     }
 }

@@ -104,6 +104,18 @@ fn registries_full() {
     snap!("registries_full", fixtures::full());
 }
 
+/// The members a registry's creator named (`regvault registry delegate`)
+/// are shown, not edited, in the detail pane.
+#[test]
+fn registry_delegates_shown() {
+    let mut m = fixtures::full();
+    select_registry(&mut m, "ghcr-acme");
+    let i = m.registry_rows()[m.registries.selected];
+    std::sync::Arc::make_mut(&mut m.data).registries[i].delegates =
+        vec!["sha256:0123456789abcdef".into(), "bob".into()];
+    snap!("registry_delegates_shown", m);
+}
+
 #[test]
 fn registries_filtered() {
     let mut m = fixtures::full();

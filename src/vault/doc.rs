@@ -274,6 +274,7 @@ mod tests {
                 last_test: None,
                 connection: crate::model::Connection::default(),
                 ecr_token: None,
+                delegates: Vec::new(),
             }],
             containers: vec![],
             kube: crate::model::KubeRecords::default(),

@@ -1,8 +1,10 @@
-//! `regvault registry list|show|add|update|delete|test|types`, split by
+//! `regvault registry list|show|add|update|delegate|delete|test|types`, split by
 //! responsibility: `input` (add and update: flags, files, prompts),
+//! `delegate` (who may rotate and delete besides the creator),
 //! `test` (Test Connection through `ops::test`, and its report) and
 //! `show` (list, show, types).
 
+mod delegate;
 mod input;
 mod show;
 mod test;
@@ -14,6 +16,7 @@ use super::output::print_json;
 use super::{Global, keys};
 use crate::cli::output::outln;
 use crate::model;
+pub use delegate::DelegateArgs;
 pub use input::{AddArgs, UpdateArgs};
 pub use test::TestArgs;
 
@@ -37,7 +40,12 @@ pub enum RegistryCmd {
     /// Rename a registry or rotate its credentials (nothing is redeployed:
     /// new credentials apply at the next pull).
     Update(UpdateArgs),
-    /// Delete a registry: only its creator may, and not while containers use it.
+    /// Name the members who may rotate and delete a registry like its
+    /// creator (--add / --remove; without them, show who is named). Only
+    /// the creator may change them.
+    Delegate(DelegateArgs),
+    /// Delete a registry: only its creator (or a member the creator named)
+    /// may, and not while containers use it.
     Delete {
         registry: String,
         /// Print JSON for scripts.
@@ -72,6 +80,7 @@ pub fn run(g: &Global, cmd: RegistryCmd) -> anyhow::Result<i32> {
         RegistryCmd::Show { registry, json } => show::show(g, &registry, json),
         RegistryCmd::Add(args) => input::add(g, &args),
         RegistryCmd::Update(args) => input::update(g, args),
+        RegistryCmd::Delegate(args) => delegate::delegate(g, &args),
         RegistryCmd::Delete { registry, json } => delete(g, &registry, json),
         RegistryCmd::Test(args) => test::test(g, &args),
         RegistryCmd::Types { json } => Ok(show::types(json)),

@@ -85,6 +85,11 @@ pub(super) fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     if let Some(at) = r.credentials_rotated_at {
         outln!("  rotated       {} ago", output::age(at, now));
     }
+    if !r.delegates.is_empty() {
+        // Who else may rotate and delete it (`registry delegate`).
+        let named: Vec<_> = r.delegates.iter().map(|d| escape(d)).collect();
+        outln!("  delegates     {}", named.join(", "));
+    }
     if let Some(pem) = &r.connection.ca_bundle {
         let n = pem.matches("-----BEGIN CERTIFICATE-----").count();
         outln!("  CA bundle     {n} certificate(s) (only these are trusted for this registry)");

@@ -81,6 +81,12 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         users.join(", ")
     };
     lines.push(row("used by", used));
+    if !r.delegates.is_empty() {
+        // Who else may rotate and delete it; named with `regvault registry
+        // delegate` (the TUI shows them, it does not edit them).
+        let named: Vec<_> = r.delegates.iter().map(|d| escape(d)).collect();
+        lines.push(row("delegates", named.join(", ")));
+    }
     let title = Line::styled(format!(" {} ", escape(&r.name)), theme.title());
     f.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(title)),

@@ -124,6 +124,39 @@ pub(super) fn read_kv(line: &str) -> Option<(String, String)> {
     tail.is_empty().then_some((key, value))
 }
 
+/// `key = ["a", "b"]`: a bare key and an array of basic strings on one line.
+pub(super) fn push_str_list(out: &mut String, key: &str, values: &[String]) {
+    debug_assert!(bare_key(key));
+    out.push_str(key);
+    out.push_str(" = [");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_str(out, v);
+    }
+    out.push_str("]\n");
+}
+
+/// The values of a `push_str_list` line whose key is `key`; `None` when the
+/// line is another key or not exactly what the writer writes.
+pub(super) fn read_str_list(line: &str, key: &str) -> Option<Vec<String>> {
+    let mut rest = line.strip_prefix(key)?.strip_prefix(" = [")?;
+    let mut values = Vec::new();
+    if let Some(tail) = rest.strip_prefix(']') {
+        return tail.is_empty().then_some(values);
+    }
+    loop {
+        let (v, tail) = read_str(rest)?;
+        values.push(v);
+        if let Some(tail) = tail.strip_prefix(", ") {
+            rest = tail;
+        } else {
+            return (tail == "]").then_some(values);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +170,14 @@ mod tests {
             push_kv(&mut line, &key, &value);
             let line = line.strip_suffix('\n').unwrap();
             prop_assert_eq!(read_kv(line), Some((key, value)));
+        }
+
+        #[test]
+        fn string_lists_round_trip(values in proptest::collection::vec(any::<String>(), 0..4)) {
+            let mut line = String::new();
+            push_str_list(&mut line, "delegates", &values);
+            let line = line.strip_suffix('\n').unwrap();
+            prop_assert_eq!(read_str_list(line, "delegates"), Some(values));
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
-use super::escape::read_kv;
+use super::escape::{read_kv, read_str_list};
 use super::time::parse_ts;
 use crate::model::{
     AppliedSecret, Connection, Container, ContainerId, EcrToken, Registry, RegistryConfig,
@@ -43,6 +43,8 @@ struct RegistryParts {
     /// `insecure = true|false` (the one non-string value) in `connection`.
     insecure: Option<bool>,
     ecr: Option<Fields>,
+    /// `delegates = [...]` (the one array) in the registry's own table.
+    delegates: Option<Vec<String>>,
 }
 
 impl RegistryParts {
@@ -109,6 +111,11 @@ impl RegistryParts {
             last_test,
             connection,
             ecr_token,
+            // Written only when not empty.
+            delegates: match self.delegates {
+                Some(d) if d.is_empty() => return None,
+                d => d.unwrap_or_default(),
+            },
         };
         self.top.done()?;
         Some(r)
@@ -299,6 +306,16 @@ pub(crate) fn parse_records(body: &str) -> Option<VaultData> {
                 "false" => false,
                 _ => return None,
             });
+            continue;
+        }
+        if section == Some(Section::Registry)
+            && let Some(list) = read_str_list(line, "delegates")
+        {
+            let r = reg.as_mut()?;
+            if r.delegates.is_some() {
+                return None;
+            }
+            r.delegates = Some(list);
             continue;
         }
         let (k, v) = read_kv(line)?;

@@ -49,6 +49,10 @@ fn sample(name: &str, secret: &str, key: &str) -> VaultData {
                     token: SecretValue::new(secret),
                     expires_at: ts(1_700_043_200, 250_000_000),
                 }),
+                delegates: vec![
+                    format!("{name} (sha256:0123456789abcdef)"),
+                    secret.to_owned(),
+                ],
             },
             Registry {
                 id: RegistryId::parse("reg-zzz999").unwrap(),
@@ -62,6 +66,7 @@ fn sample(name: &str, secret: &str, key: &str) -> VaultData {
                 last_test: None,
                 connection: Connection::default(),
                 ecr_token: None,
+                delegates: Vec::new(),
             },
         ],
         containers: vec![
@@ -145,6 +150,14 @@ fn round_trips_through_both_readers() {
     check(&data);
     data.containers.clear();
     check(&data);
+    // One delegate, and none on the first registry either.
+    data.registries[0].delegates.truncate(1);
+    check(&data);
+    data.registries[0].delegates.clear();
+    check(&data);
+    let mut text = String::new();
+    render_records(&mut text, &data);
+    assert!(!text.contains("delegates"), "{text}");
 }
 
 #[test]
@@ -182,6 +195,10 @@ fn anything_unexpected_falls_back() {
             "[registries.credentials]\nusername = \"dup\"",
         ),
         ("insecure = true", "insecure = yes"),
+        ("delegates = [", "delegates = [\"x\"]\ndelegates = ["),
+        ("delegates = [", "delegates = [\"x\",\"y\"]\nname2 = ["),
+        ("delegates = [", "delegates = []\nx = ["),
+        ("delegates = [", "delegates = [ "),
         ("insecure = true", "insecure = true\ninsecure = false"),
         ("accountId = ", "region = \"x\"\naccountId = "),
         (

@@ -6,7 +6,7 @@
 //! `Container` or their parts is a compile error here until the writer saves
 //! it (and `read` reads it back).
 
-use super::escape::push_kv;
+use super::escape::{push_kv, push_str_list};
 use super::time::push_ts;
 use crate::model::{
     AppliedSecret, Connection, Container, EcrToken, KubeRecords, Registry, RegistryConfig,
@@ -37,7 +37,8 @@ pub(crate) fn estimate(data: &VaultData) -> usize {
             let ecr = r.ecr_token.as_ref().map_or(0, |t| {
                 t.token.expose().len() + t.proxy_endpoint.len() + t.account_id.len() + 120
             });
-            r.name.len() * 2 + r.created_by.len() * 2 + creds + test + conn + ecr + 260
+            let delegates: usize = r.delegates.iter().map(|d| d.len() * 2 + 4).sum();
+            r.name.len() * 2 + r.created_by.len() * 2 + creds + test + conn + ecr + delegates + 260
         })
         .sum();
     let ctrs: usize = data
@@ -120,6 +121,7 @@ fn render_registry(out: &mut String, r: &Registry) {
         last_test,
         connection,
         ecr_token,
+        delegates,
     } = r;
     out.push_str("\n[[registries]]\n");
     push_kv(out, "id", id.as_str());
@@ -130,6 +132,9 @@ fn render_registry(out: &mut String, r: &Registry) {
     push_ts(out, "updatedAt", *updated_at);
     if let Some(at) = credentials_rotated_at {
         push_ts(out, "credentialsRotatedAt", *at);
+    }
+    if !delegates.is_empty() {
+        push_str_list(out, "delegates", delegates);
     }
     out.push_str("\n[registries.credentials]\n");
     for (k, v) in credentials.iter() {
