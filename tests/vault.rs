@@ -379,6 +379,64 @@ fn truncated_and_tampered_files_fail_cleanly() {
     Vault::open(&path, &id_key(&id)).unwrap();
 }
 
+/// A vault the first regvault wrote (schema 1, no save counter, no apply
+/// records) opens with everything in it, and its next save is schema 2 —
+/// which a regvault that knows only schema 1 opens read-only, so it can no
+/// longer save a vault while dropping its apply records, hash key,
+/// delegates and signature.
+#[test]
+fn a_schema_1_vault_opens_and_is_saved_as_schema_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (id, recipient) = age_identity(dir.path(), "id.txt");
+    let path = dir.path().join("v1.age");
+    let plaintext = format!(
+        "schema_version = 1\nencryption = \"recipients\"\nrecipients = [\"{recipient}\"]\n\n\
+         [[registries]]\nid = \"reg-abc123\"\nname = \"from-session-one\"\n\
+         type = \"GHCR\"\ncreatedBy = \"x@y\"\ncreatedAt = \"2026-11-01T00:00:00Z\"\n\
+         updatedAt = \"2026-11-01T00:00:00Z\"\n\n[registries.credentials]\nusername = \"octo\"\n\
+         token = \"ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
+    );
+    let r: age::x25519::Recipient = recipient.parse().unwrap();
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(&r as _)).unwrap();
+    let mut out = Vec::new();
+    let mut w = encryptor.wrap_output(&mut out).unwrap();
+    w.write_all(plaintext.as_bytes()).unwrap();
+    w.finish().unwrap();
+    std::fs::write(&path, &out).unwrap();
+
+    let mut v = Vault::open(&path, &id_key(&id)).unwrap();
+    assert_eq!(v.newer_schema(), None);
+    assert_eq!(names(&v), ["from-session-one"]);
+    v.save().unwrap();
+    drop(v);
+    let mut decrypted = Vec::new();
+    let identity = std::fs::read_to_string(&id).unwrap();
+    let identity: age::x25519::Identity = identity
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let decryptor = age::Decryptor::new(&bytes[..]).unwrap();
+    std::io::Read::read_to_end(
+        &mut decryptor
+            .decrypt(std::iter::once(&identity as &dyn age::Identity))
+            .unwrap(),
+        &mut decrypted,
+    )
+    .unwrap();
+    assert!(
+        decrypted.starts_with(format!("schema_version = {SCHEMA_VERSION}\n").as_bytes()),
+        "saved as the current schema"
+    );
+    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(
+        names(&Vault::open(&path, &id_key(&id)).unwrap()),
+        ["from-session-one"]
+    );
+}
+
 #[test]
 fn a_newer_schema_opens_read_only() {
     let dir = tempfile::tempdir().unwrap();

@@ -241,14 +241,22 @@ pub(crate) fn migrate(mut version: u32, mut table: toml::Table) -> Result<toml::
     Ok(table)
 }
 
-/// One schema step, `from` → `from + 1`. v1 is the first schema, so there
-/// are no steps yet: v2 adds `if from == 1 { return Ok(v1_to_v2(table)); }`
-/// and bumps `SCHEMA_VERSION`.
+/// One schema step, `from` → `from + 1`.
+///
+/// v1 → v2: v2 adds only optional data — the save counter and the members'
+/// signatures in the header, the records of where the vault applied its
+/// Secrets and the credentials-hash key (`[kube]`), registries' delegates.
+/// A v1 document is a valid v2 document; the step exists so that a regvault
+/// that knows only v1 opens a v2 vault read-only instead of saving it
+/// without that data (it would drop the apply records, the HMAC key, the
+/// delegates and the signature).
 fn migrate_step(from: u32, table: toml::Table) -> Result<toml::Table, String> {
-    drop(table);
-    Err(format!(
-        "schema version {from} is not one regvault ever wrote"
-    ))
+    match from {
+        1 => Ok(table),
+        _ => Err(format!(
+            "schema version {from} is not one regvault ever wrote"
+        )),
+    }
 }
 
 #[cfg(test)]

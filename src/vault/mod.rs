@@ -47,7 +47,7 @@ pub use sign::{
 pub use strength::{WeakPassphrase, check_new_passphrase};
 
 /// The plaintext schema this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How many encrypted backups are kept in `<vault>.backups/`.
 pub const KEEP_BACKUPS: usize = store::KEEP_BACKUPS;
