@@ -6,39 +6,17 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use team::{Out, command, fingerprint, ghcr_file, hand_signed, public_key_of, tok};
 use tempfile::TempDir;
 
+#[path = "support/team.rs"]
+mod team;
+
 const CANARY: &str = "ghp_TRUSTcanary0123456789abcdefghijKLMNO";
-
-/// A GHCR classic token (`ghp_` and 36 characters) carrying `tag`.
-fn tok(tag: &str) -> String {
-    format!("ghp_{tag:x<36}")
-}
-
-/// How regvault names a recipient in its messages: `sha256:` and the first
-/// 16 hex digits of the recipient's SHA-256.
-fn fingerprint(recipient: &str) -> String {
-    use sha2::Digest;
-    use std::fmt::Write;
-    let digest = sha2::Sha256::digest(recipient.as_bytes());
-    digest[..8]
-        .iter()
-        .fold(String::from("sha256:"), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
-}
 
 /// One user on the bastion: a private HOME (identity, pins).
 struct User {
     home: TempDir,
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl User {
@@ -53,19 +31,11 @@ impl User {
     }
 
     fn recipient(&self) -> String {
-        let text = std::fs::read_to_string(self.path("config/regvault/identity.txt")).unwrap();
-        text.lines()
-            .find_map(|l| l.strip_prefix("# public key: "))
-            .unwrap()
-            .to_owned()
+        public_key_of(&self.path("config/regvault/identity.txt"))
     }
 
     fn signing_key(&self) -> String {
-        let text = std::fs::read_to_string(self.path("config/regvault/signing-key.txt")).unwrap();
-        text.lines()
-            .find_map(|l| l.strip_prefix("# public key: "))
-            .unwrap()
-            .to_owned()
+        public_key_of(&self.path("config/regvault/signing-key.txt"))
     }
 
     fn run(&self, vault: &Path, args: &[&str], stdin: Option<&str>) -> Out {
@@ -74,25 +44,12 @@ impl User {
 
     /// `run` with another `REGVAULT_USER`.
     fn run_as(&self, name: &str, vault: &Path, args: &[&str], stdin: Option<&str>) -> Out {
-        let mut c = Command::cargo_bin("regvault").unwrap();
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.home.path())
-            .env("XDG_CONFIG_HOME", self.path("config"))
-            .env("XDG_DATA_HOME", self.path("data"))
-            .env("REGVAULT_USER", name)
-            .env("REGVAULT_VAULT", vault)
-            .args(args);
-
+        let mut c = command(self.home.path(), vault, name);
+        c.args(args);
         if let Some(s) = stdin {
             c.write_stdin(s);
         }
-        let o = c.output().unwrap();
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
+        c.output().unwrap().into()
     }
 
     fn ok(&self, vault: &Path, args: &[&str]) -> Out {
@@ -102,19 +59,8 @@ impl User {
     }
 
     fn add(&self, vault: &Path, name: &str, token: &str) -> Out {
-        let f = self.path(&format!("{name}.json"));
-        std::fs::write(
-            &f,
-            format!(
-                r#"{{"name":"{name}","type":"GHCR","credentials":{{"username":"octo","token":"{token}"}}}}"#
-            ),
-        )
-        .unwrap();
-        self.run(
-            vault,
-            &["registry", "add", "--from-file", f.to_str().unwrap()],
-            None,
-        )
+        let f = ghcr_file(self.home.path(), name, token);
+        self.run(vault, &["registry", "add", "--from-file", &f], None)
     }
 
     fn names(&self, vault: &Path) -> Vec<String> {
@@ -280,15 +226,7 @@ fn only_the_creator_rotates_and_the_refusal_does_not_name_whom_to_impersonate() 
     let new = user.path("new.txt");
     std::fs::write(&new, tok("intruder")).unwrap();
     let arg = format!("token={}", new.display());
-    let mut c = Command::cargo_bin("regvault").unwrap();
-    let o = c
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", user.home.path())
-        .env("XDG_CONFIG_HOME", user.path("config"))
-        .env("XDG_DATA_HOME", user.path("data"))
-        .env("REGVAULT_USER", "mallory@ops")
-        .env("REGVAULT_VAULT", &vault)
+    let o = command(user.home.path(), &vault, "mallory@ops")
         .args(["registry", "update", "ghcr", "--field-file", &arg])
         .output()
         .unwrap();
@@ -338,48 +276,6 @@ fn a_damaged_trust_record_is_refused_and_trust_replaces_it() {
     assert!(o.stderr.contains("regvault trust"), "{}", o.stderr);
     user.ok(&vault, &["trust", "--yes"]);
     user.ok(&vault, &["registry", "list"]);
-}
-
-/// A vault encrypted to `recipients`, listing `members`, signed by `seed`'s
-/// key — made by hand as an outsider would (the format is public).
-fn hand_signed(recipients: &[String], members: &[String], seed: [u8; 32]) -> Vec<u8> {
-    use base64::Engine;
-    use base64::engine::general_purpose::STANDARD;
-    use sha2::Digest;
-    use std::io::Write;
-    let quote = |l: &[String]| {
-        l.iter()
-            .map(|r| format!("\"{r}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let first = "schema_version = 1\n";
-    let rest = format!(
-        "encryption = \"recipients\"\nrecipients = [{}]\ngeneration = 1000\nmembers = [{}]\n",
-        quote(recipients),
-        quote(members)
-    );
-    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let mut h = sha2::Sha256::new();
-    h.update(first.as_bytes());
-    h.update(rest.as_bytes());
-    let mut message = b"regvault vault save v1\0".to_vec();
-    message.extend_from_slice(&h.finalize());
-    let sig = ed25519_dalek::Signer::sign(&key, &message);
-    let line = format!(
-        "signature = \"ed25519:{}:{}\"\n",
-        STANDARD.encode(key.verifying_key().as_bytes()),
-        STANDARD.encode(sig.to_bytes())
-    );
-    let plaintext = format!("{first}{line}{rest}");
-    let parsed: Vec<age::x25519::Recipient> =
-        recipients.iter().map(|r| r.parse().unwrap()).collect();
-    let enc = age::Encryptor::with_recipients(parsed.iter().map(|r| r as _)).unwrap();
-    let mut out = Vec::new();
-    let mut w = enc.wrap_output(&mut out).unwrap();
-    w.write_all(plaintext.as_bytes()).unwrap();
-    w.finish().unwrap();
-    out
 }
 
 #[test]

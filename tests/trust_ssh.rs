@@ -8,10 +8,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command as Std, Stdio};
 
-use assert_cmd::Command;
-use base64::Engine;
+use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use team::{Out, command, fingerprint, ghcr_file, hand_signed, public_key_of, tok};
 use tempfile::TempDir;
+
+#[path = "support/team.rs"]
+mod team;
 
 fn need(bin: &str, install: &str) {
     let found = Std::new("sh")
@@ -25,32 +28,8 @@ fn need(bin: &str, install: &str) {
     );
 }
 
-/// A GHCR classic token (`ghp_` and 36 characters) carrying `tag`.
-fn tok(tag: &str) -> String {
-    format!("ghp_{tag:x<36}")
-}
-
-/// How regvault names a member: `sha256:` and the first 16 hex digits.
-fn fingerprint(member: &str) -> String {
-    use sha2::Digest;
-    use std::fmt::Write;
-    sha2::Sha256::digest(member.as_bytes())[..8].iter().fold(
-        String::from("sha256:"),
-        |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        },
-    )
-}
-
 struct User {
     home: TempDir,
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl User {
@@ -65,11 +44,7 @@ impl User {
     }
 
     fn recipient(&self) -> String {
-        let text = std::fs::read_to_string(self.path("config/regvault/identity.txt")).unwrap();
-        text.lines()
-            .find_map(|l| l.strip_prefix("# public key: "))
-            .unwrap()
-            .to_owned()
+        public_key_of(&self.path("config/regvault/identity.txt"))
     }
 
     /// `ssh-keygen -t TYPE` at ~/.ssh/NAME (with `passphrase`); its path.
@@ -88,24 +63,12 @@ impl User {
     }
 
     fn run(&self, vault: &Path, args: &[&str], signing_key: Option<&Path>) -> Out {
-        let mut c = Command::cargo_bin("regvault").unwrap();
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.home.path())
-            .env("XDG_CONFIG_HOME", self.path("config"))
-            .env("XDG_DATA_HOME", self.path("data"))
-            .env("REGVAULT_USER", "someone@ops")
-            .env("REGVAULT_VAULT", vault)
-            .args(args);
+        let mut c = command(self.home.path(), vault, "someone@ops");
+        c.args(args);
         if let Some(k) = signing_key {
             c.env("REGVAULT_SIGNING_KEY", k);
         }
-        let o = c.output().unwrap();
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
+        c.output().unwrap().into()
     }
 
     fn ok(&self, vault: &Path, args: &[&str], signing_key: Option<&Path>) -> Out {
@@ -115,20 +78,8 @@ impl User {
     }
 
     fn add(&self, vault: &Path, name: &str, signing_key: Option<&Path>) -> Out {
-        let f = self.path(&format!("{name}.json"));
-        std::fs::write(
-            &f,
-            format!(
-                r#"{{"name":"{name}","type":"GHCR","credentials":{{"username":"octo","token":"{}"}}}}"#,
-                tok(name)
-            ),
-        )
-        .unwrap();
-        self.run(
-            vault,
-            &["registry", "add", "--from-file", f.to_str().unwrap()],
-            signing_key,
-        )
+        let f = ghcr_file(self.home.path(), name, &tok(name));
+        self.run(vault, &["registry", "add", "--from-file", &f], signing_key)
     }
 
     fn names(&self, vault: &Path) -> Vec<String> {
@@ -255,46 +206,6 @@ fn init_takes_a_members_ssh_public_line() {
         "{}",
         o.stderr
     );
-}
-
-/// A vault encrypted to `recipients`, listing `members`, signed by `seed`'s
-/// key — made by hand as an outsider would (the format is public).
-fn hand_signed(recipients: &[String], members: &[String], seed: [u8; 32]) -> Vec<u8> {
-    use sha2::Digest;
-    use std::io::Write;
-    let quote = |l: &[String]| {
-        l.iter()
-            .map(|r| format!("\"{r}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let first = "schema_version = 1\n";
-    let rest = format!(
-        "encryption = \"recipients\"\nrecipients = [{}]\ngeneration = 1000\nmembers = [{}]\n",
-        quote(recipients),
-        quote(members)
-    );
-    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let mut h = sha2::Sha256::new();
-    h.update(first.as_bytes());
-    h.update(rest.as_bytes());
-    let mut message = b"regvault vault save v1\0".to_vec();
-    message.extend_from_slice(&h.finalize());
-    let sig = ed25519_dalek::Signer::sign(&key, &message);
-    let line = format!(
-        "signature = \"ed25519:{}:{}\"\n",
-        STANDARD.encode(key.verifying_key().as_bytes()),
-        STANDARD.encode(sig.to_bytes())
-    );
-    let plaintext = format!("{first}{line}{rest}");
-    let parsed: Vec<age::x25519::Recipient> =
-        recipients.iter().map(|r| r.parse().unwrap()).collect();
-    let enc = age::Encryptor::with_recipients(parsed.iter().map(|r| r as _)).unwrap();
-    let mut out = Vec::new();
-    let mut w = enc.wrap_output(&mut out).unwrap();
-    w.write_all(plaintext.as_bytes()).unwrap();
-    w.finish().unwrap();
-    out
 }
 
 #[test]
