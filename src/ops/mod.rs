@@ -125,14 +125,19 @@ pub trait VaultStore: Send + Sync {
     ) -> Result<Arc<VaultData>, OpsError>;
 }
 
-/// The vault file as the CLI uses it: opened for each read, reopened under
-/// the writer lock for each change (held only while it is written, never
-/// across a network call). The key sources are asked for once.
+/// The vault file as the CLI uses it: decrypted once for the command's
+/// reads, reopened under the writer lock for each change (held only while
+/// it is written, never across a network call), so a change always applies
+/// to the latest file. The key sources are asked for once.
 pub struct FileStore {
     path: PathBuf,
     keys: Vec<KeySource>,
     /// Signs saves of a team vault with this key instead of the default.
     signing_key: Option<PathBuf>,
+    /// The data as this command last read or saved it: one operation reads
+    /// several times (the registry, then the plan after an ECR token), and
+    /// each open decrypts, verifies the signature and checks the pin.
+    last: std::sync::Mutex<Option<Arc<VaultData>>>,
 }
 
 impl FileStore {
@@ -142,6 +147,7 @@ impl FileStore {
             path,
             keys,
             signing_key: None,
+            last: std::sync::Mutex::new(None),
         }
     }
 
@@ -161,8 +167,13 @@ impl FileStore {
 
 impl VaultStore for FileStore {
     fn read(&self) -> Result<Arc<VaultData>, OpsError> {
+        if let Some(data) = self.last.lock().ok().and_then(|l| l.clone()) {
+            return Ok(data);
+        }
         let mut vault = Vault::open(&self.path, &self.keys)?;
-        Ok(Arc::new(std::mem::take(vault.data_mut())))
+        let data = Arc::new(std::mem::take(vault.data_mut()));
+        self.remember(&data);
+        Ok(data)
     }
 
     fn update(
@@ -182,7 +193,17 @@ impl VaultStore for FileStore {
         }
         change(vault.data_mut())?;
         vault.save()?;
-        Ok(Arc::new(std::mem::take(vault.data_mut())))
+        let data = Arc::new(std::mem::take(vault.data_mut()));
+        self.remember(&data);
+        Ok(data)
+    }
+}
+
+impl FileStore {
+    fn remember(&self, data: &Arc<VaultData>) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some(Arc::clone(data));
+        }
     }
 }
 
