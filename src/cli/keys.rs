@@ -93,3 +93,17 @@ pub fn store(g: &Global) -> anyhow::Result<crate::ops::FileStore> {
     let keys = key_sources(g, &path)?;
     Ok(crate::ops::FileStore::new(path, keys))
 }
+
+/// What opens the vault for a process that must never prompt (the
+/// credential helper, run by docker without a terminal): the identity
+/// files as for any command, and for a passphrase vault the agent
+/// (`regvault unlock`), else the "locked" error.
+pub fn unattended_key_sources(g: &Global, path: &Path) -> anyhow::Result<Vec<KeySource>> {
+    if !path.exists() {
+        return Err(vault::not_found_error(path).into());
+    }
+    if Vault::is_passphrase_protected(path)? {
+        bail!("regvault is locked — run `regvault unlock`");
+    }
+    key_sources_for_file(g, path)
+}
