@@ -2,8 +2,10 @@
 //! 127.0.0.1: `docker login` (the shared dockerd of tests/support/docker.rs)
 //! and `skopeo login` write plaintext credentials for the htpasswd
 //! registry holding a private busybox; install routes the host to
-//! `docker-credential-regvault` and removes them; uninstall removes only
-//! regvault's entries. Symlinked files and directories are refused with
+//! `docker-credential-regvault` and removes them; then `docker pull`,
+//! `skopeo inspect` and `podman pull` of the private image work through
+//! the helper alone, and fail once uninstall removed regvault's entries
+//! (and only those). Symlinked files and directories are refused with
 //! nothing written.
 
 #[path = "support/docker.rs"]
@@ -108,6 +110,77 @@ impl Files {
         ]);
         v
     }
+}
+
+/// A client run as the sandbox's user would run it: the helper on `PATH`,
+/// the sandbox's vault and identity found through `HOME`/`XDG_*`.
+fn client(s: &Sandbox, program: &str) -> Command {
+    let helper = PathBuf::from(env!("CARGO_BIN_EXE_docker-credential-regvault"));
+    let path = std::env::join_paths(
+        std::iter::once(helper.parent().unwrap().to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
+    let mut c = Command::new(program);
+    c.env("PATH", path)
+        .env("HOME", s.dir.path())
+        .env("XDG_CONFIG_HOME", s.path("config"))
+        .env("XDG_DATA_HOME", s.path("data"))
+        .env("REGVAULT_USER", "alice@ops")
+        .stdin(Stdio::null());
+    c
+}
+
+fn output(mut c: Command) -> (bool, String) {
+    let o = c.output().unwrap_or_else(|e| panic!("{c:?}: {e}"));
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    (o.status.success(), text)
+}
+
+/// `docker pull`, `skopeo inspect` and `podman pull` of `image`, each
+/// given only the two files: whether each succeeded, and its output.
+fn pull_all(
+    s: &Sandbox,
+    d: &docker_support::Dockerd,
+    f: &Files,
+    image: &str,
+) -> [(bool, String); 3] {
+    need("podman", "apt-get install -y podman");
+    need("skopeo", "apt-get install -y skopeo");
+    // The engine may have it from an earlier pull: pull checks the
+    // registry anyway, but start clean so nothing is served from cache.
+    let _ = d.docker(&["rmi", "-f", image], &[]);
+    let mut docker = client(s, "docker");
+    docker
+        .env("DOCKER_HOST", &d.host)
+        .env("DOCKER_CONFIG", &f.docker_dir)
+        .args(["pull", image]);
+    let mut skopeo = client(s, "skopeo");
+    skopeo
+        .env("DOCKER_CONFIG", &f.docker_dir)
+        .args(["inspect", "--tls-verify=false", "--authfile"])
+        .arg(&f.auth)
+        .arg(format!("docker://{image}"));
+    let store = tempfile::tempdir().unwrap();
+    let mut podman = client(s, "podman");
+    podman
+        .env("DOCKER_CONFIG", &f.docker_dir)
+        .arg("--root")
+        .arg(store.path().join("root"))
+        .arg("--runroot")
+        .arg(store.path().join("run"))
+        .args([
+            "--storage-driver",
+            "vfs",
+            "pull",
+            "--tls-verify=false",
+            "--authfile",
+        ])
+        .arg(&f.auth)
+        .arg(image);
+    [output(docker), output(skopeo), output(podman)]
 }
 
 fn docker_login(d: &docker_support::Dockerd, config_dir: &Path, host: &str) {
@@ -230,6 +303,17 @@ fn install_replaces_the_plaintext_logins_of_real_clients() {
         o.stdout
     );
 
+    // No plaintext credential anywhere: every client pulls through the
+    // helper.
+    let image = format!("{host}/acme/helper:1.0");
+    let [docker, skopeo, podman] = pull_all(&s, &d, &f, &image);
+    assert!(docker.0, "docker pull through the helper: {}", docker.1);
+    assert!(skopeo.0, "skopeo inspect through the helper: {}", skopeo.1);
+    assert!(podman.0, "podman pull through the helper: {}", podman.1);
+    for (_, out) in [&docker, &skopeo, &podman] {
+        no_secret(out);
+    }
+
     let o = s.ok(&f.args(&["helper", "uninstall", "--json"]), &[]);
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["files"][0]["removed"], json!([host]), "{v}");
@@ -240,6 +324,13 @@ fn install_replaces_the_plaintext_logins_of_real_clients() {
         "uninstall removes regvault's entry and nothing else"
     );
     assert!(read_json(&f.auth).get("credHelpers").is_none());
+
+    // Without the helper and without plaintext, each client is refused:
+    // the pulls above were the helper's doing.
+    let [docker, skopeo, podman] = pull_all(&s, &d, &f, &image);
+    assert!(!docker.0, "docker pulled without credentials: {}", docker.1);
+    assert!(!skopeo.0, "skopeo read without credentials: {}", skopeo.1);
+    assert!(!podman.0, "podman pulled without credentials: {}", podman.1);
 }
 
 /// A config.json or auth.json that is a symlink, or a docker config dir
