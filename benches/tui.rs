@@ -49,6 +49,7 @@ fn ctx() -> Context {
         user: "ops0@host".into(),
         read_only: false,
         color: true,
+        helper_paths: None,
     }
 }
 

@@ -59,6 +59,7 @@ fn ctx(dir: &Path) -> Context {
         user: USER.into(),
         read_only: false,
         color: false,
+        helper_paths: None,
     }
 }
 

@@ -207,6 +207,7 @@ fn tui(g: &Global) -> anyhow::Result<i32> {
         read_only: g.read_only,
         identity: g.identity.clone(),
         user: None,
+        helper_paths: None,
     };
     crate::tui::run(&path, &sources, opts).map(|()| 0)
 }

@@ -77,6 +77,11 @@ where
     let clock = setup.clock;
     let kube = setup.applier.contexts();
     let engines = setup.applier.engines();
+    if setup.ctx.helper_paths.is_some() {
+        // A first message, so the helper line's check starts with the
+        // first frame instead of at the first key press.
+        let _ = tx.send(Msg::Resize);
+    }
     let mut runtime = Runtime::new(tx, setup.vault, setup.tester, setup.applier);
     // One copy of the data, shared by the runtime and the model.
     let mut model = Model::with_shared(setup.ctx, setup.keymap, runtime.data(), clock());

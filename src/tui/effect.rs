@@ -86,5 +86,12 @@ pub enum Effect {
         context: String,
         registry: String,
     },
+    /// Read (only) docker's config.json and the containers auth.json for
+    /// the detail pane's helper line: `ops::helper::status`.
+    CheckHelper {
+        job: JobId,
+        paths: crate::ops::helper::HelperPaths,
+        hosts: Vec<String>,
+    },
     Quit,
 }

@@ -19,6 +19,8 @@ pub mod update;
 pub mod view;
 
 #[cfg(test)]
+mod helper_tests;
+#[cfg(test)]
 mod runtime_tests;
 #[cfg(test)]
 mod test_support;
@@ -51,6 +53,9 @@ pub struct TuiOptions {
     pub identity: Option<PathBuf>,
     /// Who is acting (default: `model::current_user()`).
     pub user: Option<String>,
+    /// The client files the helper line reads (default: the user's,
+    /// `HelperPaths::resolve`); the demo gives its own.
+    pub helper_paths: Option<crate::ops::helper::HelperPaths>,
 }
 
 /// Runs the TUI on the real terminal. `keys` open the vault at
@@ -97,6 +102,10 @@ fn run_with(
         user: opts.user.or(acting).unwrap_or_else(model::current_user),
         read_only,
         color: Theme::color_from_env(),
+        helper_paths: Some(
+            opts.helper_paths
+                .unwrap_or_else(|| crate::ops::helper::HelperPaths::resolve(None, None)),
+        ),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -155,12 +164,30 @@ pub fn run_demo() -> anyhow::Result<()> {
         read_only: false,
         identity: Some(dir.path().join("identity.txt")),
         user: Some(user),
+        helper_paths: Some(demo_helper_files(dir.path())?),
     };
     // The demo's credentials are fake: a live check would only bother the
     // real registries, so its Test Connection stays structural.
     // Nor does its Apply contact a cluster.
     let applier = Arc::new(apply::NoCluster);
     run_with(&path, &keys, opts, runtime::offline(), applier)
+}
+
+/// The demo's client files, never the user's: a docker config.json that
+/// sends ghcr.io to the helper and still holds a (fake) plaintext login for
+/// docker.io, and no containers auth.json — so the helper line shows each
+/// state.
+fn demo_helper_files(dir: &Path) -> anyhow::Result<crate::ops::helper::HelperPaths> {
+    let paths = crate::ops::helper::HelperPaths::resolve(
+        Some(&dir.join("docker")),
+        Some(&dir.join("containers").join("auth.json")),
+    );
+    crate::deploy::ensure_private_dir(&dir.join("docker"))?;
+    crate::deploy::write_private_atomic(
+        &paths.docker_config,
+        br#"{"auths":{"https://index.docker.io/v1/":{"auth":"ZGVtbzpub3QtYS1zZWNyZXQ="}},"credHelpers":{"ghcr.io":"regvault"}}"#,
+    )?;
+    Ok(paths)
 }
 
 /// The demo seed as vault data, created by `user`.

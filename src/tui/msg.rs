@@ -109,6 +109,12 @@ pub enum Msg {
         job: JobId,
         result: PruneResult,
     },
+    /// What docker's config.json and the containers auth.json say for the
+    /// vault's hosts (`Effect::CheckHelper`).
+    HelperChecked {
+        job: JobId,
+        status: Box<crate::ops::helper::HelperStatus>,
+    },
     /// SIGTERM / SIGHUP: leave now, restoring the terminal on the way out.
     Terminate,
 }

@@ -168,6 +168,13 @@ impl Runtime {
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => {}
+            Effect::CheckHelper { job, paths, hosts } => {
+                // Two small file reads, off the async workers.
+                tokio::task::spawn_blocking(move || {
+                    let status = Box::new(crate::ops::helper::status(&paths, &hosts));
+                    let _ = tx.send(Msg::HelperChecked { job, status });
+                });
+            }
             Effect::Cancel { job } => {
                 if let Some(cancel) = self.jobs.remove(&job) {
                     cancel.cancel();

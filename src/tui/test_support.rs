@@ -29,6 +29,7 @@ pub fn ctx() -> Context {
         user: USER.into(),
         read_only: false,
         color: false,
+        helper_paths: None,
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod form;
+pub mod helper;
 pub mod list;
 pub mod modal;
 pub mod toast;
@@ -35,6 +36,9 @@ pub struct Context {
     pub read_only: bool,
     /// `NO_COLOR` or a choice: styles use only bold/reverse/dim.
     pub color: bool,
+    /// docker's config.json and the containers auth.json, for the detail
+    /// pane's helper line; `None`: no helper line, nothing read.
+    pub helper_paths: Option<crate::ops::helper::HelperPaths>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +98,8 @@ pub struct Model {
     pub init_job: Option<JobId>,
     /// Spinner frame, advanced by ticks while something runs.
     pub spinner: usize,
+    /// Whether the credential helper is installed per host (cached).
+    pub helper: helper::HelperCache,
     pub quit: bool,
     next_job: JobId,
     registry_cache: RowCache,
@@ -141,6 +147,7 @@ impl Model {
             list_probe: None,
             init_job: None,
             spinner: 0,
+            helper: helper::HelperCache::default(),
             quit: false,
             next_job: 1,
             registry_cache: RowCache::new(ListKind::Registries),

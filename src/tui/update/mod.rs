@@ -9,6 +9,7 @@
 mod apply;
 mod dialog;
 mod form;
+mod helper;
 mod prune;
 pub(crate) use apply::service_outcome;
 
@@ -52,8 +53,9 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     // The clock moved since the last message: ages in the rows may read
     // differently. Then, after the message, the filter, sort or screen.
     m.refresh_rows();
-    let effects = route(m, msg);
+    let mut effects = route(m, msg);
     m.refresh_rows();
+    effects.extend(helper::due(m));
     effects
 }
 
@@ -89,6 +91,10 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::ComposePlanned { job, result } => apply::compose_planned(m, job, result),
         Msg::ComposeApplied { job, result } => apply::compose_applied(m, job, result),
         Msg::Terminate => quit_now(m),
+        Msg::HelperChecked { job, status } => {
+            helper::checked(m, job, *status);
+            Vec::new()
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! The detail pane under the registries list: everything about the
-//! selected registry, secrets masked, and the containers that use it.
+//! selected registry, secrets masked, the containers that use it, and
+//! whether docker and podman/skopeo ask `docker-credential-regvault` for its
+//! host (from the model's cache: a frame never reads a file).
 
 use std::fmt::Write as _;
 
@@ -39,7 +41,10 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             r.id
         ),
     )];
-    lines.push(row("host", registry::display_host(r.kind, &r.credentials)));
+    let host = registry::display_host(r.kind, &r.credentials);
+    let helper = helper_text(m, r);
+    lines.push(row("host", host.clone()));
+    let helper_at = lines.len();
     for spec in r.kind.fields() {
         let shown = match r.credentials.get(spec.name) {
             None | Some("") => "(not set)".to_owned(),
@@ -87,9 +92,61 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         let named: Vec<_> = r.delegates.iter().map(|d| escape(d)).collect();
         lines.push(row("delegates", named.join(", ")));
     }
+    if let Some(text) = helper {
+        // Its own row when the pane has room; else on the host row, so a
+        // registry with many fields still shows every row at 80×24.
+        let inner = usize::from(area.height.saturating_sub(2));
+        if lines.len() < inner {
+            lines.insert(helper_at, row("helper", text));
+        } else {
+            lines[helper_at - 1] = row("host", format!("{host}  · helper {text}"));
+        }
+    }
     let title = Line::styled(format!(" {} ", escape(&r.name)), theme.title());
     f.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(title)),
         area,
     );
+}
+
+/// The helper line for `r`: `None` without client files to check (or for
+/// a public registry, which has no credentials to serve).
+fn helper_text(m: &Model, r: &crate::model::Registry) -> Option<String> {
+    use crate::ops::helper::FileRoutes;
+    m.ctx.helper_paths.as_ref()?;
+    if r.kind == registry::RegistryKind::Public {
+        return None;
+    }
+    let Some(host) = crate::deploy::registry_image_host(r) else {
+        return Some(if r.kind == registry::RegistryKind::Ecr {
+            "host known after a token exchange (t test)".to_owned()
+        } else {
+            "no valid host".to_owned()
+        });
+    };
+    let Some(status) = &m.helper.status else {
+        return Some("checking…".to_owned());
+    };
+    let mark = |f: &FileRoutes| -> Option<(String, bool, bool)> {
+        if f.error.is_some() {
+            return Some(("?".to_owned(), false, false));
+        }
+        let route = f.route(&host)?;
+        let shown = match &route.other_helper {
+            _ if route.helper => "✓".to_owned(),
+            Some(other) => format!("→ {}", escape(other)),
+            None => "✗".to_owned(),
+        };
+        Some((shown, route.helper, !route.plaintext.is_empty()))
+    };
+    let (Some(docker), Some(podman)) = (mark(&status.docker), mark(&status.containers)) else {
+        return Some("checking…".to_owned());
+    };
+    let mut text = format!("docker {}  podman/skopeo {}", docker.0, podman.0);
+    if !(docker.1 && podman.1) {
+        text.push_str(" — run regvault helper install");
+    } else if docker.2 || podman.2 {
+        text.push_str(" — plaintext copy left on disk");
+    }
+    Some(text)
 }
