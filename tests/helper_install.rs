@@ -452,3 +452,112 @@ fn registries_without_a_host_are_skipped_with_the_reason() {
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["files"][0]["added"], json!(["ghcr.io"]), "{v}");
 }
+
+/// `podman login` writes to its own file, `$XDG_RUNTIME_DIR/containers/
+/// auth.json`, which podman reads before auth.json: install cleans it too
+/// (without --containers-auth, as a user runs it), and podman then pulls
+/// through the helper with no flag naming a file.
+#[test]
+fn podman_logins_own_file_is_cleaned_too() {
+    need("podman", "apt-get install -y podman");
+    let reg = registry_with_image("acme/podman");
+    let host = format!("127.0.0.1:{}", reg.port);
+    let s = vault_with(&reg);
+    let run = s.path("run");
+    std::fs::create_dir(&run).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let podman = |args: &[&str]| {
+        let mut c = client(&s, "podman");
+        // No DOCKER_CONFIG: podman would take $DOCKER_CONFIG/config.json
+        // as its only auth file.
+        c.env("XDG_RUNTIME_DIR", &run)
+            .env_remove("DOCKER_CONFIG")
+            .env_remove("REGISTRY_AUTH_FILE")
+            .arg("--root")
+            .arg(store.path().join("root"))
+            .arg("--runroot")
+            .arg(store.path().join("run"))
+            .args(["--storage-driver", "vfs"])
+            .args(args);
+        c
+    };
+    let mut login = podman(&[
+        "login",
+        "--tls-verify=false",
+        "--username",
+        USER,
+        "--password-stdin",
+        &host,
+    ]);
+    let mut child = login
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(PASS.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "podman login: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let runtime = run.join("containers").join("auth.json");
+    assert!(
+        runtime.exists(),
+        "podman login wrote elsewhere: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(read_json(&runtime)["auths"][&host]["auth"].is_string());
+
+    let rt = run.to_str().unwrap();
+    let dcfg = s.path("dockercfg");
+    let o = s.ok(
+        &[
+            "helper",
+            "install",
+            "--remove-plaintext",
+            "--docker-config",
+            dcfg.to_str().unwrap(),
+        ],
+        &[("XDG_RUNTIME_DIR", rt)],
+    );
+    no_secret(&(o.stdout.clone() + &o.stderr));
+    no_credential(&runtime);
+    assert!(
+        read_json(&runtime).get("credHelpers").is_none(),
+        "routed in auth.json, not here"
+    );
+    let auth = s.path("config/containers/auth.json");
+    assert_eq!(read_json(&auth)["credHelpers"][&host], "regvault");
+    let o = s.ok(&["helper", "status", "--json"], &[("XDG_RUNTIME_DIR", rt)]);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(
+        v["hosts"][0]["podmanRuntime"]["plaintext"],
+        json!([]),
+        "{v}"
+    );
+
+    let image = format!("{host}/acme/podman:1.0");
+    let (ok, out) = output(podman(&["pull", "--tls-verify=false", &image]));
+    assert!(ok, "podman pull through the helper: {out}");
+    no_secret(&out);
+
+    s.ok(
+        &[
+            "helper",
+            "uninstall",
+            "--docker-config",
+            dcfg.to_str().unwrap(),
+        ],
+        &[("XDG_RUNTIME_DIR", rt)],
+    );
+    let (ok, out) = output(podman(&["pull", "--tls-verify=false", &image]));
+    assert!(!ok, "podman pulled without credentials: {out}");
+}

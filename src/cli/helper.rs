@@ -3,7 +3,7 @@
 //! containers auth.json, and take the plaintext `auths` entries it replaces
 //! off the host. A thin face over `ops::helper`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -83,14 +83,20 @@ fn client(flavor: Flavor) -> &'static str {
     match flavor {
         Flavor::Docker => "docker",
         Flavor::Containers => "podman/skopeo",
+        Flavor::PodmanRuntime => "podman login's file",
     }
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
+/// The file as the status table names it.
+fn file_label(f: &FileRoutes) -> String {
+    let name = f.path.file_name().map_or_else(
+        || f.path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
-    )
+    );
+    match f.flavor {
+        Flavor::PodmanRuntime => format!("runtime {name}"),
+        _ => name,
+    }
 }
 
 /// Plaintext credentials a removal would take, per file.
@@ -119,7 +125,9 @@ fn install(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
     let mut remove = a.remove_plaintext;
     if !remove && !a.files.json && !names.is_empty() && prompt::interactive() {
         let before = ops::status(&paths, &names);
-        let found = plaintext_to_remove(&[&before.docker, &before.containers]);
+        let mut files = vec![&before.docker, &before.containers];
+        files.extend(before.podman_runtime.as_ref());
+        let found = plaintext_to_remove(&files);
         let count: usize = found.iter().map(|(_, k)| k.len()).sum();
         if count > 0 {
             for (path, keys) in &found {
@@ -272,6 +280,7 @@ fn status(g: &Global, a: &FileArgs) -> anyhow::Result<i32> {
                     "registries": h.registries,
                     "docker": d,
                     "containers": c,
+                    "podmanRuntime": s.podman_runtime.as_ref().and_then(|f| f.route(&h.host)),
                 })
             })
             .collect();
@@ -280,6 +289,7 @@ fn status(g: &Global, a: &FileArgs) -> anyhow::Result<i32> {
             "skipped": skipped,
             "docker": {"path": s.docker.path, "exists": s.docker.exists, "error": s.docker.error},
             "containers": {"path": s.containers.path, "exists": s.containers.exists, "error": s.containers.error},
+            "podmanRuntime": s.podman_runtime.as_ref().map(|f| json!({"path": f.path, "exists": f.exists, "error": f.error})),
             "helperOnPath": ops::helper_on_path(),
         }));
         return Ok(0);
@@ -295,9 +305,16 @@ fn status(g: &Global, a: &FileArgs) -> anyhow::Result<i32> {
         let d = s.docker.route(&h.host);
         let c = s.containers.route(&h.host);
         let mut plain: Vec<String> = Vec::new();
-        for (f, r) in [(&s.docker, d), (&s.containers, c)] {
-            if r.is_some_and(|r| !r.plaintext.is_empty()) {
-                plain.push(file_name(&f.path));
+        for f in [
+            Some(&s.docker),
+            Some(&s.containers),
+            s.podman_runtime.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if f.route(&h.host).is_some_and(|r| !r.plaintext.is_empty()) {
+                plain.push(file_label(f));
             }
         }
         rows.push(vec![
@@ -317,7 +334,14 @@ fn status(g: &Global, a: &FileArgs) -> anyhow::Result<i32> {
     } else {
         print_table(&rows);
     }
-    for f in [&s.docker, &s.containers] {
+    for f in [
+        Some(&s.docker),
+        Some(&s.containers),
+        s.podman_runtime.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
         match &f.error {
             Some(e) => errln!("{}: {e}", client(f.flavor)),
             None if !f.exists => outln!("{}: {} (not there)", client(f.flavor), f.path.display()),

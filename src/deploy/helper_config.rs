@@ -41,6 +41,11 @@ pub enum Flavor {
     Docker,
     /// The containers `auth.json` (podman, skopeo, buildah).
     Containers,
+    /// podman login's default file, `$XDG_RUNTIME_DIR/containers/auth.json`
+    /// (or `/run/containers/UID/auth.json`): read before `auth.json`, so a
+    /// plaintext entry there wins. Install only removes its plaintext; the
+    /// `credHelpers` entry lives in `auth.json`.
+    PodmanRuntime,
 }
 
 /// The `credHelpers` key the client looks `host` (as
@@ -107,7 +112,7 @@ pub fn routes(doc: &Value, flavor: Flavor, hosts: &[String]) -> Vec<HostRoute> {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty()),
         // The containers tools do not read credsStore.
-        Flavor::Containers => None,
+        Flavor::Containers | Flavor::PodmanRuntime => None,
     };
     hosts
         .iter()
@@ -183,7 +188,10 @@ pub fn install(
             store_name = Some(s.clone());
             store_hosts.push(r.host.clone());
         }
-        if r.helper {
+        if flavor == Flavor::PodmanRuntime {
+            // Nothing routed here: auth.json's entry answers once this
+            // file has none for the host.
+        } else if r.helper {
             change.already.push(key);
         } else {
             change.added.push(key);
@@ -348,6 +356,19 @@ mod tests {
         assert_eq!(v["credHelpers"]["ghcr.io"], "gh");
         assert_eq!(v["auths"]["ghcr.io"]["auth"], "Z2g6cA==");
         assert_eq!(v["credsStore"], "desktop");
+    }
+
+    #[test]
+    fn podmans_runtime_file_only_loses_its_plaintext() {
+        let mut d =
+            doc(&json!({"auths": {"ghcr.io": {"auth": "Zzpw"}, "quay.io": {"auth": "cTpw"}}}));
+        let c = install(&mut d, Flavor::PodmanRuntime, &hosts(&["ghcr.io"]), true).unwrap();
+        assert!(c.added.is_empty() && c.already.is_empty());
+        assert_eq!(c.removed_plaintext, ["ghcr.io"]);
+        assert_eq!(after(&d), json!({"auths": {"quay.io": {"auth": "cTpw"}}}));
+        let mut d = doc(&json!({}));
+        let c = install(&mut d, Flavor::PodmanRuntime, &hosts(&["ghcr.io"]), true).unwrap();
+        assert!(!c.changed(), "an empty file is not written");
     }
 
     #[test]

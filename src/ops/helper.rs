@@ -33,6 +33,11 @@ pub struct HelperPaths {
     pub docker_config: PathBuf,
     /// The containers `auth.json`.
     pub containers_auth: PathBuf,
+    /// podman login's default file, read before `containers_auth`: only
+    /// when neither `--containers-auth` nor `REGISTRY_AUTH_FILE` chose the
+    /// file (then podman reads only that one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub podman_runtime_auth: Option<PathBuf>,
 }
 
 fn env_path(name: &str) -> Option<PathBuf> {
@@ -52,6 +57,18 @@ impl HelperPaths {
             || env_path("DOCKER_CONFIG").unwrap_or_else(|| home().join(".docker")),
             Path::to_path_buf,
         );
+        let chosen = containers_auth.is_some() || env_path("REGISTRY_AUTH_FILE").is_some();
+        let podman_runtime_auth = (!chosen).then(|| {
+            env_path("XDG_RUNTIME_DIR").map_or_else(
+                || {
+                    PathBuf::from(format!(
+                        "/run/containers/{}/auth.json",
+                        crate::vault::my_uid()
+                    ))
+                },
+                |d| d.join("containers").join("auth.json"),
+            )
+        });
         let containers_auth = containers_auth.map_or_else(
             || {
                 env_path("REGISTRY_AUTH_FILE").unwrap_or_else(|| {
@@ -66,14 +83,19 @@ impl HelperPaths {
         HelperPaths {
             docker_config: docker_dir.join("config.json"),
             containers_auth,
+            podman_runtime_auth,
         }
     }
 
-    fn each(&self) -> [(Flavor, &Path); 2] {
-        [
+    fn each(&self) -> Vec<(Flavor, &Path)> {
+        let mut v = vec![
             (Flavor::Docker, self.docker_config.as_path()),
             (Flavor::Containers, self.containers_auth.as_path()),
-        ]
+        ];
+        if let Some(p) = &self.podman_runtime_auth {
+            v.push((Flavor::PodmanRuntime, p.as_path()));
+        }
+        v
     }
 }
 
@@ -166,6 +188,8 @@ impl FileRoutes {
 pub struct HelperStatus {
     pub docker: FileRoutes,
     pub containers: FileRoutes,
+    /// podman login's default file, when it applies.
+    pub podman_runtime: Option<FileRoutes>,
 }
 
 fn file_error(path: &Path, e: impl std::fmt::Display) -> OpsError {
@@ -190,29 +214,39 @@ fn load(path: &Path) -> Result<(bool, ConfigDoc), OpsError> {
 /// file is reported in its `error`, not as a failure.
 #[must_use]
 pub fn status(paths: &HelperPaths, hosts: &[String]) -> HelperStatus {
-    let [docker, containers] = paths.each().map(|(flavor, path)| match load(path) {
-        Ok((exists, doc)) => FileRoutes {
-            flavor,
-            path: path.to_owned(),
-            exists,
-            error: None,
-            routes: helper_config::routes(doc.value(), flavor, hosts),
-        },
-        Err(e) => FileRoutes {
-            flavor,
-            path: path.to_owned(),
-            exists: true,
-            error: Some(e.to_string()),
-            routes: hosts
-                .iter()
-                .map(|h| HostRoute {
-                    host: h.clone(),
-                    ..HostRoute::default()
-                })
-                .collect(),
-        },
-    });
-    HelperStatus { docker, containers }
+    let mut files = paths
+        .each()
+        .into_iter()
+        .map(|(flavor, path)| match load(path) {
+            Ok((exists, doc)) => FileRoutes {
+                flavor,
+                path: path.to_owned(),
+                exists,
+                error: None,
+                routes: helper_config::routes(doc.value(), flavor, hosts),
+            },
+            Err(e) => FileRoutes {
+                flavor,
+                path: path.to_owned(),
+                exists: true,
+                error: Some(e.to_string()),
+                routes: hosts
+                    .iter()
+                    .map(|h| HostRoute {
+                        host: h.clone(),
+                        ..HostRoute::default()
+                    })
+                    .collect(),
+            },
+        });
+    let (Some(docker), Some(containers)) = (files.next(), files.next()) else {
+        unreachable!("each() lists docker's and the containers file first")
+    };
+    HelperStatus {
+        docker,
+        containers,
+        podman_runtime: files.next(),
+    }
 }
 
 /// What install did to one file.
@@ -345,6 +379,30 @@ mod tests {
             Some(&dir.join("docker")),
             Some(&dir.join("containers").join("auth.json")),
         )
+    }
+
+    /// podman login's file loses its plaintext for the routed hosts and
+    /// gets no credHelpers entry; a missing one is not created.
+    #[test]
+    fn podmans_runtime_file_is_cleaned_not_routed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = paths(dir.path());
+        let runtime = dir.path().join("run").join("containers").join("auth.json");
+        p.podman_runtime_auth = Some(runtime.clone());
+        let hosts = vec!["ghcr.io".to_owned()];
+        install(&p, &hosts, true).unwrap();
+        assert!(!runtime.exists());
+        assert!(status(&p, &hosts).podman_runtime.is_some());
+
+        std::fs::create_dir_all(runtime.parent().unwrap()).unwrap();
+        std::fs::write(&runtime, r#"{"auths":{"ghcr.io":{"auth":"Zzpw"}}}"#).unwrap();
+        let s = status(&p, &hosts);
+        assert_eq!(s.podman_runtime.unwrap().routes[0].plaintext, ["ghcr.io"]);
+        let done = install(&p, &hosts, true).unwrap();
+        assert_eq!(done[2].change.removed_plaintext, ["ghcr.io"]);
+        let left: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&runtime).unwrap()).unwrap();
+        assert_eq!(left, serde_json::json!({"auths": {}}));
     }
 
     #[test]

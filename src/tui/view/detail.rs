@@ -142,10 +142,17 @@ fn helper_text(m: &Model, r: &crate::model::Registry) -> Option<String> {
     let (Some(docker), Some(podman)) = (mark(&status.docker), mark(&status.containers)) else {
         return Some("checking…".to_owned());
     };
+    // podman login's own file, read first: a plaintext login there is
+    // still on disk (and still what podman uses).
+    let runtime_plain = status
+        .podman_runtime
+        .as_ref()
+        .and_then(|f| f.route(&host))
+        .is_some_and(|r| !r.plaintext.is_empty());
     let mut text = format!("docker {}  podman/skopeo {}", docker.0, podman.0);
     if !(docker.1 && podman.1) {
         text.push_str(" — run regvault helper install");
-    } else if docker.2 || podman.2 {
+    } else if docker.2 || podman.2 || runtime_plain {
         text.push_str(" — plaintext copy left on disk");
     }
     Some(text)
