@@ -561,3 +561,61 @@ fn podman_logins_own_file_is_cleaned_too() {
     let (ok, out) = output(podman(&["pull", "--tls-verify=false", &image]));
     assert!(!ok, "podman pulled without credentials: {out}");
 }
+
+/// At a terminal, install lists the plaintext it would remove and asks:
+/// Enter (no) keeps it, `y` removes it. `script` gives the command a
+/// pseudo-terminal, as a user's shell would.
+#[test]
+fn at_a_terminal_install_asks_before_removing_plaintext() {
+    need("script", "apt-get install -y bsdutils");
+    let s = Sandbox::new();
+    s.add(&json!({"name": "gh", "type": "GHCR",
+        "credentials": {"username": "octo", "token": "ghp_0123456789abcdefghijABCDEFGHIJ012345"}}));
+    let f = Files::new(&s);
+    let plaintext = r#"{"auths":{"ghcr.io":{"auth":"b2N0bzpzM2NyZXQ="}}}"#;
+    std::fs::write(f.config(), plaintext).unwrap();
+    let bin = env!("CARGO_BIN_EXE_regvault");
+    let at_terminal = |answer: &str| {
+        let cmd = format!(
+            "'{bin}' helper install --docker-config '{}' --containers-auth '{}'",
+            f.docker_dir.display(),
+            f.auth.display()
+        );
+        let mut c = Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", s.dir.path())
+            .env("XDG_CONFIG_HOME", s.path("config"))
+            .env("XDG_DATA_HOME", s.path("data"))
+            .env("REGVAULT_USER", "alice@ops")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(o.status.success(), "{out}");
+        assert!(!out.contains("b2N0bzpzM2NyZXQ="), "{out}");
+        out
+    };
+    let out = at_terminal("\n");
+    assert!(out.contains("[y/N]"), "{out}");
+    assert!(out.contains("plaintext credential(s) left"), "{out}");
+    assert!(read_json(&f.config())["auths"]["ghcr.io"]["auth"].is_string());
+
+    let out = at_terminal("y\n");
+    assert!(out.contains("removed 1 plaintext credential(s)"), "{out}");
+    no_credential(&f.config());
+    assert_eq!(read_json(&f.config())["credHelpers"]["ghcr.io"], "regvault");
+
+    // Nothing left to remove: no question.
+    let out = at_terminal("");
+    assert!(!out.contains("[y/N]"), "{out}");
+}
