@@ -73,7 +73,7 @@ fn refused(path: &Path, why: &str) -> io::Error {
 }
 
 /// The directory a credentials file is written in or read from: a real
-/// directory of this user, not a symlink. A `DOCKER_CONFIG` (or
+/// directory of this user (or root), not a symlink. A `DOCKER_CONFIG` (or
 /// `~/.config/containers`) swapped for a link would otherwise take the
 /// file, and the credentials, wherever the link points. Only the last
 /// component is checked: the ones above it are the user's own tree.
@@ -94,11 +94,13 @@ pub fn check_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt as _;
-        if meta.uid() != crate::vault::my_uid() {
+        // root's directories (`/tmp`, `/run/containers`) are trusted as
+        // root is; another user's could be swapped under the file.
+        if meta.uid() != crate::vault::my_uid() && meta.uid() != 0 {
             return Err(refused(
                 dir,
                 &format!(
-                    "belongs to uid {}, not to you (uid {}): refusing to keep credentials there",
+                    "belongs to uid {}, not to you (uid {}) or root: refusing to keep credentials there",
                     meta.uid(),
                     crate::vault::my_uid()
                 ),
@@ -225,6 +227,27 @@ mod tests {
         let err = read_private_text(&link.join("config.json")).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
         assert!(ensure_private_dir(&link).is_err());
+        Ok(())
+    }
+
+    /// Another user's directory is refused, root's accepted. Needs root to
+    /// hand a directory to another user (CI and these machines run as
+    /// root); as another user only the root half runs.
+    #[cfg(unix)]
+    #[test]
+    fn another_users_directory_is_refused() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        if crate::vault::my_uid() == 0 {
+            let theirs = dir.path().join("theirs");
+            fs::create_dir(&theirs)?;
+            rustix::fs::chown(&theirs, Some(rustix::fs::Uid::from_raw(65534)), None)?;
+            let err = write_private_atomic(&theirs.join("config.json"), b"{}").unwrap_err();
+            assert!(err.to_string().contains("belongs to uid 65534"), "{err}");
+            assert!(fs::read_dir(&theirs)?.next().is_none(), "nothing written");
+            assert!(read_private_text(&theirs.join("config.json")).is_err());
+        }
+        // /tmp-like: root's directory (here the temp dir's parent) is fine.
+        check_dir(Path::new("/"))?;
         Ok(())
     }
 
