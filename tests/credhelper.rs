@@ -526,3 +526,84 @@ fn protocol_answers_and_vault_rules() {
     let ghcr = list.iter().find(|r| r["name"] == "ghcr.io").unwrap();
     assert_eq!(ghcr["type"], "GHCR");
 }
+
+/// A passphrase vault is never prompted for (clients give the helper no
+/// terminal): without the agent it is "locked", in one line on stdout.
+#[test]
+fn a_passphrase_vault_is_locked_without_the_agent_and_nothing_prompts() {
+    let s = Sandbox::new();
+    let pass_file = s.write("pass.txt", "CANARY-correct-horse-battery-staple-9\n");
+    let other = s.path("data/regvault/locked.age");
+    let pass_env = pass_file.display().to_string();
+    let other_s = other.display().to_string();
+    s.ok(
+        &["init", "--passphrase", "--vault", &other_s],
+        &[("REGVAULT_PASSPHRASE_FILE", &pass_env)],
+    );
+    for action in ["get", "list", "erase"] {
+        let o = helper(
+            &s,
+            "alice@ops",
+            action,
+            "127.0.0.1:5000",
+            &[("REGVAULT_VAULT", &other_s)],
+        );
+        assert_eq!(o.code, 1, "{action}");
+        assert_eq!(
+            o.stdout, "regvault is locked — run `regvault unlock`\n",
+            "{action}"
+        );
+        assert!(o.stderr.is_empty(), "{action}: {}", o.stderr);
+    }
+}
+
+/// Like `regvault`, the helper holds decrypted credentials: other
+/// processes of the same user must not ptrace it or read its memory, and a
+/// crash leaves no core. Checked on a helper blocked reading its request
+/// (the kernel shows a non-dumpable process's /proc/PID as root's, so it
+/// runs as nobody when the test runs as root).
+#[test]
+fn the_helper_is_not_dumpable_and_writes_no_core() {
+    use std::os::unix::fs::MetadataExt as _;
+    let as_root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    let mut c = if as_root {
+        need("setpriv", "apt-get install -y util-linux");
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(helper_bin());
+        c
+    } else {
+        Command::new(helper_bin())
+    };
+    let mut child = c
+        .arg("get")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let proc_dir = format!("/proc/{}", child.id());
+    let status_of = || std::fs::read_to_string(format!("{proc_dir}/status")).unwrap_or_default();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !(status_of().contains("State:\tS") && status_of().contains("Name:\tdocker-credenti")) {
+        assert!(std::time::Instant::now() < deadline, "{}", status_of());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let owner = std::fs::metadata(format!("{proc_dir}/status"))
+        .unwrap()
+        .uid();
+    let limits = std::fs::read_to_string(format!("{proc_dir}/limits")).unwrap();
+    drop(child.stdin.take());
+    child.wait().unwrap();
+    assert_eq!(owner, 0, "/proc/PID owned by the user: dumpable");
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    assert_eq!(
+        core.split_whitespace().collect::<Vec<_>>()[4..6],
+        ["0", "0"],
+        "{core}"
+    );
+}
