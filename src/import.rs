@@ -142,7 +142,7 @@ pub enum ReadError {
 
 /// The deepest run of unclosed `[` / `{`, counted without parsing (quotes
 /// are not followed: balanced brackets in a value add nothing).
-fn nesting_depth(text: &str) -> usize {
+pub(crate) fn nesting_depth(text: &str) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
     for b in text.bytes() {
         match b {
