@@ -122,12 +122,9 @@ pub fn preview(
         let inferred = match infer::infer(&login.server, &login.username, login.secret.expose()) {
             Ok(i) => i,
             Err(e) => {
-                entries.push(skip_entry(
-                    server,
-                    username,
-                    Some(login.origin),
-                    e.to_string(),
-                ));
+                let mut entry = skip_entry(server, username, Some(login.origin), e.to_string());
+                entry.kind = entry.host.as_deref().map(infer::kind_of_host);
+                entries.push(entry);
                 continue;
             }
         };

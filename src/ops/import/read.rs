@@ -108,7 +108,13 @@ fn run_helper(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("{bin}: {e}"))?;
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                format!("helper {name} is not installed ({bin} is not on PATH)")
+            } else {
+                format!("{bin}: {e}")
+            }
+        })?;
     if let Some(mut stdin) = child.stdin.take() {
         // A helper that does not read stdin closes it: not an error here.
         let _ = stdin.write_all(input.as_bytes());
