@@ -86,5 +86,10 @@ pub enum Effect {
         context: String,
         registry: String,
     },
+    /// Read an import source (a file, its credential helpers).
+    ReadImport {
+        job: JobId,
+        source: crate::ops::import::read::Source,
+    },
     Quit,
 }

@@ -40,7 +40,7 @@ pub enum Action {
 }
 
 /// One line of the preview. `Debug` shows no secret.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Entry {
     /// The key as stored, escaped and cut for display.
     pub server: String,
@@ -63,7 +63,7 @@ impl Entry {
 }
 
 /// What an import would do, entry by entry, in the order found.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Preview {
     pub entries: Vec<Entry>,
 }

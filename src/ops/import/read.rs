@@ -273,6 +273,46 @@ pub fn auth_file(path: &Path, timeout: Duration) -> Result<AuthFile, OpsError> {
     Ok(f)
 }
 
+/// A source the TUI's import screen reads (the cluster is the CLI's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// docker's config.json (`None`: the default path).
+    DockerConfig(Option<PathBuf>),
+    /// containers' auth.json (`None`: the search order).
+    ContainersAuth(Option<PathBuf>),
+    /// A Secret manifest or dockerconfigjson file.
+    KubeFile(PathBuf),
+}
+
+impl Source {
+    /// The file this source reads.
+    ///
+    /// # Errors
+    /// No auth.json in the search order.
+    pub fn path(&self) -> Result<PathBuf, OpsError> {
+        match self {
+            Source::DockerConfig(p) => Ok(p.clone().unwrap_or_else(docker_config_path)),
+            Source::ContainersAuth(Some(p)) | Source::KubeFile(p) => Ok(p.clone()),
+            Source::ContainersAuth(None) => first_existing(&containers_auth_paths()),
+        }
+    }
+
+    /// Reads and parses the source (asking its helpers).
+    ///
+    /// # Errors
+    /// The file cannot be read or parsed.
+    pub fn read(&self, timeout: Duration) -> Result<AuthFile, OpsError> {
+        let path = self.path()?;
+        match self {
+            Source::KubeFile(_) => {
+                let text = read_file(&path)?;
+                parse::secret_manifest(&text).map_err(|e| parse_error(&path, &e))
+            }
+            _ => auth_file(&path, timeout),
+        }
+    }
+}
+
 /// A pull Secret from a cluster.
 ///
 /// # Errors
