@@ -15,6 +15,8 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 # bridge, no iptables) and run a static busybox in a Swarm service.
 command -v dockerd >/dev/null || need_apt+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
+# tests/helper_install.rs: skopeo and podman read the containers auth.json.
+for b in skopeo podman; do command -v $b >/dev/null || need_apt+=($b); done
 # tests/import.rs: real producers of stored logins (skopeo, docker-credential-pass).
 for p in skopeo pass gnupg golang-docker-credential-helpers; do dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p"); done
 if ((${#need_apt[@]})); then

@@ -151,6 +151,30 @@ fn docker_login_config_json_is_imported_and_passes_test_connection() {
     no_secret(&again);
     assert!(again.stdout.contains("exists"), "{}", again.stdout);
     assert!(again.stdout.contains("nothing new"), "{}", again.stdout);
+    // --install-helper: the host now goes to regvault's helper, and its
+    // plaintext login leaves config.json.
+    let o = s.ok(
+        &[
+            "import",
+            "docker-config",
+            config.to_str().unwrap(),
+            "--install-helper",
+        ],
+        &[],
+    );
+    no_secret(&o);
+    assert!(
+        o.stdout
+            .contains(&format!("now sends {} to regvault", host(&reg))),
+        "{}",
+        o.stdout
+    );
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    assert_eq!(after["credHelpers"][host(&reg)], "regvault", "{after}");
+    assert!(!after.to_string().contains("\"auth\""), "{after}");
+    // What the helper serves is the vault's: not asked, nothing to import.
+    let last = s.ok(&["import", "docker-config", config.to_str().unwrap()], &[]);
+    assert!(last.stdout.contains("no logins found"), "{}", last.stdout);
 }
 
 #[test]

@@ -24,6 +24,12 @@ pub enum ImportCmd {
     /// ~/.docker/config.json].
     DockerConfig {
         path: Option<PathBuf>,
+        /// Then route the imported hosts to the credential helper and
+        /// remove their plaintext logins, as `regvault helper install
+        /// --remove-plaintext` does (docker's config.json and the containers
+        /// auth.json).
+        #[arg(long, conflicts_with = "dry_run")]
+        install_helper: bool,
         #[command(flatten)]
         opts: ImportOpts,
     },
@@ -82,10 +88,18 @@ pub struct ImportOpts {
 
 pub fn run(g: &Global, cmd: ImportCmd) -> anyhow::Result<i32> {
     match cmd {
-        ImportCmd::DockerConfig { path, opts } => {
+        ImportCmd::DockerConfig {
+            path,
+            install_helper,
+            opts,
+        } => {
             let path = path.unwrap_or_else(read::docker_config_path);
             let found = read::auth_file(&path, timeout(&opts)?)?;
-            finish(g, &opts, &path.display().to_string(), found, Some(&path))
+            let config = Config {
+                path: &path,
+                install_helper,
+            };
+            finish(g, &opts, &path.display().to_string(), found, Some(config))
         }
         ImportCmd::ContainersAuth { path, opts } => {
             let path = match path {
@@ -145,14 +159,23 @@ fn renames(opts: &ImportOpts) -> anyhow::Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// A docker config.json import: where it was read, and whether to
+/// install the helper over its plaintext logins afterwards.
+#[derive(Clone, Copy)]
+struct Config<'a> {
+    path: &'a Path,
+    install_helper: bool,
+}
+
 /// Preview, then (unless `--dry-run`) import, print, and offer the helper
-/// when `config` is a docker config.json with plaintext logins.
+/// when `config` is a docker config.json with plaintext logins (or, with
+/// `--install-helper`, install it).
 fn finish(
     g: &Global,
     opts: &ImportOpts,
     source: &str,
     found: AuthFile,
-    config: Option<&Path>,
+    config: Option<Config<'_>>,
 ) -> anyhow::Result<i32> {
     let renames = renames(opts)?;
     let mut vault = if opts.dry_run {
@@ -184,13 +207,36 @@ fn finish(
             e.origin == Some(Origin::Auths)
                 && matches!(e.action, Action::Add | Action::Exists { .. })
         });
-    let next = config.filter(|_| plaintext && !opts.dry_run).map(|p| {
-        format!(
-            "`{}` replaces the plaintext logins in {} with the credential helper",
-            imp::HELPER_INSTALL,
-            p.display()
-        )
-    });
+    // The registries whose plaintext login the vault now holds as is.
+    let moved_in: Vec<String> = preview
+        .entries
+        .iter()
+        .filter(|e| e.origin == Some(Origin::Auths))
+        .filter_map(|e| match &e.action {
+            Action::Exists { id, .. } => Some(id.clone()),
+            Action::Add => added
+                .iter()
+                .find(|a| a.name == e.name)
+                .map(|a| a.id.clone()),
+            _ => None,
+        })
+        .collect();
+    let installed = match config {
+        Some(c) if c.install_helper && !moved_in.is_empty() => {
+            Some(install_helper(vault.data(), c.path, &moved_in)?)
+        }
+        _ => None,
+    };
+    drop(vault);
+    let next = config
+        .filter(|c| plaintext && !opts.dry_run && !c.install_helper)
+        .map(|c| {
+            format!(
+                "`{}` replaces the plaintext logins in {} with the credential helper (or import again with --install-helper)",
+                imp::HELPER_INSTALL,
+                c.path.display()
+            )
+        });
     if opts.json {
         let mut v = json!({
             "source": source,
@@ -202,6 +248,9 @@ fn finish(
         });
         if let Some(n) = &next {
             v["next"] = Value::String(n.clone());
+        }
+        if let Some(i) = &installed {
+            v["helper"] = i.json.clone();
         }
         print_json(&v);
         return Ok(0);
@@ -227,7 +276,72 @@ fn finish(
     if let Some(n) = next {
         outln!("next: {n}");
     }
+    if let Some(i) = installed {
+        for line in i.lines {
+            outln!("{line}");
+        }
+        if !i.on_path {
+            errln!(
+                "warning: {} is not on PATH: docker cannot ask it until it is",
+                crate::ops::helper::HELPER_PROGRAM
+            );
+        }
+    }
     Ok(0)
+}
+
+/// What `--install-helper` did, for people and for `--json`.
+struct Installed {
+    lines: Vec<String>,
+    json: Value,
+    on_path: bool,
+}
+
+/// `regvault helper install --remove-plaintext` for the registries `ids`,
+/// with docker's config directory the one the import read.
+fn install_helper(
+    data: &model::VaultData,
+    config: &Path,
+    ids: &[String],
+) -> anyhow::Result<Installed> {
+    use crate::ops::helper;
+    let (hosts, skipped) = helper::helper_hosts(data, ids)?;
+    let names: Vec<String> = hosts.iter().map(|h| h.host.clone()).collect();
+    let paths = helper::HelperPaths::resolve(config.parent(), None);
+    let files = helper::install(&paths, &names, true)?;
+    let mut lines = Vec::new();
+    for f in &files {
+        let c = &f.change;
+        if !c.added.is_empty() {
+            lines.push(format!(
+                "helper: {} now sends {} to regvault",
+                f.path.display(),
+                c.added.join(", ")
+            ));
+        }
+        if !c.removed_plaintext.is_empty() {
+            lines.push(format!(
+                "helper: removed {} plaintext credential(s) from {}: {}",
+                c.removed_plaintext.len(),
+                f.path.display(),
+                c.removed_plaintext.join(", ")
+            ));
+        }
+        for (key, h) in &c.other_helper {
+            lines.push(format!(
+                "helper: {} sends {key} to the helper '{h}': left as it is",
+                f.path.display()
+            ));
+        }
+    }
+    for s in &skipped {
+        lines.push(format!("helper: skipped '{}': {}", s.registry, s.reason));
+    }
+    Ok(Installed {
+        lines,
+        json: json!({"hosts": hosts, "skipped": skipped, "files": files}),
+        on_path: helper::helper_on_path(),
+    })
 }
 
 fn action_word(a: &Action) -> &'static str {

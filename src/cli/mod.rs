@@ -13,6 +13,7 @@ mod compose;
 mod container;
 mod deploy;
 mod export;
+mod helper;
 mod import;
 mod init;
 pub mod keys;
@@ -113,6 +114,10 @@ pub enum Command {
     /// Docker Compose: write a project's registry logins into config.json.
     #[command(subcommand)]
     Compose(compose::ComposeCmd),
+    /// docker-credential-regvault for docker, podman and skopeo: install,
+    /// uninstall, status of its credHelpers entries.
+    #[command(subcommand)]
+    Helper(helper::HelperCmd),
     /// List the vault's backups (time, registry count), or put one back as
     /// the vault: `restore N` (the number listed) or `restore NAME`.
     Restore(restore::RestoreArgs),
@@ -163,6 +168,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Prune(args) => deploy::prune(&cli.global, &args),
         Command::Swarm(cmd) => swarm::run(&cli.global, cmd),
         Command::Compose(cmd) => compose::run(&cli.global, cmd),
+        Command::Helper(cmd) => helper::run(&cli.global, cmd),
         Command::Member(cmd) => member::run(&cli.global, cmd),
         Command::Trust(args) => trust::run(&cli.global, &args),
         Command::Demo => crate::tui::run_demo().map(|()| 0),

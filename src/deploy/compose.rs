@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -16,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+use super::config_doc::{ConfigDoc, ConfigDocError};
 use super::image::{ecr_host, image_host, normalize_host, registry_image_host, same_registry_host};
 use super::wipe_value;
 use crate::model::{Registry, RegistryId, VaultData};
@@ -59,56 +59,12 @@ impl fmt::Debug for MergedConfig {
     }
 }
 
-/// A parsed document that wipes its strings when dropped.
-struct Wiped(Value);
-
-impl Drop for Wiped {
-    fn drop(&mut self) {
-        wipe_value(&mut self.0);
-    }
-}
-
-/// Counts bytes, so the output buffer can be sized before a secret is
-/// written into it (a growing buffer leaves stray copies behind).
-struct Counter(usize);
-
-impl io::Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-fn write_pretty<W: io::Write>(out: W, value: &Value) -> serde_json::Result<()> {
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
-    let mut ser = serde_json::Serializer::with_formatter(out, formatter);
-    value.serialize(&mut ser)
-}
-
-fn parse_existing(existing: Option<&str>) -> Result<Wiped, ComposeError> {
-    let text = existing.unwrap_or("");
-    if text.trim().is_empty() {
-        return Ok(Wiped(Value::Object(Map::new())));
-    }
-    let doc = Wiped(
-        serde_json::from_str(text).map_err(|e| ComposeError::BadConfig {
-            what: match e.classify() {
-                serde_json::error::Category::Eof => "unexpected end",
-                serde_json::error::Category::Syntax => "syntax",
-                serde_json::error::Category::Data => "data",
-                serde_json::error::Category::Io => "read",
-            },
-            line: e.line(),
-            column: e.column(),
-        })?,
-    );
-    if doc.0.is_object() {
-        Ok(doc)
-    } else {
-        Err(ComposeError::BadShape("the top level is not an object"))
+fn doc_error(e: ConfigDocError) -> ComposeError {
+    match e {
+        ConfigDocError::BadJson { what, line, column } => {
+            ComposeError::BadConfig { what, line, column }
+        }
+        ConfigDocError::BadShape(why) => ComposeError::BadShape(why),
     }
 }
 
@@ -179,20 +135,11 @@ pub fn merge_auths(
             .into());
         }
     }
-    let mut doc = parse_existing(existing)?;
-    let warnings = helper_warnings(&doc.0, logins);
-    let Some(root) = doc.0.as_object_mut() else {
-        return Err(ComposeError::BadShape("the top level is not an object"));
-    };
-    let auths = root
-        .entry("auths")
-        .or_insert_with(|| Value::Object(Map::new()));
-    if auths.is_null() {
-        *auths = Value::Object(Map::new());
-    }
-    let Some(auths) = auths.as_object_mut() else {
-        return Err(ComposeError::BadShape("`auths` is not an object"));
-    };
+    let mut doc = ConfigDoc::parse(existing).map_err(doc_error)?;
+    let warnings = helper_warnings(doc.value(), logins);
+    let auths = doc
+        .object_mut("auths", "`auths` is not an object")
+        .map_err(doc_error)?;
     for login in logins {
         let mut b64 = auth_field(login);
         let mut entry = Map::new();
@@ -201,17 +148,8 @@ pub fn merge_auths(
             wipe_value(&mut old);
         }
     }
-
-    let mut counter = Counter(0);
-    write_pretty(&mut counter, &doc.0).map_err(|_| ComposeError::BadShape("cannot be written"))?;
-    let mut buf = Zeroizing::new(Vec::with_capacity(counter.0));
-    write_pretty(&mut *buf, &doc.0).map_err(|_| ComposeError::BadShape("cannot be written"))?;
-    let text = String::from_utf8(std::mem::take(&mut *buf))
-        .map_err(|_| ComposeError::BadShape("cannot be written"))?;
-    Ok(MergedConfig {
-        text: Zeroizing::new(text),
-        warnings,
-    })
+    let text = doc.render().map_err(doc_error)?;
+    Ok(MergedConfig { text, warnings })
 }
 
 /// One service's image in a compose file.

@@ -167,26 +167,11 @@ pub fn write_config(
         let path = path.to_owned();
         move |source| ComposeIoError::Io { path, source }
     };
-    if !config_dir.exists() {
-        std::fs::create_dir_all(config_dir).map_err(io(config_dir))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(config_dir, std::fs::Permissions::from_mode(0o700))
-                .map_err(io(config_dir))?;
-        }
-    }
+    super::fsutil::ensure_private_dir(config_dir).map_err(io(config_dir))?;
     let path = config_dir.join("config.json");
-    // Never through a symlink or hard link planted at the name (see
-    // `write_private_atomic`, which refuses them too).
-    let existing = match crate::vault::read_private(&path).map_err(io(&path))? {
-        Some(mut f) => {
-            let mut t = zeroize::Zeroizing::new(String::new());
-            std::io::Read::read_to_string(&mut f, &mut t).map_err(io(&path))?;
-            Some(t)
-        }
-        None => None,
-    };
+    // Never through a symlink or hard link planted at the name, or a
+    // linked directory (see `fsutil`).
+    let existing = super::fsutil::read_private_text(&path).map_err(io(&path))?;
     let merged = merge_auths(existing.as_ref().map(|t| t.as_str()), logins)?;
     write_private_atomic(&path, merged.text.as_bytes()).map_err(io(&path))?;
     Ok((path, merged.warnings))

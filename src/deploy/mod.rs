@@ -15,7 +15,12 @@
 //!   current, stale, missing or unmanaged, and what apply may do about it.
 //! - `compose` — merging auths into a docker `config.json` and reading a
 //!   compose file's images to pick the registries a project uses.
-//! - `fsutil` — the one piece with I/O: a private (0600), atomic write.
+//! - `config_doc` — a `config.json`/`auth.json` in memory: parse, change,
+//!   render as docker writes it, strings wiped on drop.
+//! - `helper_config` — `credHelpers` entries for regvault's credential
+//!   helper: routes per host, install, uninstall, plaintext removal.
+//! - `fsutil` — the one piece with I/O: a private (0600), atomic write,
+//!   and the matching read, refusing linked files and directories.
 //!
 //! Talking to Docker (bollard): `docker` (connect, `/auth` check, pull with
 //! `X-Registry-Auth`), `swarm` (services with registry auth, `sync` after a
@@ -26,8 +31,10 @@
 
 mod compose;
 pub mod compose_io;
+pub mod config_doc;
 pub mod docker;
 mod fsutil;
+pub mod helper_config;
 mod image;
 pub mod kube;
 mod names;
@@ -44,7 +51,7 @@ pub use compose::{
     ComposeError, ComposeImage, ComposeSelection, MergedConfig, compose_images, merge_auths,
     select_registries,
 };
-pub use fsutil::write_private_atomic;
+pub use fsutil::{ensure_private_dir, read_private_text, write_private_atomic};
 pub use image::{image_host, qualified_image, registry_image_host, same_registry_host};
 pub use names::{dns_label, secret_names, slug};
 pub use plan::{

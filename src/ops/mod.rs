@@ -16,6 +16,7 @@
 
 pub mod compose;
 pub mod export;
+pub mod helper;
 pub mod import;
 pub mod kube;
 pub mod swarm;
