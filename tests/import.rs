@@ -424,11 +424,15 @@ fn the_preview_names_existing_skipped_and_failing_entries_without_secrets() {
             "123456789012.dkr.ecr.eu-west-2.amazonaws.com": {"auth": b64("AWS:tok-canary")},
             "myreg.azurecr.io": {"identitytoken": "id-canary"},
             "registry.example": {"auth": "not-base64-canary!"},
+            // A key that would recolour the terminal if printed raw.
+            "evil\u{1b}[31m.example": {"username": "u", "password": "x-canary"},
         },
         "credHelpers": {
             "broken.example": "broken",
             "hang.example": "hang",
             "mine.example": "regvault",
+            // Not a program name: never run.
+            "path.example": "../../tmp/evil",
         },
     });
     let file = s.write("config.json", &config.to_string());
@@ -466,6 +470,9 @@ fn the_preview_names_existing_skipped_and_failing_entries_without_secrets() {
     assert!(line("broken.example").contains("keychain locked"));
     assert!(line("hang.example").contains("did not answer"));
     assert!(!o.stdout.contains("mine.example"), "{}", o.stdout);
+    assert!(line("path.example").contains("not a program name"));
+    assert!(!o.stdout.contains('\u{1b}'), "{}", o.stdout);
+    assert!(o.stdout.contains("evil\\x1b[31m.example"), "{}", o.stdout);
     assert!(o.stdout.contains("0 would be added"), "{}", o.stdout);
     // The dry run added nothing.
     let list = s.ok(&["registry", "list", "--json"], &[]);
