@@ -12,6 +12,8 @@
 mod docker_support;
 #[path = "support/kube.rs"]
 mod kube_support;
+#[path = "support/pty.rs"]
+mod pty;
 mod support;
 
 use std::io::Write;
@@ -507,4 +509,29 @@ fn two_logins_for_one_host_are_both_offered_under_distinct_names() {
     assert_ne!(o.code, 0);
     no_secret(&o);
     assert!(o.stderr.contains("too large"), "{}", o.stderr);
+}
+
+#[test]
+fn the_tui_imports_the_checked_entries_of_a_config_json() {
+    let p = pty::Pty::new();
+    p.start();
+    p.see("No registries yet");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/config.json");
+    p.keys_press(&[":"]);
+    p.type_text(&format!("import docker-config {}", fixture.display()));
+    p.keys_press(&["Enter"]);
+    let screen = p.see("Enter import 4");
+    assert!(!screen.contains("FIXTURE"), "a secret on screen:\n{screen}");
+    // Uncheck the first entry to add (127.0.0.1:5000), import the rest.
+    p.keys_press(&["Space"]);
+    p.see("Enter import 3");
+    p.keys_press(&["Enter"]);
+    p.see("imported 3 registries");
+    p.keys_press(&["q"]);
+    let exited = p.wait_exit();
+    assert_eq!(exited.exit, "0", "{}", exited.stderr);
+    let disk = p.disk();
+    let names: Vec<&str> = disk.registries.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["ghcr.io", "ghcr.io-2", "docker.io"]);
+    assert!(disk.registries[0].created_by.starts_with(pty::USER));
 }
