@@ -98,11 +98,11 @@ actions! {
     Yes,
     /// No
     No,
-    /// Check an environment / pick a target
+    /// Check / uncheck
     Toggle,
     /// Next Kubernetes context
     NextContext,
-    /// Import from docker's config.json (:import …)
+    /// Import logins (:import)
     Import,
 }
 

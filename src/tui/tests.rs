@@ -479,3 +479,20 @@ fn registries_after_import() {
     m.set_data(std::sync::Arc::new(data));
     snap!("registries_after_import", m);
 }
+
+/// `?` lists the import key and the checklist's keys (scrolled down).
+#[test]
+fn help_shows_the_import_keys() {
+    let mut m = fixtures::full();
+    act(&mut m, Action::Help);
+    for _ in 0..12 {
+        act(&mut m, Action::MoveDown);
+    }
+    let text = draw(&m, 80, 24).backend().to_string();
+    assert!(
+        text.contains("I             Import logins (:import)"),
+        "{text}"
+    );
+    assert!(text.contains("Import checklist"), "{text}");
+    assert!(text.contains("Check / uncheck"), "{text}");
+}
