@@ -360,7 +360,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
 }
 
 /// Overwrites every string in `value` before it is freed.
-fn wipe(value: Value) {
+pub(crate) fn wipe(value: Value) {
     match value {
         Value::String(mut s) => s.zeroize(),
         Value::Array(items) => items.into_iter().for_each(wipe),

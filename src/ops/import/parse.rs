@@ -82,6 +82,16 @@ pub fn shown(key: &str) -> String {
     s
 }
 
+/// A parsed document whose strings are overwritten when it is dropped:
+/// they hold passwords.
+struct Wiped(Value);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        crate::import::wipe(std::mem::take(&mut self.0));
+    }
+}
+
 fn bounded(text: &str) -> Result<&str, ImportError> {
     if text.len() as u64 > MAX_IMPORT_BYTES {
         return Err(ImportError::TooLarge);
@@ -147,7 +157,8 @@ fn string_map(v: Option<&Value>, what: &str) -> Result<BTreeMap<String, String>,
 /// # Errors
 /// Not JSON, or not the shape (`auths` not a mapping, …).
 pub fn auth_file(text: &str) -> Result<AuthFile, ImportError> {
-    let Value::Object(top) = json(text)? else {
+    let doc = Wiped(json(text)?);
+    let Value::Object(top) = &doc.0 else {
         return Err(shape(
             "not a JSON object (a config.json is {\"auths\": {…}})",
         ));
@@ -279,11 +290,12 @@ pub fn secret_payload(p: &SecretPayload) -> Result<AuthFile, ImportError> {
             Ok(f)
         }
         DOCKERCFG => {
-            let Value::Object(top) = json(text)? else {
+            let doc = Wiped(json(text)?);
+            let Value::Object(top) = &doc.0 else {
                 return Err(shape(".dockercfg is not a JSON object"));
             };
             let mut out = AuthFile::default();
-            for (key, entry) in &top {
+            for (key, entry) in top {
                 match auths_entry(key, entry, &Origin::Secret) {
                     Ok(Some(l)) => out.logins.push(l),
                     Ok(None) => out.skipped.push(Skipped {
@@ -311,14 +323,17 @@ pub fn secret_payload(p: &SecretPayload) -> Result<AuthFile, ImportError> {
 /// # Errors
 /// Not YAML/JSON, not a pull Secret, or a payload that is not the shape.
 pub fn secret_manifest(text: &str) -> Result<AuthFile, ImportError> {
-    let Value::Object(top) = yaml(text)? else {
+    let doc = Wiped(yaml(text)?);
+    let Value::Object(top) = &doc.0 else {
         return Err(shape(
             "not a mapping (want a Secret manifest or a dockerconfigjson)",
         ));
     };
     if top.get("kind").and_then(Value::as_str) != Some("Secret") {
         if top.contains_key("auths") {
-            return auth_file(&serde_json::to_string(&top).unwrap_or_default());
+            return auth_file(&Zeroizing::new(
+                serde_json::to_string(top).unwrap_or_default(),
+            ));
         }
         return Err(shape(
             "neither a Secret manifest (kind: Secret) nor a dockerconfigjson ({\"auths\": …})",
@@ -365,8 +380,8 @@ pub fn secret_manifest(text: &str) -> Result<AuthFile, ImportError> {
 /// # Errors
 /// Not a JSON mapping of strings.
 pub fn helper_list(text: &str) -> Result<Vec<String>, ImportError> {
-    let v = json(text)?;
-    Ok(string_map(Some(&v), "the helper's list")?
+    let doc = Wiped(json(text)?);
+    Ok(string_map(Some(&doc.0), "the helper's list")?
         .into_keys()
         .collect())
 }
@@ -377,7 +392,8 @@ pub fn helper_list(text: &str) -> Result<Vec<String>, ImportError> {
 /// # Errors
 /// Not the `{ServerURL, Username, Secret}` shape.
 pub fn helper_get(server: &str, helper: &str, text: &str) -> Result<Option<Login>, ImportError> {
-    let Value::Object(m) = json(text)? else {
+    let doc = Wiped(json(text)?);
+    let Value::Object(m) = &doc.0 else {
         return Err(shape("the helper's answer is not a JSON object"));
     };
     let username = m.get("Username").and_then(Value::as_str).unwrap_or("");
