@@ -419,6 +419,9 @@ fn the_preview_names_existing_skipped_and_failing_entries_without_secrets() {
         "regvault",
         "echo '{\"Username\":\"x\",\"Secret\":\"canary\"}'",
     );
+    // Would mint a token; an ECR host is refused without asking it.
+    let marker = s.path("ecr-login-ran");
+    helper(&bin, "ecr-login", &format!("touch {}", marker.display()));
     let config = serde_json::json!({
         "auths": {
             "ghcr.io": {"auth": b64(&format!("octo:{ghcr}"))},
@@ -435,6 +438,7 @@ fn the_preview_names_existing_skipped_and_failing_entries_without_secrets() {
             "mine.example": "regvault",
             // Not a program name: never run.
             "path.example": "../../tmp/evil",
+            "210987654321.dkr.ecr.us-east-1.amazonaws.com": "ecr-login",
         },
     });
     let file = s.write("config.json", &config.to_string());
@@ -473,6 +477,8 @@ fn the_preview_names_existing_skipped_and_failing_entries_without_secrets() {
     assert!(line("hang.example").contains("did not answer"));
     assert!(!o.stdout.contains("mine.example"), "{}", o.stdout);
     assert!(line("path.example").contains("not a program name"));
+    assert!(line("210987654321.dkr.ecr").contains("ECR needs keys"));
+    assert!(!marker.exists(), "the ECR helper was run");
     assert!(!o.stdout.contains('\u{1b}'), "{}", o.stdout);
     assert!(o.stdout.contains("evil\\x1b[31m.example"), "{}", o.stdout);
     assert!(o.stdout.contains("0 would be added"), "{}", o.stdout);

@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 use super::parse::{self, AuthFile, Skipped, shown};
 use crate::import::{MAX_IMPORT_BYTES, read_bounded};
 use crate::ops::OpsError;
-use crate::registry::infer::server_host;
+use crate::registry::infer::{InferError, ecr_region, server_host};
 
 /// Where `import docker-config` reads without a path: `$DOCKER_CONFIG/config.json`,
 /// else `~/.docker/config.json`.
@@ -210,6 +210,15 @@ pub fn ask_helpers(file: &mut AuthFile, timeout: Duration) {
     let bad_name = |h: &str| format!("helper name {} is not a program name", shown(h));
     for (server, helper) in &helpers {
         if helper == "regvault" {
+            continue;
+        }
+        // docker-credential-ecr-login would mint a 12-hour token only to
+        // have it refused: say why without asking it.
+        if let Some(host) = server_host(server).filter(|h| ecr_region(h).is_some()) {
+            file.skipped.push(Skipped {
+                server: shown(server),
+                reason: InferError::EcrToken { host }.to_string(),
+            });
             continue;
         }
         if !valid_helper(helper) {
