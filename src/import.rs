@@ -142,7 +142,7 @@ pub enum ReadError {
 
 /// The deepest run of unclosed `[` / `{`, counted without parsing (quotes
 /// are not followed: balanced brackets in a value add nothing).
-fn nesting_depth(text: &str) -> usize {
+pub(crate) fn nesting_depth(text: &str) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
     for b in text.bytes() {
         match b {
@@ -360,7 +360,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
 }
 
 /// Overwrites every string in `value` before it is freed.
-fn wipe(value: Value) {
+pub(crate) fn wipe(value: Value) {
     match value {
         Value::String(mut s) => s.zeroize(),
         Value::Array(items) => items.into_iter().for_each(wipe),

@@ -14,6 +14,7 @@ mod container;
 mod deploy;
 mod export;
 mod helper;
+mod import;
 mod init;
 pub mod keys;
 mod member;
@@ -86,6 +87,12 @@ pub enum Command {
     /// Containers that pull from saved registries (or public images).
     #[command(subcommand)]
     Container(container::ContainerCmd),
+    /// Move in: registries from docker's config.json (and its credential
+    /// helpers), containers' auth.json or a Kubernetes pull Secret. The
+    /// preview first — added, already there, skipped and why — never a
+    /// secret; --dry-run stops there.
+    #[command(subcommand)]
+    Import(import::ImportCmd),
     /// Write credentials out for other tools (this prints secrets).
     #[command(subcommand)]
     Export(export::ExportCmd),
@@ -152,6 +159,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Backups(cmd) => backups::backups(&cli.global, &cmd),
         Command::Registry(cmd) => registry::run(&cli.global, cmd),
         Command::Container(cmd) => container::run(&cli.global, cmd),
+        Command::Import(cmd) => import::run(&cli.global, cmd),
         Command::Export(cmd) => export::run(&cli.global, cmd),
         Command::Apply(args) => deploy::apply(&cli.global, args),
         Command::Sync(args) => deploy::sync(&cli.global, args),

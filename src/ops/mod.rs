@@ -17,6 +17,7 @@
 pub mod compose;
 pub mod export;
 pub mod helper;
+pub mod import;
 pub mod kube;
 pub mod swarm;
 pub mod test;

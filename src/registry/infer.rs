@@ -49,9 +49,9 @@ impl fmt::Display for InferError {
             InferError::NoHost(s) => write!(f, "no registry host in {s:?}"),
             InferError::EcrToken { host } => write!(
                 f,
-                "{host} is an ECR registry: its password is a 12-hour token; \
+                "{host} is an ECR registry: ECR needs keys, not a 12-hour token; \
                  add it with the access key id, secret access key and region instead \
-                 (regvault registry add --kind ecr)"
+                 (regvault registry add --type ECR)"
             ),
             InferError::GoogleAccessToken { host } => write!(
                 f,

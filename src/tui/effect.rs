@@ -93,5 +93,10 @@ pub enum Effect {
         paths: crate::ops::helper::HelperPaths,
         hosts: Vec<String>,
     },
+    /// Read an import source (a file, its credential helpers).
+    ReadImport {
+        job: JobId,
+        source: crate::ops::import::read::Source,
+    },
     Quit,
 }

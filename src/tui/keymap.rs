@@ -98,10 +98,12 @@ actions! {
     Yes,
     /// No
     No,
-    /// Check an environment / pick a target
+    /// Check / uncheck
     Toggle,
     /// Next Kubernetes context
     NextContext,
+    /// Import logins (:import)
+    Import,
 }
 
 impl Action {
@@ -109,7 +111,12 @@ impl Action {
     pub fn writes(self) -> bool {
         matches!(
             self,
-            Action::Add | Action::Edit | Action::Delete | Action::Save | Action::Apply
+            Action::Add
+                | Action::Edit
+                | Action::Delete
+                | Action::Save
+                | Action::Apply
+                | Action::Import
         )
     }
 }
@@ -126,16 +133,18 @@ pub enum KeyContext {
     Dialog,
     Question,
     Apply,
+    Import,
     Help,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 6] = [
+    pub const ALL: [KeyContext; 7] = [
         KeyContext::List,
         KeyContext::Form,
         KeyContext::Dialog,
         KeyContext::Question,
         KeyContext::Apply,
+        KeyContext::Import,
         KeyContext::Help,
     ];
 
@@ -146,6 +155,7 @@ impl KeyContext {
             KeyContext::Dialog => "Dialogs",
             KeyContext::Question => "Yes/no questions",
             KeyContext::Apply => "Apply",
+            KeyContext::Import => "Import checklist",
             KeyContext::Help => "This help",
         }
     }

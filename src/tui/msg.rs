@@ -115,6 +115,11 @@ pub enum Msg {
         job: JobId,
         status: Box<crate::ops::helper::HelperStatus>,
     },
+    /// An import source was read (its logins, or why not: one line).
+    ImportRead {
+        job: JobId,
+        result: Result<crate::ops::import::AuthFile, String>,
+    },
     /// SIGTERM / SIGHUP: leave now, restoring the terminal on the way out.
     Terminate,
 }

@@ -355,6 +355,15 @@ impl Runtime {
                     let _ = tx.send(Msg::PruneDone { job, result });
                 });
             }
+            Effect::ReadImport { job, source } => {
+                // Files and helper processes block: off the async workers.
+                tokio::task::spawn_blocking(move || {
+                    let result = source
+                        .read(crate::ops::import::read::DEFAULT_HELPER_TIMEOUT)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::ImportRead { job, result });
+                });
+            }
             Effect::InitVault { job } => {
                 let vault = self.vault.clone();
                 let saved = self.saved.clone();

@@ -199,3 +199,29 @@ async fn the_demo_applier_contacts_nothing_and_says_so() {
     let err = result.expect_err("the demo prunes nothing").to_string();
     assert!(err.contains("regvault prune reg-ghcr01"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn the_runtime_reads_an_import_file_and_a_missing_one_is_one_line() {
+    let (mut rt, mut rx) = runtime(Arc::new(NoCluster));
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/config.json");
+    rt.run(Effect::ReadImport {
+        job: 5,
+        source: crate::ops::import::read::Source::DockerConfig(Some(fixture)),
+    });
+    let Some(Msg::ImportRead { job: 5, result }) = rx.recv().await else {
+        panic!("no read")
+    };
+    let found = result.expect("the fixture reads");
+    assert_eq!(found.logins.len(), 5, "{:?}", found.logins);
+    assert_eq!(found.skipped.len(), 1, "the identity token");
+    rt.run(Effect::ReadImport {
+        job: 6,
+        source: crate::ops::import::read::Source::KubeFile("/nonexistent/secret.yaml".into()),
+    });
+    let Some(Msg::ImportRead { job: 6, result }) = rx.recv().await else {
+        panic!("no read")
+    };
+    let err = result.expect_err("no such file");
+    assert!(err.starts_with("/nonexistent/secret.yaml"), "{err}");
+}

@@ -441,3 +441,58 @@ fn apply_compose_plan() {
         crate::tui::update::compose_at_confirm()
     );
 }
+
+/// The import checklist from the fixture config.json (a fixed fake path:
+/// no real user file reaches a snapshot).
+#[test]
+fn import_checklist() {
+    let m = super::update::import_previewed();
+    let text = draw(&m, 80, 24).backend().to_string();
+    assert!(
+        !text.contains("FIXTURE"),
+        "a secret of the fixture on screen:\n{text}"
+    );
+    snap!("import_checklist", m);
+}
+
+#[test]
+fn import_rename() {
+    let mut m = super::update::import_previewed();
+    act(&mut m, Action::MoveDown);
+    act(&mut m, Action::MoveDown);
+    act(&mut m, Action::Edit);
+    snap!("import_rename", m);
+}
+
+#[test]
+fn registries_after_import() {
+    let mut m = super::update::import_previewed();
+    let Some(Effect::Save { job, .. }) = act(&mut m, Action::Confirm).pop() else {
+        panic!()
+    };
+    update(&mut m, Msg::VaultSaved { job });
+    // Ids are random; pin the new ones for the snapshot.
+    let mut data = crate::model::VaultData::clone(&m.data);
+    for (i, r) in data.registries.iter_mut().skip(9).enumerate() {
+        r.id = crate::model::RegistryId::parse(&format!("reg-imp00{i}")).expect("id");
+    }
+    m.set_data(std::sync::Arc::new(data));
+    snap!("registries_after_import", m);
+}
+
+/// `?` lists the import key and the checklist's keys (scrolled down).
+#[test]
+fn help_shows_the_import_keys() {
+    let mut m = fixtures::full();
+    act(&mut m, Action::Help);
+    for _ in 0..12 {
+        act(&mut m, Action::MoveDown);
+    }
+    let text = draw(&m, 80, 24).backend().to_string();
+    assert!(
+        text.contains("I             Import logins (:import)"),
+        "{text}"
+    );
+    assert!(text.contains("Import checklist"), "{text}");
+    assert!(text.contains("Check / uncheck"), "{text}");
+}

@@ -757,6 +757,43 @@ impl Cluster {
         }))
     }
 
+    /// A pull Secret's type and its one login payload (`.dockerconfigjson`,
+    /// or `.dockercfg` for the legacy type) for `import kube-secret`; `None`
+    /// when there is no such Secret. The payload is never logged: only
+    /// the type and the API server's status reach an error.
+    ///
+    /// # Errors
+    /// The read was refused or failed.
+    pub async fn pull_secret_payload(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<(String, zeroize::Zeroizing<Vec<u8>>)>, KubeError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        let found = api.get_opt(name).await.map_err(|e| {
+            KubeError::Request(format!(
+                "secret {namespace}/{name}: {}",
+                ApiFailure::from(&e).text()
+            ))
+        })?;
+        Ok(found.map(|mut s| {
+            let kind = s.type_.take().unwrap_or_else(|| "Opaque".to_owned());
+            let key = if kind == "kubernetes.io/dockercfg" {
+                ".dockercfg"
+            } else {
+                ".dockerconfigjson"
+            };
+            let data = s
+                .data
+                .as_mut()
+                .and_then(|d| d.remove(key))
+                .map(|b| b.0)
+                .unwrap_or_default();
+            // The rest of the Secret's data is dropped unread.
+            (kind, zeroize::Zeroizing::new(data))
+        }))
+    }
+
     /// Deletes a Secret the vault recorded, only while it is that object
     /// (the recorded `uid`, as the delete's precondition) and still
     /// labelled as regvault's.

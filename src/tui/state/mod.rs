@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod form;
 pub mod helper;
+pub mod import;
 pub mod list;
 pub mod modal;
 pub mod toast;
@@ -199,6 +200,7 @@ impl Model {
             || self.init_job.is_some()
             || matches!(&self.modal, Some(Modal::Apply(d)) if d.job().is_some())
             || matches!(&self.modal, Some(Modal::Prune(d)) if d.job().is_some())
+            || matches!(&self.modal, Some(Modal::Import(d)) if d.job.is_some())
             || self.form.as_ref().is_some_and(|f| {
                 matches!(f.test, form::TestState::Running { .. }) || f.loading.is_some()
             })

@@ -4,6 +4,7 @@
 use tui_input::Input;
 
 use super::apply::{ApplyDialog, PruneDialog};
+use super::import::ImportDialog;
 use crate::model::{ContainerId, RegistryId};
 
 /// The deletion a confirmation dialog is asking about.
@@ -44,4 +45,6 @@ pub enum Modal {
     Apply(Box<ApplyDialog>),
     /// After deleting a registry: remove its managed secrets too?
     Prune(Box<PruneDialog>),
+    /// Moving in: the preview of an import as a checklist.
+    Import(Box<ImportDialog>),
 }

@@ -10,6 +10,7 @@ mod apply;
 mod dialog;
 mod form;
 mod helper;
+mod import;
 mod prune;
 pub(crate) use apply::service_outcome;
 
@@ -22,6 +23,8 @@ mod delete_tests;
 #[cfg(test)]
 mod form_tests;
 #[cfg(test)]
+mod import_tests;
+#[cfg(test)]
 mod keymap_tests;
 #[cfg(test)]
 mod list_tests;
@@ -32,6 +35,8 @@ mod prune_tests;
 
 #[cfg(test)]
 pub(crate) use apply_tests::{compose_at_confirm, swarm_at_confirm};
+#[cfg(test)]
+pub(crate) use import_tests::previewed as import_previewed;
 #[cfg(test)]
 pub(crate) use prune_tests::offered as prune_offered;
 
@@ -90,6 +95,7 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::SwarmFinished { job, result } => apply::swarm_finished(m, job, &result),
         Msg::ComposePlanned { job, result } => apply::compose_planned(m, job, result),
         Msg::ComposeApplied { job, result } => apply::compose_applied(m, job, result),
+        Msg::ImportRead { job, result } => import::read(m, job, result),
         Msg::Terminate => quit_now(m),
         Msg::HelperChecked { job, status } => {
             helper::checked(m, job, *status);
@@ -121,6 +127,9 @@ fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if matches!(m.modal, Some(Modal::Prune(_))) {
         return prune::on_key(m, key);
     }
+    if matches!(m.modal, Some(Modal::Import(_))) {
+        return import::on_key(m, key);
+    }
     if m.modal.is_some() {
         return dialog::on_key(m, key);
     }
@@ -148,6 +157,9 @@ pub fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     }
     if matches!(m.modal, Some(Modal::Prune(_))) {
         return prune::on_action(m, action);
+    }
+    if matches!(m.modal, Some(Modal::Import(_))) {
+        return import::on_action(m, action);
     }
     if m.modal.is_some() {
         return dialog::on_action(m, action);
@@ -216,6 +228,9 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::Quit => return quit(m),
         Action::Back => return back_in_list(m),
         Action::Apply => return apply::open(m),
+        Action::Import => {
+            return import::open(m, crate::ops::import::read::Source::DockerConfig(None));
+        }
         Action::NextField
         | Action::PrevField
         | Action::Save

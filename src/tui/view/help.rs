@@ -35,6 +35,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         KeyContext::Dialog,
         KeyContext::Question,
         KeyContext::Apply,
+        KeyContext::Import,
         KeyContext::Help,
     ] {
         others.push(Line::default());

@@ -9,6 +9,7 @@ mod dropdown;
 mod footer;
 mod form;
 mod help;
+mod import;
 mod init;
 mod list;
 
@@ -65,6 +66,7 @@ pub fn render(f: &mut Frame, m: &Model) {
         confirm::render(f, area, m, theme);
         apply::render(f, area, m, theme);
         apply::render_prune(f, area, m, theme);
+        import::render(f, area, m, theme);
         help::render(f, area, m, theme);
     }
     footer::toast(f, main, m, theme);
