@@ -425,23 +425,30 @@ impl Vault {
         audit::Log::new(&self.path, &self.audit)
     }
 
-    /// Appends `entry` to the audit log and saves, so the save records the
-    /// head that includes it. A save that then fails appends a `failed`
-    /// entry saying why. Logging problems do not stop the save: they are
-    /// returned beside its result for the caller to print.
+    /// Appends `entries` to the audit log and saves, so the save records
+    /// the head that includes them. A save that then fails appends a
+    /// `failed` entry saying why. Logging problems do not stop the save:
+    /// they are returned beside its result for the caller to tell.
     pub fn save_recording(
         &mut self,
-        entry: &audit::Entry,
+        entries: &[audit::Entry],
     ) -> (Result<(), VaultError>, Option<audit::AuditError>) {
         self.audit.ensure_key();
         let log = audit::Log::new(&self.path, &self.audit);
-        let mut problem = log.as_ref().and_then(|l| l.append(entry).err());
+        let mut problem = None;
+        if let Some(log) = &log {
+            for e in entries {
+                if let Err(p) = log.append(e) {
+                    problem.get_or_insert(p);
+                }
+            }
+        }
         let saved = self.save();
-        if let (Err(e), Some(log)) = (&saved, &log) {
-            let mut failed = entry.clone();
+        if let (Err(e), Some(log), Some(first)) = (&saved, &log, entries.first()) {
+            let mut failed = first
+                .clone()
+                .failed(&format!("the vault was not saved: {e}"));
             failed.at = jiff::Timestamp::now();
-            failed.result = audit::Outcome::Failed;
-            failed = failed.reason(format!("the vault was not saved: {e}"));
             if let Err(p) = log.append(&failed) {
                 problem.get_or_insert(p);
             }

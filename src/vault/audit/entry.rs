@@ -236,18 +236,33 @@ impl Entry {
         self
     }
 
-    /// `result` and `reason` from how an operation ended.
+    /// Marks it `failed`, with `why` as the reason.
     #[must_use]
-    pub fn ended<T, E: fmt::Display>(mut self, r: &Result<T, E>, refused: bool) -> Entry {
-        if let Err(e) = r {
-            self.result = if refused {
-                Outcome::Refused
-            } else {
-                Outcome::Failed
-            };
-            self = self.reason(e.to_string());
+    pub fn failed(mut self, why: &dyn fmt::Display) -> Entry {
+        self.result = Outcome::Failed;
+        self.reason(why.to_string())
+    }
+
+    /// Marks it `refused`, with `why` as the reason.
+    #[must_use]
+    pub fn refused(mut self, why: &dyn fmt::Display) -> Entry {
+        self.result = Outcome::Refused;
+        self.reason(why.to_string())
+    }
+
+    /// `result` and `reason` from how an operation ended: `refused` when
+    /// `is_rule` says a rule said no, `failed` otherwise.
+    #[must_use]
+    pub fn ended<T, E: fmt::Display>(
+        self,
+        r: &Result<T, E>,
+        is_rule: impl Fn(&E) -> bool,
+    ) -> Entry {
+        match r {
+            Ok(_) => self,
+            Err(e) if is_rule(e) => self.refused(e),
+            Err(e) => self.failed(e),
         }
-        self
     }
 }
 

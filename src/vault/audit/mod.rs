@@ -12,6 +12,7 @@
 //! state (`$XDG_STATE_HOME/regvault/audit-…`) keeps the last head they
 //! wrote, so entries appended since the last save are covered too.
 
+mod diff;
 mod entry;
 mod log;
 #[cfg(test)]
@@ -23,9 +24,27 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+pub use diff::changes;
 pub use entry::{Action, Entry, Outcome, Target, Who};
 pub use log::{Head, SEGMENT_ENTRIES, log_dir};
 use log::{Keys, Line, ZERO_MAC};
+
+static NOTICE: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
+
+/// Where a problem writing the log is told (the CLI prints it on stderr;
+/// the TUI shows it in its status line). Logging never stops the
+/// operation it records: a vault whose log directory went read-only still
+/// works, and says why its log is short.
+pub fn set_notice(notice: fn(&str)) {
+    let _ = NOTICE.set(notice);
+}
+
+/// Tells the notice (if any) about a logging problem.
+pub fn notice(problem: &AuditError) {
+    if let Some(n) = NOTICE.get() {
+        n(&format!("audit log: {problem}"));
+    }
+}
 
 /// What the vault keeps about its log (in its header).
 #[derive(Clone, Default, PartialEq, Eq)]
