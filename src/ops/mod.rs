@@ -353,6 +353,28 @@ impl VaultStore for Snapshot {
     }
 }
 
+/// Records a read that hands out credentials without saving the vault —
+/// the credential helper's `get` (`AuditAction::HelperGet`, `place`: the
+/// server asked for), and other faces' reads. `registry` is `(id, name)`
+/// of the registry whose credentials were given; `refused` says why none
+/// were. Appends only; never fails the caller (problems go to the notice).
+pub fn record_read(
+    store: &dyn VaultStore,
+    action: AuditAction,
+    registry: Option<(&str, &str)>,
+    place: &str,
+    refused: Option<&str>,
+) {
+    let mut entry = store.entry(action).place(place);
+    if let Some((id, name)) = registry {
+        entry = entry.registry(id, name);
+    }
+    if let Some(why) = refused {
+        entry = entry.refused(&why);
+    }
+    store.record(&entry);
+}
+
 /// An entry by `store`'s user for `action` on `registry` (id or name as
 /// given; the vault's id and name when it resolves).
 fn entry_on(store: &dyn VaultStore, action: AuditAction, registry: Option<&str>) -> AuditEntry {

@@ -34,6 +34,12 @@ pub enum Effect {
         /// the saved registry's.
         connection: Option<Connection>,
     },
+    /// A saved registry's secret field was revealed: an audit entry
+    /// (`reveal`), as `regvault export` leaves one for the CLI.
+    Reveal {
+        registry: RegistryId,
+        field: &'static str,
+    },
     /// Cancel a running job through its token: it stops before its next
     /// unit of work and still reports what it did.
     Cancel {

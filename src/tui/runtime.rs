@@ -226,6 +226,22 @@ impl Runtime {
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => {}
+            Effect::Reveal { registry, field } => {
+                let store = Arc::clone(&self.store);
+                // Appending writes a file: off the async workers.
+                tokio::task::spawn_blocking(move || {
+                    let name = store
+                        .read()
+                        .ok()
+                        .and_then(|d| d.registry(registry.as_str()).map(|r| r.name.clone()))
+                        .unwrap_or_default();
+                    let entry = store
+                        .entry(crate::ops::AuditAction::Reveal)
+                        .registry(registry.as_str(), name)
+                        .reason(format!("field {field} shown in the TUI"));
+                    store.record(&entry);
+                });
+            }
             Effect::Cancel { job } => {
                 if let Some(cancel) = self.jobs.remove(&job) {
                     cancel.cancel();

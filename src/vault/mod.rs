@@ -207,6 +207,13 @@ impl Vault {
         store::sweep_temps(path);
         vault.write()?;
         drop(lock);
+        if let Some(log) = vault.audit_log() {
+            let entry =
+                audit::Entry::new(vault.audit_who(), audit::Action::Init, audit::Outcome::Ok);
+            if let Err(e) = log.append(&entry) {
+                audit::notice(&e);
+            }
+        }
         Ok(vault)
     }
 

@@ -368,7 +368,7 @@ impl Log {
                 if line.n != n || log::segment_of(line.n) != seg {
                     let why = if line.n > n {
                         format!(
-                            "entry {n} is missing (found entry {} here): deleted",
+                            "entry {n} is missing (found entry {} here): deleted or reordered",
                             line.n
                         )
                     } else {
