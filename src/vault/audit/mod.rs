@@ -276,7 +276,17 @@ impl Log {
             b.create(dir)?;
         }
         let temp = path.with_extension(format!("tmp.{}", std::process::id()));
-        std::fs::write(&temp, format!("{} {}\n", self.key_id, head.render()))?;
+        {
+            use std::io::Write as _;
+            use std::os::unix::fs::OpenOptionsExt as _;
+            let _ = std::fs::remove_file(&temp);
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&temp)?;
+            f.write_all(format!("{} {}\n", self.key_id, head.render()).as_bytes())?;
+        }
         std::fs::rename(&temp, &path)
     }
 
