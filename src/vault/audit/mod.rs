@@ -31,6 +31,17 @@ use log::{Keys, Line, ZERO_MAC};
 
 static NOTICE: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
 
+static ENABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// For the benchmark only (`benches/audit.rs` measures the log's cost by
+/// running the same operation with and without it). Not reachable from
+/// the command line or the environment: turning the log off takes code
+/// running in the process, which could write anything anyway.
+#[doc(hidden)]
+pub fn bench_set_enabled(on: bool) {
+    ENABLED.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Where a problem writing the log is told (the CLI prints it on stderr;
 /// the TUI shows it in its status line). Logging never stops the
 /// operation it records: a vault whose log directory went read-only still
@@ -158,6 +169,9 @@ impl fmt::Debug for Log {
 
 impl Log {
     pub(crate) fn new(vault: &Path, records: &AuditRecords) -> Option<Log> {
+        if !ENABLED.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
         let key = log::unhex(records.key.as_deref()?).map(zeroize::Zeroizing::new)?;
         let keys = Keys::from_log_key(&key);
         let key_id = log::hex(&Sha256::digest([&key[..], b"regvault audit id"].concat())[..8]);
