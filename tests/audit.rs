@@ -175,12 +175,13 @@ fn logged(n: usize) -> (Sandbox, Vec<String>) {
     (s, text.lines().map(str::to_owned).collect())
 }
 
+/// The lines back as file bytes, each with its newline.
+fn joined(lines: &[String]) -> String {
+    lines.iter().flat_map(|l| [l.as_str(), "\n"]).collect()
+}
+
 fn verify_breaks(s: &Sandbox, lines: &[String], want: &str) {
-    std::fs::write(
-        segment(s),
-        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
-    )
-    .unwrap();
+    std::fs::write(segment(s), joined(lines)).unwrap();
     let o = s.run(&["log", "verify"], &[]);
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.contains(want), "want {want:?}: {}", o.stdout);
@@ -219,7 +220,7 @@ fn tampering_with_the_bytes_is_named_by_verify() {
     verify_breaks(&s, &lines[..4], "entry 5: missing");
     // Cut mid-entry.
     std::fs::write(segment(&s), {
-        let all: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        let all = joined(&lines);
         all[..all.len() - 20].to_owned()
     })
     .unwrap();
@@ -235,11 +236,7 @@ fn tampering_with_the_bytes_is_named_by_verify() {
     ));
     verify_breaks(&s, &forged, "entry 7: edited");
     // Put back as it was: intact again.
-    std::fs::write(
-        segment(&s),
-        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
-    )
-    .unwrap();
+    std::fs::write(segment(&s), joined(&lines)).unwrap();
     assert_eq!(s.ok(&["log", "verify"], &[]).code, 0);
     // Whole log removed: the vault still says how many there were.
     std::fs::remove_file(segment(&s)).unwrap();

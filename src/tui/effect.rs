@@ -40,6 +40,8 @@ pub enum Effect {
         registry: RegistryId,
         field: &'static str,
     },
+    /// Read the audit log for the History screen and detail panes.
+    LoadHistory,
     /// Cancel a running job through its token: it stops before its next
     /// unit of work and still reports what it did.
     Cancel {

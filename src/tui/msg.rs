@@ -51,6 +51,8 @@ pub enum Msg {
     VaultUpdated {
         data: Arc<VaultData>,
     },
+    /// The audit log as read for the History screen.
+    HistoryLoaded(crate::tui::state::history::History),
     FileLoaded {
         job: JobId,
         field: usize,

@@ -21,6 +21,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::apply::{ApplyProgress, PruneProgress, SharedApplier, Store, SwarmProgress};
 use super::effect::{Effect, JobId};
 use super::msg::{KeyFileError, Msg};
+use super::state::history::{History, HistoryRow};
 use crate::model::{RuleError, VaultData};
 use crate::ops::test::{self as test_ops, Live, Offline, TestOptions, Tester};
 use crate::ops::{Cancel, OpsError, VaultStore};
@@ -226,6 +227,12 @@ impl Runtime {
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => {}
+            Effect::LoadHistory => {
+                let vault = self.vault.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::HistoryLoaded(load_history(&vault)));
+                });
+            }
             Effect::Reveal { registry, field } => {
                 let store = Arc::clone(&self.store);
                 // Appending writes a file: off the async workers.
@@ -435,6 +442,24 @@ impl Runtime {
                 });
             }
         }
+    }
+}
+
+/// The log of the open vault, as the History screen shows it.
+fn load_history(slot: &Mutex<VaultSlot>) -> History {
+    let log = match slot.lock().as_deref() {
+        Ok(VaultSlot::Open(vault)) => vault.audit_log(),
+        _ => None,
+    };
+    let Some(log) = log else {
+        return History::Unavailable("no audit log yet: it starts at the vault's next save".into());
+    };
+    match log.read() {
+        Ok(walk) => History::Loaded {
+            rows: walk.records.iter().map(HistoryRow::of).collect(),
+            broken: walk.broken.map(|b| b.to_string()),
+        },
+        Err(e) => History::Unavailable(e.to_string()),
     }
 }
 
