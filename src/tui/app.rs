@@ -82,7 +82,7 @@ where
     let mut model = Model::with_shared(setup.ctx, setup.keymap, runtime.data(), clock());
     // The registries' detail panes show their last log entries from the start.
     if runtime.data().is_some() {
-        runtime.run(super::effect::Effect::LoadHistory);
+        runtime.run(super::effect::Effect::LoadHistory { job: 0 });
     }
     model.kube = kube;
     model.engines = engines;

@@ -41,7 +41,9 @@ pub enum Effect {
         field: &'static str,
     },
     /// Read the audit log for the History screen and detail panes.
-    LoadHistory,
+    LoadHistory {
+        job: JobId,
+    },
     /// Cancel a running job through its token: it stops before its next
     /// unit of work and still reports what it did.
     Cancel {

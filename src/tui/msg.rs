@@ -52,7 +52,10 @@ pub enum Msg {
         data: Arc<VaultData>,
     },
     /// The audit log as read for the History screen.
-    HistoryLoaded(crate::tui::state::history::History),
+    HistoryLoaded {
+        job: JobId,
+        history: crate::tui::state::history::History,
+    },
     FileLoaded {
         job: JobId,
         field: usize,

@@ -227,10 +227,11 @@ impl Runtime {
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => {}
-            Effect::LoadHistory => {
+            Effect::LoadHistory { job } => {
                 let vault = self.vault.clone();
                 tokio::task::spawn_blocking(move || {
-                    let _ = tx.send(Msg::HistoryLoaded(load_history(&vault)));
+                    let history = load_history(&vault);
+                    let _ = tx.send(Msg::HistoryLoaded { job, history });
                 });
             }
             Effect::Reveal { registry, field } => {

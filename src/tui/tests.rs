@@ -556,7 +556,11 @@ fn with_history(mut m: Model) -> Model {
 fn history_tab_lists_the_log_newest_last() {
     let mut m = with_history(fixtures::full());
     let effects = act(&mut m, Action::ShowHistory);
-    assert!(effects.iter().any(|e| matches!(e, Effect::LoadHistory)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadHistory { .. }))
+    );
     assert_eq!(m.row_count(), 8);
     snap!("history_list", m);
     // Tab cycles registries → containers → history → registries.

@@ -88,8 +88,8 @@ pub struct Model {
     pub history_list: ListState,
     /// The audit log's entries, newest last.
     pub history: history::History,
-    /// A `LoadHistory` is on its way.
-    pub history_requested: bool,
+    /// The newest `LoadHistory` asked for: older reads are dropped.
+    pub history_job: JobId,
     pub form: Option<Form>,
     pub modal: Option<Modal>,
     /// The kubeconfig's contexts for the Apply dialog, read at start.
@@ -142,7 +142,7 @@ impl Model {
             containers: ListState::default(),
             history_list: ListState::default(),
             history: history::History::default(),
-            history_requested: false,
+            history_job: 0,
             form: None,
             modal: None,
             kube: crate::tui::apply::KubeContexts::default(),

@@ -58,10 +58,12 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     effects
 }
 
-fn on_history(m: &mut Model, history: History) -> Vec<Effect> {
+fn on_history(m: &mut Model, job: JobId, history: History) -> Vec<Effect> {
+    if job < m.history_job {
+        return Vec::new();
+    }
     let at_end = m.history_list.selected + 1 >= m.history.rows().len();
     m.history = history;
-    m.history_requested = false;
     // Newest last: follow the end unless the user moved up.
     if at_end {
         m.history_list.selected = m.history.rows().len().saturating_sub(1);
@@ -73,7 +75,15 @@ fn on_history(m: &mut Model, history: History) -> Vec<Effect> {
 
 fn show_history(m: &mut Model) -> Vec<Effect> {
     m.screen = Screen::History;
-    vec![Effect::LoadHistory]
+    vec![load_history(m)]
+}
+
+/// Reads the log again; only the newest read is shown (reads run in
+/// parallel and may land out of order).
+fn load_history(m: &mut Model) -> Effect {
+    let job = m.next_job();
+    m.history_job = job;
+    Effect::LoadHistory { job }
 }
 
 fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
@@ -94,14 +104,14 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::ProbeFailed { job, error } => on_probe_failed(m, job, &error),
         Msg::VaultSaved { job } => {
             let mut e = on_saved(m, job);
-            e.push(Effect::LoadHistory);
+            e.push(load_history(m));
             e
         }
-        Msg::HistoryLoaded(history) => on_history(m, history),
+        Msg::HistoryLoaded { job, history } => on_history(m, job, history),
         Msg::SaveFailed { job, error } => on_save_failed(m, job, &error.to_string()),
         Msg::VaultUpdated { data } => {
             let mut e = on_vault_updated(m, data);
-            e.push(Effect::LoadHistory);
+            e.push(load_history(m));
             e
         }
         Msg::FileLoaded { job, field, result } => form::file_loaded(m, job, field, result),

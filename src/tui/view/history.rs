@@ -53,9 +53,9 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             .collect();
         let widths = [
             Constraint::Length(16),
+            Constraint::Length(14),
             Constraint::Length(16),
             Constraint::Length(13),
-            Constraint::Length(14),
             Constraint::Fill(1),
         ];
         table(
