@@ -1,7 +1,7 @@
 //! `regvault log` (the audit log, filtered; newest last), `regvault log
 //! verify`, and the CLI's side of recording: commands that change the
 //! vault outside `ops` save through [`save`] (the entries of what changed
-//! go into the same save), and a command that fails after opening the
+//! go into the same save; `save_imported` for imports), and a command that fails after opening the
 //! vault leaves a `refused`/`failed` entry through [`outcome`].
 
 use std::sync::Mutex;
@@ -62,6 +62,20 @@ pub(super) fn opened(vault: &Vault) {
 /// `before`, in the same save.
 pub fn save(vault: &mut Vault, before: &VaultData) -> anyhow::Result<()> {
     let entries = audit::changes(before, vault.data(), &vault.audit_who());
+    save_with(vault, &entries)
+}
+
+/// `save` for an import (the import branch calls it at merge): the registries added are `import` entries, with
+/// where they came from (`docker-config ~/.docker/config.json`, …).
+#[allow(dead_code, reason = "the import command (another branch) calls it")]
+pub fn save_imported(vault: &mut Vault, before: &VaultData, source: &str) -> anyhow::Result<()> {
+    let mut entries = audit::changes(before, vault.data(), &vault.audit_who());
+    for e in &mut entries {
+        if e.action == Action::Add {
+            e.action = Action::Import;
+            e.place = Some(crate::model::escape(source).into_owned());
+        }
+    }
     save_with(vault, &entries)
 }
 
