@@ -93,3 +93,50 @@ fn heads_render_and_parse() {
     assert_eq!(Head::parse(&h.render()), Some(h));
     assert_eq!(Head::parse("12:zz"), None);
 }
+
+#[test]
+fn changes_name_what_a_save_did() {
+    use crate::model::{NewRegistry, VaultData};
+    use crate::registry::{Credentials, RegistryKind};
+    let who = entry(0).who;
+    let now = jiff::Timestamp::now();
+    let mut before = VaultData::default();
+    let creds = |t: &str| {
+        [("username", "octo"), ("token", t)]
+            .into_iter()
+            .collect::<Credentials>()
+    };
+    let new = |name: &str, t: &str| NewRegistry {
+        name: name.into(),
+        kind: RegistryKind::Ghcr,
+        credentials: creds(t),
+    };
+    before
+        .add_registry(new("a", &format!("ghp_{}", "a".repeat(36))), "alice", now)
+        .unwrap();
+    before
+        .add_registry(new("b", &format!("ghp_{}", "b".repeat(36))), "alice", now)
+        .unwrap();
+    let mut after = before.clone();
+    after.registries[0].credentials = creds(&format!("ghp_{}", "c".repeat(36)));
+    after.registries[1].name = "b2".into();
+    after
+        .add_registry(new("c", &format!("ghp_{}", "d".repeat(36))), "alice", now)
+        .unwrap();
+    let list: Vec<_> = changes(&before, &after, &who)
+        .iter()
+        .map(|e| format!("{} {}", e.action, e.registry.as_ref().unwrap().name))
+        .collect();
+    assert_eq!(list, ["rotate a", "update b2", "add c"]);
+    after.registries.remove(0);
+    let list: Vec<_> = changes(&before, &after, &who)
+        .iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(list, [Action::Update, Action::Add, Action::Delete]);
+    // No secret in any entry.
+    for e in changes(&before, &after, &who) {
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(!json.contains("ghp_"), "{json}");
+    }
+}
