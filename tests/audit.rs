@@ -141,9 +141,9 @@ fn every_command_leaves_its_entry_and_no_secret() {
     assert_eq!(last["who"]["sshClient"], "203.0.113.7");
     // Filters: by registry, by who, by time; text output too.
     let o = s.ok(&["log", "--registry", &id], &[]);
-    // add, rotate, update, test, delete, and the test over SSH (the refusal
-    // names the registry as given).
-    assert_eq!(o.stdout.lines().count(), 1 + 6, "{}", o.stdout);
+    // add, rotate, update, test, delete refused, delete, and the test over SSH.
+    assert_eq!(o.stdout.lines().count(), 1 + 7, "{}", o.stdout);
+    assert_eq!(entries[6]["registry"]["id"], id.as_str());
     let o = s.ok(&["log", "--who", "nobody-else", "--json"], &[]);
     assert_eq!(o.stdout.trim(), "[]");
     let o = s.ok(&["log", "--since", "1h"], &[]);

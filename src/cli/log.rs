@@ -51,10 +51,22 @@ pub enum LogCmd {
 /// would be asked twice).
 static OPENED: Mutex<Option<(Log, Who)>> = Mutex::new(None);
 
+/// The registries (id, name) of the vault as opened: a refusal names the
+/// registry it was about by its id too.
+static REGISTRIES: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
 /// Called by `keys::open*` for every vault the command opens.
 pub(super) fn opened(vault: &Vault) {
     if let (Some(log), Ok(mut slot)) = (vault.audit_log(), OPENED.lock()) {
         *slot = Some((log, vault.audit_who()));
+    }
+    if let Ok(mut list) = REGISTRIES.lock() {
+        *list = vault
+            .data()
+            .registries
+            .iter()
+            .map(|r| (r.id.as_str().to_owned(), r.name.clone()))
+            .collect();
     }
 }
 
@@ -111,7 +123,15 @@ pub fn outcome(
     };
     let mut e = Entry::new(who, action, audit::Outcome::Ok);
     if let Some(t) = target {
-        e = e.registry("", t);
+        // The registry as the vault names it, when it does.
+        let known = REGISTRIES
+            .lock()
+            .ok()
+            .and_then(|list| list.iter().find(|(id, name)| id == t || name == t).cloned());
+        e = match known {
+            Some((id, name)) => e.registry(id, name),
+            None => e.registry("", t),
+        };
     }
     let line = super::output::error_line(err);
     e = if err.chain().any(<dyn std::error::Error>::is::<RuleError>) {
