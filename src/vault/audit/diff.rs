@@ -34,6 +34,10 @@ pub fn changes(before: &VaultData, after: &VaultData, who: &Who) -> Vec<Entry> {
         .map(|r| (r.id.as_str(), r))
         .collect();
     for r in &after.registries {
+        let tested = r.last_test.as_ref().filter(|t| {
+            old.get(r.id.as_str())
+                .is_none_or(|o| o.last_test.as_ref() != Some(*t))
+        });
         match old.get(r.id.as_str()) {
             None => out.push(
                 registry_entry(who, Action::Add, r).reason(format!("type {}", r.kind.type_key())),
@@ -56,6 +60,14 @@ pub fn changes(before: &VaultData, after: &VaultData, who: &Who) -> Vec<Entry> {
                     out.push(registry_entry(who, Action::Update, r).reason(what.join("; ")));
                 }
             }
+        }
+        if let Some(t) = tested {
+            let e = registry_entry(who, Action::Test, r);
+            out.push(if t.passed() {
+                e.reason(&t.summary)
+            } else {
+                e.failed(&format_args!("{}: {}", t.outcome.as_str(), t.summary))
+            });
         }
     }
     for r in &before.registries {
