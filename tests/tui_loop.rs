@@ -271,6 +271,35 @@ async fn add_test_save_container_and_delete_round_trip() {
     d.press(KeyCode::Enter);
     d.see_idle("deleted registry 'ghcr-loop'").await;
 
+    // The History tab: every change above, from the audit log.
+    d.char('3');
+    let screen = d.see("History (6)").await;
+    assert!(screen.contains("container-delete"), "{screen}");
+    assert!(!screen.contains(GHP), "{screen}");
+    let log = Vault::open(&path, &keys)
+        .expect("open")
+        .audit_log()
+        .expect("log");
+    let walk = log.read().expect("read");
+    assert!(walk.broken.is_none(), "{:?}", walk.broken);
+    let actions: Vec<_> = walk
+        .records
+        .iter()
+        .map(|r| r.entry.action.as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        // The form's passing test was saved with the registry: an entry too.
+        [
+            "init",
+            "add",
+            "test",
+            "container-add",
+            "container-delete",
+            "delete"
+        ]
+    );
+
     d.char('q');
     let model = d.finish().await;
     let disk = reopen(&path, &keys);

@@ -64,6 +64,7 @@ pub fn rekey(g: &Global, args: &RekeyArgs) -> anyhow::Result<i32> {
             supported: vault::SCHEMA_VERSION
         });
     }
+    super::log::opened(&v);
     let path = v.path().to_owned();
     let old = match v.encryption() {
         Encryption::Recipients(list) => list.clone(),
@@ -143,7 +144,9 @@ pub fn rekey(g: &Global, args: &RekeyArgs) -> anyhow::Result<i32> {
             format!("{n} recipient{}", if n == 1 { "" } else { "s" }),
         )
     };
-    v.save()
+    let entry = super::log::entry(crate::vault::audit::Action::Rekey)
+        .map(|e| e.reason(format!("re-encrypted to {summary}")));
+    super::log::save_with(&mut v, entry.as_slice())
         .with_context(|| format!("saving {}", path.display()))?;
     outln!("re-encrypted {} to {summary}", path.display());
     for r in old

@@ -1,5 +1,7 @@
 //! `regvault container list|add|update|delete`.
 
+use super::log;
+use crate::vault::audit::Action;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use jiff::Timestamp;
@@ -88,9 +90,11 @@ pub fn run(g: &Global, cmd: ContainerCmd) -> anyhow::Result<i32> {
             registry,
             json,
         } => list(g, environment.as_deref(), registry.as_deref(), json),
-        ContainerCmd::Add(a) => add(g, a),
-        ContainerCmd::Update(a) => update(g, a),
-        ContainerCmd::Delete { container, json } => delete(g, &container, json),
+        ContainerCmd::Add(a) => log::outcome(Action::ContainerAdd, None, add(g, a)),
+        ContainerCmd::Update(a) => log::outcome(Action::Update, None, update(g, a)),
+        ContainerCmd::Delete { container, json } => {
+            log::outcome(Action::ContainerDelete, None, delete(g, &container, json))
+        }
     }
 }
 
@@ -152,6 +156,7 @@ fn list(
 
 fn add(g: &Global, a: AddArgs) -> anyhow::Result<i32> {
     let mut vault = keys::open_locked(g)?;
+    let before = vault.data().clone();
     let registry_id = a
         .registry
         .as_deref()
@@ -167,7 +172,7 @@ fn add(g: &Global, a: AddArgs) -> anyhow::Result<i32> {
     let id = vault
         .data_mut()
         .add_container(spec, &model::current_user(), Timestamp::now())?;
-    vault.save()?;
+    super::log::save(&mut vault, &before)?;
     let c = vault
         .data()
         .container(id.as_str())
@@ -188,6 +193,7 @@ fn add(g: &Global, a: AddArgs) -> anyhow::Result<i32> {
 
 fn update(g: &Global, a: UpdateArgs) -> anyhow::Result<i32> {
     let mut vault = keys::open_locked(g)?;
+    let before = vault.data().clone();
     let data = vault.data();
     let cur = data.find_container(&a.container)?.clone();
     let registry_id = if a.public {
@@ -207,7 +213,7 @@ fn update(g: &Global, a: UpdateArgs) -> anyhow::Result<i32> {
     vault
         .data_mut()
         .update_container(cur.id.as_str(), spec, Timestamp::now())?;
-    vault.save()?;
+    super::log::save(&mut vault, &before)?;
     let c = vault
         .data()
         .container(cur.id.as_str())
@@ -228,8 +234,9 @@ fn update(g: &Global, a: UpdateArgs) -> anyhow::Result<i32> {
 
 fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     let mut vault = keys::open_locked(g)?;
+    let before = vault.data().clone();
     let c = vault.data_mut().delete_container(id)?;
-    vault.save()?;
+    super::log::save(&mut vault, &before)?;
     if json {
         print_json(&json!({"deleted": c.id, "name": c.name}));
     } else {

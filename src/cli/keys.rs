@@ -66,7 +66,9 @@ pub fn key_sources_for_file(g: &Global, file: &Path) -> anyhow::Result<Vec<KeySo
 pub fn open(g: &Global) -> anyhow::Result<Vault> {
     let path = vault_path(g);
     let keys = key_sources(g, &path)?;
-    Vault::open(&path, &keys).with_context(|| format!("opening {}", path.display()))
+    let vault = Vault::open(&path, &keys).with_context(|| format!("opening {}", path.display()))?;
+    super::log::opened(&vault);
+    Ok(vault)
 }
 
 /// Opens the vault to change it: the writer lock is held until the vault is
@@ -82,6 +84,7 @@ pub fn open_locked(g: &Global) -> anyhow::Result<Vault> {
             supported: vault::SCHEMA_VERSION
         });
     }
+    super::log::opened(&v);
     Ok(v)
 }
 

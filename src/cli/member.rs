@@ -2,6 +2,7 @@
 //! vault. A change is itself a save, signed by the member making it, so the
 //! other members accept it; a change signed by anyone else is refused.
 
+use crate::vault::audit::Action;
 use anyhow::bail;
 use clap::Subcommand;
 
@@ -58,7 +59,9 @@ pub fn run(g: &Global, cmd: MemberCmd) -> anyhow::Result<i32> {
             }
             members.push(key.clone());
             v.set_members(members)?;
-            v.save()?;
+            let entry = super::log::entry(Action::Member)
+                .map(|e| e.reason(format!("added member {}", vault::fingerprint(&key))));
+            super::log::save_with(&mut v, entry.as_slice())?;
             println!("added member {}", vault::fingerprint(&key));
         }
         MemberCmd::Remove { key } => {
@@ -71,7 +74,9 @@ pub fn run(g: &Global, cmd: MemberCmd) -> anyhow::Result<i32> {
                 bail!("a team vault keeps at least one member");
             }
             v.set_members(members)?;
-            v.save()?;
+            let entry = super::log::entry(Action::Member)
+                .map(|e| e.reason(format!("removed member {}", vault::fingerprint(&key))));
+            super::log::save_with(&mut v, entry.as_slice())?;
             println!(
                 "removed member {} (their saves are refused from now on; re-key the vault so they cannot read new content)",
                 vault::fingerprint(&key)

@@ -17,6 +17,7 @@ mod helper;
 mod import;
 mod init;
 pub mod keys;
+mod log;
 mod member;
 mod output;
 pub use output::error_line;
@@ -134,6 +135,9 @@ pub enum Command {
     /// Review and accept a change to the vault (recipients added or removed,
     /// an older save put back) that opening it refuses until you do.
     Trust(trust::TrustArgs),
+    /// The audit log: who did what, when (filter with --registry, --who,
+    /// --since; --json); `log verify` checks it was not tampered with.
+    Log(log::LogArgs),
     /// Open the TUI on a throwaway vault seeded with one fake registry of
     /// every kind (for demos; nothing is kept).
     Demo,
@@ -152,6 +156,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     };
     // The TUI draws the screen; a command says on stderr what it waits for.
     crate::vault::set_lock_notice(|holder| output::errln!("{holder}…"));
+    crate::vault::audit::set_notice(|problem| output::errln!("{problem}"));
     match command {
         Command::Init(args) => init::run(&cli.global, &args),
         Command::Restore(args) => restore::run(&cli.global, &args),
@@ -171,6 +176,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Helper(cmd) => helper::run(&cli.global, cmd),
         Command::Member(cmd) => member::run(&cli.global, cmd),
         Command::Trust(args) => trust::run(&cli.global, &args),
+        Command::Log(args) => log::run(&cli.global, &args),
         Command::Demo => crate::tui::run_demo().map(|()| 0),
     }
 }

@@ -91,6 +91,23 @@ pub fn run(g: &Global, args: &RestoreArgs) -> anyhow::Result<i32> {
             let data = vault::restore_backup(&path, &b.path, &keys)
                 .with_context(|| format!("restoring {}", b.path.display()))?;
             let n = data.registries.len();
+            // The restored vault's log is the same log (same key): the
+            // restore goes into it like any other change.
+            if let Ok(v) = vault::Vault::open(&path, &keys) {
+                crate::cli::log::opened(&v);
+                if let (Some(log), Some(e)) = (
+                    v.audit_log(),
+                    crate::cli::log::entry(crate::vault::audit::Action::Restore),
+                ) {
+                    let e = e.reason(format!(
+                        "put back the backup of {}",
+                        b.time.as_deref().unwrap_or("unknown time")
+                    ));
+                    if let Err(p) = log.append(&e) {
+                        crate::cli::output::errln!("audit log: {p}");
+                    }
+                }
+            }
             outln!(
                 "restored {} from the backup of {} ({n} registr{}); the vault it replaced, if any, is the newest backup now",
                 path.display(),

@@ -91,6 +91,33 @@ pub async fn login(
     req: &ComposeRequest,
     cancel: &Cancel,
 ) -> Result<ComposeReport, OpsError> {
+    let result = login_run(store, req, cancel).await;
+    let entry = super::entry_on(store, super::AuditAction::Compose, None)
+        .place(format!("project {}", req.project_dir.display()));
+    match &result {
+        Ok(r) => {
+            let mut e = entry.place(format!(
+                "project {} -> {}",
+                req.project_dir.display(),
+                r.plan.config.display()
+            ));
+            e = e.reason(format!(
+                "{} login(s) written{}",
+                if r.written { "config" } else { "no" },
+                if req.pull { ", images pulled" } else { "" }
+            ));
+            store.record(&e);
+        }
+        Err(_) => super::record_err(store, entry, &result),
+    }
+    result
+}
+
+async fn login_run(
+    store: &dyn VaultStore,
+    req: &ComposeRequest,
+    cancel: &Cancel,
+) -> Result<ComposeReport, OpsError> {
     not_cancelled(cancel)?;
     let (mut plan, logins) = plan_of(store, &req.project_dir, req.file.as_deref())?;
     let mut report = ComposeReport::default();

@@ -41,6 +41,31 @@ impl std::fmt::Debug for Export {
 /// No such registry; an explicitly named registry without usable
 /// credentials; nothing to export; the file cannot be written.
 pub fn export(store: &dyn VaultStore, req: &ExportRequest) -> Result<Export, OpsError> {
+    let result = export_run(store, req);
+    let mut entry = super::entry_on(store, super::AuditAction::Export, None).place(
+        req.output
+            .as_ref()
+            .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string()),
+    );
+    if let [one] = req.registries.as_slice() {
+        entry = super::entry_on(store, super::AuditAction::Export, Some(one))
+            .place(entry.place.clone().unwrap_or_default());
+    }
+    match &result {
+        Ok(x) => {
+            let names = if req.registries.is_empty() {
+                "every registry".to_owned()
+            } else {
+                req.registries.join(", ")
+            };
+            store.record(&entry.reason(format!("{} login(s): {names}", x.count)));
+        }
+        Err(_) => super::record_err(store, entry, &result),
+    }
+    result
+}
+
+fn export_run(store: &dyn VaultStore, req: &ExportRequest) -> Result<Export, OpsError> {
     let data = store.read()?;
     let explicit = !req.registries.is_empty();
     let chosen: Vec<_> = if explicit {

@@ -21,7 +21,9 @@ use std::path::PathBuf;
 use futures_util::stream::{self, StreamExt};
 use jiff::{SignedDuration, Timestamp};
 
-use super::{Cancel, OpsError, Progress, VaultStore, not_cancelled};
+use super::{
+    AuditAction, Cancel, OpsError, Progress, VaultStore, entry_on, not_cancelled, record_err, tally,
+};
 use crate::deploy::kube::{
     ApplyOptions, Cluster, ManagedSecret, NamespaceReport, Outcome, Removal, SecretState,
     foreign_message,
@@ -323,6 +325,41 @@ pub async fn plan_apply(
     settings: ApplySettings,
     cancel: &Cancel,
 ) -> Result<KubePlan, OpsError> {
+    let result = plan_apply_run(store, req, settings, cancel).await;
+    record_plan_err(store, AuditAction::Apply, req, &result);
+    result
+}
+
+/// A plan that could not be made is an apply (or sync) that did not
+/// happen: recorded so. A plan made is recorded when it is executed.
+fn record_plan_err<T>(
+    store: &dyn VaultStore,
+    action: AuditAction,
+    req: &KubeRequest,
+    result: &Result<T, OpsError>,
+) {
+    if result.is_err() {
+        let mut entry = entry_on(store, action, Some(&req.registry));
+        let envs: Vec<String> = req
+            .environments
+            .iter()
+            .map(|e| format!("env-{e}"))
+            .collect();
+        entry = entry.place(format!(
+            "{}: {}",
+            req.context.as_deref().unwrap_or("current context"),
+            envs.join(" ")
+        ));
+        record_err(store, entry, result);
+    }
+}
+
+async fn plan_apply_run(
+    store: &dyn VaultStore,
+    req: &KubeRequest,
+    settings: ApplySettings,
+    cancel: &Cancel,
+) -> Result<KubePlan, OpsError> {
     not_cancelled(cancel)?;
     if req.environments.is_empty() {
         return Err(OpsError::NoEnvironmentsGiven);
@@ -389,6 +426,36 @@ pub async fn execute(
             "the secrets written could not be recorded in the vault ({e}): until they are, sync, refresh, status and prune treat them as foreign; `regvault apply --adopt` records them"
         ));
     }
+    let action = if kp.options.secrets_only {
+        AuditAction::Sync
+    } else {
+        AuditAction::Apply
+    };
+    let namespaces: Vec<&str> = reports.iter().map(|r| r.namespace.as_str()).collect();
+    let (ok, line) = tally(
+        reports.iter().map(|r| {
+            (
+                !r.outcome.is_failure(),
+                format!("{} {}", r.namespace, r.outcome.as_str()),
+            )
+        }),
+        cancelled,
+    );
+    let mut entry = store
+        .entry(action)
+        .registry(kp.plan.registry_id.as_str(), kp.plan.registry_name.as_str())
+        .place(format!("{}: {}", kp.cluster.context, namespaces.join(" ")));
+    let line = if kp.options.dry_run {
+        format!("dry run: {line}")
+    } else {
+        line
+    };
+    entry = if ok {
+        entry.reason(line)
+    } else {
+        entry.failed(&line)
+    };
+    store.record(&entry);
     KubeReport {
         context: kp.cluster.context.clone(),
         server: kp.cluster.server.clone(),
@@ -410,6 +477,19 @@ pub async fn execute(
 /// # Errors
 /// The registry is gone or unusable; no cluster; cancelled.
 pub async fn apply_planned(
+    store: &dyn VaultStore,
+    req: &KubeRequest,
+    settings: ApplySettings,
+    planned: Vec<NamespaceReport>,
+    progress: Progress<'_, NamespaceReport>,
+    cancel: &Cancel,
+) -> Result<KubeReport, OpsError> {
+    let result = apply_planned_run(store, req, settings, planned, progress, cancel).await;
+    record_plan_err(store, AuditAction::Apply, req, &result);
+    result
+}
+
+async fn apply_planned_run(
     store: &dyn VaultStore,
     req: &KubeRequest,
     settings: ApplySettings,
@@ -531,6 +611,16 @@ fn environments(
 /// # Errors
 /// As `plan_apply`.
 pub async fn plan_sync(
+    store: &dyn VaultStore,
+    req: &KubeRequest,
+    cancel: &Cancel,
+) -> Result<KubePlan, OpsError> {
+    let result = plan_sync_run(store, req, cancel).await;
+    record_plan_err(store, AuditAction::Sync, req, &result);
+    result
+}
+
+async fn plan_sync_run(
     store: &dyn VaultStore,
     req: &KubeRequest,
     cancel: &Cancel,
@@ -665,6 +755,48 @@ impl RefreshReport {
 /// # Errors
 /// No cluster; the vault cannot be read.
 pub async fn refresh(
+    store: &dyn VaultStore,
+    cluster: &ClusterTarget,
+    within: SignedDuration,
+    progress: Progress<'_, NamespaceReport>,
+    cancel: &Cancel,
+) -> Result<RefreshReport, OpsError> {
+    let result = refresh_run(store, cluster, within, progress, cancel).await;
+    let entry = entry_on(store, AuditAction::Refresh, None);
+    match &result {
+        Ok(r) => {
+            for done in &r.refreshed {
+                let (ok, line) = tally(
+                    done.reports.iter().map(|n| {
+                        (
+                            !n.outcome.is_failure(),
+                            format!("{} {}", n.namespace, n.outcome.as_str()),
+                        )
+                    }),
+                    r.cancelled,
+                );
+                let namespaces: Vec<&str> =
+                    done.reports.iter().map(|n| n.namespace.as_str()).collect();
+                let e = entry
+                    .clone()
+                    .registry(done.id.as_str(), done.name.as_str())
+                    .place(format!("{}: {}", r.context, namespaces.join(" ")));
+                store.record(&match &done.error {
+                    Some(err) => e.failed(err),
+                    None if ok => e.reason(line),
+                    None => e.failed(&line),
+                });
+            }
+            if r.refreshed.is_empty() {
+                store.record(&entry.place(r.context.clone()).reason("nothing due"));
+            }
+        }
+        Err(_) => record_err(store, entry, &result),
+    }
+    result
+}
+
+async fn refresh_run(
     store: &dyn VaultStore,
     cluster: &ClusterTarget,
     within: SignedDuration,
@@ -857,6 +989,36 @@ pub fn prune_target(data: Option<&VaultData>, registry: &str) -> Result<Registry
 /// # Errors
 /// No cluster; the vault cannot be read.
 pub async fn prune(
+    store: &dyn VaultStore,
+    id: &RegistryId,
+    cluster: &ClusterTarget,
+    environments: &[String],
+    progress: Progress<'_, PrunedSecret>,
+    cancel: &Cancel,
+) -> Result<PruneReport, OpsError> {
+    let result = prune_run(store, id, cluster, environments, progress, cancel).await;
+    let entry = entry_on(store, AuditAction::Prune, Some(id.as_str()));
+    match &result {
+        Ok(r) => {
+            let (ok, line) = tally(
+                r.secrets.iter().map(|s| {
+                    (
+                        s.outcome == PruneOutcome::Deleted,
+                        format!("{}/{} {}", s.namespace, s.name, s.outcome.as_str()),
+                    )
+                }),
+                r.cancelled,
+            );
+            let namespaces: Vec<&str> = r.secrets.iter().map(|s| s.namespace.as_str()).collect();
+            let e = entry.place(format!("{}: {}", r.context, namespaces.join(" ")));
+            store.record(&if ok { e.reason(line) } else { e.failed(&line) });
+        }
+        Err(_) => record_err(store, entry, &result),
+    }
+    result
+}
+
+async fn prune_run(
     store: &dyn VaultStore,
     id: &RegistryId,
     cluster: &ClusterTarget,

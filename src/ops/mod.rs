@@ -32,7 +32,10 @@ use crate::deploy::kube::KubeError;
 use crate::deploy::swarm::SwarmError;
 use crate::model::{RuleError, VaultData};
 use crate::registry::AuthError;
+use crate::vault::audit::{Entry as AuditEntry, Log, Who};
 use crate::vault::{KeySource, Vault, VaultError};
+
+pub use crate::vault::audit::{Action as AuditAction, Outcome as AuditOutcome};
 
 /// One per job: cancelling it stops the operation before its next unit of
 /// work (and the unit in flight where the call allows).
@@ -125,6 +128,43 @@ pub trait VaultStore: Send + Sync {
         &self,
         change: &mut (dyn FnMut(&mut VaultData) -> Result<(), RuleError> + Send),
     ) -> Result<Arc<VaultData>, OpsError>;
+
+    /// Appends `entry` to the vault's audit log without saving the vault
+    /// (reads, and operations whose outcome is known after their saves).
+    /// A problem is told through `audit::notice`, never returned: the log
+    /// does not stop the operation it records.
+    fn record(&self, entry: &AuditEntry) {
+        let _ = entry;
+    }
+
+    /// `update` whose entry goes into the log before the save, so the save
+    /// records a head that includes it.
+    ///
+    /// # Errors
+    /// As `update`.
+    fn update_recorded(
+        &self,
+        entry: &AuditEntry,
+        change: &mut (dyn FnMut(&mut VaultData) -> Result<(), RuleError> + Send),
+    ) -> Result<Arc<VaultData>, OpsError> {
+        let result = self.update(change);
+        if let Err(e) = &result {
+            self.record(&entry.clone().failed(e));
+        } else {
+            self.record(entry);
+        }
+        result
+    }
+
+    /// This store's user as the log names them.
+    fn who(&self) -> Who {
+        Who::current(crate::model::current_user())
+    }
+
+    /// A new entry by this store's user.
+    fn entry(&self, action: AuditAction) -> AuditEntry {
+        AuditEntry::new(self.who(), action, AuditOutcome::Ok)
+    }
 }
 
 /// The vault file as the CLI uses it: decrypted once for the command's
@@ -140,6 +180,8 @@ pub struct FileStore {
     /// several times (the registry, then the plan after an ECR token), and
     /// each open decrypts, verifies the signature and checks the pin.
     last: std::sync::Mutex<Option<Arc<VaultData>>>,
+    /// The audit log and who this user is in it, learnt at the first open.
+    log: std::sync::Mutex<Option<(Log, Who)>>,
 }
 
 impl FileStore {
@@ -150,6 +192,7 @@ impl FileStore {
             keys,
             signing_key: None,
             last: std::sync::Mutex::new(None),
+            log: std::sync::Mutex::new(None),
         }
     }
 
@@ -173,6 +216,10 @@ impl VaultStore for FileStore {
             return Ok(data);
         }
         let mut vault = Vault::open(&self.path, &self.keys)?;
+        if let Some(key) = &self.signing_key {
+            vault.set_signing_key(key.clone());
+        }
+        self.learn_log(&vault);
         let data = Arc::new(std::mem::take(vault.data_mut()));
         self.remember(&data);
         Ok(data)
@@ -182,26 +229,107 @@ impl VaultStore for FileStore {
         &self,
         change: &mut (dyn FnMut(&mut VaultData) -> Result<(), RuleError> + Send),
     ) -> Result<Arc<VaultData>, OpsError> {
-        let mut vault = Vault::open_locked(&self.path, &self.keys)?;
-        if let Some(found) = vault.newer_schema() {
-            return Err(VaultError::NewerSchema {
-                found,
-                supported: crate::vault::SCHEMA_VERSION,
+        self.update_with(None, change)
+    }
+
+    fn update_recorded(
+        &self,
+        entry: &AuditEntry,
+        change: &mut (dyn FnMut(&mut VaultData) -> Result<(), RuleError> + Send),
+    ) -> Result<Arc<VaultData>, OpsError> {
+        self.update_with(Some(entry), change)
+    }
+
+    fn record(&self, entry: &AuditEntry) {
+        let log = self.log.lock().ok().and_then(|l| l.clone());
+        let log = if let Some((log, _)) = log {
+            Some(log)
+        } else {
+            // Not opened yet, or a vault saved before there was a log:
+            // its first save by this build makes the key.
+            let _ = self.read();
+            if self.log.lock().ok().is_some_and(|l| l.is_none()) {
+                let _ = self.update(&mut |_| Ok(()));
             }
-            .into());
+            self.log.lock().ok().and_then(|l| l.clone()).map(|(l, _)| l)
+        };
+        if let Some(log) = log
+            && let Err(e) = log.append(entry)
+        {
+            crate::vault::audit::notice(&e);
         }
-        if let Some(key) = &self.signing_key {
-            vault.set_signing_key(key.clone());
+    }
+
+    fn who(&self) -> Who {
+        if let Some((_, who)) = self.log.lock().ok().and_then(|l| l.clone()) {
+            return who;
         }
-        change(vault.data_mut())?;
-        vault.save()?;
-        let data = Arc::new(std::mem::take(vault.data_mut()));
-        self.remember(&data);
-        Ok(data)
+        let _ = self.read();
+        match self.log.lock().ok().and_then(|l| l.clone()) {
+            Some((_, who)) => who,
+            None => Who::current(crate::model::current_user()),
+        }
     }
 }
 
 impl FileStore {
+    fn update_with(
+        &self,
+        entry: Option<&AuditEntry>,
+        change: &mut (dyn FnMut(&mut VaultData) -> Result<(), RuleError> + Send),
+    ) -> Result<Arc<VaultData>, OpsError> {
+        let refused_before_save = |e: OpsError| {
+            if let Some(entry) = entry {
+                self.record(&match &e {
+                    OpsError::Rule(r) => entry.clone().refused(r),
+                    other => entry.clone().failed(other),
+                });
+            }
+            e
+        };
+        let mut vault = Vault::open_locked(&self.path, &self.keys)
+            .map_err(|e| refused_before_save(e.into()))?;
+        if let Some(found) = vault.newer_schema() {
+            return Err(refused_before_save(
+                VaultError::NewerSchema {
+                    found,
+                    supported: crate::vault::SCHEMA_VERSION,
+                }
+                .into(),
+            ));
+        }
+        if let Some(key) = &self.signing_key {
+            vault.set_signing_key(key.clone());
+        }
+        if let Err(e) = change(vault.data_mut()) {
+            // The lock goes first: a vault without a log key yet gets one
+            // through a save of its own.
+            self.learn_log(&vault);
+            drop(vault);
+            return Err(refused_before_save(e.into()));
+        }
+        match entry {
+            None => vault.save()?,
+            Some(entry) => {
+                let (saved, problem) = vault.save_recording(std::slice::from_ref(entry));
+                if let Some(p) = problem {
+                    crate::vault::audit::notice(&p);
+                }
+                saved?;
+            }
+        }
+        self.learn_log(&vault);
+        let data = Arc::new(std::mem::take(vault.data_mut()));
+        self.remember(&data);
+        Ok(data)
+    }
+
+    fn learn_log(&self, vault: &Vault) {
+        if let (Some(log), Ok(mut slot)) = (vault.audit_log(), self.log.lock()) {
+            *slot = Some((log, vault.audit_who()));
+        }
+    }
+
     fn remember(&self, data: &Arc<VaultData>) {
         if let Ok(mut last) = self.last.lock() {
             *last = Some(Arc::clone(data));
@@ -225,6 +353,83 @@ impl VaultStore for Snapshot {
             "this vault is open read-only: nothing can be recorded".into(),
         ))
     }
+}
+
+/// Records a read that hands out credentials without saving the vault —
+/// the credential helper's `get` (`AuditAction::HelperGet`, `place`: the
+/// server asked for), and other faces' reads. `registry` is `(id, name)`
+/// of the registry whose credentials were given; `refused` says why none
+/// were. Appends only; never fails the caller (problems go to the notice).
+pub fn record_read(
+    store: &dyn VaultStore,
+    action: AuditAction,
+    registry: Option<(&str, &str)>,
+    place: &str,
+    refused: Option<&str>,
+) {
+    let mut entry = store.entry(action).place(place);
+    if let Some((id, name)) = registry {
+        entry = entry.registry(id, name);
+    }
+    if let Some(why) = refused {
+        entry = entry.refused(&why);
+    }
+    store.record(&entry);
+}
+
+/// An entry by `store`'s user for `action` on `registry` (id or name as
+/// given; the vault's id and name when it resolves).
+fn entry_on(store: &dyn VaultStore, action: AuditAction, registry: Option<&str>) -> AuditEntry {
+    let entry = store.entry(action);
+    let Some(wanted) = registry else {
+        return entry;
+    };
+    match store.read().ok().and_then(|d| {
+        d.find_registry(wanted)
+            .ok()
+            .map(|r| (r.id.as_str().to_owned(), r.name.clone()))
+    }) {
+        Some((id, name)) => entry.registry(id, name),
+        None => entry.registry("", wanted),
+    }
+}
+
+/// Records an operation that ended in `Err` (its `Ok` report is recorded
+/// with what it did): `refused` for a rule, `failed` otherwise.
+fn record_err<T>(store: &dyn VaultStore, entry: AuditEntry, result: &Result<T, OpsError>) {
+    if let Err(e) = result {
+        let entry = match e {
+            OpsError::Rule(_)
+            | OpsError::Public(_)
+            | OpsError::NoContainers { .. }
+            | OpsError::NoEnvironments(_)
+            | OpsError::NoEnvironmentsGiven
+            | OpsError::Input(_) => entry.refused(e),
+            _ => entry.failed(e),
+        };
+        store.record(&entry);
+    }
+}
+
+/// `n ok, m failed (first failure)` over per-unit results.
+fn tally(results: impl Iterator<Item = (bool, String)>, cancelled: bool) -> (bool, String) {
+    let (mut ok, mut bad, mut first) = (0, 0, None);
+    for (good, what) in results {
+        if good {
+            ok += 1;
+        } else {
+            bad += 1;
+            first.get_or_insert(what);
+        }
+    }
+    let mut line = format!("{ok} ok, {bad} not");
+    if let Some(f) = first {
+        line = format!("{line} (first: {f})");
+    }
+    if cancelled {
+        line.push_str("; cancelled");
+    }
+    (bad == 0 && !cancelled, line)
 }
 
 /// `Err(Cancelled)` once `cancel` fired: for the start of an operation.

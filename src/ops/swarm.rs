@@ -6,7 +6,9 @@
 
 use jiff::Timestamp;
 
-use super::{Cancel, OpsError, Progress, VaultStore, not_cancelled};
+use super::{
+    AuditAction, Cancel, OpsError, Progress, VaultStore, entry_on, not_cancelled, record_err, tally,
+};
 use crate::deploy::docker::{self, Engine, LoginCheck};
 use crate::deploy::login_for;
 use crate::deploy::swarm::{
@@ -219,6 +221,37 @@ pub async fn apply(
     progress: Progress<'_, ServiceResult>,
     cancel: &Cancel,
 ) -> Result<SwarmApplyReport, OpsError> {
+    let result = apply_run(store, req, progress, cancel).await;
+    let entry = entry_on(store, AuditAction::Swarm, Some(&req.registry))
+        .place(req.host.as_deref().unwrap_or("local engine").to_owned());
+    match &result {
+        Ok(r) => {
+            let (ok, line) = tally(
+                r.services
+                    .iter()
+                    .map(|s| (!s.failed(), s.plan.service.clone())),
+                r.cancelled,
+            );
+            let e = entry.place(format!("apply on {}", r.endpoint));
+            store.record(&if r.login != LoginCheck::Ok {
+                e.failed(&"the registry login failed on the node")
+            } else if ok {
+                e.reason(line)
+            } else {
+                e.failed(&line)
+            });
+        }
+        Err(_) => record_err(store, entry, &result),
+    }
+    result
+}
+
+async fn apply_run(
+    store: &dyn VaultStore,
+    req: &SwarmRequest,
+    progress: Progress<'_, ServiceResult>,
+    cancel: &Cancel,
+) -> Result<SwarmApplyReport, OpsError> {
     not_cancelled(cancel)?;
     let data = store.read()?;
     let (r, login, plans) = services_of(&data, req)?;
@@ -250,6 +283,37 @@ pub async fn apply(
 /// # Errors
 /// No such registry; no engine; an engine error part-way.
 pub async fn sync(
+    store: &dyn VaultStore,
+    registry: &str,
+    host: Option<&str>,
+    progress: Progress<'_, ServiceOutcome>,
+    cancel: &Cancel,
+) -> Result<SwarmSyncReport, OpsError> {
+    let result = sync_run(store, registry, host, progress, cancel).await;
+    let entry = entry_on(store, AuditAction::Swarm, Some(registry))
+        .place(host.unwrap_or("local engine").to_owned());
+    match &result {
+        Ok(r) => {
+            let e = entry.place(format!("sync on {}", r.endpoint));
+            let line = format!(
+                "{} service(s) updated{}",
+                r.services.len(),
+                if r.cancelled { "; cancelled" } else { "" }
+            );
+            store.record(&if r.login != LoginCheck::Ok {
+                e.failed(&"the registry login failed on the node")
+            } else if r.cancelled {
+                e.failed(&line)
+            } else {
+                e.reason(line)
+            });
+        }
+        Err(_) => record_err(store, entry, &result),
+    }
+    result
+}
+
+async fn sync_run(
     store: &dyn VaultStore,
     registry: &str,
     host: Option<&str>,

@@ -254,12 +254,31 @@ pub async fn test_registry(
     drop(data);
     // A check stopped by the user says nothing about the registry: the
     // last real result stays.
+    let mut entry = store
+        .entry(super::AuditAction::Test)
+        .registry(id.as_str(), name.as_str());
+    entry = if report.passed() {
+        entry.reason(report.summary())
+    } else {
+        entry.failed(&format_args!(
+            "{}: {}",
+            report.outcome().as_str(),
+            report.summary()
+        ))
+    };
+    if !report.contacted() {
+        entry.place = Some("offline".into());
+    }
     let recorded = if report.outcome() == Outcome::Cancelled {
+        store.record(&entry.failed(&"cancelled"));
         Ok(false)
     } else {
         let now = Timestamp::now();
+        // The entry goes into the same save as the result.
         store
-            .update(&mut |data| record_into(data, id.as_str(), &report, now))
+            .update_recorded(&entry, &mut |data| {
+                record_into(data, id.as_str(), &report, now)
+            })
             .map(|_| true)
     };
     Ok(RegistryTest {

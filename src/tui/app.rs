@@ -85,6 +85,10 @@ where
     let mut runtime = Runtime::new(tx, setup.vault, setup.tester, setup.applier);
     // One copy of the data, shared by the runtime and the model.
     let mut model = Model::with_shared(setup.ctx, setup.keymap, runtime.data(), clock());
+    // The registries' detail panes show their last log entries from the start.
+    if runtime.data().is_some() {
+        runtime.run(super::effect::Effect::LoadHistory { job: 0 });
+    }
     model.kube = kube;
     model.engines = engines;
     let mut tick = tokio::time::interval(TICK);

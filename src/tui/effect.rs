@@ -34,6 +34,16 @@ pub enum Effect {
         /// the saved registry's.
         connection: Option<Connection>,
     },
+    /// A saved registry's secret field was revealed: an audit entry
+    /// (`reveal`), as `regvault export` leaves one for the CLI.
+    Reveal {
+        registry: RegistryId,
+        field: &'static str,
+    },
+    /// Read the audit log for the History screen and detail panes.
+    LoadHistory {
+        job: JobId,
+    },
     /// Cancel a running job through its token: it stops before its next
     /// unit of work and still reports what it did.
     Cancel {

@@ -82,7 +82,9 @@ actions! {
     ShowRegistries,
     /// Show containers
     ShowContainers,
-    /// Registries ⇄ containers
+    /// Show the history (audit log)
+    ShowHistory,
+    /// Registries → containers → history
     NextView,
     /// This help
     Help,

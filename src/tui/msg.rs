@@ -51,6 +51,11 @@ pub enum Msg {
     VaultUpdated {
         data: Arc<VaultData>,
     },
+    /// The audit log as read for the History screen.
+    HistoryLoaded {
+        job: JobId,
+        history: crate::tui::state::history::History,
+    },
     FileLoaded {
         job: JobId,
         field: usize,

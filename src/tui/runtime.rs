@@ -21,10 +21,12 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::apply::{ApplyProgress, PruneProgress, SharedApplier, Store, SwarmProgress};
 use super::effect::{Effect, JobId};
 use super::msg::{KeyFileError, Msg};
+use super::state::history::{History, HistoryRow};
 use crate::model::{RuleError, VaultData};
 use crate::ops::test::{self as test_ops, Live, Offline, TestOptions, Tester};
 use crate::ops::{Cancel, OpsError, VaultStore};
 use crate::secret::SecretValue;
+use crate::vault::audit::{self, Entry as AuditEntry, Who};
 use crate::vault::{self, Encryption, KeySource, Vault, VaultError};
 
 /// Test Connection's seam: `live()` in the real TUI, `offline()` for the
@@ -82,6 +84,60 @@ impl VaultStore for TuiStore {
         &self,
         change: &mut (dyn FnMut(&mut VaultData) -> Result<(), RuleError> + Send),
     ) -> Result<Arc<VaultData>, OpsError> {
+        self.update_with(&[], change)
+    }
+
+    fn update_recorded(
+        &self,
+        entry: &AuditEntry,
+        change: &mut (dyn FnMut(&mut VaultData) -> Result<(), RuleError> + Send),
+    ) -> Result<Arc<VaultData>, OpsError> {
+        let result = self.update_with(std::slice::from_ref(entry), change);
+        if let Err(e @ (OpsError::Rule(_) | OpsError::Input(_))) = &result {
+            self.record(&entry.clone().refused(e));
+        }
+        result
+    }
+
+    fn record(&self, entry: &AuditEntry) {
+        let log = match self.vault.lock().as_deref() {
+            Ok(VaultSlot::Open(vault)) => vault.audit_log(),
+            _ => None,
+        };
+        match log {
+            Some(log) => {
+                if let Err(e) = log.append(entry) {
+                    audit::notice(&e);
+                }
+            }
+            // A vault saved before there was a log: its next save makes
+            // the key (an empty change saves).
+            None => {
+                if self.update(&mut |_| Ok(())).is_ok()
+                    && let Ok(VaultSlot::Open(vault)) = self.vault.lock().as_deref()
+                    && let Some(log) = vault.audit_log()
+                    && let Err(e) = log.append(entry)
+                {
+                    audit::notice(&e);
+                }
+            }
+        }
+    }
+
+    fn who(&self) -> Who {
+        match self.vault.lock().as_deref() {
+            Ok(VaultSlot::Open(vault)) => vault.audit_who(),
+            _ => Who::current(crate::model::current_user()),
+        }
+    }
+}
+
+impl TuiStore {
+    fn update_with(
+        &self,
+        entries: &[AuditEntry],
+        change: &mut (dyn FnMut(&mut VaultData) -> Result<(), RuleError> + Send),
+    ) -> Result<Arc<VaultData>, OpsError> {
         let mut slot = self.vault.lock().map_err(|_| {
             OpsError::Input("the vault is unavailable after an earlier failure".into())
         })?;
@@ -91,7 +147,10 @@ impl VaultStore for TuiStore {
         let mut data = VaultData::clone(&*self.read()?);
         change(&mut data)?;
         *vault.data_mut() = data;
-        let result = vault.save();
+        let (result, problem) = vault.save_recording(entries);
+        if let Some(p) = problem {
+            audit::notice(&p);
+        }
         let data = Arc::new(std::mem::take(vault.data_mut()));
         result?;
         if let Ok(mut s) = self.saved.lock() {
@@ -175,6 +234,29 @@ impl Runtime {
                     let _ = tx.send(Msg::HelperChecked { job, status });
                 });
             }
+            Effect::LoadHistory { job } => {
+                let vault = self.vault.clone();
+                tokio::task::spawn_blocking(move || {
+                    let history = load_history(&vault);
+                    let _ = tx.send(Msg::HistoryLoaded { job, history });
+                });
+            }
+            Effect::Reveal { registry, field } => {
+                let store = Arc::clone(&self.store);
+                // Appending writes a file: off the async workers.
+                tokio::task::spawn_blocking(move || {
+                    let name = store
+                        .read()
+                        .ok()
+                        .and_then(|d| d.registry(registry.as_str()).map(|r| r.name.clone()))
+                        .unwrap_or_default();
+                    let entry = store
+                        .entry(crate::ops::AuditAction::Reveal)
+                        .registry(registry.as_str(), name)
+                        .reason(format!("field {field} shown in the TUI"));
+                    store.record(&entry);
+                });
+            }
             Effect::Cancel { job } => {
                 if let Some(cancel) = self.jobs.remove(&job) {
                     cancel.cancel();
@@ -245,7 +327,8 @@ impl Runtime {
                 let saved = self.saved.clone();
                 // Encryption and fsync block; keep them off the async workers.
                 tokio::task::spawn_blocking(move || {
-                    let msg = match save(&vault, &data) {
+                    let before = saved.lock().map(|s| Arc::clone(&s)).unwrap_or_default();
+                    let msg = match save(&vault, &before, &data) {
                         Ok(()) => {
                             if let Ok(mut s) = saved.lock() {
                                 *s = data;
@@ -379,6 +462,24 @@ impl Runtime {
     }
 }
 
+/// The log of the open vault, as the History screen shows it.
+fn load_history(slot: &Mutex<VaultSlot>) -> History {
+    let log = match slot.lock().as_deref() {
+        Ok(VaultSlot::Open(vault)) => vault.audit_log(),
+        _ => None,
+    };
+    let Some(log) = log else {
+        return History::Unavailable("no audit log yet: it starts at the vault's next save".into());
+    };
+    match log.read() {
+        Ok(walk) => History::Loaded {
+            rows: walk.records.iter().map(HistoryRow::of).collect(),
+            broken: walk.broken.map(|b| b.to_string()),
+        },
+        Err(e) => History::Unavailable(e.to_string()),
+    }
+}
+
 fn unavailable() -> VaultError {
     vault::io_err(
         "the vault is unavailable after an earlier failure",
@@ -386,14 +487,20 @@ fn unavailable() -> VaultError {
     )
 }
 
-fn save(slot: &Mutex<VaultSlot>, data: &VaultData) -> Result<(), VaultError> {
+/// Saves the model's data, with the audit entries of what changed since
+/// `before` (the data as last saved).
+fn save(slot: &Mutex<VaultSlot>, before: &VaultData, data: &VaultData) -> Result<(), VaultError> {
     let mut guard = slot.lock().map_err(|_| unavailable())?;
     match &mut *guard {
         VaultSlot::Open(vault) => {
+            let entries = audit::changes(before, data, &vault.audit_who());
             // A copy for as long as the write takes; the model keeps the
             // shared one, so a failed save loses nothing.
             *vault.data_mut() = data.clone();
-            let result = vault.save();
+            let (result, problem) = vault.save_recording(&entries);
+            if let Some(p) = problem {
+                audit::notice(&p);
+            }
             drop(std::mem::take(vault.data_mut()));
             result
         }

@@ -225,3 +225,78 @@ async fn the_runtime_reads_an_import_file_and_a_missing_one_is_one_line() {
     let err = result.expect_err("no such file");
     assert!(err.starts_with("/nonexistent/secret.yaml"), "{err}");
 }
+
+/// The TUI leaves the same audit entries as the CLI: a secret revealed in
+/// a form and a save (here a rename) are in the log the History tab reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reveal_and_a_save_leave_entries_the_history_tab_reads() {
+    use crate::vault::{self, Encryption, KeySource, Vault};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let identity = dir.path().join("identity.txt");
+    let recipient = vault::generate_identity(&identity).expect("identity");
+    let path = dir.path().join("vault.age");
+    Vault::create(
+        &path,
+        super::test_support::demo(),
+        Encryption::Recipients(vec![recipient]),
+        None,
+    )
+    .expect("create");
+    let opened = Vault::open(&path, &[KeySource::IdentityFile(identity)]).expect("open");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut rt = Runtime::new(
+        tx,
+        VaultSlot::Open(Box::new(opened)),
+        offline(),
+        Arc::new(NoCluster),
+    );
+    let data = rt.data().expect("open");
+    let id = data.registries[0].id.clone();
+    rt.run(Effect::Reveal {
+        registry: id.clone(),
+        field: "token",
+    });
+    let mut renamed = (*data).clone();
+    renamed.registries[0].name = "renamed-in-tui".into();
+    rt.run(Effect::Save {
+        job: 1,
+        data: Arc::new(renamed),
+    });
+    loop {
+        match rx.recv().await.expect("message") {
+            Msg::VaultSaved { job: 1 } => break,
+            Msg::SaveFailed { error, .. } => panic!("{error}"),
+            _ => {}
+        }
+    }
+    // The reveal is appended on a blocking task of its own: read until
+    // both entries are there (each read is a fresh look at the file).
+    let mut actions = Vec::new();
+    for job in 0..200 {
+        rt.run(Effect::LoadHistory { job });
+        let Some(Msg::HistoryLoaded { history, .. }) = rx.recv().await else {
+            continue;
+        };
+        actions = history
+            .rows()
+            .iter()
+            .map(|r| format!("{} {} {}", r.action, r.registry_id, r.result))
+            .collect();
+        if actions.len() >= 3 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(actions.len(), 3, "{actions:?}");
+    assert!(actions[0].starts_with("init "), "{actions:?}");
+    let rest = &actions[1..];
+    assert!(
+        rest.contains(&format!("reveal {id} ok: field token shown in the TUI")),
+        "{actions:?}"
+    );
+    assert!(
+        rest.iter()
+            .any(|a| a.starts_with(&format!("update {id} ok: renamed from "))),
+        "{actions:?}"
+    );
+}

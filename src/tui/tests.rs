@@ -496,3 +496,150 @@ fn help_shows_the_import_keys() {
     assert!(text.contains("Import checklist"), "{text}");
     assert!(text.contains("Check / uncheck"), "{text}");
 }
+
+/// What the History screen shows for the demo: a day of a small team's
+/// entries (names, actions, places; never a secret).
+fn with_history(mut m: Model) -> Model {
+    use super::state::history::{History, HistoryRow};
+    let reg = |name: &str| {
+        m.data
+            .registries
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| (r.id.as_str().to_owned(), r.name.clone()))
+            .expect(name)
+    };
+    let at = |mins: i64| m.now - jiff::SignedDuration::from_mins(mins);
+    let row = |index: u64,
+               mins: i64,
+               who: &str,
+               action: &str,
+               target: (String, String),
+               place: &str,
+               result: &str| HistoryRow {
+        index,
+        at: at(mins),
+        who: who.into(),
+        action: action.into(),
+        registry_id: target.0,
+        target: target.1,
+        place: place.into(),
+        result: result.into(),
+    };
+    let ghcr = reg("ghcr-acme");
+    let ecr = reg("ecr-prod");
+    let rows = vec![
+        row(
+            1,
+            600,
+            "ops@laptop",
+            "add",
+            ghcr.clone(),
+            "",
+            "ok: type GHCR",
+        ),
+        row(
+            2,
+            420,
+            "alice@ops",
+            "rotate",
+            ghcr.clone(),
+            "",
+            "ok: credentials changed",
+        ),
+        row(
+            3,
+            419,
+            "alice@ops",
+            "test",
+            ghcr.clone(),
+            "",
+            "ok: pull access confirmed",
+        ),
+        row(
+            4,
+            300,
+            "bob@bastion",
+            "apply",
+            ghcr.clone(),
+            "prod: env-production env-staging",
+            "ok: 2 ok, 0 not",
+        ),
+        row(
+            5,
+            240,
+            "bob@bastion",
+            "delete",
+            ecr.clone(),
+            "",
+            "refused: only the registry's creator may delete it",
+        ),
+        row(
+            6,
+            120,
+            "ci@runner",
+            "helper-get",
+            ecr.clone(),
+            "123456789012.dkr.ecr.eu-west-2.amazonaws.com",
+            "ok",
+        ),
+        row(
+            7,
+            60,
+            "alice@ops",
+            "export",
+            ghcr.clone(),
+            "/home/alice/deploy/config.json",
+            "ok: 1 login(s): ghcr-acme",
+        ),
+        row(
+            8,
+            5,
+            "alice@ops",
+            "reveal",
+            ghcr,
+            "",
+            "ok: field token shown in the TUI",
+        ),
+    ];
+    m.history = History::Loaded { rows, broken: None };
+    m.history_list.selected = 7;
+    m
+}
+
+#[test]
+fn history_tab_lists_the_log_newest_last() {
+    let mut m = with_history(fixtures::full());
+    let effects = act(&mut m, Action::ShowHistory);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadHistory { .. }))
+    );
+    assert_eq!(m.row_count(), 8);
+    snap!("history_list", m);
+    // Tab cycles registries → containers → history → registries.
+    act(&mut m, Action::NextView);
+    assert_eq!(m.screen, super::state::Screen::Registries);
+    // Nothing to add, edit or delete in the log.
+    act(&mut m, Action::ShowHistory);
+    assert!(act(&mut m, Action::Delete).is_empty() && m.modal.is_none());
+    assert!(act(&mut m, Action::Add).is_empty() && m.form.is_none());
+}
+
+#[test]
+fn history_filtered() {
+    let mut m = with_history(fixtures::full());
+    act(&mut m, Action::ShowHistory);
+    act(&mut m, Action::Filter);
+    typ(&mut m, "alice");
+    assert_eq!(m.row_count(), 4);
+    snap!("history_filtered", m);
+}
+
+#[test]
+fn registry_detail_shows_its_last_entries() {
+    let mut m = with_history(fixtures::full());
+    select_registry(&mut m, "ecr-prod");
+    snap!("registry_detail_history", m);
+}

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::audit::{AuditRecords, Head};
 use super::{Encryption, SCHEMA_VERSION, fast};
 use crate::model::{Container, KubeRecords, Registry, VaultData};
 
@@ -32,6 +33,16 @@ struct HeaderRef<'a> {
     /// Team vaults: the members' signing public keys (see `sign`).
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     members: &'a [String],
+    /// The audit log's key (64 hex digits) and chain heads (`count:mac`),
+    /// see `audit`. In the header rather than a `[audit]` table: the
+    /// header is parsed by `toml` on both paths, so the fast record codec
+    /// stays records only, and the signature covers it like the rest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit_head: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    audit_segments: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +58,12 @@ struct HeaderOwned {
     generation: u64,
     #[serde(default)]
     members: Vec<String>,
+    #[serde(default)]
+    audit_key: Option<String>,
+    #[serde(default)]
+    audit_head: Option<String>,
+    #[serde(default)]
+    audit_segments: Vec<String>,
     /// Checked (and stripped from the signed text) by `sign::verify`.
     #[serde(default)]
     #[allow(dead_code, reason = "read by sign::verify on the raw text")]
@@ -68,6 +85,12 @@ struct DocOwned {
     #[serde(default)]
     members: Vec<String>,
     #[serde(default)]
+    audit_key: Option<String>,
+    #[serde(default)]
+    audit_head: Option<String>,
+    #[serde(default)]
+    audit_segments: Vec<String>,
+    #[serde(default)]
     #[allow(dead_code, reason = "read by sign::verify on the raw text")]
     signature: Option<String>,
     #[serde(default)]
@@ -88,6 +111,8 @@ pub(crate) struct Parsed {
     pub generation: u64,
     /// Team vaults: the members' signing public keys.
     pub members: Vec<String>,
+    /// The audit log's key and heads.
+    pub audit: AuditRecords,
 }
 
 #[derive(Debug)]
@@ -107,6 +132,7 @@ pub(crate) fn render(
     encryption: &Encryption,
     generation: u64,
     members: &[String],
+    audit: &AuditRecords,
     size_hint: usize,
 ) -> Result<Zeroizing<String>, String> {
     let (kind, recipients) = match encryption {
@@ -119,6 +145,9 @@ pub(crate) fn render(
         recipients,
         generation,
         members,
+        audit_key: audit.key.as_deref().map(String::as_str),
+        audit_head: audit.head.as_ref().map(Head::render),
+        audit_segments: audit.segments.iter().map(Head::render).collect(),
     };
     let header = toml::to_string(&header)
         // Serialisation errors name types and keys, not values.
@@ -174,7 +203,22 @@ fn parse_fast(text: &str, version: u32) -> Option<Parsed> {
         encryption: encryption_of(header.encryption, header.recipients),
         generation: header.generation,
         members: header.members,
+        audit: audit_of(
+            header.audit_key,
+            header.audit_head.as_deref(),
+            &header.audit_segments,
+        ),
     })
+}
+
+/// Heads that do not parse are dropped: `verify` then has less to check,
+/// which it cannot be tricked into by a member anyway (they sign the vault).
+fn audit_of(key: Option<String>, head: Option<&str>, segments: &[String]) -> AuditRecords {
+    AuditRecords {
+        key: key.map(Zeroizing::new),
+        head: head.and_then(Head::parse),
+        segments: segments.iter().filter_map(|s| Head::parse(s)).collect(),
+    }
 }
 
 fn encryption_of(kind: Option<EncryptionKind>, recipients: Vec<String>) -> Option<Encryption> {
@@ -215,6 +259,11 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, DocError> {
     }
     let encryption = encryption_of(doc.encryption, doc.recipients);
     Ok(Parsed {
+        audit: audit_of(
+            doc.audit_key,
+            doc.audit_head.as_deref(),
+            &doc.audit_segments,
+        ),
         generation: doc.generation,
         members: doc.members,
         version,
@@ -294,7 +343,7 @@ mod tests {
     #[test]
     fn first_line_is_the_version_and_round_trips() {
         let enc = Encryption::Recipients(vec!["age1xyz".into()]);
-        let text = render(&sample(), &enc, 7, &[], 0).unwrap();
+        let text = render(&sample(), &enc, 7, &[], &AuditRecords::default(), 0).unwrap();
         assert!(
             text.starts_with(&format!("schema_version = {SCHEMA_VERSION}\n")),
             "{}",
@@ -305,7 +354,15 @@ mod tests {
         assert_eq!(parsed.data, sample());
         assert_eq!(parsed.encryption, Some(enc));
         assert_eq!(parsed.generation, 7);
-        let text = render(&VaultData::default(), &Encryption::Passphrase, 1, &[], 0).unwrap();
+        let text = render(
+            &VaultData::default(),
+            &Encryption::Passphrase,
+            1,
+            &[],
+            &AuditRecords::default(),
+            0,
+        )
+        .unwrap();
         let parsed = parse(&text).unwrap();
         assert_eq!(parsed.encryption, Some(Encryption::Passphrase));
         assert_eq!(parsed.data, VaultData::default());

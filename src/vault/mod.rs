@@ -10,6 +10,7 @@
 //! `pin` (per-user trust: recipients, members and generation last seen) and
 //! `sign` (team vaults: every save signed by a member).
 
+pub mod audit;
 mod backups;
 mod crypto;
 mod doc;
@@ -108,6 +109,8 @@ pub struct Vault {
     /// This user's signing key (team vaults): `default_signing_key_path()`
     /// unless set (`set_signing_key`).
     signing_key: PathBuf,
+    /// The audit log's key and the heads recorded at the last save.
+    audit: audit::AuditRecords,
 }
 
 /// Shows the shape, never the credentials.
@@ -196,10 +199,21 @@ impl Vault {
             members,
             signer: None,
             signing_key: sign::default_signing_key_path(),
+            audit: audit::AuditRecords::default(),
         };
+        // A log left by an earlier vault here is under another key: this
+        // vault's chain starts afresh beside it.
+        audit::set_aside(path).map_err(|e| io_err("cannot set aside the earlier audit log", e))?;
         store::sweep_temps(path);
         vault.write()?;
         drop(lock);
+        if let Some(log) = vault.audit_log() {
+            let entry =
+                audit::Entry::new(vault.audit_who(), audit::Action::Init, audit::Outcome::Ok);
+            if let Err(e) = log.append(&entry) {
+                audit::notice(&e);
+            }
+        }
         Ok(vault)
     }
 
@@ -292,6 +306,7 @@ impl Vault {
             members: parsed.members,
             signer,
             signing_key: sign::default_signing_key_path(),
+            audit: parsed.audit,
         })
     }
 
@@ -345,11 +360,19 @@ impl Vault {
     /// Renders, encrypts, writes. The caller holds the lock.
     fn write(&mut self) -> Result<(), VaultError> {
         let generation = self.generation + 1;
+        // Every save records the log's head (and makes the key of a vault
+        // saved before there was a log).
+        let mut audit = self.audit.clone();
+        audit.ensure_key();
+        if let Some(log) = audit::Log::new(&self.path, &audit) {
+            log.heads_for_save(&mut audit);
+        }
         let plaintext = doc::render(
             &self.data,
             &self.encryption,
             generation,
             &self.members,
+            &audit,
             self.plaintext_len,
         )
         .map_err(|e| io_err("cannot save the vault", std::io::Error::other(e)))?;
@@ -390,6 +413,7 @@ impl Vault {
         drop(plaintext);
         store::write_atomic(&self.path, &ciphertext)?;
         self.generation = generation;
+        self.audit = audit;
         self.members_on_disk.clone_from(&self.members);
         if !self.members.is_empty() {
             // Our own signature: a member's (checked by `sign::sign`).
@@ -400,6 +424,48 @@ impl Vault {
         // happened: a pin that cannot be written is caught by the next open.
         let _ = pin::record(&self.path, &self.seen());
         Ok(())
+    }
+
+    /// The audit log, once the vault has a log key (made at its first save
+    /// by this build).
+    pub fn audit_log(&self) -> Option<audit::Log> {
+        audit::Log::new(&self.path, &self.audit)
+    }
+
+    /// Appends `entries` to the audit log and saves, so the save records
+    /// the head that includes them. A save that then fails appends a
+    /// `failed` entry saying why. Logging problems do not stop the save:
+    /// they are returned beside its result for the caller to tell.
+    pub fn save_recording(
+        &mut self,
+        entries: &[audit::Entry],
+    ) -> (Result<(), VaultError>, Option<audit::AuditError>) {
+        self.audit.ensure_key();
+        let log = audit::Log::new(&self.path, &self.audit);
+        let mut problem = None;
+        if let Some(log) = &log {
+            for e in entries {
+                if let Err(p) = log.append(e) {
+                    problem.get_or_insert(p);
+                }
+            }
+        }
+        let saved = self.save();
+        if let (Err(e), Some(log), Some(first)) = (&saved, &log, entries.first()) {
+            let mut failed = first
+                .clone()
+                .failed(&format!("the vault was not saved: {e}"));
+            failed.at = jiff::Timestamp::now();
+            if let Err(p) = log.append(&failed) {
+                problem.get_or_insert(p);
+            }
+        }
+        (saved, problem)
+    }
+
+    /// This user as the log records them (see `acting_user`).
+    pub fn audit_who(&self) -> audit::Who {
+        audit::Who::current(self.acting_user(&crate::model::current_user()))
     }
 
     pub fn data(&self) -> &VaultData {

@@ -14,7 +14,7 @@ use crate::vault;
 #[derive(Debug, Args)]
 pub struct DelegateArgs {
     /// The registry, by id or name.
-    registry: String,
+    pub(super) registry: String,
     /// Name a member who may rotate and delete it: their signing key
     /// (ed25519:…) or its fingerprint (sha256:…), as `regvault member list`
     /// prints them; in an unsigned vault, a user name.
@@ -68,6 +68,7 @@ fn resolve(who: &str, members: &[String]) -> anyhow::Result<String> {
 
 pub(super) fn delegate(g: &Global, args: &DelegateArgs) -> anyhow::Result<i32> {
     let mut vault = keys::open_locked(g)?;
+    let before = vault.data().clone();
     let members = vault.members().to_vec();
     let add = args
         .add
@@ -85,7 +86,7 @@ pub(super) fn delegate(g: &Global, args: &DelegateArgs) -> anyhow::Result<i32> {
             .data_mut()
             .set_delegates(&args.registry, &add, &remove, &user, Timestamp::now())?;
     if changed {
-        vault.save()?;
+        crate::cli::log::save(&mut vault, &before)?;
     }
     let r = vault.data().find_registry(&args.registry)?;
     if args.json {

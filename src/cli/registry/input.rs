@@ -245,6 +245,7 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
         insecure: args.insecure,
     };
     let mut vault = keys::open_locked(g)?;
+    let before = vault.data().clone();
     let user = vault.acting_user(&model::current_user());
     let now = Timestamp::now();
     let mut added = Vec::new();
@@ -257,7 +258,7 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
         print_findings(&warnings);
         added.push((id, name, warnings));
     }
-    vault.save()?;
+    crate::cli::log::save(&mut vault, &before)?;
     if args.json {
         let v: Vec<_> = added
             .iter()
@@ -292,6 +293,7 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
         None => None,
     };
     let mut vault = keys::open_locked(g)?;
+    let before = vault.data().clone();
     let current = vault.data().find_registry(&args.registry)?.clone();
     let kind = match args.kind.as_deref() {
         Some(k) => Some(parse_kind(k)?),
@@ -347,7 +349,7 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
         .update_registry(current.id.as_str(), update, &user, now)
         .with_context(|| format!("registry '{}' not updated", current.name))?;
     print_findings(&warnings);
-    vault.save()?;
+    crate::cli::log::save(&mut vault, &before)?;
     let r = vault
         .data()
         .registry(current.id.as_str())
@@ -368,4 +370,11 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
         outln!("updated {} {}", r.id, r.name);
     }
     Ok(0)
+}
+
+impl UpdateArgs {
+    /// The registry as given (id or name).
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
 }

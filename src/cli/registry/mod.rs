@@ -9,6 +9,8 @@ mod input;
 mod show;
 mod test;
 
+use crate::cli::log;
+use crate::vault::audit::Action;
 use clap::Subcommand;
 use serde_json::json;
 
@@ -91,15 +93,28 @@ pub fn run(g: &Global, cmd: RegistryCmd) -> anyhow::Result<i32> {
     match cmd {
         RegistryCmd::List { json } => show::list(g, json),
         RegistryCmd::Show { registry, json } => show::show(g, &registry, json),
-        RegistryCmd::Add(args) => input::add(g, &args),
-        RegistryCmd::Update(args) => input::update(g, args),
-        RegistryCmd::Delegate(args) => delegate::delegate(g, &args),
+        RegistryCmd::Add(args) => log::outcome(Action::Add, None, input::add(g, &args)),
+        RegistryCmd::Update(args) => {
+            let target = args.registry().to_owned();
+            log::outcome(Action::Update, Some(&target), input::update(g, args))
+        }
+        RegistryCmd::Delegate(args) => log::outcome(
+            Action::Update,
+            Some(&args.registry),
+            delegate::delegate(g, &args),
+        ),
         RegistryCmd::Default {
             registry,
             unset,
             json,
-        } => host_default(g, &registry, !unset, json),
-        RegistryCmd::Delete { registry, json } => delete(g, &registry, json),
+        } => log::outcome(
+            Action::Update,
+            Some(&registry),
+            host_default(g, &registry, !unset, json),
+        ),
+        RegistryCmd::Delete { registry, json } => {
+            log::outcome(Action::Delete, Some(&registry), delete(g, &registry, json))
+        }
         RegistryCmd::Test(args) => test::test(g, &args),
         RegistryCmd::Types { json } => Ok(show::types(json)),
     }
@@ -138,9 +153,10 @@ fn host_default(g: &Global, id: &str, on: bool, json: bool) -> anyhow::Result<i3
 
 fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     let mut vault = keys::open_locked(g)?;
+    let before = vault.data().clone();
     let user = vault.acting_user(&model::current_user());
     let removed = vault.data_mut().delete_registry(id, &user)?;
-    vault.save()?;
+    crate::cli::log::save(&mut vault, &before)?;
     if json {
         print_json(&json!({"deleted": removed.id, "name": removed.name}));
     } else {

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod form;
 pub mod helper;
 pub mod import;
+pub mod history;
 pub mod list;
 pub mod modal;
 pub mod toast;
@@ -48,6 +49,8 @@ pub enum Screen {
     Init,
     Registries,
     Containers,
+    /// The audit log: who did what, when.
+    History,
 }
 
 /// A save in flight and what to do once it is on disk.
@@ -87,6 +90,11 @@ pub struct Model {
     pub screen: Screen,
     pub registries: ListState,
     pub containers: ListState,
+    pub history_list: ListState,
+    /// The audit log's entries, newest last.
+    pub history: history::History,
+    /// The newest `LoadHistory` asked for: older reads are dropped.
+    pub history_job: JobId,
     pub form: Option<Form>,
     pub modal: Option<Modal>,
     /// The kubeconfig's contexts for the Apply dialog, read at start.
@@ -139,6 +147,9 @@ impl Model {
             screen,
             registries: ListState::default(),
             containers: ListState::default(),
+            history_list: ListState::default(),
+            history: history::History::default(),
+            history_job: 0,
             form: None,
             modal: None,
             kube: crate::tui::apply::KubeContexts::default(),
@@ -178,7 +189,7 @@ impl Model {
                 self.container_cache
                     .refresh(&self.data, &self.containers, self.now);
             }
-            Screen::Init => {}
+            Screen::Init | Screen::History => {}
         }
     }
 
@@ -278,6 +289,7 @@ impl Model {
     pub fn list_mut(&mut self) -> &mut ListState {
         match self.screen {
             Screen::Containers => &mut self.containers,
+            Screen::History => &mut self.history_list,
             _ => &mut self.registries,
         }
     }
@@ -285,6 +297,7 @@ impl Model {
     pub fn list(&self) -> &ListState {
         match self.screen {
             Screen::Containers => &self.containers,
+            Screen::History => &self.history_list,
             _ => &self.registries,
         }
     }
@@ -293,7 +306,35 @@ impl Model {
         match self.screen {
             Screen::Containers => self.container_rows().len(),
             Screen::Registries => self.registry_rows().len(),
+            Screen::History => self.history_rows().len(),
             Screen::Init => 0,
         }
+    }
+
+    /// The History screen's visible rows (indices into the loaded rows,
+    /// newest last), through its filter.
+    pub fn history_rows(&self) -> Vec<usize> {
+        let filter = self.history_list.filter_text();
+        self.history
+            .rows()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.matches(filter))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// A registry's own last `n` entries (its detail pane), oldest first.
+    pub fn registry_history(&self, id: &RegistryId, n: usize) -> Vec<&history::HistoryRow> {
+        let mut mine: Vec<_> = self
+            .history
+            .rows()
+            .iter()
+            .rev()
+            .filter(|r| r.registry_id == id.as_str())
+            .take(n)
+            .collect();
+        mine.reverse();
+        mine
     }
 }

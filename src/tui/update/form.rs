@@ -90,9 +90,21 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::Save => return save(m),
         Action::TestConnection => return start_test(m),
         Action::RevealSecret => {
-            let field = form(m).focused_mut();
+            let f = form(m);
+            let target = f.target.clone();
+            let field = f.focused_mut();
             if field.secret {
                 field.revealed = !field.revealed;
+                // Showing a stored secret is a read the log keeps; what
+                // the user is typing into a new form is not stored yet.
+                if field.revealed
+                    && let FormTarget::EditRegistry(id) = target
+                {
+                    return vec![Effect::Reveal {
+                        registry: id,
+                        field: field.label,
+                    }];
+                }
             }
         }
         Action::LoadFile => return load_file(m),

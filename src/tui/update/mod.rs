@@ -47,6 +47,7 @@ use super::effect::{Effect, JobId};
 use super::keymap::{Action, KeyContext};
 use super::msg::Msg;
 use super::state::form::{Form, TestState};
+use super::state::history::History;
 use super::state::modal::Modal;
 use super::state::{Level, ListProbe, Model, PendingSave, Screen};
 use crate::ops::OpsError;
@@ -62,6 +63,34 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     m.refresh_rows();
     effects.extend(helper::due(m));
     effects
+}
+
+fn on_history(m: &mut Model, job: JobId, history: History) -> Vec<Effect> {
+    if job < m.history_job {
+        return Vec::new();
+    }
+    let at_end = m.history_list.selected + 1 >= m.history.rows().len();
+    m.history = history;
+    // Newest last: follow the end unless the user moved up.
+    if at_end {
+        m.history_list.selected = m.history.rows().len().saturating_sub(1);
+    }
+    let len = m.history_rows().len();
+    m.history_list.clamp(len);
+    Vec::new()
+}
+
+fn show_history(m: &mut Model) -> Vec<Effect> {
+    m.screen = Screen::History;
+    vec![load_history(m)]
+}
+
+/// Reads the log again; only the newest read is shown (reads run in
+/// parallel and may land out of order).
+fn load_history(m: &mut Model) -> Effect {
+    let job = m.next_job();
+    m.history_job = job;
+    Effect::LoadHistory { job }
 }
 
 fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
@@ -80,9 +109,18 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
             recorded,
         } => on_probe_done(m, job, report, recorded),
         Msg::ProbeFailed { job, error } => on_probe_failed(m, job, &error),
-        Msg::VaultSaved { job } => on_saved(m, job),
+        Msg::VaultSaved { job } => {
+            let mut e = on_saved(m, job);
+            e.push(load_history(m));
+            e
+        }
+        Msg::HistoryLoaded { job, history } => on_history(m, job, history),
         Msg::SaveFailed { job, error } => on_save_failed(m, job, &error.to_string()),
-        Msg::VaultUpdated { data } => on_vault_updated(m, data),
+        Msg::VaultUpdated { data } => {
+            let mut e = on_vault_updated(m, data);
+            e.push(load_history(m));
+            e
+        }
         Msg::FileLoaded { job, field, result } => form::file_loaded(m, job, field, result),
         Msg::VaultCreated { job, result } => on_vault_created(m, job, result),
         Msg::ApplyPlanned { job, result } => apply::planned(m, job, result),
@@ -179,6 +217,23 @@ pub fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
 
 fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
     let len = m.row_count();
+    // The history is read-only and in log order: nothing to add, edit,
+    // delete, test, apply or sort there.
+    if m.screen == Screen::History
+        && matches!(
+            action,
+            Action::Add
+                | Action::Edit
+                | Action::Open
+                | Action::Delete
+                | Action::TestConnection
+                | Action::Apply
+                | Action::CycleSort
+                | Action::ReverseSort
+        )
+    {
+        return Vec::new();
+    }
     match action {
         Action::MoveUp => m.list_mut().move_by(-1, len),
         Action::MoveDown => m.list_mut().move_by(1, len),
@@ -213,12 +268,12 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::ReverseSort => m.list_mut().descending ^= true,
         Action::ShowRegistries => m.screen = Screen::Registries,
         Action::ShowContainers => m.screen = Screen::Containers,
-        Action::NextView => {
-            m.screen = match m.screen {
-                Screen::Registries => Screen::Containers,
-                _ => Screen::Registries,
-            };
-        }
+        Action::ShowHistory => return show_history(m),
+        Action::NextView => match m.screen {
+            Screen::Registries => m.screen = Screen::Containers,
+            Screen::Containers => return show_history(m),
+            _ => m.screen = Screen::Registries,
+        },
         Action::Help => m.modal = Some(Modal::Help { scroll: 0 }),
         Action::CommandLine => {
             m.modal = Some(Modal::Command {

@@ -102,11 +102,35 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             lines[helper_at - 1] = row("host", format!("{host}  · helper {text}"));
         }
     }
+    // Its own last entries in the audit log (the History tab has all).
+    for (i, e) in m.registry_history(&r.id, 3).iter().rev().enumerate() {
+        let label = if i == 0 { "history" } else { "" };
+        lines.push(row(
+            label,
+            format!(
+                "{} ago  {} {} by {}",
+                age(e.at, m.now),
+                e.action,
+                e.result,
+                e.who
+            ),
+        ));
+    }
     let title = Line::styled(format!(" {} ", escape(&r.name)), theme.title());
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(title)),
-        area,
-    );
+    let mut block = Block::bordered().title(title);
+    // The newest entry stays visible when the rows above fill the pane.
+    if let Some(e) = m.registry_history(&r.id, 1).first() {
+        let width = area.width.saturating_sub(4) as usize;
+        let last = format!(
+            " last: {} {} by {}, {} ago ",
+            e.action,
+            e.result,
+            e.who,
+            age(e.at, m.now)
+        );
+        block = block.title_bottom(Line::styled(fit(&last, width), theme.dim()));
+    }
+    f.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 /// The helper line for `r`: `None` without client files to check (or for

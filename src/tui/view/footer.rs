@@ -23,6 +23,8 @@ pub(super) fn header(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         spans.push(tab("1", "Registries", m.screen == Screen::Registries));
         spans.push(Span::raw(" "));
         spans.push(tab("2", "Containers", m.screen == Screen::Containers));
+        spans.push(Span::raw(" "));
+        spans.push(tab("3", "History", m.screen == Screen::History));
     }
     if m.ctx.read_only {
         spans.push(Span::styled("  READ-ONLY", theme.warning()));
@@ -63,7 +65,12 @@ pub(super) fn hints(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let mut spans = Vec::new();
     for (action, what) in actions {
         let hidden = (m.ctx.read_only && action.writes())
-            || (action == Action::TestConnection && m.screen != Screen::Registries);
+            || (action == Action::TestConnection && m.screen != Screen::Registries)
+            || (m.screen == Screen::History
+                && matches!(
+                    action,
+                    Action::Add | Action::Edit | Action::Delete | Action::CycleSort
+                ));
         if hidden {
             continue;
         }

@@ -10,6 +10,7 @@ mod footer;
 mod form;
 mod help;
 mod import;
+mod history;
 mod init;
 mod list;
 
@@ -56,6 +57,7 @@ pub fn render(f: &mut Frame, m: &Model) {
             detail::render(f, bottom, m, theme);
         }
         Screen::Containers => containers::render(f, main, m, theme),
+        Screen::History => history::render(f, main, m, theme),
     }
     if let Some(form) = &m.form {
         form::render(f, main, m, form, theme);
