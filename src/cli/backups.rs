@@ -115,7 +115,7 @@ pub fn rekey(g: &Global, args: &RekeyArgs) -> anyhow::Result<i32> {
             .iter()
             .filter_map(|k| match k {
                 KeySource::IdentityFile(p) => vault::identity_recipients(p).ok(),
-                KeySource::Passphrase(_) => None,
+                KeySource::Passphrase(_) | KeySource::Agent(_) => None,
             })
             .flatten()
             .collect();

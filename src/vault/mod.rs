@@ -13,6 +13,7 @@
 mod backups;
 mod crypto;
 mod doc;
+mod encrypted_key;
 mod error;
 mod fast;
 mod lock;
@@ -32,6 +33,7 @@ use secrecy::SecretString;
 use crate::model::VaultData;
 use backups::wrong_key_or_damage;
 pub use backups::{Backup, all_backups, read_backup, restore_backup};
+pub use encrypted_key::{KeyProtection, decrypt_identity, key_protection};
 pub use error::VaultError;
 pub(crate) use error::{damaged, io_err, not_found};
 use lock::WriterLock;
@@ -46,6 +48,10 @@ pub use sign::{
 };
 pub use strength::{WeakPassphrase, check_new_passphrase};
 
+/// The lowest scrypt work factor a passphrase vault is written with (the
+/// agent enforces it too).
+pub const MIN_SCRYPT_LOG_N: u8 = crypto::MIN_SCRYPT_LOG_N;
+
 /// The plaintext schema this build writes.
 pub const SCHEMA_VERSION: u32 = 2;
 
@@ -58,6 +64,9 @@ pub enum KeySource {
     /// OpenSSH private key (ed25519 or rsa).
     IdentityFile(PathBuf),
     Passphrase(SecretString),
+    /// The running agent (`regvault unlock`), which holds this vault's
+    /// passphrase or decrypted identity and does the age operations.
+    Agent(crate::agent::AgentKey),
 }
 
 impl fmt::Debug for KeySource {
@@ -65,6 +74,7 @@ impl fmt::Debug for KeySource {
         match self {
             KeySource::IdentityFile(p) => f.debug_tuple("IdentityFile").field(p).finish(),
             KeySource::Passphrase(_) => f.write_str("Passphrase([redacted])"),
+            KeySource::Agent(k) => f.debug_tuple("Agent").field(&k.vault).finish(),
         }
     }
 }
@@ -84,6 +94,9 @@ pub struct Vault {
     encryption: Encryption,
     /// Kept only for passphrase vaults, to re-encrypt on save.
     passphrase: Option<SecretString>,
+    /// A passphrase vault opened through the agent: the agent re-encrypts
+    /// (makes the scrypt stanza) on save; the passphrase never comes here.
+    agent: Option<crate::agent::AgentKey>,
     newer_schema: Option<u32>,
     /// The file version this state came from (or last wrote): a save refuses
     /// if the file on disk is no longer that one.
@@ -125,9 +138,15 @@ impl fmt::Debug for Vault {
 }
 
 /// Checks an encryption setting can be used before anything is written.
-fn check_encryption(enc: &Encryption, passphrase: Option<&SecretString>) -> Result<(), VaultError> {
+fn check_encryption(
+    enc: &Encryption,
+    passphrase: Option<&SecretString>,
+    agent: bool,
+) -> Result<(), VaultError> {
     match enc {
-        Encryption::Passphrase if passphrase.is_none() => Err(VaultError::NeedsPassphrase),
+        Encryption::Passphrase if passphrase.is_none() && !agent => {
+            Err(VaultError::NeedsPassphrase)
+        }
         Encryption::Passphrase => Ok(()),
         Encryption::Recipients(list) if list.is_empty() => Err(VaultError::NoRecipients),
         Encryption::Recipients(list) => list
@@ -158,7 +177,7 @@ impl Vault {
         passphrase: Option<SecretString>,
         members: Vec<String>,
     ) -> Result<Vault, VaultError> {
-        check_encryption(&encryption, passphrase.as_ref())?;
+        check_encryption(&encryption, passphrase.as_ref(), false)?;
         match path.symlink_metadata() {
             // A dangling link is not followed: it may have been planted.
             Ok(meta) if meta.file_type().is_symlink() && !path.exists() => {
@@ -186,6 +205,7 @@ impl Vault {
             data,
             encryption,
             passphrase,
+            agent: None,
             newer_schema: None,
             disk_stamp: None,
             lock: None,
@@ -282,6 +302,7 @@ impl Vault {
             data: parsed.data,
             encryption,
             passphrase: decrypted.passphrase,
+            agent: decrypted.agent,
             newer_schema: (parsed.version > SCHEMA_VERSION).then_some(parsed.version),
             disk_stamp: Some(disk_stamp),
             lock: None,
@@ -328,7 +349,11 @@ impl Vault {
                 supported: SCHEMA_VERSION,
             });
         }
-        check_encryption(&self.encryption, self.passphrase.as_ref())?;
+        check_encryption(
+            &self.encryption,
+            self.passphrase.as_ref(),
+            self.agent.is_some(),
+        )?;
         let _save_lock = match self.lock {
             Some(_) => None,
             None => Some(WriterLock::acquire(&self.path)?),
@@ -383,6 +408,7 @@ impl Vault {
             plaintext.as_bytes(),
             &self.encryption,
             self.passphrase.as_ref(),
+            self.agent.as_ref(),
             self.scrypt_log_n,
         )?;
         self.scrypt_log_n = crypto::scrypt_log_n(&ciphertext);
@@ -430,9 +456,11 @@ impl Vault {
             Encryption::Passphrase => passphrase,
             Encryption::Recipients(_) => None,
         };
-        check_encryption(&encryption, passphrase.as_ref())?;
+        check_encryption(&encryption, passphrase.as_ref(), false)?;
         self.encryption = encryption;
         self.passphrase = passphrase;
+        // A new passphrase or recipients: the agent's key is the old one.
+        self.agent = None;
         Ok(())
     }
 
