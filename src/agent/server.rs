@@ -122,7 +122,8 @@ fn ticker(state: &Shared, sock_path: &Path) {
         let mut s = lock(state);
         let now = Instant::now();
         if now >= s.deadline {
-            exit(&mut s, sock_path);
+            let _ = std::fs::remove_file(sock_path);
+            exit(&mut s);
         }
         if !s.keys.is_empty() && now.duration_since(s.last_use) >= s.idle {
             s.keys.clear();
@@ -130,10 +131,10 @@ fn ticker(state: &Shared, sock_path: &Path) {
     }
 }
 
-/// Forgets every key (zeroized as they drop), removes the socket, exits.
-fn exit(s: &mut State, sock_path: &Path) -> ! {
+/// Forgets every key (zeroized as they drop) and exits; the caller has
+/// removed the socket.
+fn exit(s: &mut State) -> ! {
     s.keys.clear();
-    let _ = std::fs::remove_file(sock_path);
     std::process::exit(0)
 }
 
@@ -148,7 +149,7 @@ fn serve(mut stream: UnixStream, state: &Shared, sock_path: &Path) -> io::Result
         let _ = std::fs::remove_file(sock_path);
         let _ = proto::write_msg(&mut stream, &Response::Ok);
         drop(stream);
-        exit(&mut s, sock_path);
+        exit(&mut s);
     }
     let resp = handle(&mut req, state);
     proto::write_msg(&mut stream, &resp)

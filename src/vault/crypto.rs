@@ -76,7 +76,8 @@ pub(crate) fn read_identity(path: &Path) -> Result<IdentityContents, VaultError>
     if trimmed.starts_with("age-encryption.org/") || trimmed.contains("BEGIN AGE ENCRYPTED FILE") {
         return Err(bad_identity(
             path,
-            "it is a passphrase-protected age identity; regvault needs an unencrypted one",
+            "it is a passphrase-protected age identity: run `regvault unlock` (the agent keeps it \
+             decrypted), or use an unencrypted one",
         ));
     }
     if trimmed.starts_with("ssh-") || trimmed.starts_with("age1") {
@@ -91,8 +92,8 @@ pub(crate) fn read_identity(path: &Path) -> Result<IdentityContents, VaultError>
             Ok(id @ age::ssh::Identity::Unencrypted(_)) => Ok(IdentityContents::Ssh(id)),
             Ok(age::ssh::Identity::Encrypted(_)) => Err(bad_identity(
                 path,
-                "the SSH key is protected by a passphrase, which regvault cannot use; \
-                 use an unencrypted key or an age identity",
+                "the SSH key is protected by a passphrase: run `regvault unlock` (the agent keeps \
+                 it decrypted), or use an unencrypted key or an age identity",
             )),
             Ok(age::ssh::Identity::Unsupported(k)) => {
                 Err(bad_identity(path, Unsupported(&k).to_string()))

@@ -1,0 +1,532 @@
+//! `regvault unlock` and `regvault agent`, as real processes: a
+//! passphrase vault is locked for a command without a terminal, opens
+//! after `unlock`, locks again on `agent lock` and after the idle timeout;
+//! saves through the agent keep the scrypt work factor; an encrypted SSH
+//! key works after `unlock`; and the attacks: another uid connecting to the
+//! socket, a planted (symlinked, group-writable, foreign) socket directory,
+//! and the passphrase leaking into the agent's argv, environment or output.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{Out, need};
+
+const PASS: &str = "canary-7f3a9e horse battery staple";
+const LOCKED: &str = "regvault is locked — run `regvault unlock`";
+
+/// A home, a vault path and a private runtime dir; stops its agent on drop.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        std::fs::create_dir(&run).unwrap();
+        std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let env = Env { dir };
+        env.write("pass", &format!("{PASS}\n"));
+        env
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn sock(&self) -> PathBuf {
+        self.path("run/regvault/agent.sock")
+    }
+
+    fn cmd(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_regvault"));
+        c.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_RUNTIME_DIR", self.path("run"))
+            .env("REGVAULT_VAULT", self.path("vault.age"))
+            .env("REGVAULT_USER", "alice@ops")
+            .args(args)
+            .stdin(Stdio::null());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs without a terminal (stdin /dev/null), as docker or cron would.
+    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Out {
+        let o = self.cmd(args, env).output().unwrap();
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    fn ok(&self, args: &[&str], env: &[(&str, &str)]) -> Out {
+        let o = self.run(args, env);
+        assert_eq!(o.code, 0, "{args:?} failed:\n{}\n{}", o.stdout, o.stderr);
+        o
+    }
+
+    fn pass_file(&self) -> String {
+        self.path("pass").to_str().unwrap().to_owned()
+    }
+
+    fn with_pass(&self) -> [(&'static str, String); 1] {
+        [("REGVAULT_PASSPHRASE_FILE", self.pass_file())]
+    }
+
+    fn init_passphrase(&self) {
+        let p = self.pass_file();
+        self.ok(
+            &["init", "--passphrase"],
+            &[("REGVAULT_PASSPHRASE_FILE", &p)],
+        );
+    }
+
+    fn unlock(&self, extra: &[&str]) -> Out {
+        let p = self.pass_file();
+        let mut args = vec!["unlock"];
+        args.extend_from_slice(extra);
+        self.ok(&args, &[("REGVAULT_PASSPHRASE_FILE", &p)])
+    }
+
+    fn add_quay(&self, name: &str) {
+        let f = self.write(
+            "add.json",
+            &format!(
+                r#"{{"name":"{name}","type":"Quay","credentials":{{"username":"acme+deploy","token":"QUAYTOKEN0123456789"}}}}"#
+            ),
+        );
+        self.ok(
+            &["registry", "add", "--from-file", f.to_str().unwrap()],
+            &[],
+        );
+    }
+
+    fn agent_pid(&self) -> Option<u32> {
+        let o = self.run(&["agent", "status"], &[]);
+        let line = o.stdout.lines().find(|l| l.contains("(pid "))?;
+        let rest = line.split("(pid ").nth(1)?;
+        rest.split(')').next()?.parse().ok()
+    }
+
+    /// The scrypt work factor in the vault's age header.
+    fn work_factor(&self) -> u8 {
+        let bytes = std::fs::read(self.path("vault.age")).unwrap();
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
+        let line = head
+            .lines()
+            .find(|l| l.starts_with("-> scrypt "))
+            .expect("a passphrase vault");
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let pid = self.agent_pid();
+        let _ = self.run(&["agent", "stop"], &[]);
+        if let Some(pid) = pid {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+        }
+    }
+}
+
+fn assert_locked(o: &Out) {
+    assert_ne!(o.code, 0, "opened while locked:\n{}", o.stdout);
+    assert!(o.stderr.contains(LOCKED), "{}", o.stderr);
+}
+
+/// Waits (bounded, not timed) until `agent status` shows no unlocked vault.
+fn wait_until_locked(env: &Env) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_mins(1) {
+        let o = env.run(&["agent", "status"], &[]);
+        if o.stdout.contains("locked: no vault unlocked") {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the agent never forgot the key after its idle timeout");
+}
+
+#[test]
+fn a_passphrase_vault_opens_without_a_terminal_only_while_unlocked() {
+    let env = Env::new();
+    env.init_passphrase();
+    env.add_quay_with_pass();
+
+    // No terminal, no passphrase file, no agent: locked.
+    assert_locked(&env.run(&["registry", "list"], &[]));
+
+    let o = env.unlock(&[]);
+    assert!(o.stdout.contains("unlocked"), "{}", o.stdout);
+    let status = env.ok(&["agent", "status"], &[]);
+    assert!(status.stdout.contains("vault.age"), "{}", status.stdout);
+    let list = env.ok(&["registry", "list"], &[]);
+    assert!(list.stdout.contains("quay-a"), "{}", list.stdout);
+
+    env.ok(&["agent", "lock"], &[]);
+    assert_locked(&env.run(&["registry", "list"], &[]));
+    assert!(
+        env.ok(&["agent", "status"], &[])
+            .stdout
+            .contains("locked: no vault unlocked")
+    );
+
+    // A short idle timeout: forgotten once unused that long (whether a
+    // command still made it in between depends on the machine's load, so
+    // the test does not ask).
+    env.unlock(&["--idle-timeout", "2s"]);
+    wait_until_locked(&env);
+    assert_locked(&env.run(&["registry", "list"], &[]));
+
+    // `stop` ends the agent and removes its socket.
+    assert!(env.sock().exists());
+    env.ok(&["agent", "stop"], &[]);
+    assert!(!env.sock().exists(), "the socket outlived `agent stop`");
+    let o = env.run(&["agent", "status"], &[]);
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains("no agent is running"), "{}", o.stdout);
+}
+
+impl Env {
+    fn add_quay_with_pass(&self) {
+        let f = self.write(
+            "add.json",
+            r#"{"name":"quay-a","type":"Quay","credentials":{"username":"acme+deploy","token":"QUAYTOKEN0123456789"}}"#,
+        );
+        let p = self.pass_file();
+        self.ok(
+            &["registry", "add", "--from-file", f.to_str().unwrap()],
+            &[("REGVAULT_PASSPHRASE_FILE", &p)],
+        );
+    }
+}
+
+#[test]
+fn a_save_through_the_agent_keeps_the_work_factor_and_the_passphrase() {
+    let env = Env::new();
+    env.init_passphrase();
+    let before = env.work_factor();
+    assert!(before >= 18);
+    env.unlock(&[]);
+
+    // A change saved through the agent, no passphrase in this process.
+    env.add_quay("quay-b");
+    let after = env.work_factor();
+    assert!(
+        after >= before,
+        "the save lowered the work factor: 2^{before} -> 2^{after}"
+    );
+    env.ok(&["agent", "stop"], &[]);
+
+    // Without the agent, the passphrase alone still opens the new file.
+    let [(k, v)] = env.with_pass();
+    let list = env.ok(&["registry", "list"], &[(k, &v)]);
+    assert!(list.stdout.contains("quay-b"), "{}", list.stdout);
+    // And a wrong passphrase does not: the agent wrote to this passphrase.
+    let wrong = env.write("wrong", "not the passphrase at all\n");
+    let o = env.run(
+        &["registry", "list"],
+        &[("REGVAULT_PASSPHRASE_FILE", wrong.to_str().unwrap())],
+    );
+    assert_ne!(o.code, 0);
+}
+
+#[test]
+fn an_encrypted_ssh_key_works_after_unlock() {
+    need("ssh-keygen", "apt-get install openssh-client");
+    let env = Env::new();
+    let key = env.path("id_ed25519");
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", PASS, "-C", "t", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let public = std::fs::read_to_string(env.path("id_ed25519.pub")).unwrap();
+    let key_s = key.to_str().unwrap();
+    env.ok(
+        &["init", "--no-identity", "--recipient", public.trim()],
+        &[],
+    );
+    let id = [("REGVAULT_IDENTITY", key_s)];
+
+    // Refused as it is (it needs its passphrase).
+    let o = env.run(&["registry", "list"], &id);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("passphrase"), "{}", o.stderr);
+
+    let p = env.pass_file();
+    let o = env.ok(
+        &["unlock"],
+        &[
+            ("REGVAULT_IDENTITY", key_s),
+            ("REGVAULT_PASSPHRASE_FILE", &p),
+        ],
+    );
+    assert!(o.stdout.contains("unlocked"), "{}", o.stdout);
+    // Read and change through the agent; the save encrypts to the public key.
+    let f = env.write(
+        "add.json",
+        r#"{"name":"quay-ssh","type":"Quay","credentials":{"username":"acme+deploy","token":"QUAYTOKEN0123456789"}}"#,
+    );
+    env.ok(
+        &["registry", "add", "--from-file", f.to_str().unwrap()],
+        &id,
+    );
+    let list = env.ok(&["registry", "list"], &id);
+    assert!(list.stdout.contains("quay-ssh"), "{}", list.stdout);
+
+    env.ok(&["agent", "lock"], &[]);
+    let o = env.run(&["registry", "list"], &id);
+    assert_ne!(o.code, 0, "opened after `agent lock`");
+}
+
+#[test]
+fn a_wrong_passphrase_is_not_kept() {
+    let env = Env::new();
+    env.init_passphrase();
+    let wrong = env.write("wrong", "not the passphrase at all\n");
+    let o = env.run(
+        &["unlock"],
+        &[("REGVAULT_PASSPHRASE_FILE", wrong.to_str().unwrap())],
+    );
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("wrong passphrase"), "{}", o.stderr);
+    let status = env.ok(&["agent", "status"], &[]);
+    assert!(
+        status.stdout.contains("locked: no vault unlocked"),
+        "{}",
+        status.stdout
+    );
+}
+
+/// One raw Status request on the socket, run as uid/gid `uid` (python3,
+/// so nothing of regvault's client-side checks is involved): what came back.
+fn raw_status_as(uid: Option<u32>, sock: &Path) -> String {
+    need("python3", "apt-get install python3");
+    need("setpriv", "apt-get install util-linux");
+    let script = r#"
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+try:
+    s.connect(sys.argv[1])
+except OSError as e:
+    print("connect-failed", e.errno); sys.exit(0)
+body = b'{"op":"status"}'
+try:
+    s.sendall(struct.pack(">I", len(body)) + body)
+    data = s.recv(65536)
+except OSError as e:
+    print("io-failed", e.errno); sys.exit(0)
+print("reply:" + data[4:].decode() if data else "closed-without-reply")
+"#;
+    let mut c = match uid {
+        Some(u) => {
+            let mut c = Command::new("setpriv");
+            c.args([
+                &format!("--reuid={u}"),
+                &format!("--regid={u}"),
+                "--clear-groups",
+                "/usr/bin/python3",
+            ]);
+            c
+        }
+        None => Command::new("/usr/bin/python3"),
+    };
+    let o = c
+        .args(["-c", script])
+        .arg(sock)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).trim().to_owned()
+}
+
+#[test]
+fn the_agent_refuses_another_uid_even_when_it_can_reach_the_socket() {
+    assert_eq!(
+        regvault::vault::my_uid(),
+        0,
+        "this test runs as root, to connect as `nobody`"
+    );
+    let env = Env::new();
+    env.init_passphrase();
+    env.unlock(&[]);
+    let sock = env.sock();
+
+    // The socket as its owner sees it: answers.
+    let mine = raw_status_as(None, &sock);
+    assert!(mine.starts_with("reply:"), "{mine}");
+    assert!(mine.contains("vault.age"), "{mine}");
+
+    // Open every door on the way (what a careless chmod would do), so that
+    // only the SO_PEERCRED check stands between `nobody` and the agent.
+    for d in [env.dir.path(), &env.path("run"), &env.path("run/regvault")] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let theirs = raw_status_as(Some(65534), &sock);
+    assert!(
+        !theirs.starts_with("reply:"),
+        "another uid got an answer: {theirs}"
+    );
+    assert!(!theirs.contains("vault.age"), "{theirs}");
+    assert!(!theirs.starts_with("connect-failed"), "{theirs}");
+
+    // The agent is still there for its owner (once the doors are shut:
+    // our own client refuses a directory others can enter).
+    std::fs::set_permissions(
+        env.path("run/regvault"),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    assert!(raw_status_as(None, &sock).starts_with("reply:"));
+}
+
+#[test]
+fn a_planted_socket_directory_is_refused() {
+    let env = Env::new();
+    env.init_passphrase();
+    let [(k, v)] = env.with_pass();
+
+    // A symlink to a private directory.
+    let real = env.path("elsewhere");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::symlink(&real, env.path("run/regvault")).unwrap();
+    let o = env.run(&["unlock"], &[(k, &v)]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("symbolic link"), "{}", o.stderr);
+    let o = env.run(&["agent"], &[]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("symbolic link"), "{}", o.stderr);
+    assert!(std::fs::read_dir(&real).unwrap().next().is_none());
+    std::fs::remove_file(env.path("run/regvault")).unwrap();
+
+    // A group-writable directory.
+    let dir = env.path("run/regvault");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o770)).unwrap();
+    let o = env.run(&["unlock"], &[(k, &v)]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("mode 770"), "{}", o.stderr);
+    // A command that would use the agent says so instead of ignoring it.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let agent = env
+        .cmd(&["agent"], &[])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&env.sock());
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o770)).unwrap();
+    let o = env.run(&["registry", "list"], &[(k, &v)]);
+    assert_ne!(o.code, 0);
+    assert!(
+        o.stderr.contains("refusing the agent socket directory"),
+        "{}",
+        o.stderr
+    );
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    env.ok(&["agent", "stop"], &[]);
+    drop(agent);
+
+    // A directory that belongs to someone else (as root: nobody's).
+    let st = Command::new("chown")
+        .arg("65534")
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let o = env.run(&["unlock"], &[(k, &v)]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("belongs to uid 65534"), "{}", o.stderr);
+}
+
+fn wait_for(p: &Path) {
+    let start = Instant::now();
+    while !p.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{} never appeared",
+            p.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_passphrase_never_reaches_the_agents_argv_environment_or_output() {
+    let env = Env::new();
+    env.init_passphrase();
+    // The agent in the foreground, its output captured.
+    let log = env.path("agent.log");
+    let agent = env
+        .cmd(&["agent"], &[])
+        .stdout(std::fs::File::create(env.path("agent.out")).unwrap())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let pid = agent.id();
+    wait_for(&env.sock());
+    let o = env.unlock(&[]);
+    env.ok(&["registry", "list"], &[]);
+    // A wrong passphrase too: its error must not echo it.
+    let wrong = env.write("wrong", "canary-wrong-0b1d\n");
+    let bad = env.run(
+        &["unlock"],
+        &[("REGVAULT_PASSPHRASE_FILE", wrong.to_str().unwrap())],
+    );
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    env.ok(&["agent", "stop"], &[]);
+    let mut agent = agent;
+    let _ = agent.wait();
+    let output = std::fs::read_to_string(&log).unwrap()
+        + &std::fs::read_to_string(env.path("agent.out")).unwrap();
+    for (what, text) in [
+        ("argv", String::from_utf8_lossy(&cmdline).into_owned()),
+        (
+            "environment",
+            String::from_utf8_lossy(&environ).into_owned(),
+        ),
+        ("output", output),
+        ("unlock's output", o.stdout + &o.stderr),
+        ("a failed unlock's output", bad.stdout + &bad.stderr),
+    ] {
+        assert!(
+            !text.contains("canary"),
+            "the passphrase is in the agent's {what}"
+        );
+    }
+
+    // The background agent `unlock` starts: same for argv and environment.
+    env.unlock(&[]);
+    let pid = env.agent_pid().expect("an agent started by unlock");
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    for text in [cmdline, environ] {
+        let text = String::from_utf8_lossy(&text);
+        assert!(!text.contains("canary"), "{text}");
+        assert!(!text.contains("REGVAULT_PASSPHRASE_FILE"), "{text}");
+    }
+}
