@@ -530,3 +530,68 @@ fn the_passphrase_never_reaches_the_agents_argv_environment_or_output() {
         assert!(!text.contains("REGVAULT_PASSPHRASE_FILE"), "{text}");
     }
 }
+
+#[test]
+fn a_hostile_client_cannot_make_the_agent_allocate_or_hang() {
+    need("python3", "apt-get install python3");
+    let env = Env::new();
+    env.init_passphrase();
+    env.unlock(&[]);
+    let sock = env.sock();
+    // A frame that claims 4 GiB, then 24 connections that send nothing and
+    // stay open (more than the agent serves at once).
+    let script = r#"
+import socket, struct, sys, time
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(sys.argv[1])
+    return s
+s = conn()
+s.sendall(struct.pack(">I", 0xFFFFFFFF) + b"x" * 1024)
+try:
+    print("huge:" + ("closed" if s.recv(100) == b"" else "answered"), flush=True)
+except OSError as e:
+    print("huge:reset", flush=True)
+silent = [conn() for _ in range(24)]
+print("silent:open", flush=True)
+time.sleep(25)
+"#;
+    let mut hostile = Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .arg(&sock)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(hostile.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert!(
+        line.trim() == "huge:closed" || line.trim() == "huge:reset",
+        "an oversized frame was not refused: {line}"
+    );
+    line.clear();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert_eq!(line.trim(), "silent:open");
+    // While the silent connections are still held open, the agent frees
+    // their slots (per-connection timeout) and answers its user again.
+    let start = Instant::now();
+    loop {
+        let o = env.run(&["registry", "list"], &[]);
+        if o.code == 0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the agent stayed wedged by silent connections: {}",
+            o.stderr
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        hostile.try_wait().unwrap().is_none(),
+        "the silent connections were closed by their client, not the agent"
+    );
+    let _ = hostile.kill();
+    let _ = hostile.wait();
+}
