@@ -529,6 +529,59 @@ fn the_passphrase_never_reaches_the_agents_argv_environment_or_output() {
         assert!(!text.contains("canary"), "{text}");
         assert!(!text.contains("REGVAULT_PASSPHRASE_FILE"), "{text}");
     }
+    // Hardened as every regvault process: a crash leaves no core.
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    assert!(
+        core.split_whitespace().nth(4) == Some("0"),
+        "the agent may dump core: {core}"
+    );
+}
+
+#[test]
+fn an_age_identity_encrypted_with_a_passphrase_works_after_unlock() {
+    use age::secrecy::ExposeSecret;
+    let env = Env::new();
+    let identity = age::x25519::Identity::generate();
+    let public = identity.to_public().to_string();
+    let text = format!("{}\n", identity.to_string().expose_secret());
+    // `age -p`: the identity file encrypted to a passphrase (armored, as age writes it with -a).
+    let mut r = age::scrypt::Recipient::new(PASS.to_owned().into());
+    r.set_work_factor(12);
+    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
+    let mut out = Vec::new();
+    let armor =
+        age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).unwrap();
+    let mut w = enc.wrap_output(armor).unwrap();
+    std::io::Write::write_all(&mut w, text.as_bytes()).unwrap();
+    w.finish()
+        .and_then(age::armor::ArmoredWriter::finish)
+        .unwrap();
+    let key = env.path("identity.age");
+    std::fs::write(&key, &out).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let key_s = key.to_str().unwrap();
+    env.ok(&["init", "--no-identity", "--recipient", &public], &[]);
+    let id = [("REGVAULT_IDENTITY", key_s)];
+
+    let o = env.run(&["registry", "list"], &id);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("regvault unlock"), "{}", o.stderr);
+
+    let p = env.pass_file();
+    env.ok(
+        &["unlock"],
+        &[
+            ("REGVAULT_IDENTITY", key_s),
+            ("REGVAULT_PASSPHRASE_FILE", &p),
+        ],
+    );
+    env.ok(&["registry", "list"], &id);
+    env.ok(&["agent", "lock"], &[]);
+    assert_ne!(env.run(&["registry", "list"], &id).code, 0);
 }
 
 #[test]
