@@ -6,6 +6,8 @@
 //! socket, a planted (symlinked, group-writable, foreign) socket directory,
 //! and the passphrase leaking into the agent's argv, environment or output.
 
+#[path = "support/pty.rs"]
+mod pty;
 mod support;
 
 use std::os::unix::fs::PermissionsExt;
@@ -541,10 +543,10 @@ fn the_passphrase_never_reaches_the_agents_argv_environment_or_output() {
     );
 }
 
-#[test]
-fn an_age_identity_encrypted_with_a_passphrase_works_after_unlock() {
+/// `age -p`: a fresh identity file encrypted to `PASS` (armored, as
+/// `age -p -a` writes it), mode 0600; and its public recipient.
+fn encrypted_age_identity(env: &Env) -> (PathBuf, String) {
     use age::secrecy::ExposeSecret;
-    let env = Env::new();
     let identity = age::x25519::Identity::generate();
     let public = identity.to_public().to_string();
     let text = format!("{}\n", identity.to_string().expose_secret());
@@ -563,6 +565,13 @@ fn an_age_identity_encrypted_with_a_passphrase_works_after_unlock() {
     let key = env.path("identity.age");
     std::fs::write(&key, &out).unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    (key, public)
+}
+
+#[test]
+fn an_age_identity_encrypted_with_a_passphrase_works_after_unlock() {
+    let env = Env::new();
+    let (key, public) = encrypted_age_identity(&env);
     let key_s = key.to_str().unwrap();
     env.ok(&["init", "--no-identity", "--recipient", &public], &[]);
     let id = [("REGVAULT_IDENTITY", key_s)];
@@ -647,4 +656,55 @@ time.sleep(25)
     );
     let _ = hostile.kill();
     let _ = hostile.wait();
+}
+
+#[test]
+fn the_agent_exits_at_its_maximum_lifetime() {
+    let env = Env::new();
+    let (key, public) = encrypted_age_identity(&env);
+    let key_s = key.to_str().unwrap();
+    env.ok(&["init", "--no-identity", "--recipient", &public], &[]);
+    let p = env.pass_file();
+    env.ok(
+        &["unlock", "--max-lifetime", "2s"],
+        &[
+            ("REGVAULT_IDENTITY", key_s),
+            ("REGVAULT_PASSPHRASE_FILE", &p),
+        ],
+    );
+    let start = Instant::now();
+    while env.sock().exists() {
+        assert!(
+            start.elapsed() < Duration::from_mins(1),
+            "the agent outlived its maximum lifetime"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let o = env.run(&["agent", "status"], &[]);
+    assert!(o.stdout.contains("no agent is running"), "{}", o.stdout);
+    assert_ne!(
+        env.run(&["registry", "list"], &[("REGVAULT_IDENTITY", key_s)])
+            .code,
+        0
+    );
+}
+
+#[test]
+fn the_tui_opens_an_unlocked_passphrase_vault_without_asking() {
+    let env = Env::new();
+    env.init_passphrase();
+    env.add_quay_with_pass();
+    env.unlock(&[]);
+    let tui = pty::Pty::new();
+    let vault = env.path("vault.age");
+    let run = env.path("run");
+    tui.start_with(&[
+        ("REGVAULT_VAULT", vault.to_str().unwrap()),
+        ("XDG_RUNTIME_DIR", run.to_str().unwrap()),
+    ]);
+    let screen = tui.see("quay-a");
+    assert!(!screen.contains("passphrase"), "{screen}");
+    tui.keys_press(&["q"]);
+    let exited = tui.wait_exit();
+    assert_eq!(exited.exit, "0", "{}", exited.stderr);
 }
