@@ -16,6 +16,9 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 # bridge, no iptables) and run a static busybox in a Swarm service.
 command -v dockerd >/dev/null || need_apt+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
+# The credential-helper tests (tests/credhelper.rs) pull with skopeo and podman.
+command -v skopeo >/dev/null || need_apt+=(skopeo)
+command -v podman >/dev/null || need_apt+=(podman)
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive

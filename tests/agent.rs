@@ -708,3 +708,54 @@ fn the_tui_opens_an_unlocked_passphrase_vault_without_asking() {
     let exited = tui.wait_exit();
     assert_eq!(exited.exit, "0", "{}", exited.stderr);
 }
+
+impl Env {
+    /// `docker-credential-regvault ACTION` with `stdin`, as docker runs it:
+    /// no terminal, the same environment as the CLI.
+    fn helper(&self, action: &str, stdin: &str) -> Out {
+        let c = self.cmd(&[], &[]);
+        let mut c2 = Command::new(env!("CARGO_BIN_EXE_docker-credential-regvault"));
+        c2.env_clear();
+        for (k, v) in c.get_envs() {
+            if let Some(v) = v {
+                c2.env(k, v);
+            }
+        }
+        let mut child = c2
+            .arg(action)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        let o = child.wait_with_output().unwrap();
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+#[test]
+fn the_credential_helper_serves_a_passphrase_vault_only_while_unlocked() {
+    let env = Env::new();
+    env.init_passphrase();
+    env.add_quay_with_pass();
+    let locked = |o: &Out| {
+        assert_eq!(o.code, 1, "{}", o.stdout);
+        assert_eq!(o.stdout, format!("{LOCKED}\n"));
+    };
+    locked(&env.helper("get", "quay.io"));
+
+    env.unlock(&[]);
+    let o = env.helper("get", "quay.io");
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let creds: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(creds["Username"], "acme+deploy");
+    assert_eq!(creds["Secret"], "QUAYTOKEN0123456789");
+
+    env.ok(&["agent", "lock"], &[]);
+    locked(&env.helper("get", "quay.io"));
+}

@@ -32,6 +32,7 @@ fn registry(name: &str, token: &str) -> Registry {
         connection: regvault::model::Connection::default(),
         ecr_token: None,
         delegates: Vec::new(),
+        host_default: false,
     }
 }
 
@@ -407,6 +408,9 @@ fn a_schema_1_vault_opens_and_is_saved_as_schema_2() {
     let mut v = Vault::open(&path, &id_key(&id)).unwrap();
     assert_eq!(v.newer_schema(), None);
     assert_eq!(names(&v), ["from-session-one"]);
+    assert!(!v.data().registries[0].host_default);
+    // Marked as its host's default (`registry default`): optional v2 data.
+    v.data_mut().registries[0].host_default = true;
     v.save().unwrap();
     drop(v);
     let mut decrypted = Vec::new();
@@ -431,10 +435,9 @@ fn a_schema_1_vault_opens_and_is_saved_as_schema_2() {
         "saved as the current schema"
     );
     assert_eq!(SCHEMA_VERSION, 2);
-    assert_eq!(
-        names(&Vault::open(&path, &id_key(&id)).unwrap()),
-        ["from-session-one"]
-    );
+    let reopened = Vault::open(&path, &id_key(&id)).unwrap();
+    assert_eq!(names(&reopened), ["from-session-one"]);
+    assert!(reopened.data().registries[0].host_default);
 }
 
 #[test]

@@ -82,6 +82,7 @@ pub fn data(n: usize) -> VaultData {
                 connection: regvault::model::Connection::default(),
                 ecr_token: None,
                 delegates: Vec::new(),
+                host_default: false,
             }
         })
         .collect();

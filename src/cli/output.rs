@@ -74,6 +74,7 @@ pub fn registry_json(r: &Registry, data: &VaultData, with_credentials: bool) -> 
         "lastTest": r.last_test,
         "usedBy": used_by,
         "delegates": r.delegates,
+        "hostDefault": r.host_default,
     });
     if !r.connection.is_default() {
         // The CA bundle is public material, but long: say that it is there.

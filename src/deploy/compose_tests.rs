@@ -231,6 +231,7 @@ fn reg(id: &str, name: &str, kind: RegistryKind) -> Registry {
         connection: Connection::default(),
         ecr_token: None,
         delegates: Vec::new(),
+        host_default: false,
     }
 }
 

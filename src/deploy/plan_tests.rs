@@ -41,6 +41,7 @@ fn registry(id: &str, name: &str, kind: RegistryKind, created: &str) -> Registry
         connection: Connection::default(),
         ecr_token: None,
         delegates: Vec::new(),
+        host_default: false,
     }
 }
 

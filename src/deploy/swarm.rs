@@ -507,6 +507,7 @@ mod tests {
                 connection: Connection::default(),
                 ecr_token: None,
                 delegates: Vec::new(),
+                host_default: false,
             }],
             containers: vec![
                 container("ctr-web001", "Web", "production", "acme/web"),

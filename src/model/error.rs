@@ -41,6 +41,16 @@ pub enum RuleError {
         /// `name (environment)` of each referencing container.
         containers: Vec<String>,
     },
+    /// Several registries serve one host and none (or more than one) is
+    /// marked default: the credential helper cannot choose.
+    #[error("{} registries for {host}: {}; choose one with `regvault registry default ID`", .registries.len(), .registries.join(", "))]
+    AmbiguousHost {
+        host: String,
+        /// `name (id)` of each.
+        registries: Vec<String>,
+    },
+    #[error("registry '{0}' is a public image source: it serves no host with credentials")]
+    NoHost(String),
     #[error("{field}: {message}")]
     BadContainerField {
         field: &'static str,

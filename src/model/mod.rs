@@ -7,10 +7,12 @@
 //! `lookup` (find by id or name), `registry_rules` (unique names, only the
 //! creator — or a member the creator named — rotates or deletes a registry,
 //! never deleted while a container references it)
-//! and `container_rules` (container names and fields).
+//! and `container_rules` (container names and fields); `hosts` (which
+//! registries serve a host for the credential helper, the host default).
 
 mod container_rules;
 mod error;
+mod hosts;
 mod id;
 mod kube;
 mod lookup;
@@ -111,6 +113,10 @@ pub struct Registry {
     /// names in an unsigned one. Only the creator changes this list.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub delegates: Vec<String>,
+    /// The registry the credential helper serves when several are saved
+    /// for one host (`regvault registry default`); at most one per host.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub host_default: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -72,7 +72,7 @@ fn is_delegate(delegate: &str, user: &str) -> bool {
 }
 
 /// The creator, or a member the creator named: who may rotate and delete.
-fn may_manage(r: &Registry, user: &str) -> bool {
+pub(super) fn may_manage(r: &Registry, user: &str) -> bool {
     is_creator(&r.created_by, user) || r.delegates.iter().any(|d| is_delegate(d, user))
 }
 
@@ -142,6 +142,7 @@ impl VaultData {
             connection,
             ecr_token: None,
             delegates: Vec::new(),
+            host_default: false,
         });
         Ok((id, findings))
     }

@@ -270,10 +270,10 @@ mod tests {
         let acr = infer("myreg.azurecr.io", "myreg", "pw").unwrap();
         assert_eq!(acr.kind, RegistryKind::Acr);
         assert_eq!(acr.credentials.get("loginServer"), Some("myreg.azurecr.io"));
-        let gcr = infer("eu.gcr.io", JSON_KEY_USER, "{\"type\":\"x\"}").unwrap();
-        assert_eq!(gcr.kind, RegistryKind::Gcr);
+        let google = infer("eu.gcr.io", JSON_KEY_USER, "{\"type\":\"x\"}").unwrap();
+        assert_eq!(google.kind, RegistryKind::Gcr);
         assert_eq!(
-            gcr.credentials.get("serviceAccountKey"),
+            google.credentials.get("serviceAccountKey"),
             Some("{\"type\":\"x\"}")
         );
         let gar = infer(

@@ -10,6 +10,7 @@
 mod catalogue;
 mod credentials;
 mod dockerconfig;
+pub mod hosts;
 pub mod infer;
 mod validate;
 

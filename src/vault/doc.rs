@@ -245,11 +245,12 @@ pub(crate) fn migrate(mut version: u32, mut table: toml::Table) -> Result<toml::
 ///
 /// v1 → v2: v2 adds only optional data — the save counter and the members'
 /// signatures in the header, the records of where the vault applied its
-/// Secrets and the credentials-hash key (`[kube]`), registries' delegates.
+/// Secrets and the credentials-hash key (`[kube]`), registries' delegates
+/// and their credential-helper host default (`hostDefault`).
 /// A v1 document is a valid v2 document; the step exists so that a regvault
 /// that knows only v1 opens a v2 vault read-only instead of saving it
 /// without that data (it would drop the apply records, the HMAC key, the
-/// delegates and the signature).
+/// delegates, the host defaults and the signature).
 fn migrate_step(from: u32, table: toml::Table) -> Result<toml::Table, String> {
     match from {
         1 => Ok(table),
@@ -283,6 +284,7 @@ mod tests {
                 connection: crate::model::Connection::default(),
                 ecr_token: None,
                 delegates: Vec::new(),
+                host_default: true,
             }],
             containers: vec![],
             kube: crate::model::KubeRecords::default(),

@@ -1,4 +1,4 @@
-//! `regvault registry list|show|add|update|delegate|delete|test|types`, split by
+//! `regvault registry list|show|add|update|delegate|default|delete|test|types`, split by
 //! responsibility: `input` (add and update: flags, files, prompts),
 //! `delegate` (who may rotate and delete besides the creator),
 //! `test` (Test Connection through `ops::test`, and its report) and
@@ -44,6 +44,19 @@ pub enum RegistryCmd {
     /// creator (--add / --remove; without them, show who is named). Only
     /// the creator may change them.
     Delegate(DelegateArgs),
+    /// Mark the registry the credential helper (docker-credential-regvault)
+    /// serves when several are saved for one host; marking one unmarks the
+    /// others for that host. Only its creator (or a member the creator
+    /// named) may.
+    Default {
+        registry: String,
+        /// Remove the mark instead.
+        #[arg(long)]
+        unset: bool,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete a registry: only its creator (or a member the creator named)
     /// may, and not while containers use it.
     Delete {
@@ -81,10 +94,46 @@ pub fn run(g: &Global, cmd: RegistryCmd) -> anyhow::Result<i32> {
         RegistryCmd::Add(args) => input::add(g, &args),
         RegistryCmd::Update(args) => input::update(g, args),
         RegistryCmd::Delegate(args) => delegate::delegate(g, &args),
+        RegistryCmd::Default {
+            registry,
+            unset,
+            json,
+        } => host_default(g, &registry, !unset, json),
         RegistryCmd::Delete { registry, json } => delete(g, &registry, json),
         RegistryCmd::Test(args) => test::test(g, &args),
         RegistryCmd::Types { json } => Ok(show::types(json)),
     }
+}
+
+fn host_default(g: &Global, id: &str, on: bool, json: bool) -> anyhow::Result<i32> {
+    let mut vault = keys::open_locked(g)?;
+    let user = vault.acting_user(&model::current_user());
+    let changed = vault
+        .data_mut()
+        .set_host_default(id, on, &user, jiff::Timestamp::now())?;
+    if changed {
+        vault.save()?;
+    }
+    let r = vault.data().find_registry(id)?;
+    let host = r.host_pattern().map(|p| p.describe()).unwrap_or_default();
+    if json {
+        print_json(
+            &json!({"id": r.id, "name": r.name, "host": host, "hostDefault": r.host_default, "changed": changed}),
+        );
+    } else if r.host_default {
+        outln!(
+            "{} {}: the credential helper serves it for {host}",
+            r.id,
+            crate::model::escape(&r.name)
+        );
+    } else {
+        outln!(
+            "{} {}: not marked default for {host}",
+            r.id,
+            crate::model::escape(&r.name)
+        );
+    }
+    Ok(0)
 }
 
 fn delete(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {

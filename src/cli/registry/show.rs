@@ -90,6 +90,10 @@ pub(super) fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
         let named: Vec<_> = r.delegates.iter().map(|d| escape(d)).collect();
         outln!("  delegates     {}", named.join(", "));
     }
+    if r.host_default {
+        // `registry default`: what docker-credential-regvault serves.
+        outln!("  host default  yes (the credential helper serves it for its host)");
+    }
     if let Some(pem) = &r.connection.ca_bundle {
         let n = pem.matches("-----BEGIN CERTIFICATE-----").count();
         outln!("  CA bundle     {n} certificate(s) (only these are trusted for this registry)");

@@ -45,6 +45,8 @@ struct RegistryParts {
     ecr: Option<Fields>,
     /// `delegates = [...]` (the one array) in the registry's own table.
     delegates: Option<Vec<String>>,
+    /// `hostDefault = true` (the one boolean) in the registry's own table.
+    host_default: Option<bool>,
 }
 
 impl RegistryParts {
@@ -115,6 +117,11 @@ impl RegistryParts {
             delegates: match self.delegates {
                 Some(d) if d.is_empty() => return None,
                 d => d.unwrap_or_default(),
+            },
+            // Written only when set.
+            host_default: match self.host_default {
+                Some(false) => return None,
+                h => h.unwrap_or(false),
             },
         };
         self.top.done()?;
@@ -302,6 +309,20 @@ pub(crate) fn parse_records(body: &str) -> Option<VaultData> {
                 return None;
             }
             r.insecure = Some(match flag {
+                "true" => true,
+                "false" => false,
+                _ => return None,
+            });
+            continue;
+        }
+        if section == Some(Section::Registry)
+            && let Some(flag) = line.strip_prefix("hostDefault = ")
+        {
+            let r = reg.as_mut()?;
+            if r.host_default.is_some() {
+                return None;
+            }
+            r.host_default = Some(match flag {
                 "true" => true,
                 "false" => false,
                 _ => return None,

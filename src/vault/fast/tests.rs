@@ -53,6 +53,7 @@ fn sample(name: &str, secret: &str, key: &str) -> VaultData {
                     format!("{name} (sha256:0123456789abcdef)"),
                     secret.to_owned(),
                 ],
+                host_default: true,
             },
             Registry {
                 id: RegistryId::parse("reg-zzz999").unwrap(),
@@ -67,6 +68,7 @@ fn sample(name: &str, secret: &str, key: &str) -> VaultData {
                 connection: Connection::default(),
                 ecr_token: None,
                 delegates: Vec::new(),
+                host_default: false,
             },
         ],
         containers: vec![
@@ -158,6 +160,12 @@ fn round_trips_through_both_readers() {
     let mut text = String::new();
     render_records(&mut text, &data);
     assert!(!text.contains("delegates"), "{text}");
+    // The host-default mark alone, and not written when unset.
+    data.registries[0].host_default = false;
+    check(&data);
+    text.clear();
+    render_records(&mut text, &data);
+    assert!(!text.contains("hostDefault"), "{text}");
 }
 
 #[test]
@@ -200,6 +208,12 @@ fn anything_unexpected_falls_back() {
         ("delegates = [", "delegates = []\nx = ["),
         ("delegates = [", "delegates = [ "),
         ("insecure = true", "insecure = true\ninsecure = false"),
+        ("hostDefault = true", "hostDefault = yes"),
+        ("hostDefault = true", "hostDefault = false"),
+        (
+            "hostDefault = true",
+            "hostDefault = true\nhostDefault = true",
+        ),
         ("accountId = ", "region = \"x\"\naccountId = "),
         (
             "[registries.ecrToken]",

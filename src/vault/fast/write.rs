@@ -122,6 +122,7 @@ fn render_registry(out: &mut String, r: &Registry) {
         connection,
         ecr_token,
         delegates,
+        host_default,
     } = r;
     out.push_str("\n[[registries]]\n");
     push_kv(out, "id", id.as_str());
@@ -135,6 +136,9 @@ fn render_registry(out: &mut String, r: &Registry) {
     }
     if !delegates.is_empty() {
         push_str_list(out, "delegates", delegates);
+    }
+    if *host_default {
+        out.push_str("hostDefault = true\n");
     }
     out.push_str("\n[registries.credentials]\n");
     for (k, v) in credentials.iter() {
