@@ -236,6 +236,9 @@ fn a_save_through_the_agent_keeps_the_work_factor_and_the_passphrase() {
         after >= before,
         "the save lowered the work factor: 2^{before} -> 2^{after}"
     );
+    // The new version opens through the agent too (a new salt, a new stanza).
+    let list = env.ok(&["registry", "list"], &[]);
+    assert!(list.stdout.contains("quay-b"), "{}", list.stdout);
     env.ok(&["agent", "stop"], &[]);
 
     // Without the agent, the passphrase alone still opens the new file.

@@ -15,9 +15,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use age::secrecy::SecretString;
+use age::secrecy::{ExposeSecret, SecretString};
 use age_core::format::{FileKey, Stanza};
 use anyhow::{Context, bail};
+use zeroize::Zeroizing;
 
 use super::proto::{self, KeyMaterial, Request, Response, UnwrapFailure, WireStanza};
 use super::sock;
@@ -43,8 +44,42 @@ pub struct Options {
 /// One vault's key. Dropping it zeroizes the secret (`SecretString`,
 /// age's identities).
 enum Held {
-    Passphrase(SecretString),
+    Passphrase(SecretString, Mutex<KeyCache>),
     Identities(Vec<Box<dyn age::Identity + Send + Sync>>),
+}
+
+/// How many scrypt stanzas (vault versions) a passphrase key remembers.
+const CACHE_ENTRIES: usize = 8;
+
+/// Scrypt stanzas this agent has opened or made, with their file keys: the
+/// same file opened again (every `get` of the credential helper) costs a
+/// comparison instead of a second of scrypt. A stanza's salt and body
+/// determine its file key, so an exact match is the same answer scrypt
+/// would give. Wiped with the key (the file keys are `Zeroizing`).
+#[derive(Default)]
+struct KeyCache(Vec<(Stanza, Zeroizing<[u8; 16]>)>);
+
+impl KeyCache {
+    fn get(&self, stanzas: &[Stanza]) -> Option<Zeroizing<[u8; 16]>> {
+        self.0.iter().find_map(|(known, key)| {
+            stanzas
+                .iter()
+                .any(|s| s.tag == known.tag && s.args == known.args && s.body == known.body)
+                .then(|| key.clone())
+        })
+    }
+
+    fn put(&mut self, stanza: &Stanza, key: &[u8; 16]) {
+        if self.0.len() >= CACHE_ENTRIES {
+            self.0.remove(0);
+        }
+        let copy = Stanza {
+            tag: stanza.tag.clone(),
+            args: stanza.args.clone(),
+            body: stanza.body.clone(),
+        };
+        self.0.push((copy, Zeroizing::new(*key)));
+    }
 }
 
 struct State {
@@ -236,9 +271,10 @@ fn parse_key(key: &mut KeyMaterial) -> Result<Held, String> {
             if passphrase.is_empty() {
                 return Err("empty passphrase".to_owned());
             }
-            Ok(Held::Passphrase(SecretString::from(std::mem::take(
-                passphrase,
-            ))))
+            Ok(Held::Passphrase(
+                SecretString::from(std::mem::take(passphrase)),
+                Mutex::default(),
+            ))
         }
         KeyMaterial::Identity { text } => {
             let ids = parse_identity(text)?;
@@ -282,15 +318,32 @@ fn unwrap(held: &Held, stanzas: &[WireStanza]) -> Response {
         };
     };
     let found = match held {
-        Held::Passphrase(pass) => {
-            age::Identity::unwrap_stanzas(&age::scrypt::Identity::new(pass.clone()), &stanzas)
+        Held::Passphrase(pass, cache) => {
+            let cache = || {
+                cache
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            };
+            let hit = cache().get(&stanzas);
+            if let Some(key) = hit {
+                Some(Ok(FileKey::new(Box::new(*key))))
+            } else {
+                let found = age::Identity::unwrap_stanzas(
+                    &age::scrypt::Identity::new(pass.clone()),
+                    &stanzas,
+                );
+                if let (Some(Ok(key)), [stanza]) = (&found, &stanzas[..]) {
+                    cache().put(stanza, key.expose_secret());
+                }
+                found
+            }
         }
         Held::Identities(ids) => ids.iter().find_map(|id| id.unwrap_stanzas(&stanzas)),
     };
     match found {
         None => Response::NoMatch,
         Some(Ok(key)) => Response::FileKey {
-            key: proto::encode_key(age::secrecy::ExposeSecret::expose_secret(&key)),
+            key: proto::encode_key(key.expose_secret()),
         },
         Some(Err(e)) => Response::Failed {
             why: match e {
@@ -305,7 +358,7 @@ fn unwrap(held: &Held, stanzas: &[WireStanza]) -> Response {
 }
 
 fn wrap(held: &Held, file_key: &str, log_n: u8) -> Response {
-    let Held::Passphrase(pass) = held else {
+    let Held::Passphrase(pass, cache) = held else {
         return Response::Error {
             message: "this vault is not a passphrase vault".to_owned(),
         };
@@ -325,9 +378,18 @@ fn wrap(held: &Held, file_key: &str, log_n: u8) -> Response {
     // A client cannot make the agent write a weaker vault than regvault would.
     recipient.set_work_factor(log_n.max(crate::vault::MIN_SCRYPT_LOG_N));
     match age::Recipient::wrap_file_key(&recipient, &file_key) {
-        Ok((stanzas, _)) => Response::Stanzas {
-            stanzas: stanzas.iter().map(WireStanza::from).collect(),
-        },
+        Ok((stanzas, _)) => {
+            // The file about to be written opens without a second scrypt.
+            if let [stanza] = &stanzas[..] {
+                cache
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .put(stanza, file_key.expose_secret());
+            }
+            Response::Stanzas {
+                stanzas: stanzas.iter().map(WireStanza::from).collect(),
+            }
+        }
         Err(e) => Response::Error {
             message: e.to_string(),
         },
