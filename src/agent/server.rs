@@ -39,6 +39,9 @@ pub struct Options {
     /// The agent exits this long after it started (or after the last
     /// `unlock`, which restarts the clock).
     pub lifetime: Duration,
+    /// The lowest scrypt work factor (log2 N) it writes a stanza with,
+    /// whatever a client asks: the vault's floor.
+    pub min_log_n: u8,
 }
 
 /// One vault's key. Dropping it zeroizes the secret (`SecretString`,
@@ -84,6 +87,7 @@ impl KeyCache {
 
 struct State {
     keys: HashMap<PathBuf, Arc<Held>>,
+    min_log_n: u8,
     idle: Duration,
     last_use: Instant,
     deadline: Instant,
@@ -118,6 +122,7 @@ pub fn run(sock_path: &Path, opts: Options) -> anyhow::Result<()> {
     let now = Instant::now();
     let state: Shared = Arc::new(Mutex::new(State {
         keys: HashMap::new(),
+        min_log_n: opts.min_log_n,
         idle: opts.idle,
         last_use: now,
         deadline: now + opts.lifetime,
@@ -231,7 +236,8 @@ fn handle(req: &mut Request, state: &Shared) -> Response {
             let Some(held) = use_key(state, vault) else {
                 return Response::Locked;
             };
-            wrap(&held, file_key, *log_n)
+            let floor = lock(state).min_log_n;
+            wrap(&held, file_key, (*log_n).max(floor))
         }
         Request::Status => {
             let s = lock(state);
@@ -375,8 +381,9 @@ fn wrap(held: &Held, file_key: &str, log_n: u8) -> Response {
     };
     let file_key = FileKey::new(Box::new(*key));
     let mut recipient = age::scrypt::Recipient::new(pass.clone());
-    // A client cannot make the agent write a weaker vault than regvault would.
-    recipient.set_work_factor(log_n.max(crate::vault::MIN_SCRYPT_LOG_N));
+    // The caller raised `log_n` to the floor: a client cannot make the
+    // agent write a weaker vault than regvault would.
+    recipient.set_work_factor(log_n);
     match age::Recipient::wrap_file_key(&recipient, &file_key) {
         Ok((stanzas, _)) => {
             // The file about to be written opens without a second scrypt.

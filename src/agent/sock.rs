@@ -11,7 +11,11 @@ use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
-use crate::vault::my_uid;
+/// The effective uid (the agent sits below the vault module: it uses
+/// nothing of it).
+fn my_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
 
 /// The agent's socket path (nothing is checked or created here).
 pub fn socket_path() -> PathBuf {

@@ -102,6 +102,7 @@ pub fn run(_g: &Global, args: &AgentArgs) -> anyhow::Result<i32> {
                 server::Options {
                     idle: args.timeouts.idle_timeout,
                     lifetime: args.timeouts.max_lifetime,
+                    min_log_n: vault::MIN_SCRYPT_LOG_N,
                 },
             )?;
             Ok(0)
