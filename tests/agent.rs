@@ -762,3 +762,24 @@ fn the_credential_helper_serves_a_passphrase_vault_only_while_unlocked() {
     env.ok(&["agent", "lock"], &[]);
     locked(&env.helper("get", "quay.io"));
 }
+
+#[test]
+fn a_rekey_to_a_new_passphrase_makes_the_agent_forget_the_old_one() {
+    let env = Env::new();
+    env.init_passphrase();
+    env.add_quay_with_pass();
+    env.unlock(&[]);
+    let new = env.write("new-pass", "another-9c2e orbit lantern meadow\n");
+    let new_s = new.to_str().unwrap();
+    // Opened through the agent; the new passphrase from the file.
+    let o = env.ok(
+        &["rekey", "--passphrase"],
+        &[("REGVAULT_PASSPHRASE_FILE", new_s)],
+    );
+    assert!(o.stdout.contains("agent forgot"), "{}", o.stdout);
+    // Not "wrong passphrase" from a stale key: locked, until unlocked anew.
+    assert_locked(&env.run(&["registry", "list"], &[]));
+    env.ok(&["unlock"], &[("REGVAULT_PASSPHRASE_FILE", new_s)]);
+    let list = env.ok(&["registry", "list"], &[]);
+    assert!(list.stdout.contains("quay-a"), "{}", list.stdout);
+}

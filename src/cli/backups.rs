@@ -146,6 +146,9 @@ pub fn rekey(g: &Global, args: &RekeyArgs) -> anyhow::Result<i32> {
     v.save()
         .with_context(|| format!("saving {}", path.display()))?;
     outln!("re-encrypted {} to {summary}", path.display());
+    if keys::forget_in_agent(g) {
+        outln!("the agent forgot its old key for this vault: `regvault unlock` again to use it");
+    }
     for r in old
         .iter()
         .filter(|o| !new.iter().any(|n| key_of(n) == key_of(o)))

@@ -49,6 +49,19 @@ pub fn agent_key(g: &Global) -> anyhow::Result<Option<AgentKey>> {
     crate::agent::client::holding(&vault)
 }
 
+/// After a re-key the agent's key for this vault is the old one: it is
+/// told to forget it. `true` when it held one.
+pub fn forget_in_agent(g: &Global) -> bool {
+    match agent_key(g) {
+        Ok(Some(k)) => crate::agent::client::simple(
+            &k.sock,
+            &crate::agent::proto::Request::Forget { vault: k.vault },
+        )
+        .is_ok(),
+        _ => false,
+    }
+}
+
 /// The identity file for a recipients vault: `--identity`, else the first
 /// default that exists.
 pub fn identity_path(g: &Global, vault: &Path) -> anyhow::Result<PathBuf> {
