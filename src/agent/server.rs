@@ -125,7 +125,7 @@ pub fn run(sock_path: &Path, opts: Options) -> anyhow::Result<()> {
         min_log_n: opts.min_log_n,
         idle: opts.idle,
         last_use: now,
-        deadline: now + opts.lifetime,
+        deadline: deadline(now, opts.lifetime),
     }));
     {
         let state = state.clone();
@@ -154,6 +154,13 @@ pub fn run(sock_path: &Path, opts: Options) -> anyhow::Result<()> {
         });
     }
     Ok(())
+}
+
+/// `now + lifetime`, for any lifetime a client sends (an absurd one would
+/// overflow `Instant` and panic): at most a year.
+fn deadline(now: Instant, lifetime: Duration) -> Instant {
+    const YEAR: Duration = Duration::from_hours(365 * 24);
+    now + lifetime.min(YEAR)
 }
 
 fn ticker(state: &Shared, sock_path: &Path) {
@@ -210,7 +217,7 @@ fn handle(req: &mut Request, state: &Shared) -> Response {
             let now = Instant::now();
             let mut s = lock(state);
             s.idle = Duration::from_secs(*idle_secs);
-            s.deadline = now + Duration::from_secs(*lifetime_secs);
+            s.deadline = deadline(now, Duration::from_secs(*lifetime_secs));
             s.last_use = now;
             s.keys.insert(vault.clone(), Arc::new(held));
             Response::Ok
@@ -400,5 +407,37 @@ fn wrap(held: &Held, file_key: &str, log_n: u8) -> Response {
         Err(e) => Response::Error {
             message: e.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_absurd_lifetime_is_capped_instead_of_panicking() {
+        let now = Instant::now();
+        let d = deadline(now, Duration::from_secs(u64::MAX));
+        assert!(d > now + Duration::from_hours(24 * 364));
+    }
+
+    #[test]
+    fn a_cached_stanza_gives_its_key_and_only_its_key() {
+        let stanza = |salt: &str| Stanza {
+            tag: "scrypt".to_owned(),
+            args: vec![salt.to_owned(), "18".to_owned()],
+            body: vec![7; 32],
+        };
+        let mut cache = KeyCache::default();
+        cache.put(&stanza("a"), &[1; 16]);
+        assert_eq!(cache.get(&[stanza("a")]).as_deref(), Some(&[1u8; 16]));
+        assert!(cache.get(&[stanza("b")]).is_none());
+        for i in 0..CACHE_ENTRIES {
+            cache.put(&stanza(&i.to_string()), &[2; 16]);
+        }
+        assert!(
+            cache.get(&[stanza("a")]).is_none(),
+            "bounded: the oldest goes"
+        );
     }
 }
