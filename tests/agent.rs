@@ -783,3 +783,18 @@ fn a_rekey_to_a_new_passphrase_makes_the_agent_forget_the_old_one() {
     let list = env.ok(&["registry", "list"], &[]);
     assert!(list.stdout.contains("quay-a"), "{}", list.stdout);
 }
+
+#[test]
+fn without_xdg_runtime_dir_the_socket_is_named_by_the_effective_uid_not_user() {
+    let env = Env::new();
+    let mut c = env.cmd(&["agent", "status"], &[("USER", "mallory")]);
+    c.env_remove("XDG_RUNTIME_DIR").env("LOGNAME", "mallory");
+    let o = c.output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let uid = regvault::vault::my_uid();
+    assert!(
+        out.contains(&format!("/tmp/regvault-{uid}/agent.sock")),
+        "{out}"
+    );
+    assert!(!out.contains("mallory"), "{out}");
+}
