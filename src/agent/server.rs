@@ -134,7 +134,11 @@ pub fn run(sock_path: &Path, opts: Options) -> anyhow::Result<()> {
     }
     let active = Arc::new(AtomicUsize::new(0));
     for conn in listener.incoming() {
-        let Ok(stream) = conn else { continue };
+        let Ok(stream) = conn else {
+            // Out of descriptors, say: wait rather than spin.
+            std::thread::sleep(TICK);
+            continue;
+        };
         // Before a byte is read: another user's process gets nothing, not
         // even an error message.
         if sock::check_peer(&stream).is_err() {
@@ -146,14 +150,24 @@ pub fn run(sock_path: &Path, opts: Options) -> anyhow::Result<()> {
             continue;
         }
         let state = state.clone();
-        let active = active.clone();
+        let slot = Slot(active.clone());
         let sock_path = sock_path.to_owned();
         std::thread::spawn(move || {
+            let _slot = slot;
             let _ = serve(stream, &state, &sock_path);
-            active.fetch_sub(1, Ordering::SeqCst);
         });
     }
     Ok(())
+}
+
+/// A connection's place among `MAX_CONNECTIONS`, given back when its
+/// thread ends, even by a panic.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// `now + lifetime`, for any lifetime a client sends (an absurd one would
