@@ -358,13 +358,19 @@ fn stream_error(path: &Path, e: &io::Error) -> VaultError {
     damaged(path, detail)
 }
 
-/// Peeks at the header: is this a passphrase (scrypt) vault?
-pub(crate) fn is_scrypt(path: &Path, bytes: &[u8]) -> Result<bool, VaultError> {
-    with_reader(bytes, |r| {
-        Decryptor::new_buffered(r)
-            .map(|d| d.is_scrypt())
-            .map_err(|e| header_error(path, e))
-    })
+/// Whether the file is passphrase-encrypted (age scrypt), reading only its
+/// header from `r`.
+pub(crate) fn is_scrypt(path: &Path, mut r: impl BufRead) -> Result<bool, VaultError> {
+    let armored = r
+        .fill_buf()
+        .map_err(|e| header_error(path, DecryptError::Io(e)))?
+        .starts_with(b"-----BEGIN");
+    let d = if armored {
+        Decryptor::new_buffered(age::armor::ArmoredReader::new(r)).map(|d| d.is_scrypt())
+    } else {
+        Decryptor::new_buffered(r).map(|d| d.is_scrypt())
+    };
+    d.map_err(|e| header_error(path, e))
 }
 
 /// Armored vaults (someone ran `age -a` by hand) are accepted; binary ones,

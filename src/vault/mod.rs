@@ -333,10 +333,13 @@ impl Vault {
         Review::of(path, vault.seen())
     }
 
-    /// Peeks at the age header only; no key needed.
+    /// Peeks at the age header only; no key needed. Only the header is
+    /// read from the file: the body may be megabytes, and the credential
+    /// helper asks this before each open (a whole second read of the file
+    /// was a tenth of its `get`).
     pub fn is_passphrase_protected(path: &Path) -> Result<bool, VaultError> {
-        let bytes = store::read_vault(path)?;
-        crypto::is_scrypt(path, &bytes)
+        let file = store::open_vault(path)?;
+        crypto::is_scrypt(path, std::io::BufReader::new(file))
     }
 
     /// Encrypts and writes the current state. Refused for a newer schema,
