@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
+command -v python3 >/dev/null || need_apt+=(python3)  # tests/agent.rs: a raw client as another uid
 command -v tmux >/dev/null || need_apt+=(tmux)
 # Test Connection's integration tests (tests/probe.rs) run real servers.
 command -v docker-registry >/dev/null || need_apt+=(docker-registry)

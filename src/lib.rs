@@ -1,5 +1,6 @@
 //! regvault: container-registry pull credentials kept in an age-encrypted vault.
 
+pub mod agent;
 pub mod cli;
 pub mod credhelper;
 pub mod deploy;

@@ -116,7 +116,7 @@ pub fn rekey(g: &Global, args: &RekeyArgs) -> anyhow::Result<i32> {
             .iter()
             .filter_map(|k| match k {
                 KeySource::IdentityFile(p) => vault::identity_recipients(p).ok(),
-                KeySource::Passphrase(_) => None,
+                KeySource::Passphrase(_) | KeySource::Agent(_) => None,
             })
             .flatten()
             .collect();
@@ -149,6 +149,9 @@ pub fn rekey(g: &Global, args: &RekeyArgs) -> anyhow::Result<i32> {
     super::log::save_with(&mut v, entry.as_slice())
         .with_context(|| format!("saving {}", path.display()))?;
     outln!("re-encrypted {} to {summary}", path.display());
+    if keys::forget_in_agent(g) {
+        outln!("the agent forgot its old key for this vault: `regvault unlock` again to use it");
+    }
     for r in old
         .iter()
         .filter(|o| !new.iter().any(|n| key_of(n) == key_of(o)))

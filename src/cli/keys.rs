@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 
 use super::Global;
 use super::prompt;
+use crate::agent::AgentKey;
 use crate::cli::output::errln;
 use crate::vault::{self, KeySource, Vault};
 
@@ -38,21 +39,40 @@ pub fn key_sources(g: &Global, path: &Path) -> anyhow::Result<Vec<KeySource>> {
     Ok(keys)
 }
 
-/// What opens `file` (the vault or one of its backups): a passphrase if
-/// its header says so, else the identity files.
-pub fn key_sources_for_file(g: &Global, file: &Path) -> anyhow::Result<Vec<KeySource>> {
-    let path = file;
-    if Vault::is_passphrase_protected(path)? {
-        return Ok(vec![KeySource::Passphrase(prompt::passphrase(false)?)]);
+/// The running agent's key for the vault `g` names, when it holds one.
+/// No agent: `Ok(None)` after one `stat`. A socket or directory that is
+/// not safely this user's is an error, not silently skipped.
+pub fn agent_key(g: &Global) -> anyhow::Result<Option<AgentKey>> {
+    let Ok(vault) = std::fs::canonicalize(vault_path(g)) else {
+        return Ok(None);
+    };
+    crate::agent::client::holding(&vault)
+}
+
+/// After a re-key the agent's key for this vault is the old one: it is
+/// told to forget it. `true` when it held one.
+pub fn forget_in_agent(g: &Global) -> bool {
+    match agent_key(g) {
+        Ok(Some(k)) => crate::agent::client::simple(
+            &k.sock,
+            &crate::agent::proto::Request::Forget { vault: k.vault },
+        )
+        .is_ok(),
+        _ => false,
     }
+}
+
+/// The identity file for a recipients vault: `--identity`, else the first
+/// default that exists.
+pub fn identity_path(g: &Global, vault: &Path) -> anyhow::Result<PathBuf> {
     if let Some(id) = &g.identity {
-        return Ok(vec![KeySource::IdentityFile(id.clone())]);
+        return Ok(id.clone());
     }
     match default_identities().into_iter().find(|p| p.exists()) {
-        Some(p) => Ok(vec![KeySource::IdentityFile(p)]),
+        Some(p) => Ok(p),
         None => bail!(
             "no identity to open {} with: give --identity PATH (or REGVAULT_IDENTITY); looked for {}",
-            path.display(),
+            vault.display(),
             default_identities()
                 .iter()
                 .map(|p| p.display().to_string())
@@ -60,6 +80,26 @@ pub fn key_sources_for_file(g: &Global, file: &Path) -> anyhow::Result<Vec<KeySo
                 .join(", ")
         ),
     }
+}
+
+/// What opens `file` (the vault or one of its backups): the agent when it
+/// holds this vault's key; else a passphrase if its header says so, else
+/// the identity files.
+pub fn key_sources_for_file(g: &Global, file: &Path) -> anyhow::Result<Vec<KeySource>> {
+    if let Some(key) = agent_key(g)? {
+        return Ok(vec![KeySource::Agent(key)]);
+    }
+    let path = file;
+    if Vault::is_passphrase_protected(path)? {
+        if std::env::var_os("REGVAULT_PASSPHRASE_FILE").is_none() && !prompt::interactive() {
+            bail!(
+                "{} (or set REGVAULT_PASSPHRASE_FILE, or run on a terminal)",
+                crate::agent::LOCKED
+            );
+        }
+        return Ok(vec![KeySource::Passphrase(prompt::passphrase(false)?)]);
+    }
+    Ok(vec![KeySource::IdentityFile(identity_path(g, path)?)])
 }
 
 /// Opens the vault to read.
@@ -105,8 +145,16 @@ pub fn unattended_key_sources(g: &Global, path: &Path) -> anyhow::Result<Vec<Key
     if !path.exists() {
         return Err(vault::not_found_error(path).into());
     }
-    if Vault::is_passphrase_protected(path)? {
-        bail!("regvault is locked — run `regvault unlock`");
+    if let Some(key) = agent_key(g)? {
+        return Ok(vec![KeySource::Agent(key)]);
     }
-    key_sources_for_file(g, path)
+    if Vault::is_passphrase_protected(path)? {
+        bail!(crate::agent::LOCKED);
+    }
+    let id = identity_path(g, path)?;
+    // A passphrase-protected key is usable only through the agent.
+    if vault::key_protection(&id)? != vault::KeyProtection::None {
+        bail!(crate::agent::LOCKED);
+    }
+    Ok(vec![KeySource::IdentityFile(id)])
 }

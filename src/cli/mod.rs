@@ -8,6 +8,7 @@
     reason = "doc comments here are clap's --help text"
 )]
 
+mod agent;
 mod backups;
 mod compose;
 mod container;
@@ -138,6 +139,14 @@ pub enum Command {
     /// The audit log: who did what, when (filter with --registry, --who,
     /// --since; --json); `log verify` checks it was not tampered with.
     Log(log::LogArgs),
+    /// Unlock a vault that needs a passphrase (or an encrypted SSH key /
+    /// age identity) once: the agent keeps the key, so commands, the TUI
+    /// and the credential helper open it without asking until the idle
+    /// timeout or the agent's maximum lifetime.
+    Unlock(agent::UnlockArgs),
+    /// The agent that holds unlocked keys: runs it in the foreground;
+    /// `status`, `lock` (forget every key), `stop`.
+    Agent(agent::AgentArgs),
     /// Open the TUI on a throwaway vault seeded with one fake registry of
     /// every kind (for demos; nothing is kept).
     Demo,
@@ -177,6 +186,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Member(cmd) => member::run(&cli.global, cmd),
         Command::Trust(args) => trust::run(&cli.global, &args),
         Command::Log(args) => log::run(&cli.global, &args),
+        Command::Unlock(args) => agent::unlock(&cli.global, &args),
+        Command::Agent(args) => agent::run(&cli.global, &args),
         Command::Demo => crate::tui::run_demo().map(|()| 0),
     }
 }

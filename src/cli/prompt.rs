@@ -37,7 +37,17 @@ pub fn passphrase(confirm: bool) -> anyhow::Result<SecretString> {
     Ok(pass)
 }
 
+/// A passphrase for something other than the vault (an encrypted key):
+/// `REGVAULT_PASSPHRASE_FILE`, else a masked prompt showing `label`.
+pub fn key_passphrase(label: &str) -> anyhow::Result<SecretString> {
+    read_labelled(label, false)
+}
+
 fn read_passphrase(confirm: bool) -> anyhow::Result<SecretString> {
+    read_labelled("Vault passphrase: ", confirm)
+}
+
+fn read_labelled(label: &str, confirm: bool) -> anyhow::Result<SecretString> {
     if let Some(path) = std::env::var_os("REGVAULT_PASSPHRASE_FILE") {
         let p = read_secret_file(Path::new(&path)).context("REGVAULT_PASSPHRASE_FILE")?;
         if p.is_empty() {
@@ -50,7 +60,7 @@ fn read_passphrase(confirm: bool) -> anyhow::Result<SecretString> {
             "this needs the vault passphrase: set REGVAULT_PASSPHRASE_FILE, or run on a terminal"
         );
     }
-    let first = Zeroizing::new(rpassword::prompt_password("Vault passphrase: ")?);
+    let first = Zeroizing::new(rpassword::prompt_password(label)?);
     if first.is_empty() {
         bail!("the passphrase must not be empty");
     }

@@ -14,6 +14,19 @@ use age::{DecryptError, Decryptor, Encryptor};
 use zeroize::Zeroizing;
 
 use super::{Encryption, KeySource, VaultError, damaged, io_err};
+use crate::agent::AgentKey;
+use crate::agent::client::{AgentIdentity, AgentRecipient, AgentTrouble};
+
+/// An encryption error that came from the agent, as its own error.
+fn agent_error(message: &str) -> Option<VaultError> {
+    if message.contains(crate::agent::LOCKED) {
+        Some(VaultError::AgentLocked)
+    } else if message.contains("agent") {
+        Some(VaultError::Agent(message.to_owned()))
+    } else {
+        None
+    }
+}
 
 /// Identity files are a few lines; anything bigger is not one, and reading
 /// it whole into memory would be silly.
@@ -63,7 +76,8 @@ pub(crate) fn read_identity(path: &Path) -> Result<IdentityContents, VaultError>
     if trimmed.starts_with("age-encryption.org/") || trimmed.contains("BEGIN AGE ENCRYPTED FILE") {
         return Err(bad_identity(
             path,
-            "it is a passphrase-protected age identity; regvault needs an unencrypted one",
+            "it is a passphrase-protected age identity: run `regvault unlock` (the agent keeps it \
+             decrypted), or use an unencrypted one",
         ));
     }
     if trimmed.starts_with("ssh-") || trimmed.starts_with("age1") {
@@ -78,8 +92,8 @@ pub(crate) fn read_identity(path: &Path) -> Result<IdentityContents, VaultError>
             Ok(id @ age::ssh::Identity::Unencrypted(_)) => Ok(IdentityContents::Ssh(id)),
             Ok(age::ssh::Identity::Encrypted(_)) => Err(bad_identity(
                 path,
-                "the SSH key is protected by a passphrase, which regvault cannot use; \
-                 use an unencrypted key or an age identity",
+                "the SSH key is protected by a passphrase: run `regvault unlock` (the agent keeps \
+                 it decrypted), or use an unencrypted key or an age identity",
             )),
             Ok(age::ssh::Identity::Unsupported(k)) => {
                 Err(bad_identity(path, Unsupported(&k).to_string()))
@@ -218,16 +232,19 @@ pub(crate) fn scrypt_log_n(bytes: &[u8]) -> Option<u8> {
 
 /// Encrypts `plaintext` (binary age format: smaller and faster than armor).
 /// `current_log_n` is the scrypt work factor of the file being replaced.
+/// `agent` stands in for the passphrase of a vault opened through the
+/// agent: it makes the scrypt stanza at the same work factor.
 pub(crate) fn encrypt(
     plaintext: &[u8],
     encryption: &Encryption,
     passphrase: Option<&SecretString>,
+    agent: Option<&AgentKey>,
     current_log_n: Option<u8>,
 ) -> Result<Vec<u8>, VaultError> {
     encrypt_with(
         plaintext,
         encryption,
-        passphrase,
+        (passphrase, agent),
         current_log_n,
         calibrated_scrypt_log_n,
     )
@@ -236,17 +253,31 @@ pub(crate) fn encrypt(
 fn encrypt_with(
     plaintext: &[u8],
     encryption: &Encryption,
-    passphrase: Option<&SecretString>,
+    (passphrase, agent): (Option<&SecretString>, Option<&AgentKey>),
     current_log_n: Option<u8>,
     calibrate: impl FnOnce() -> u8,
 ) -> Result<Vec<u8>, VaultError> {
     let encryptor = match encryption {
         Encryption::Passphrase => {
-            let pass = passphrase.ok_or(VaultError::NeedsPassphrase)?;
-            let mut recipient = age::scrypt::Recipient::new(pass.clone());
-            recipient.set_work_factor(scrypt_work_factor(calibrate(), current_log_n));
-            Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-                .map_err(|e| io_err("encrypting the vault", io::Error::other(e.to_string())))?
+            let log_n = scrypt_work_factor(calibrate(), current_log_n);
+            let recipient: Box<dyn age::Recipient> = match (passphrase, agent) {
+                (Some(pass), _) => {
+                    let mut r = age::scrypt::Recipient::new(pass.clone());
+                    r.set_work_factor(log_n);
+                    Box::new(r)
+                }
+                (None, Some(key)) => Box::new(AgentRecipient {
+                    key: key.clone(),
+                    log_n,
+                }),
+                (None, None) => return Err(VaultError::NeedsPassphrase),
+            };
+            Encryptor::with_recipients(std::iter::once(recipient.as_ref())).map_err(|e| {
+                match agent_error(&e.to_string()) {
+                    Some(err) => err,
+                    None => io_err("encrypting the vault", io::Error::other(e.to_string())),
+                }
+            })?
         }
         Encryption::Recipients(list) => {
             if list.is_empty() {
@@ -280,6 +311,8 @@ pub(crate) struct Decrypted {
     pub passphrase: Option<SecretString>,
     /// Its scrypt work factor (passphrase vaults): a save never goes below it.
     pub scrypt_log_n: Option<u8>,
+    /// A passphrase vault opened through the agent, which re-encrypts it.
+    pub agent: Option<AgentKey>,
 }
 
 fn header_error(path: &Path, e: DecryptError) -> VaultError {
@@ -325,13 +358,19 @@ fn stream_error(path: &Path, e: &io::Error) -> VaultError {
     damaged(path, detail)
 }
 
-/// Peeks at the header: is this a passphrase (scrypt) vault?
-pub(crate) fn is_scrypt(path: &Path, bytes: &[u8]) -> Result<bool, VaultError> {
-    with_reader(bytes, |r| {
-        Decryptor::new_buffered(r)
-            .map(|d| d.is_scrypt())
-            .map_err(|e| header_error(path, e))
-    })
+/// Whether the file is passphrase-encrypted (age scrypt), reading only its
+/// header from `r`.
+pub(crate) fn is_scrypt(path: &Path, mut r: impl BufRead) -> Result<bool, VaultError> {
+    let armored = r
+        .fill_buf()
+        .map_err(|e| header_error(path, DecryptError::Io(e)))?
+        .starts_with(b"-----BEGIN");
+    let d = if armored {
+        Decryptor::new_buffered(age::armor::ArmoredReader::new(r)).map(|d| d.is_scrypt())
+    } else {
+        Decryptor::new_buffered(r).map(|d| d.is_scrypt())
+    };
+    d.map_err(|e| header_error(path, e))
 }
 
 /// Armored vaults (someone ran `age -a` by hand) are accepted; binary ones,
@@ -356,28 +395,51 @@ pub(crate) fn decrypt(
         let decryptor = Decryptor::new_buffered(r).map_err(|e| header_error(path, e))?;
         let scrypt = decryptor.is_scrypt();
         let mut passphrase = None;
-        let identities: Vec<Box<dyn age::Identity>> = if scrypt {
-            let pass = keys
-                .iter()
-                .find_map(|k| match k {
-                    KeySource::Passphrase(p) => Some(p),
-                    KeySource::IdentityFile(_) => None,
-                })
-                .ok_or(VaultError::NeedsPassphrase)?;
-            passphrase = Some(pass.clone());
-            vec![Box::new(age::scrypt::Identity::new(pass.clone()))]
+        let mut agent = None;
+        // The agent's identity is kept apart: after a failure, it says
+        // whether the agent was the reason (locked, gone).
+        let mut agent_ids: Vec<std::rc::Rc<AgentIdentity>> = Vec::new();
+        let mut identities: Vec<Box<dyn age::Identity>> = Vec::new();
+        if scrypt {
+            if let Some(pass) = keys.iter().find_map(|k| match k {
+                KeySource::Passphrase(p) => Some(p),
+                _ => None,
+            }) {
+                passphrase = Some(pass.clone());
+                identities.push(Box::new(age::scrypt::Identity::new(pass.clone())));
+            } else if let Some(key) = keys.iter().find_map(|k| match k {
+                KeySource::Agent(a) => Some(a),
+                _ => None,
+            }) {
+                agent = Some(key.clone());
+                agent_ids.push(std::rc::Rc::new(AgentIdentity::new(key.clone())));
+            } else {
+                return Err(VaultError::NeedsPassphrase);
+            }
         } else {
-            let mut ids = Vec::new();
             for key in keys {
-                if let KeySource::IdentityFile(p) = key {
-                    ids.extend(load_identities(p)?);
+                match key {
+                    KeySource::IdentityFile(p) => identities.extend(load_identities(p)?),
+                    KeySource::Agent(a) => {
+                        agent_ids.push(std::rc::Rc::new(AgentIdentity::new(a.clone())));
+                    }
+                    KeySource::Passphrase(_) => {}
                 }
             }
-            ids
-        };
-        let mut reader = decryptor
-            .decrypt(identities.iter().map(AsRef::as_ref))
-            .map_err(|e| match e {
+        }
+        let all: Vec<&dyn age::Identity> = agent_ids
+            .iter()
+            .map(|a| a.as_ref() as &dyn age::Identity)
+            .chain(identities.iter().map(AsRef::as_ref))
+            .collect();
+        let mut reader = decryptor.decrypt(all.into_iter()).map_err(|e| {
+            if let Some(t) = agent_ids.iter().find_map(|a| a.trouble()) {
+                return match t {
+                    AgentTrouble::Locked => VaultError::AgentLocked,
+                    AgentTrouble::Unreachable(m) => VaultError::Agent(m),
+                };
+            }
+            match e {
                 // An SSH stanza names its key by a tag: one that matched
                 // this key and still fails to open was altered, it is not
                 // another key's. (An altered X25519 stanza looks like
@@ -387,7 +449,8 @@ pub(crate) fn decrypt(
                     "the recipient stanza for this key fails to open (altered)",
                 ),
                 e => unwrap_error(path, e),
-            })?;
+            }
+        })?;
         // Plaintext is never longer than the ciphertext: with this capacity
         // read_to_end never reallocates, so no unzeroized copy is left behind.
         let mut plaintext = Zeroizing::new(Vec::with_capacity(bytes.len() + 64));
@@ -399,6 +462,7 @@ pub(crate) fn decrypt(
             scrypt,
             passphrase,
             scrypt_log_n: None,
+            agent,
         })
     })
     .map(|mut d| {
@@ -437,7 +501,14 @@ mod scrypt_tests {
     #[test]
     fn a_save_under_load_still_writes_at_least_2_pow_18() {
         // A machine so loaded that a second of scrypt is only 2^10.
-        let out = encrypt_with(b"x", &Encryption::Passphrase, Some(&pass()), None, || 10).unwrap();
+        let out = encrypt_with(
+            b"x",
+            &Encryption::Passphrase,
+            (Some(&pass()), None),
+            None,
+            || 10,
+        )
+        .unwrap();
         assert_eq!(scrypt_log_n(&out), Some(MIN_SCRYPT_LOG_N));
         // And it still decrypts.
         let keys = [KeySource::Passphrase(pass())];
@@ -454,7 +525,7 @@ mod scrypt_tests {
         let out = encrypt_with(
             b"x",
             &Encryption::Passphrase,
-            Some(&pass()),
+            (Some(&pass()), None),
             Some(19),
             || 10,
         )
@@ -464,7 +535,14 @@ mod scrypt_tests {
 
     #[test]
     fn the_header_factor_is_read_from_binary_and_armored_files() {
-        let out = encrypt_with(b"x", &Encryption::Passphrase, Some(&pass()), None, || 10).unwrap();
+        let out = encrypt_with(
+            b"x",
+            &Encryption::Passphrase,
+            (Some(&pass()), None),
+            None,
+            || 10,
+        )
+        .unwrap();
         let mut armored = Vec::new();
         let mut w =
             age::armor::ArmoredWriter::wrap_output(&mut armored, age::armor::Format::AsciiArmor)

@@ -24,6 +24,11 @@ pub enum VaultError {
         "cannot decrypt: wrong passphrase or identity (if it is the right one, the file may be damaged: `regvault restore` lists its backups)"
     )]
     WrongKey,
+    /// The agent no longer holds the key (idle timeout, `agent lock`).
+    #[error("regvault is locked — run `regvault unlock`")]
+    AgentLocked,
+    #[error("the regvault agent failed: {0}")]
+    Agent(String),
     #[error(
         "the vault file {path} is damaged or truncated ({detail}); it was left as it is — `regvault restore` lists the backups in {backups}"
     )]

@@ -14,6 +14,7 @@ pub mod audit;
 mod backups;
 mod crypto;
 mod doc;
+mod encrypted_key;
 mod error;
 mod fast;
 mod lock;
@@ -33,6 +34,7 @@ use secrecy::SecretString;
 use crate::model::VaultData;
 use backups::wrong_key_or_damage;
 pub use backups::{Backup, all_backups, read_backup, restore_backup};
+pub use encrypted_key::{KeyProtection, decrypt_identity, key_protection};
 pub use error::VaultError;
 pub(crate) use error::{damaged, io_err, not_found};
 use lock::WriterLock;
@@ -47,6 +49,10 @@ pub use sign::{
 };
 pub use strength::{WeakPassphrase, check_new_passphrase};
 
+/// The lowest scrypt work factor a passphrase vault is written with (the
+/// agent enforces it too).
+pub const MIN_SCRYPT_LOG_N: u8 = crypto::MIN_SCRYPT_LOG_N;
+
 /// The plaintext schema this build writes.
 pub const SCHEMA_VERSION: u32 = 2;
 
@@ -59,6 +65,9 @@ pub enum KeySource {
     /// OpenSSH private key (ed25519 or rsa).
     IdentityFile(PathBuf),
     Passphrase(SecretString),
+    /// The running agent (`regvault unlock`), which holds this vault's
+    /// passphrase or decrypted identity and does the age operations.
+    Agent(crate::agent::AgentKey),
 }
 
 impl fmt::Debug for KeySource {
@@ -66,6 +75,7 @@ impl fmt::Debug for KeySource {
         match self {
             KeySource::IdentityFile(p) => f.debug_tuple("IdentityFile").field(p).finish(),
             KeySource::Passphrase(_) => f.write_str("Passphrase([redacted])"),
+            KeySource::Agent(k) => f.debug_tuple("Agent").field(&k.vault).finish(),
         }
     }
 }
@@ -85,6 +95,9 @@ pub struct Vault {
     encryption: Encryption,
     /// Kept only for passphrase vaults, to re-encrypt on save.
     passphrase: Option<SecretString>,
+    /// A passphrase vault opened through the agent: the agent re-encrypts
+    /// (makes the scrypt stanza) on save; the passphrase never comes here.
+    agent: Option<crate::agent::AgentKey>,
     newer_schema: Option<u32>,
     /// The file version this state came from (or last wrote): a save refuses
     /// if the file on disk is no longer that one.
@@ -128,9 +141,15 @@ impl fmt::Debug for Vault {
 }
 
 /// Checks an encryption setting can be used before anything is written.
-fn check_encryption(enc: &Encryption, passphrase: Option<&SecretString>) -> Result<(), VaultError> {
+fn check_encryption(
+    enc: &Encryption,
+    passphrase: Option<&SecretString>,
+    agent: bool,
+) -> Result<(), VaultError> {
     match enc {
-        Encryption::Passphrase if passphrase.is_none() => Err(VaultError::NeedsPassphrase),
+        Encryption::Passphrase if passphrase.is_none() && !agent => {
+            Err(VaultError::NeedsPassphrase)
+        }
         Encryption::Passphrase => Ok(()),
         Encryption::Recipients(list) if list.is_empty() => Err(VaultError::NoRecipients),
         Encryption::Recipients(list) => list
@@ -161,7 +180,7 @@ impl Vault {
         passphrase: Option<SecretString>,
         members: Vec<String>,
     ) -> Result<Vault, VaultError> {
-        check_encryption(&encryption, passphrase.as_ref())?;
+        check_encryption(&encryption, passphrase.as_ref(), false)?;
         match path.symlink_metadata() {
             // A dangling link is not followed: it may have been planted.
             Ok(meta) if meta.file_type().is_symlink() && !path.exists() => {
@@ -189,6 +208,7 @@ impl Vault {
             data,
             encryption,
             passphrase,
+            agent: None,
             newer_schema: None,
             disk_stamp: None,
             lock: None,
@@ -296,6 +316,7 @@ impl Vault {
             data: parsed.data,
             encryption,
             passphrase: decrypted.passphrase,
+            agent: decrypted.agent,
             newer_schema: (parsed.version > SCHEMA_VERSION).then_some(parsed.version),
             disk_stamp: Some(disk_stamp),
             lock: None,
@@ -327,10 +348,13 @@ impl Vault {
         Review::of(path, vault.seen())
     }
 
-    /// Peeks at the age header only; no key needed.
+    /// Peeks at the age header only; no key needed. Only the header is
+    /// read from the file: the body may be megabytes, and the credential
+    /// helper asks this before each open (a whole second read of the file
+    /// was a tenth of its `get`).
     pub fn is_passphrase_protected(path: &Path) -> Result<bool, VaultError> {
-        let bytes = store::read_vault(path)?;
-        crypto::is_scrypt(path, &bytes)
+        let file = store::open_vault(path)?;
+        crypto::is_scrypt(path, std::io::BufReader::new(file))
     }
 
     /// Encrypts and writes the current state. Refused for a newer schema,
@@ -343,7 +367,11 @@ impl Vault {
                 supported: SCHEMA_VERSION,
             });
         }
-        check_encryption(&self.encryption, self.passphrase.as_ref())?;
+        check_encryption(
+            &self.encryption,
+            self.passphrase.as_ref(),
+            self.agent.is_some(),
+        )?;
         let _save_lock = match self.lock {
             Some(_) => None,
             None => Some(WriterLock::acquire(&self.path)?),
@@ -406,6 +434,7 @@ impl Vault {
             plaintext.as_bytes(),
             &self.encryption,
             self.passphrase.as_ref(),
+            self.agent.as_ref(),
             self.scrypt_log_n,
         )?;
         self.scrypt_log_n = crypto::scrypt_log_n(&ciphertext);
@@ -496,9 +525,11 @@ impl Vault {
             Encryption::Passphrase => passphrase,
             Encryption::Recipients(_) => None,
         };
-        check_encryption(&encryption, passphrase.as_ref())?;
+        check_encryption(&encryption, passphrase.as_ref(), false)?;
         self.encryption = encryption;
         self.passphrase = passphrase;
+        // A new passphrase or recipients: the agent's key is the old one.
+        self.agent = None;
         Ok(())
     }
 

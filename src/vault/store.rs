@@ -48,6 +48,11 @@ fn read_error(path: &Path, e: io::Error) -> VaultError {
     }
 }
 
+/// The vault file opened for reading (a header peek).
+pub(crate) fn open_vault(path: &Path) -> Result<File, VaultError> {
+    File::open(path).map_err(|e| read_error(path, e))
+}
+
 pub(crate) fn read_vault(path: &Path) -> Result<Vec<u8>, VaultError> {
     fs::read(path).map_err(|e| read_error(path, e))
 }
