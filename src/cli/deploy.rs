@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::output::print_json;
 use super::{Global, block_on, keys};
 use crate::cli::output::outln;
-use crate::deploy::kube::{Change, ManagedSecret, foreign_message};
+use crate::deploy::kube::{Change, ManagedSecret, ServiceAccounts, foreign_message};
 use crate::ops::kube::{
     self as ops, ApplySettings, ClusterTarget, KubePlan, KubeReport, KubeRequest,
 };
@@ -53,9 +53,12 @@ pub struct ApplyArgs {
     /// Ask the API server to validate everything without storing it.
     #[arg(long)]
     dry_run: bool,
-    /// Also add the secret to each namespace's `default` ServiceAccount.
-    #[arg(long)]
-    service_account: bool,
+    /// Also list the secret in these service accounts' imagePullSecrets in
+    /// each namespace (`all`: every service account there; no value:
+    /// `default`); their other entries are kept. `prune` takes regvault's
+    /// entry out again.
+    #[arg(long, value_delimiter = ',', value_name = "NAME|all", num_args = 0..=1, default_missing_value = "default")]
+    service_account: Vec<String>,
     /// ECR: use the token from the last `registry test` or `refresh` (it
     /// must still be valid) instead of exchanging the keys for a fresh one.
     #[arg(long)]
@@ -200,11 +203,13 @@ pub fn apply(g: &Global, args: ApplyArgs) -> anyhow::Result<i32> {
     if args.environment.is_empty() {
         anyhow::bail!("give the environments to apply to: --environment staging,production");
     }
+    let service_accounts =
+        ServiceAccounts::parse(&args.service_account).map_err(anyhow::Error::msg)?;
     let settings = ApplySettings {
         create_namespaces: args.create_namespaces,
         adopt: args.adopt,
         dry_run: args.dry_run,
-        service_account: args.service_account,
+        service_accounts,
         fresh_ecr_token: !args.stored_ecr_token,
     };
     let store = keys::store(g)?;

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use futures_util::stream::{self, StreamExt};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ObjectMeta, PartialObjectMeta};
@@ -33,12 +33,14 @@ use kube::{Api, Client, Config, Resource};
 use serde_json::{Value, json};
 
 mod report;
+mod service_account;
 
 use report::ApiFailure;
 pub use report::{
     ApplyOptions, Change, KubeError, ManagedSecret, NamespaceReport, ObjectChange, Outcome,
     SecretState,
 };
+pub use service_account::{SaEdit, ServiceAccounts};
 
 use super::SecretManifest;
 use super::plan::{DeploymentPlan, EnvironmentPlan, PullSecretPlan};
@@ -153,12 +155,6 @@ fn deployment_current(live: &Deployment, plan: &PullSecretPlan, d: &DeploymentPl
         && pod.containers[0].image.as_deref() == Some(d.image.as_str())
 }
 
-fn lists_secret(sa: &ServiceAccount, name: &str) -> bool {
-    sa.image_pull_secrets
-        .as_ref()
-        .is_some_and(|s| s.iter().any(|r| r.name == name))
-}
-
 impl Cluster {
     /// Connects with `kubeconfig`, else `KUBECONFIG` (or `~/.kube/config`):
     /// its current context, or `context`.
@@ -222,7 +218,7 @@ impl Cluster {
     pub async fn plan(
         &self,
         plan: &PullSecretPlan,
-        opts: ApplyOptions,
+        opts: &ApplyOptions,
         recorded: &[AppliedSecret],
     ) -> Vec<NamespaceReport> {
         stream::iter(plan.environments.iter())
@@ -236,7 +232,7 @@ impl Cluster {
         &self,
         plan: &PullSecretPlan,
         env: &EnvironmentPlan,
-        opts: ApplyOptions,
+        opts: &ApplyOptions,
         recorded: &[AppliedSecret],
     ) -> NamespaceReport {
         let mut r = NamespaceReport::new(env);
@@ -351,25 +347,11 @@ impl Cluster {
                 return r;
             }
         }
-        if opts.service_account {
-            let change = if creating {
-                Change::Update
-            } else {
-                let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), ns);
-                match api.get_opt("default").await {
-                    Ok(Some(sa)) if lists_secret(&sa, &plan.secret_name) => Change::Unchanged,
-                    Ok(_) => Change::Update,
-                    Err(e) => {
-                        r.fail(&ApiFailure::from(&e), "reading the default service account");
-                        return r;
-                    }
-                }
-            };
-            r.objects.push(ObjectChange {
-                kind: "ServiceAccount",
-                name: "default".into(),
-                change,
-            });
+        if !self
+            .plan_service_accounts(&mut r, &opts.service_accounts, &plan.secret_name, creating)
+            .await
+        {
+            return r;
         }
         r
     }
@@ -380,7 +362,7 @@ impl Cluster {
         &self,
         plan: &PullSecretPlan,
         planned: Vec<NamespaceReport>,
-        opts: ApplyOptions,
+        opts: &ApplyOptions,
     ) -> Vec<NamespaceReport> {
         let by_env: Vec<(&EnvironmentPlan, NamespaceReport)> =
             plan.environments.iter().zip(planned).collect();
@@ -398,7 +380,7 @@ impl Cluster {
         plan: &PullSecretPlan,
         env: &EnvironmentPlan,
         mut r: NamespaceReport,
-        opts: ApplyOptions,
+        opts: &ApplyOptions,
     ) -> NamespaceReport {
         if r.outcome != Outcome::Unchanged || r.message.is_some() {
             return r; // refused, forbidden or failed while planning
@@ -507,13 +489,22 @@ impl Cluster {
                     return r;
                 }
             }
-            if change_of("ServiceAccount", "default") == Change::Update
-                && let Err(f) = self
-                    .add_to_default_sa(ns, &plan.secret_name, opts.dry_run)
+            let accounts: Vec<String> = r
+                .objects
+                .iter()
+                .filter(|o| o.kind == "ServiceAccount" && o.change == Change::Update)
+                .map(|o| o.name.clone())
+                .collect();
+            for name in accounts {
+                // A new namespace's `default` appears a moment after it.
+                let wait = name == "default";
+                if let Err(f) = self
+                    .edit_pull_secrets(ns, &name, &plan.secret_name, true, wait, opts.dry_run)
                     .await
-            {
-                r.fail(&f, "adding the secret to the default service account");
-                return r;
+                {
+                    r.fail(&f, &format!("adding the secret to service account {name}"));
+                    return r;
+                }
             }
         }
         r.outcome = Outcome::Applied;
@@ -579,69 +570,6 @@ impl Cluster {
             }
         }
         Ok(std::mem::take(&mut s.metadata))
-    }
-
-    /// Appends the Secret to `default`'s `imagePullSecrets`, keeping the
-    /// other entries. A new namespace's `default`
-    /// appears a moment after the namespace: wait for it.
-    async fn add_to_default_sa(
-        &self,
-        ns: &str,
-        secret: &str,
-        dry_run: bool,
-    ) -> Result<(), ApiFailure> {
-        let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), ns);
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let sa = match api.get_opt("default").await {
-                Ok(Some(sa)) => sa,
-                Ok(None) if attempts < 50 => {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    continue;
-                }
-                Ok(None) => {
-                    return Err(ApiFailure {
-                        code: 404,
-                        reason: "NotFound".into(),
-                        message: format!("serviceaccount {ns}/default does not exist"),
-                    });
-                }
-                Err(e) => return Err(ApiFailure::from(&e)),
-            };
-            if lists_secret(&sa, secret) {
-                return Ok(());
-            }
-            // The whole list, guarded by the resourceVersion read: a
-            // concurrent change is a 409 and a re-read, never a lost entry.
-            let rv = sa.metadata.resource_version.clone().unwrap_or_default();
-            let mut list: Vec<Value> = sa
-                .image_pull_secrets
-                .iter()
-                .flatten()
-                .map(|r| json!({ "name": r.name }))
-                .collect();
-            list.push(json!({ "name": secret }));
-            let patch = json!({
-                "metadata": { "resourceVersion": rv },
-                "imagePullSecrets": list,
-            });
-            let pp = PatchParams {
-                dry_run,
-                field_manager: Some(MANAGER.into()),
-                ..PatchParams::default()
-            };
-            match api.patch("default", &pp, &Patch::Merge(&patch)).await {
-                Ok(_) => return Ok(()),
-                Err(e) => {
-                    let f = ApiFailure::from(&e);
-                    if f.code == 409 && attempts < 5 {
-                        continue;
-                    }
-                    return Err(f);
-                }
-            }
-        }
     }
 
     /// Per environment: the Secret's status against the plan (`foreign`
