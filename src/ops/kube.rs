@@ -156,7 +156,7 @@ impl KubeReport {
 
 /// Creates the vault's credentials-hash key when it has none (saved
 /// through the store; never shown).
-fn ensure_hash_key(store: &dyn VaultStore) -> Result<(), OpsError> {
+pub(super) fn ensure_hash_key(store: &dyn VaultStore) -> Result<(), OpsError> {
     if store.read()?.kube.credentials_hash_key.is_some() {
         return Ok(());
     }
@@ -295,7 +295,7 @@ pub fn sane_ecr_token(
 }
 
 /// For an ECR registry (and a fresh token wanted): the token, refreshed.
-async fn ecr_ready(
+pub(super) async fn ecr_ready(
     store: &dyn VaultStore,
     registry: &str,
     fresh: bool,
@@ -536,6 +536,17 @@ pub async fn plan_sync(
     req: &KubeRequest,
     cancel: &Cancel,
 ) -> Result<KubePlan, OpsError> {
+    plan_sync_with(store, req, true, cancel).await
+}
+
+/// `plan_sync`; `fresh_ecr_token: false` when the caller fetched it once
+/// for several clusters.
+pub(super) async fn plan_sync_with(
+    store: &dyn VaultStore,
+    req: &KubeRequest,
+    fresh_ecr_token: bool,
+    cancel: &Cancel,
+) -> Result<KubePlan, OpsError> {
     not_cancelled(cancel)?;
     let data = store.read()?;
     let r = data.find_registry(&req.registry)?;
@@ -544,7 +555,7 @@ pub async fn plan_sync(
     let envs = environments(&data, r, &cluster.server, &req.environments)?;
     drop(data);
     ensure_hash_key(store)?;
-    let warnings = ecr_ready(store, &req.registry, true, cancel).await?;
+    let warnings = ecr_ready(store, &req.registry, fresh_ecr_token, cancel).await?;
     let req = KubeRequest {
         environments: envs,
         ..req.clone()

@@ -155,6 +155,20 @@ fn deployment_current(live: &Deployment, plan: &PullSecretPlan, d: &DeploymentPl
         && pod.containers[0].image.as_deref() == Some(d.image.as_str())
 }
 
+/// The context names of `kubeconfig`, else `KUBECONFIG` (or
+/// `~/.kube/config`), in file order (`--all-contexts`).
+///
+/// # Errors
+/// No kubeconfig, or one that cannot be read.
+pub fn context_names(kubeconfig: Option<&std::path::Path>) -> Result<Vec<String>, KubeError> {
+    let kubeconfig = match kubeconfig {
+        Some(path) => Kubeconfig::read_from(path),
+        None => Kubeconfig::read(),
+    }
+    .map_err(|e| KubeError::Config(e.to_string()))?;
+    Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect())
+}
+
 impl Cluster {
     /// Connects with `kubeconfig`, else `KUBECONFIG` (or `~/.kube/config`):
     /// its current context, or `context`.
