@@ -55,7 +55,7 @@ trap './scripts/kube-down.sh "$kube_dir3"; ./scripts/kube-down.sh "$kube_dir2"; 
 ./scripts/kube-up.sh "$kube_dir" & up1=$!
 ./scripts/kube-up.sh "$kube_dir2" --shared-etcd "$kube_dir" & up2=$!
 ./scripts/kube-up.sh "$kube_dir3" --shared-etcd "$kube_dir" & up3=$!
-wait "$up1" && wait "$up2" && wait "$up3"
+wait "$up1"; wait "$up2"; wait "$up3"
 export REGVAULT_TEST_KUBE="$kube_dir"
 export REGVAULT_TEST_KUBE_FLEET="$kube_dir2 $kube_dir3"
 cargo nextest run --all-targets --locked --no-fail-fast

@@ -94,9 +94,13 @@ fn exists(kube: &Kube, ns: &str, kind: &str, name: &str) -> bool {
 #[test]
 fn all_contexts_reach_three_clusters_and_a_broken_one_stops_none() {
     let [k1, k2, k3] = fleet();
+    // Three environments (one created): the plan reads them with one
+    // cluster-wide list where allowed, one read each where not (`dev`).
+    let fresh = format!("fl-{}", support::run_tag());
+    let envs = format!("production,staging,{fresh}");
     let t = Setup::new(
         "all",
-        &["production"],
+        &["production", "staging", &fresh],
         &[
             Member::Cluster("one", k1, "admin"),
             Member::Cluster("norbac", k1, "dev"),
@@ -109,7 +113,8 @@ fn all_contexts_reach_three_clusters_and_a_broken_one_stops_none() {
         "apply",
         &t.name,
         "-e",
-        "production",
+        &envs,
+        "--create-namespaces",
         "--all-contexts",
         "--json",
     ]);
@@ -118,29 +123,29 @@ fn all_contexts_reach_three_clusters_and_a_broken_one_stops_none() {
         "a failed cluster makes the exit code non-zero: {v}"
     );
     assert_eq!(v["ok"], false);
+    let fresh_ns = format!("env-{fresh}");
     for c in ["one", "two", "three"] {
-        assert_eq!(result(&v, c, "env-production", "outcome"), "applied", "{v}");
+        for ns in ["env-production", "env-staging", fresh_ns.as_str()] {
+            assert_eq!(result(&v, c, ns, "outcome"), "applied", "{c} {ns}: {v}");
+        }
     }
     assert_eq!(
         result(&v, "norbac", "env-production", "outcome"),
         "forbidden"
     );
+    assert_eq!(result(&v, "norbac", &fresh_ns, "outcome"), "forbidden");
+    // Same server as `one`, so it ran after it: nothing left to do where
+    // its RBAC allows.
+    assert_eq!(result(&v, "norbac", "env-staging", "outcome"), "unchanged");
     assert_eq!(result(&v, "stopped", "env-production", "outcome"), "error");
     for k in [k1, k2, k3] {
-        assert!(
-            exists(k, "env-production", "secret", &t.secret),
-            "{}",
-            k.server
-        );
-        assert!(exists(
-            k,
-            "env-production",
-            "deployment",
-            &format!("{}-web", t.name)
-        ));
+        for ns in ["env-production", "env-staging", fresh_ns.as_str()] {
+            assert!(exists(k, ns, "secret", &t.secret), "{} {ns}", k.server);
+            assert!(exists(k, ns, "deployment", &format!("{}-web", t.name)));
+        }
     }
     // The text form names every cluster and the failed ones.
-    let o = t.run(&["status", &t.name, "-e", "production", "--all-contexts"]);
+    let o = t.run(&["status", &t.name, "-e", &envs, "--all-contexts"]);
     assert_eq!(o.code, 1, "{}", o.stdout);
     for c in ["one", "two", "three", "norbac", "stopped"] {
         assert!(

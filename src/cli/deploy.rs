@@ -128,7 +128,7 @@ impl Target {
 
     /// The contexts of a many-cluster run: `--all-contexts` or more than
     /// one `--context`; `None` for one cluster (the output of old).
-    fn fleet(&self) -> anyhow::Result<Option<Vec<String>>> {
+    fn fleet(&self) -> anyhow::Result<Option<Vec<fleet::Target>>> {
         let which = if self.all_contexts {
             Contexts::All
         } else if self.context.len() > 1 {
@@ -141,11 +141,24 @@ impl Target {
 }
 
 pub(super) fn print_plan(kp: &KubePlan) {
-    let plan = &kp.plan;
+    print_plan_of(
+        &kp.cluster.context,
+        &kp.cluster.server,
+        &kp.plan,
+        &kp.planned,
+    );
+}
+
+pub(super) fn print_plan_of(
+    context: &str,
+    server: &str,
+    plan: &crate::deploy::PullSecretPlan,
+    planned: &[crate::deploy::kube::NamespaceReport],
+) {
     outln!(
         "context {} ({}) — registry {} ({}), secret {} for {} ({} bytes, redacted)",
-        kp.cluster.context,
-        kp.cluster.server,
+        context,
+        server,
         plan.registry_name,
         plan.registry_id,
         plan.secret_name,
@@ -159,7 +172,7 @@ pub(super) fn print_plan(kp: &KubePlan) {
         outln!("warning: {w}");
     }
     outln!("plan:");
-    for r in &kp.planned {
+    for r in planned {
         let ns = match r.namespace_change {
             Some(Change::Create) => "create",
             _ => "existing",

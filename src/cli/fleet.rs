@@ -9,14 +9,14 @@ use serde_json::{Value, json};
 
 use super::block_on;
 use super::deploy::{
-    print_plan, print_prune, print_results, print_status, prune_json, report_json, status_json,
+    print_plan_of, print_prune, print_results, print_status, prune_json, report_json, status_json,
 };
 use super::output::print_json;
 use crate::cli::output::outln;
 use crate::model::RegistryId;
-use crate::ops::fleet::{self, FleetPlan, PerCluster};
+use crate::ops::FileStore;
+use crate::ops::fleet::{self, Applied, FleetRun, PerCluster, Target};
 use crate::ops::kube::{ApplySettings, KubeReport, KubeRequest};
-use crate::ops::{FileStore, VaultStore};
 
 fn failed_cluster(context: &str, error: &str) -> Value {
     json!({"context": context, "error": error, "ok": false})
@@ -86,86 +86,79 @@ fn namespace_rows(context: &str, r: &KubeReport) -> Vec<Value> {
         .collect()
 }
 
+fn applied_json(a: &Applied) -> Value {
+    report_json(&a.report)
+}
+
+fn applied_rows(context: &str, a: &Applied) -> Vec<Value> {
+    namespace_rows(context, &a.report)
+}
+
+fn applied_failed(a: &Applied) -> bool {
+    a.report.failed()
+}
+
 pub(super) fn apply(
     store: &FileStore,
     req: &KubeRequest,
-    contexts: &[String],
+    targets: &[Target],
     settings: ApplySettings,
     json: bool,
 ) -> anyhow::Result<i32> {
-    let done = block_on(async |cancel| {
-        let fp = fleet::plan_apply(store, req, contexts, settings, cancel).await?;
-        Ok::<_, crate::ops::OpsError>(run(store, fp, json, cancel).await)
+    let run = block_on(async |cancel| {
+        fleet::apply(store, req, targets, settings, &|_, _| {}, cancel).await
     })??;
-    Ok(done)
+    Ok(show(&run, json))
 }
 
 pub(super) fn sync(
     store: &FileStore,
     req: &KubeRequest,
-    contexts: &[String],
+    targets: &[Target],
     json: bool,
 ) -> anyhow::Result<i32> {
-    let done = block_on(async |cancel| {
-        let fp = fleet::plan_sync(store, req, contexts, cancel).await?;
-        Ok::<_, crate::ops::OpsError>(run(store, fp, json, cancel).await)
-    })??;
-    Ok(done)
+    let run = block_on(async |cancel| fleet::sync(store, req, targets, &|_, _| {}, cancel).await)??;
+    Ok(show(&run, json))
 }
 
-/// Shows every cluster's plan, applies them all, prints the results.
-async fn run(
-    store: &dyn VaultStore,
-    fp: FleetPlan,
-    json: bool,
-    cancel: &crate::ops::Cancel,
-) -> i32 {
-    if !json {
-        for w in &fp.warnings {
-            outln!("warning: {w}");
-        }
-        for c in &fp.clusters {
-            match &c.result {
-                Ok(kp) => {
-                    for w in &kp.warnings {
-                        outln!("warning: {w}");
-                    }
-                    print_plan(kp);
-                }
-                Err(e) => outln!("context {}: {e}", c.context),
-            }
-        }
-    }
-    let reports = fleet::execute(store, fp.clusters, &|_, _| {}, cancel).await;
+/// Each cluster's plan and results (in the contexts' order), then the
+/// summary; the exit code.
+fn show(run: &FleetRun, json: bool) -> i32 {
     if json {
-        let mut v = fleet_json(&reports, report_json, namespace_rows, KubeReport::failed);
-        v["warnings"] = json!(fp.warnings);
+        let mut v = fleet_json(&run.clusters, applied_json, applied_rows, applied_failed);
+        v["warnings"] = json!(run.warnings);
         print_json(&v);
     } else {
-        for c in &reports {
+        for w in &run.warnings {
+            outln!("warning: {w}");
+        }
+        for c in &run.clusters {
             match &c.result {
-                Ok(r) => {
-                    outln!("context {} ({}):", c.context, r.server);
-                    print_results(r);
-                    for w in &r.warnings {
+                Ok(a) => {
+                    for w in &a.plan_warnings {
+                        outln!("warning: {w}");
+                    }
+                    print_plan_of(&a.context, &a.server, &a.report.plan, &a.planned);
+                    print_results(&a.report);
+                    for w in a.report.warnings.iter().skip(a.plan_warnings.len()) {
                         outln!("warning: {w}");
                     }
                 }
                 Err(e) => outln!("context {}: not applied — {e}", c.context),
             }
         }
-        summary(&reports, KubeReport::failed);
+        summary(&run.clusters, applied_failed);
     }
-    any_failed(&reports, KubeReport::failed)
+    any_failed(&run.clusters, applied_failed)
 }
 
 pub(super) fn status(
     store: &FileStore,
     req: &KubeRequest,
-    contexts: &[String],
+    targets: &[Target],
     json: bool,
 ) -> anyhow::Result<i32> {
-    let all = block_on(async |_| fleet::status(store, req, contexts).await)?;
+    let all = block_on(async |_| fleet::status(store, req, targets).await)?;
     let failed = |r: &crate::ops::kube::StatusReport| r.failed();
     if json {
         let rows = |context: &str, r: &crate::ops::kube::StatusReport| {
@@ -194,12 +187,12 @@ pub(super) fn prune(
     store: &FileStore,
     id: &RegistryId,
     kubeconfig: Option<&std::path::PathBuf>,
-    contexts: &[String],
+    targets: &[Target],
     environments: &[String],
     json: bool,
 ) -> anyhow::Result<i32> {
     let all = block_on(async |cancel| {
-        fleet::prune(store, id, kubeconfig, contexts, environments, cancel).await
+        fleet::prune(store, id, kubeconfig, targets, environments, cancel).await
     })?;
     let failed = |r: &crate::ops::kube::PruneReport| r.failed();
     if json {

@@ -3,8 +3,10 @@
 //!
 //! Each cluster runs the one-cluster operation of `ops::kube` — its own
 //! plan, its own records in the vault (by the cluster's server URL), its
-//! own namespaces 8 at a time — and a few clusters run at once. One
-//! cluster's failure (no such context, unreachable, forbidden) is that
+//! own namespaces 8 at a time — and a few clusters run at once; contexts
+//! that point at the same server (an admin and a restricted user, say)
+//! run one after the other, each planning after the one before applied,
+//! so they never race for the same objects. One cluster's failure (no such context, unreachable, forbidden) is that
 //! cluster's result and never stops the others. What must happen once per
 //! command happens once, before the clusters: the vault's hash key and an
 //! ECR registry's fresh token (several clusters each trading the keys
@@ -19,7 +21,7 @@ use super::kube::{
     PrunedSecret, StatusReport,
 };
 use super::{Cancel, OpsError, VaultStore, not_cancelled};
-use crate::deploy::kube::{NamespaceReport, context_names};
+use crate::deploy::kube::{NamespaceReport, context_servers};
 use crate::model::RegistryId;
 
 /// Clusters worked on at once (each with its own 8 namespaces at once).
@@ -34,25 +36,40 @@ pub enum Contexts {
     All,
 }
 
-/// The context names `which` stands for (duplicates dropped).
+/// The contexts `which` stands for (duplicates dropped), each with its
+/// server as the kubeconfig says (`None`: a context the kubeconfig does
+/// not have; its cluster reports that).
 ///
 /// # Errors
-/// `--all-contexts` and a kubeconfig that cannot be read or has none.
-pub fn resolve(which: &Contexts, kubeconfig: Option<&Path>) -> Result<Vec<String>, OpsError> {
-    let names = match which {
+/// The kubeconfig cannot be read, or has no contexts.
+pub fn resolve(which: &Contexts, kubeconfig: Option<&Path>) -> Result<Vec<Target>, OpsError> {
+    let known = context_servers(kubeconfig)?;
+    let names: Vec<String> = match which {
         Contexts::Named(n) => n.clone(),
-        Contexts::All => context_names(kubeconfig)?,
+        Contexts::All => known.iter().map(|(n, _)| n.clone()).collect(),
     };
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<Target> = Vec::new();
     for n in names {
-        if !out.contains(&n) {
-            out.push(n);
+        if !out.iter().any(|t| t.context == n) {
+            let server = known
+                .iter()
+                .find(|(k, _)| *k == n)
+                .and_then(|(_, s)| s.clone());
+            out.push(Target { context: n, server });
         }
     }
     if out.is_empty() {
         return Err(OpsError::Input("the kubeconfig has no contexts".into()));
     }
     Ok(out)
+}
+
+/// One context of a many-cluster run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub context: String,
+    /// Its cluster's server, from the kubeconfig.
+    pub server: Option<String>,
 }
 
 /// One cluster's result, or why it has none.
@@ -67,26 +84,45 @@ pub struct PerCluster<T> {
 /// Progress of a many-cluster apply: (context, namespace) as each ends.
 pub type FleetProgress<'a> = &'a (dyn Fn(&str, &NamespaceReport) + Send + Sync);
 
-/// Runs `op` for each context, `CLUSTERS_AT_ONCE` at a time, results in
-/// the contexts' order.
-async fn each_cluster<'a, T, F, Fut>(contexts: &'a [String], op: F) -> Vec<PerCluster<T>>
+/// Runs `op` for each context: servers `CLUSTERS_AT_ONCE` at a time, the
+/// contexts of one server in turn; results in the contexts' order.
+async fn each_cluster<'a, T, F, Fut>(targets: &'a [Target], op: F) -> Vec<PerCluster<T>>
 where
     F: Fn(&'a str) -> Fut,
     Fut: Future<Output = Result<T, OpsError>> + 'a,
 {
-    stream::iter(contexts)
-        .map(|c| {
-            let fut = op(c);
-            async move {
-                PerCluster {
-                    context: c.clone(),
-                    result: fut.await.map_err(|e| e.to_string()),
-                }
+    let mut groups: Vec<Vec<(usize, &'a Target)>> = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let same = groups
+            .iter_mut()
+            .find(|g| t.server.is_some() && g.first().is_some_and(|(_, o)| o.server == t.server));
+        match same {
+            Some(g) => g.push((i, t)),
+            None => groups.push(vec![(i, t)]),
+        }
+    }
+    let op = &op;
+    let done: Vec<Vec<(usize, PerCluster<T>)>> = stream::iter(groups)
+        .map(|group| async move {
+            let mut out = Vec::with_capacity(group.len());
+            for (i, t) in group {
+                let result = op(&t.context).await.map_err(|e| e.to_string());
+                out.push((
+                    i,
+                    PerCluster {
+                        context: t.context.clone(),
+                        result,
+                    },
+                ));
             }
+            out
         })
-        .buffered(CLUSTERS_AT_ONCE)
+        .buffer_unordered(CLUSTERS_AT_ONCE)
         .collect()
-        .await
+        .await;
+    let mut all: Vec<(usize, PerCluster<T>)> = done.into_iter().flatten().collect();
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
 }
 
 fn request(base: &KubeRequest, context: &str) -> KubeRequest {
@@ -96,12 +132,45 @@ fn request(base: &KubeRequest, context: &str) -> KubeRequest {
     }
 }
 
-/// The plans of a many-cluster apply or sync.
+/// One cluster of a many-cluster apply or sync: what was planned (as
+/// shown before a one-cluster apply) and what happened.
 #[derive(Debug)]
-pub struct FleetPlan {
+pub struct Applied {
+    pub context: String,
+    pub server: String,
+    pub plan_warnings: Vec<String>,
+    pub planned: Vec<NamespaceReport>,
+    pub report: KubeReport,
+}
+
+/// A many-cluster apply or sync.
+#[derive(Debug)]
+pub struct FleetRun {
     /// Once for all clusters (an ECR expiry corrected, …).
     pub warnings: Vec<String>,
-    pub clusters: Vec<PerCluster<KubePlan>>,
+    pub clusters: Vec<PerCluster<Applied>>,
+}
+
+/// Plans then applies one cluster.
+async fn plan_and_run(
+    store: &dyn VaultStore,
+    kp: KubePlan,
+    progress: FleetProgress<'_>,
+    cancel: &Cancel,
+) -> Applied {
+    let context = kp.cluster.context.clone();
+    let server = kp.cluster.server.clone();
+    let planned = kp.planned.clone();
+    let plan_warnings = kp.warnings.clone();
+    let each = |r: &NamespaceReport| progress(&context, r);
+    let report = one::execute(store, kp, &each, cancel).await;
+    Applied {
+        context,
+        server,
+        plan_warnings,
+        planned,
+        report,
+    }
 }
 
 /// Prepares once what every cluster shares: the hash key and (ECR, when
@@ -121,18 +190,19 @@ async fn once_for_all(
     one::ecr_ready(store, registry, fresh && !dry_run, cancel).await
 }
 
-/// `ops::kube::plan_apply` on each of `contexts`.
+/// `ops::kube::plan_apply` then `execute` on each of `targets`.
 ///
 /// # Errors
 /// Only what stops every cluster: no environments, no such registry, the
 /// ECR token, the vault, cancelled.
-pub async fn plan_apply(
+pub async fn apply(
     store: &dyn VaultStore,
     base: &KubeRequest,
-    contexts: &[String],
+    targets: &[Target],
     settings: ApplySettings,
+    progress: FleetProgress<'_>,
     cancel: &Cancel,
-) -> Result<FleetPlan, OpsError> {
+) -> Result<FleetRun, OpsError> {
     if base.environments.is_empty() {
         return Err(OpsError::NoEnvironmentsGiven);
     }
@@ -149,67 +219,49 @@ pub async fn plan_apply(
         fresh_ecr_token: false,
         ..settings
     };
-    let clusters = each_cluster(contexts, |c| {
+    let clusters = each_cluster(targets, |c| {
         let req = request(base, c);
         let settings = settings.clone();
-        async move { one::plan_apply(store, &req, settings, cancel).await }
+        async move {
+            let kp = one::plan_apply(store, &req, settings, cancel).await?;
+            Ok(plan_and_run(store, kp, progress, cancel).await)
+        }
     })
     .await;
-    Ok(FleetPlan { warnings, clusters })
+    Ok(FleetRun { warnings, clusters })
 }
 
-/// `ops::kube::plan_sync` on each of `contexts`.
+/// `ops::kube::plan_sync` then `execute` on each of `targets`.
 ///
 /// # Errors
-/// As `plan_apply`.
-pub async fn plan_sync(
+/// As `apply`.
+pub async fn sync(
     store: &dyn VaultStore,
     base: &KubeRequest,
-    contexts: &[String],
-    cancel: &Cancel,
-) -> Result<FleetPlan, OpsError> {
-    store.read()?.find_registry(&base.registry)?;
-    let warnings = once_for_all(store, &base.registry, true, false, cancel).await?;
-    let clusters = each_cluster(contexts, |c| {
-        let req = request(base, c);
-        async move { one::plan_sync_with(store, &req, false, cancel).await }
-    })
-    .await;
-    Ok(FleetPlan { warnings, clusters })
-}
-
-/// Applies each cluster's plan (those that have one), clusters at once;
-/// each records what it wrote under its own server.
-pub async fn execute(
-    store: &dyn VaultStore,
-    plans: Vec<PerCluster<KubePlan>>,
+    targets: &[Target],
     progress: FleetProgress<'_>,
     cancel: &Cancel,
-) -> Vec<PerCluster<KubeReport>> {
-    stream::iter(plans)
-        .map(|p| async move {
-            let context = p.context;
-            let result = match p.result {
-                Ok(kp) => {
-                    let each = |r: &NamespaceReport| progress(&context, r);
-                    Ok(one::execute(store, kp, &each, cancel).await)
-                }
-                Err(e) => Err(e),
-            };
-            PerCluster { context, result }
-        })
-        .buffered(CLUSTERS_AT_ONCE)
-        .collect()
-        .await
+) -> Result<FleetRun, OpsError> {
+    store.read()?.find_registry(&base.registry)?;
+    let warnings = once_for_all(store, &base.registry, true, false, cancel).await?;
+    let clusters = each_cluster(targets, |c| {
+        let req = request(base, c);
+        async move {
+            let kp = one::plan_sync_with(store, &req, false, cancel).await?;
+            Ok(plan_and_run(store, kp, progress, cancel).await)
+        }
+    })
+    .await;
+    Ok(FleetRun { warnings, clusters })
 }
 
 /// `ops::kube::status` on each of `contexts`.
 pub async fn status(
     store: &dyn VaultStore,
     base: &KubeRequest,
-    contexts: &[String],
+    targets: &[Target],
 ) -> Vec<PerCluster<StatusReport>> {
-    each_cluster(contexts, |c| {
+    each_cluster(targets, |c| {
         let req = request(base, c);
         async move { one::status(store, &req).await }
     })
@@ -221,11 +273,11 @@ pub async fn prune(
     store: &dyn VaultStore,
     id: &RegistryId,
     kubeconfig: Option<&PathBuf>,
-    contexts: &[String],
+    targets: &[Target],
     environments: &[String],
     cancel: &Cancel,
 ) -> Vec<PerCluster<PruneReport>> {
-    each_cluster(contexts, |c| {
+    each_cluster(targets, |c| {
         let target = ClusterTarget {
             context: Some(c.to_owned()),
             kubeconfig: kubeconfig.cloned(),
@@ -236,16 +288,4 @@ pub async fn prune(
         }
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn named_contexts_keep_their_order_without_duplicates() {
-        let c = Contexts::Named(vec!["b".into(), "a".into(), "b".into()]);
-        assert_eq!(resolve(&c, None).unwrap(), ["b", "a"]);
-        assert!(resolve(&Contexts::Named(vec![]), None).is_err());
-    }
 }

@@ -54,6 +54,15 @@ use crate::model::AppliedSecret;
 /// Namespaces worked on at once.
 const PARALLEL: usize = 8;
 
+/// What one cluster-wide list said for all namespaces of a plan (`None`:
+/// not listed, or not allowed: read per namespace).
+#[derive(Default)]
+struct Prefetched {
+    /// Secrets of the plan's name, by namespace.
+    secrets: Option<BTreeMap<String, PartialObjectMeta<Secret>>>,
+    namespaces: Option<std::collections::BTreeSet<String>>,
+}
+
 /// A connected cluster: the client and where it points.
 #[derive(Clone)]
 pub struct Cluster {
@@ -155,18 +164,36 @@ fn deployment_current(live: &Deployment, plan: &PullSecretPlan, d: &DeploymentPl
         && pod.containers[0].image.as_deref() == Some(d.image.as_str())
 }
 
-/// The context names of `kubeconfig`, else `KUBECONFIG` (or
-/// `~/.kube/config`), in file order (`--all-contexts`).
+/// The contexts of `kubeconfig`, else `KUBECONFIG` (or
+/// `~/.kube/config`), in file order, each with the server of its cluster
+/// (`--all-contexts`; two contexts of one server are one cluster).
 ///
 /// # Errors
 /// No kubeconfig, or one that cannot be read.
-pub fn context_names(kubeconfig: Option<&std::path::Path>) -> Result<Vec<String>, KubeError> {
+pub fn context_servers(
+    kubeconfig: Option<&std::path::Path>,
+) -> Result<Vec<(String, Option<String>)>, KubeError> {
     let kubeconfig = match kubeconfig {
         Some(path) => Kubeconfig::read_from(path),
         None => Kubeconfig::read(),
     }
     .map_err(|e| KubeError::Config(e.to_string()))?;
-    Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect())
+    let server = |cluster: &str| {
+        kubeconfig
+            .clusters
+            .iter()
+            .find(|c| c.name == cluster)
+            .and_then(|c| c.cluster.as_ref()?.server.clone())
+            .map(|s| s.trim_end_matches('/').to_owned())
+    };
+    Ok(kubeconfig
+        .contexts
+        .iter()
+        .map(|c| {
+            let s = c.context.as_ref().and_then(|x| server(&x.cluster));
+            (c.name.clone(), s)
+        })
+        .collect())
 }
 
 impl Cluster {
@@ -235,11 +262,52 @@ impl Cluster {
         opts: &ApplyOptions,
         recorded: &[AppliedSecret],
     ) -> Vec<NamespaceReport> {
+        let seen = self.prefetch(plan, opts).await;
         stream::iter(plan.environments.iter())
-            .map(|env| self.plan_one(plan, env, opts, recorded))
+            .map(|env| self.plan_one(plan, env, opts, recorded, &seen))
             .buffered(PARALLEL)
             .collect()
             .await
+    }
+
+    /// For several namespaces, one cluster-wide list each of the Secrets
+    /// of the plan's name and of the namespaces, instead of one read per
+    /// namespace (the round trips were most of an apply's time). A user
+    /// who may not list cluster-wide gets `None`: the reads per namespace
+    /// then tell what each namespace allows.
+    async fn prefetch(&self, plan: &PullSecretPlan, opts: &ApplyOptions) -> Prefetched {
+        if plan.environments.len() < 3 {
+            return Prefetched::default();
+        }
+        let secrets = async {
+            let api: Api<Secret> = Api::all(self.client.clone());
+            let lp = ListParams::default().fields(&format!("metadata.name={}", plan.secret_name));
+            let list = api.list_metadata(&lp).await.ok()?;
+            Some(
+                list.items
+                    .into_iter()
+                    .filter_map(|m| Some((m.metadata.namespace.clone()?, m)))
+                    .collect::<BTreeMap<_, _>>(),
+            )
+        };
+        let namespaces = async {
+            if !opts.create_namespaces {
+                return None;
+            }
+            let api: Api<Namespace> = Api::all(self.client.clone());
+            let list = api.list_metadata(&ListParams::default()).await.ok()?;
+            Some(
+                list.items
+                    .into_iter()
+                    .filter_map(|m| m.metadata.name)
+                    .collect::<std::collections::BTreeSet<_>>(),
+            )
+        };
+        let (secrets, namespaces) = futures_util::join!(secrets, namespaces);
+        Prefetched {
+            secrets,
+            namespaces,
+        }
     }
 
     async fn plan_one(
@@ -248,10 +316,17 @@ impl Cluster {
         env: &EnvironmentPlan,
         opts: &ApplyOptions,
         recorded: &[AppliedSecret],
+        seen: &Prefetched,
     ) -> NamespaceReport {
         let mut r = NamespaceReport::new(env);
         let ns = &env.namespace;
-        if opts.create_namespaces {
+        if opts.create_namespaces
+            && let Some(known) = &seen.namespaces
+        {
+            if !known.contains(ns) {
+                r.namespace_change = Some(Change::Create);
+            }
+        } else if opts.create_namespaces {
             let api: Api<Namespace> = Api::all(self.client.clone());
             match api.get_metadata_opt(ns).await {
                 Ok(Some(_)) => {}
@@ -269,6 +344,8 @@ impl Cluster {
         let secrets: Api<Secret> = Api::namespaced(self.client.clone(), ns);
         let found = if creating {
             None
+        } else if let Some(all) = &seen.secrets {
+            all.get(ns.as_str()).cloned()
         } else {
             match secrets.get_metadata_opt(&plan.secret_name).await {
                 Ok(found) => found,
