@@ -289,3 +289,34 @@ pub async fn prune(
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contexts_resolve_in_order_without_duplicates_with_their_servers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kubeconfig");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\nclusters:\n\
+             - {name: one, cluster: {server: 'https://127.0.0.1:1/'}}\n\
+             - {name: two, cluster: {server: 'https://127.0.0.1:2'}}\n\
+             users: [{name: u, user: {token: t}}]\ncontexts:\n\
+             - {name: a, context: {cluster: one, user: u}}\n\
+             - {name: b, context: {cluster: two, user: u}}\n\
+             - {name: a-dev, context: {cluster: one, user: u}}\n",
+        )
+        .unwrap();
+        let all = resolve(&Contexts::All, Some(&path)).unwrap();
+        let names: Vec<&str> = all.iter().map(|t| t.context.as_str()).collect();
+        assert_eq!(names, ["a", "b", "a-dev"]);
+        assert_eq!(all[0].server, all[2].server, "same cluster, same server");
+        assert_eq!(all[0].server.as_deref(), Some("https://127.0.0.1:1"));
+        let named = Contexts::Named(vec!["b".into(), "nope".into(), "b".into()]);
+        let some = resolve(&named, Some(&path)).unwrap();
+        assert_eq!(some.len(), 2);
+        assert_eq!(some[1].server, None, "unknown: its cluster reports it");
+    }
+}
