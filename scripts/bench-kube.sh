@@ -58,7 +58,7 @@ token="ghp_$(openssl rand -hex 18)"
 auth=$(printf 'octo:%s' "$token" | base64 -w0)
 dockercfg=$(printf '{"auths":{"ghcr.io":{"username":"octo","password":"%s","auth":"%s"}}}' "$token" "$auth" | base64 -w0)
 
-ns_list() { for i in $(seq -w 1 "$1"); do echo "bench-$i"; done; }
+ns_list() { for i in $(seq 1 "$1"); do printf 'bench-%03d\n' "$i"; done; }
 max=$((NS1 > NS3 ? NS1 : NS3))
 manifest=""
 for e in $(ns_list "$max"); do

@@ -34,9 +34,6 @@ use crate::registry::RegistryKind;
 /// ECR tokens live 12 hours.
 const ECR_TOKEN_LIFETIME: SignedDuration = SignedDuration::from_hours(12);
 
-/// Namespaces applied at once.
-const PARALLEL: usize = 8;
-
 /// Which registry, where.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KubeRequest {
@@ -495,7 +492,7 @@ async fn run_namespaces(
             progress(&done);
             done
         })
-        .buffered(PARALLEL)
+        .buffered(crate::deploy::kube::namespaces_at_once())
         .collect()
         .await;
     let cancelled = reports.iter().any(|r| r.outcome == Outcome::Cancelled);
