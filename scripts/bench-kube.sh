@@ -72,12 +72,10 @@ for c in c1 c2 c3; do printf '%s' "$manifest" | kubectl --context "$c" apply -f 
 envs1=$(ns_list "$NS1" | paste -sd,)
 envs3=$(ns_list "$NS3" | paste -sd,)
 
-reg=0
+# A registry of its own per run (every apply creates): new_registry NAME.
 new_registry() {
-    reg=$((reg + 1))
-    printf '{"name":"bench%d","type":"GHCR","credentials":{"username":"octo","token":"%s"}}' "$reg" "$token" >"$work/reg.json"
+    printf '{"name":"%s","type":"GHCR","credentials":{"username":"octo","token":"%s"}}' "$1" "$token" >"$work/reg.json"
     "$bin" registry add --from-file "$work/reg.json" >/dev/null
-    echo "bench$reg"
 }
 now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
@@ -86,8 +84,8 @@ median() { python3 -c "import sys, statistics; print(f'{statistics.median(map(fl
 # 1. One cluster, NS1 namespaces: regvault vs one server-side kubectl apply.
 rv1=(); ss1=()
 for run in $(seq 1 "$RUNS"); do
-    name=$(new_registry)
-    t0=$(now); "$bin" apply "$name" --context c1 --environment "$envs1" >/dev/null; t1=$(now)
+    name="bench-one-$run"; new_registry "$name"
+    t0=$(now); "$bin" apply "$name" --context c1 --environment "$envs1" >"$work/out" || { cat "$work/out"; exit 1; }; t1=$(now)
     rv1+=("$(elapsed "$t0" "$t1")")
     for e in $(ns_list "$NS1"); do
         printf 'apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\nmetadata: {name: ssa-%s-creds, namespace: env-%s}\ndata: {.dockerconfigjson: %s}\n---\n' \
@@ -101,8 +99,8 @@ done
 # 2. Three clusters x NS3 namespaces: regvault --all-contexts vs the loop.
 rv3=(); loop3=()
 for run in $(seq 1 "$RUNS"); do
-    name=$(new_registry)
-    t0=$(now); "$bin" apply "$name" --all-contexts --environment "$envs3" >/dev/null; t1=$(now)
+    name="bench-all-$run"; new_registry "$name"
+    t0=$(now); "$bin" apply "$name" --all-contexts --environment "$envs3" >"$work/out" || { cat "$work/out"; exit 1; }; t1=$(now)
     rv3+=("$(elapsed "$t0" "$t1")")
     if ((run <= LOOP_RUNS)); then
         t0=$(now)
