@@ -314,8 +314,8 @@ mod tests {
         assert_eq!(names, ["a", "b", "a-dev"]);
         assert_eq!(all[0].server, all[2].server, "same cluster, same server");
         assert_eq!(all[0].server.as_deref(), Some("https://127.0.0.1:1"));
-        let named = Contexts::Named(vec!["b".into(), "nope".into(), "b".into()]);
-        let some = resolve(&named, Some(&path)).unwrap();
+        let given = Contexts::Named(vec!["b".into(), "nope".into(), "b".into()]);
+        let some = resolve(&given, Some(&path)).unwrap();
         assert_eq!(some.len(), 2);
         assert_eq!(some[1].server, None, "unknown: its cluster reports it");
     }
