@@ -75,6 +75,8 @@ struct Prefetched {
     /// Secrets of the plan's name, by namespace.
     secrets: Option<BTreeMap<String, PartialObjectMeta<Secret>>>,
     namespaces: Option<std::collections::BTreeSet<String>>,
+    /// The list got no HTTP answer: the cluster is unreachable.
+    unreachable: Option<ApiFailure>,
 }
 
 /// A connected cluster: the client and where it points.
@@ -277,6 +279,19 @@ impl Cluster {
         recorded: &[AppliedSecret],
     ) -> Vec<NamespaceReport> {
         let seen = self.prefetch(plan, opts).await;
+        if let Some(f) = &seen.unreachable {
+            // No answer at all: every namespace says so, rather than each
+            // waiting out its own connection attempt.
+            return plan
+                .environments
+                .iter()
+                .map(|env| {
+                    let mut r = NamespaceReport::new(env);
+                    r.fail(f, "reaching the cluster");
+                    r
+                })
+                .collect();
+        }
         stream::iter(plan.environments.iter())
             .map(|env| self.plan_one(plan, env, opts, recorded, &seen))
             .buffered(namespaces_at_once())
@@ -296,13 +311,14 @@ impl Cluster {
         let secrets = async {
             let api: Api<Secret> = Api::all(self.client.clone());
             let lp = ListParams::default().fields(&format!("metadata.name={}", plan.secret_name));
-            let list = api.list_metadata(&lp).await.ok()?;
-            Some(
-                list.items
+            match api.list_metadata(&lp).await {
+                Ok(list) => Ok(list
+                    .items
                     .into_iter()
                     .filter_map(|m| Some((m.metadata.namespace.clone()?, m)))
-                    .collect::<BTreeMap<_, _>>(),
-            )
+                    .collect::<BTreeMap<_, _>>()),
+                Err(e) => Err(ApiFailure::from(&e)),
+            }
         };
         let namespaces = async {
             if !opts.create_namespaces {
@@ -318,9 +334,21 @@ impl Cluster {
             )
         };
         let (secrets, namespaces) = futures_util::join!(secrets, namespaces);
-        Prefetched {
-            secrets,
-            namespaces,
+        match secrets {
+            Ok(secrets) => Prefetched {
+                secrets: Some(secrets),
+                namespaces,
+                unreachable: None,
+            },
+            // Code 0: no HTTP answer (refused, TLS, timeout).
+            Err(f) if f.code == 0 => Prefetched {
+                unreachable: Some(f),
+                ..Prefetched::default()
+            },
+            Err(_) => Prefetched {
+                namespaces,
+                ..Prefetched::default()
+            },
         }
     }
 
