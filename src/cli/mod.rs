@@ -14,6 +14,7 @@ mod compose;
 mod container;
 mod deploy;
 mod export;
+mod fleet;
 mod helper;
 mod import;
 mod init;

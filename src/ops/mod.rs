@@ -16,6 +16,7 @@
 
 pub mod compose;
 pub mod export;
+pub mod fleet;
 pub mod helper;
 pub mod import;
 pub mod kube;
