@@ -350,3 +350,42 @@ fn a_symlink_planted_for_a_segment_is_not_followed() {
     assert!(o.stderr.contains("symbolic link"), "{}", o.stderr);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
 }
+
+/// `regvault import` logs one `import` entry per registry it adds, with
+/// the file it came from — and never the imported secret.
+#[test]
+fn an_import_is_logged_per_registry_with_its_source() {
+    use base64::Engine as _;
+    let s = Sandbox::new();
+    s.ok(&["registry", "list"], &[]);
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("octo:{CANARY}"));
+    let config = s.write(
+        "config.json",
+        &json!({"auths": {"ghcr.io": {"auth": auth}, "quay.io": {"auth":
+            base64::engine::general_purpose::STANDARD.encode(format!("robot:{ROTATED}"))}}})
+        .to_string(),
+    );
+    let shown = config.display().to_string();
+    s.ok(&["import", "docker-config", &shown], &[]);
+    let entries = log_json(&s);
+    let imports: Vec<&Value> = entries.iter().filter(|e| e["action"] == "import").collect();
+    assert_eq!(imports.len(), 2, "{entries:?}");
+    for e in &imports {
+        assert_eq!(e["result"], "ok", "{e}");
+        assert!(
+            e["where"].as_str().unwrap_or("").contains(&shown),
+            "the source file is named: {e}"
+        );
+    }
+    let names: Vec<&str> = imports
+        .iter()
+        .map(|e| e["registry"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"ghcr.io") && names.contains(&"quay.io"),
+        "{names:?}"
+    );
+    let text = String::from_utf8_lossy(&std::fs::read(segment(&s)).unwrap()).into_owned();
+    assert!(!text.contains(CANARY) && !text.contains(ROTATED));
+    s.ok(&["log", "verify"], &[]);
+}

@@ -191,6 +191,7 @@ fn finish(
     let mut added = Vec::new();
     if !opts.dry_run && preview.entries.iter().any(imp::Entry::is_add) {
         let user = vault.acting_user(&model::current_user());
+        let before = vault.data().clone();
         added = imp::import(
             &mut preview,
             |_| true,
@@ -199,7 +200,8 @@ fn finish(
             Timestamp::now(),
         );
         if !added.is_empty() {
-            vault.save()?;
+            // One `import` entry per registry, in the same save.
+            super::log::save_imported(&mut vault, &before, source)?;
         }
     }
     let plaintext = config.is_some()
