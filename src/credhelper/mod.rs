@@ -125,7 +125,9 @@ pub fn run(args: Vec<OsString>, input: &mut dyn Read, out: &mut dyn Write) -> i3
     }
     let result = match cli.action.as_deref() {
         Some("get") => read_request(input).and_then(|s| read::get(&g, &s, out)),
-        Some("list") => read::list(&g, out),
+        // The request ("unused") is read and ignored: a client writing it
+        // must not meet a closed pipe.
+        Some("list") => read_request(input).and_then(|_| read::list(&g, out)),
         Some("store") => read_request(input).and_then(|s| change::store(&g, &s)),
         Some("erase") => read_request(input).and_then(|s| change::erase(&g, &s)),
         Some("version") => {
