@@ -607,3 +607,51 @@ fn the_helper_is_not_dumpable_and_writes_no_core() {
         "{core}"
     );
 }
+
+/// Every answer the helper gives is in the audit log: who was handed which
+/// registry's credentials for which host, a login (add, then rotate) and a
+/// logout (delete) — and never the secret.
+#[test]
+fn helper_gets_logins_and_logouts_are_in_the_audit_log() {
+    let s = Sandbox::new();
+    s.add(&custom_doc(
+        "reg",
+        "http://127.0.0.1:5999",
+        "bob",
+        "s3cret-CANARY",
+    ));
+    let o = helper(&s, "alice@ops", "get", "http://127.0.0.1:5999/v2/", &[]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    let login = json!({"ServerURL": "127.0.0.1:6000", "Username": "u", "Secret": "pw-CANARY-1"});
+    assert_eq!(helper(&s, "alice@ops", "store", &login.to_string(), &[]).code, 0);
+    let login = json!({"ServerURL": "127.0.0.1:6000", "Username": "u", "Secret": "pw-CANARY-2"});
+    assert_eq!(helper(&s, "alice@ops", "store", &login.to_string(), &[]).code, 0);
+    assert_eq!(helper(&s, "alice@ops", "erase", "127.0.0.1:6000", &[]).code, 0);
+    let o = s.ok(&["log", "--json"], &[]);
+    assert!(!o.stdout.contains("CANARY"), "{}", o.stdout);
+    let entries: Vec<Value> = serde_json::from_str(&o.stdout).unwrap();
+    let seen: Vec<String> = entries
+        .iter()
+        .skip_while(|e| e["action"] != "helper-get")
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                e["action"].as_str().unwrap_or(""),
+                e["registry"]["name"].as_str().unwrap_or(""),
+                e["where"].as_str().unwrap_or(""),
+                e["result"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "helper-get reg 127.0.0.1:5999 ok",
+            "add 127.0.0.1:6000  ok",
+            "rotate 127.0.0.1:6000  ok",
+            "delete 127.0.0.1:6000  ok",
+        ],
+        "{entries:?}"
+    );
+    s.ok(&["log", "verify"], &[]);
+}

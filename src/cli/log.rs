@@ -1,8 +1,8 @@
 //! `regvault log` (the audit log, filtered; newest last), `regvault log
 //! verify`, and the CLI's side of recording: commands that change the
 //! vault outside `ops` save through [`save`] (the entries of what changed
-//! go into the same save; `save_imported` for imports), and a command that fails after opening the
-//! vault leaves a `refused`/`failed` entry through [`outcome`].
+//! go into the same save; `save_imported` for imports), and a command
+//! that fails after opening the vault leaves a `refused`/`failed` entry through [`outcome`].
 
 use std::sync::Mutex;
 
@@ -77,9 +77,8 @@ pub fn save(vault: &mut Vault, before: &VaultData) -> anyhow::Result<()> {
     save_with(vault, &entries)
 }
 
-/// `save` for an import (the import branch calls it at merge): the registries added are `import` entries, with
-/// where they came from (`docker-config ~/.docker/config.json`, …).
-#[allow(dead_code, reason = "the import command (another branch) calls it")]
+/// `save` for an import: the registries added are `import` entries, with
+/// where they came from (the file, or the Secret).
 pub fn save_imported(vault: &mut Vault, before: &VaultData, source: &str) -> anyhow::Result<()> {
     let mut entries = audit::changes(before, vault.data(), &vault.audit_who());
     for e in &mut entries {

@@ -12,6 +12,7 @@ use crate::model::{self, NewRegistry, RegistryUpdate};
 use crate::registry::infer;
 use crate::registry::{Credentials, RegistryKind};
 use crate::secret::SecretValue;
+use crate::vault::{Vault, audit};
 
 /// docker-credential-helpers' `Credentials`, as `store` reads it.
 #[derive(Deserialize)]
@@ -66,6 +67,7 @@ pub(super) fn store(g: &Global, request: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::Message(e.to_string()))?;
     drop(login);
     let mut vault = open_locked(g)?;
+    let before = vault.data().clone();
     let user = vault.acting_user(&model::current_user());
     let now = Timestamp::now();
     let existing = vault
@@ -104,7 +106,15 @@ pub(super) fn store(g: &Global, request: &str) -> Result<(), Failure> {
                 })?;
         }
     }
-    vault.save()?;
+    save_logged(&mut vault, &before)
+}
+
+/// Saves with the audit entries of what changed (an add, or a rotation;
+/// a delete) in the same save. A log problem never fails the login.
+fn save_logged(vault: &mut Vault, before: &crate::model::VaultData) -> Result<(), Failure> {
+    let entries = audit::changes(before, vault.data(), &vault.audit_who());
+    let (saved, _log_problem) = vault.save_recording(&entries);
+    saved?;
     Ok(())
 }
 
@@ -114,10 +124,10 @@ pub(super) fn erase(g: &Global, request: &str) -> Result<(), Failure> {
     let Some(id) = vault.data().registry_for_host(&host)?.map(|r| r.id.clone()) else {
         return Err(Failure::NotFound);
     };
+    let before = vault.data().clone();
     let user = vault.acting_user(&model::current_user());
     vault.data_mut().delete_registry(id.as_str(), &user)?;
-    vault.save()?;
-    Ok(())
+    save_logged(&mut vault, &before)
 }
 
 #[cfg(test)]

@@ -46,15 +46,19 @@ pub(super) fn get(g: &Global, request: &str, out: &mut dyn Write) -> Result<(), 
     let Some(r) = vault.data().registry_for_host(&host)? else {
         return Err(Failure::NotFound);
     };
-    let (username, secret) = if r.kind == RegistryKind::Ecr {
-        ecr_login(path, keys, r, &host)?
+    let login = if r.kind == RegistryKind::Ecr {
+        ecr_login(path, keys, r, &host)
     } else {
         match crate::registry::docker_login(r.kind, &r.credentials, &r.name) {
-            Ok(Some(login)) => (login.username, login.password),
-            Ok(None) => return Err(Failure::NotFound),
-            Err(e) => return Err(Failure::Message(e.to_string())),
+            Ok(Some(login)) => Ok((login.username, login.password)),
+            Ok(None) => Err(Failure::NotFound),
+            Err(e) => Err(Failure::Message(e.to_string())),
         }
     };
+    // Who was handed which registry's credentials (or why not), for the
+    // audit log; appended without rewriting the vault.
+    log_get(&vault, r, &host, login.as_ref().err());
+    let (username, secret) = login?;
     let creds = Creds {
         server_url: request.trim(),
         username: &username,
@@ -82,6 +86,24 @@ pub(super) fn get(g: &Global, request: &str, out: &mut dyn Write) -> Result<(), 
 /// has more than `ECR_MARGIN` left, else a fresh exchange (saved in the
 /// vault). If the exchange fails, a cached token still valid is served; an
 /// expired one never is.
+/// Appends the `helper-get` entry. A log that cannot be written never
+/// fails the pull (the helper has no place to say so but its one answer).
+fn log_get(vault: &Vault, r: &Registry, host: &str, failure: Option<&Failure>) {
+    use crate::vault::audit::{Action, Entry, Outcome};
+    let Some(log) = vault.audit_log() else {
+        return;
+    };
+    let mut entry = Entry::new(vault.audit_who(), Action::HelperGet, Outcome::Ok)
+        .registry(r.id.as_str(), r.name.as_str())
+        .place(host);
+    match failure {
+        None => {}
+        Some(Failure::NotFound) => entry = entry.refused(&"no credentials for this host"),
+        Some(Failure::Message(why)) => entry = entry.failed(why),
+    }
+    let _ = log.append(&entry);
+}
+
 fn ecr_login(
     path: std::path::PathBuf,
     keys: Vec<KeySource>,
