@@ -19,6 +19,7 @@ pub mod export;
 pub mod kube;
 pub mod swarm;
 pub mod test;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -123,6 +124,10 @@ pub trait VaultStore: Send + Sync {
         &self,
         change: &mut (dyn FnMut(&mut VaultData) -> Result<(), RuleError> + Send),
     ) -> Result<Arc<VaultData>, OpsError>;
+
+    /// Forgets any copy kept for reads, so the next read opens the file
+    /// again (`watch`, when another process saved the vault).
+    fn reload(&self) {}
 }
 
 /// The vault file as the CLI uses it: decrypted once for the command's
@@ -197,9 +202,19 @@ impl VaultStore for FileStore {
         self.remember(&data);
         Ok(data)
     }
+
+    fn reload(&self) {
+        self.forget();
+    }
 }
 
 impl FileStore {
+    fn forget(&self) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = None;
+        }
+    }
+
     fn remember(&self, data: &Arc<VaultData>) {
         if let Ok(mut last) = self.last.lock() {
             *last = Some(Arc::clone(data));

@@ -243,7 +243,10 @@ mod tests {
             ("docker.io", "docker.io"),
             ("https://ghcr.io/v2/", "ghcr.io"),
             ("127.0.0.1:5000", "127.0.0.1:5000"),
-            ("http://user@Registry.Internal:5000/path?x", "registry.internal:5000"),
+            (
+                "http://user@Registry.Internal:5000/path?x",
+                "registry.internal:5000",
+            ),
             ("  quay.io\n", "quay.io"),
         ] {
             assert_eq!(server_host(s).as_deref(), Some(want), "{s}");
@@ -260,15 +263,25 @@ mod tests {
         let hub = infer("https://index.docker.io/v1/", "me", "pw").unwrap();
         assert_eq!(hub.kind, RegistryKind::Docker);
         assert_eq!(hub.credentials.get("password"), Some("pw"));
-        assert_eq!(infer("quay.io", "a+b", "t").unwrap().kind, RegistryKind::Quay);
+        assert_eq!(
+            infer("quay.io", "a+b", "t").unwrap().kind,
+            RegistryKind::Quay
+        );
         let acr = infer("myreg.azurecr.io", "myreg", "pw").unwrap();
         assert_eq!(acr.kind, RegistryKind::Acr);
         assert_eq!(acr.credentials.get("loginServer"), Some("myreg.azurecr.io"));
         let gcr = infer("eu.gcr.io", JSON_KEY_USER, "{\"type\":\"x\"}").unwrap();
         assert_eq!(gcr.kind, RegistryKind::Gcr);
-        assert_eq!(gcr.credentials.get("serviceAccountKey"), Some("{\"type\":\"x\"}"));
-        let gar = infer("europe-west3-docker.pkg.dev", JSON_KEY_BASE64_USER, "eyJhIjoxfQ==")
-            .unwrap();
+        assert_eq!(
+            gcr.credentials.get("serviceAccountKey"),
+            Some("{\"type\":\"x\"}")
+        );
+        let gar = infer(
+            "europe-west3-docker.pkg.dev",
+            JSON_KEY_BASE64_USER,
+            "eyJhIjoxfQ==",
+        )
+        .unwrap();
         assert_eq!(gar.kind, RegistryKind::Gar);
         assert_eq!(gar.credentials.get("region"), Some("europe-west3"));
         assert_eq!(gar.credentials.get("serviceAccountKey"), Some("{\"a\":1}"));
@@ -276,13 +289,20 @@ mod tests {
         assert_eq!(local.kind, RegistryKind::Custom);
         assert_eq!(local.credentials.get("url"), Some("http://127.0.0.1:5000"));
         let remote = infer("registry.internal:5000", "u", "p").unwrap();
-        assert_eq!(remote.credentials.get("url"), Some("https://registry.internal:5000"));
+        assert_eq!(
+            remote.credentials.get("url"),
+            Some("https://registry.internal:5000")
+        );
     }
 
     #[test]
     fn logins_that_cannot_be_kept_say_why_without_the_secret() {
-        let ecr = infer("123456789012.dkr.ecr.eu-west-2.amazonaws.com", "AWS", "tok-canary")
-            .unwrap_err();
+        let ecr = infer(
+            "123456789012.dkr.ecr.eu-west-2.amazonaws.com",
+            "AWS",
+            "tok-canary",
+        )
+        .unwrap_err();
         assert!(matches!(ecr, InferError::EcrToken { .. }));
         assert!(ecr.to_string().contains("access key"), "{ecr}");
         let g = infer("gcr.io", "oauth2accesstoken", "ya29.canary").unwrap_err();

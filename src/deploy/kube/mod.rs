@@ -33,12 +33,14 @@ use kube::{Api, Client, Config, Resource};
 use serde_json::{Value, json};
 
 mod report;
+mod watch;
 
 use report::ApiFailure;
 pub use report::{
     ApplyOptions, Change, KubeError, ManagedSecret, NamespaceReport, ObjectChange, Outcome,
     SecretState,
 };
+pub use watch::{Observed, Seen, WatchFailure, Watched};
 
 use super::SecretManifest;
 use super::plan::{DeploymentPlan, EnvironmentPlan, PullSecretPlan};
