@@ -16,8 +16,12 @@ use kube::api::{ListParams, WatchEvent, WatchParams};
 use kube::core::PartialObjectMeta;
 
 use super::report::ApiFailure;
-use super::{Cluster, NamespaceReport};
+use super::{Cluster, NamespaceReport, annotation, managed};
 use crate::deploy::plan::{EnvironmentPlan, PullSecretPlan};
+use crate::deploy::{
+    CREDENTIALS_HASH_ANNOTATION, DOCKERCONFIGJSON_KEY, EXPIRES_AT_ANNOTATION,
+    REGISTRY_ID_ANNOTATION, SECRET_TYPE,
+};
 
 /// The two kinds `watch` follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -176,6 +180,51 @@ impl Cluster {
                     .boxed()
             }
         })
+    }
+
+    /// Whether the Secret under the plan's name in `env` is the recorded
+    /// object (`uid`) and differs from what the plan puts there: its type,
+    /// regvault's label and annotations, or its data (read once, compared,
+    /// then wiped). Gone, or another object: false (nothing to put back).
+    ///
+    /// # Errors
+    /// The read was refused or failed.
+    pub async fn secret_drifted(
+        &self,
+        plan: &PullSecretPlan,
+        env: &EnvironmentPlan,
+        uid: &str,
+    ) -> Result<bool, String> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &env.namespace);
+        let Some(mut s) = api
+            .get_opt(&plan.secret_name)
+            .await
+            .map_err(|e| ApiFailure::from(&e).text())?
+        else {
+            return Ok(false);
+        };
+        let data = s.data.take().unwrap_or_default();
+        let mut data: Vec<(String, Vec<u8>)> = data.into_iter().map(|(k, v)| (k, v.0)).collect();
+        let same_data = data.len() == 1
+            && data[0].0 == DOCKERCONFIGJSON_KEY
+            && plan.same_dockerconfigjson(&data[0].1);
+        for (_, v) in &mut data {
+            zeroize::Zeroize::zeroize(v);
+        }
+        let meta = &s.metadata;
+        if meta.uid.as_deref() != Some(uid) {
+            return Ok(false);
+        }
+        let ann = meta.annotations.as_ref();
+        let expiry =
+            annotation(ann, EXPIRES_AT_ANNOTATION).and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        let same = same_data
+            && s.type_.as_deref() == Some(SECRET_TYPE)
+            && managed(meta.labels.as_ref())
+            && annotation(ann, REGISTRY_ID_ANNOTATION) == Some(plan.registry_id.as_str())
+            && annotation(ann, CREDENTIALS_HASH_ANNOTATION) == plan.credentials_hash.as_deref()
+            && expiry == plan.expires_at;
+        Ok(!same)
     }
 
     /// Puts the Secret the vault recorded (`uid`) back to what `plan` says

@@ -60,6 +60,8 @@ pub(crate) struct Reconciler {
     good: HashMap<(String, String), String>,
     connected: HashSet<Watched>,
     vault_stamp: Option<Stamp>,
+    /// The vault was reopened since the last look for rotations.
+    vault_changed: bool,
     digests: HashMap<RegistryId, [u8; 32]>,
     /// ECR: the expiry of the token last pushed to this cluster.
     pub(super) pushed: HashMap<RegistryId, Timestamp>,
@@ -86,6 +88,7 @@ impl Reconciler {
             good: HashMap::new(),
             connected: HashSet::new(),
             vault_stamp: None,
+            vault_changed: false,
             digests: HashMap::new(),
             pushed: HashMap::new(),
             ecr_retry: None,
@@ -135,6 +138,7 @@ impl Reconciler {
             let now = stamp(path);
             if now != self.vault_stamp {
                 self.vault_stamp = now;
+                self.vault_changed = true;
                 self.store.reload();
             }
         }
@@ -347,8 +351,10 @@ impl Reconciler {
         }
     }
 
-    /// The recorded Secret, edited: server-side apply of what the vault
-    /// says, conditional on its uid and the version just seen.
+    /// The recorded Secret changed: read once and compared with what the
+    /// vault says; when it differs (a hand edit), server-side apply of
+    /// what the vault says, conditional on its uid and the version just
+    /// seen.
     async fn restore(&mut self, rec: &AppliedSecret, env: &str, live: &Seen) {
         if let Err(e) = self.prepare_ecr(&rec.registry_id).await {
             self.fail(format!("{}/{}: {e}", rec.namespace, rec.name));
@@ -372,24 +378,34 @@ impl Reconciler {
         let Some(env_plan) = plan.environments.first() else {
             return;
         };
+        let key = (rec.namespace.clone(), rec.name.clone());
+        match self.cluster.secret_drifted(&plan, env_plan, &rec.uid).await {
+            Ok(false) => {
+                if let Some(rv) = &live.resource_version {
+                    self.good.insert(key, rv.clone());
+                }
+                return;
+            }
+            Ok(true) => {}
+            Err(m) => {
+                self.fail(format!("reading {}/{}: {m}", rec.namespace, rec.name));
+                return;
+            }
+        }
         let written = self
             .cluster
             .restore_secret(&plan, env_plan, &rec.uid, live.resource_version.as_deref())
             .await;
-        let key = (rec.namespace.clone(), rec.name.clone());
         match written {
             Ok(Some(rv)) => {
-                let changed = live.resource_version.as_ref() != Some(&rv);
                 self.good.insert(key, rv);
-                if changed {
-                    self.emit(&WatchEvent::Repaired {
-                        context: self.context(),
-                        namespace: rec.namespace.clone(),
-                        registry: plan.registry_name.clone(),
-                        secret: rec.name.clone(),
-                        cause: RepairCause::Edited,
-                    });
-                }
+                self.emit(&WatchEvent::Repaired {
+                    context: self.context(),
+                    namespace: rec.namespace.clone(),
+                    registry: plan.registry_name.clone(),
+                    secret: rec.name.clone(),
+                    cause: RepairCause::Edited,
+                });
             }
             Ok(None) => {}
             // Changed again since: its next event is looked at.
@@ -514,15 +530,12 @@ impl Reconciler {
     /// Once a second: the vault file changed? Reopen it and, with
     /// `auto_sync`, push every rotation to the recorded Secrets.
     async fn on_tick(&mut self) {
-        let Some(path) = self.opts.vault_file.clone() else {
-            return;
-        };
-        if stamp(&path) == self.vault_stamp {
-            return;
-        }
         let Ok(data) = self.data() else {
             return;
         };
+        if !std::mem::take(&mut self.vault_changed) {
+            return;
+        }
         let mut rotated = Vec::new();
         for r in &data.registries {
             let Some(d) = credentials_digest(&data, &r.id) else {
