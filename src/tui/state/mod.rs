@@ -94,6 +94,9 @@ pub struct Model {
     pub init_job: Option<JobId>,
     /// Spinner frame, advanced by ticks while something runs.
     pub spinner: usize,
+    /// The running `regvault watch` of this vault, in one line (its state
+    /// file, read every few seconds); `None` when none runs.
+    pub watch_line: Option<String>,
     pub quit: bool,
     next_job: JobId,
     registry_cache: RowCache,
@@ -141,6 +144,7 @@ impl Model {
             list_probe: None,
             init_job: None,
             spinner: 0,
+            watch_line: None,
             quit: false,
             next_job: 1,
             registry_cache: RowCache::new(ListKind::Registries),
