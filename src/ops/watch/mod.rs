@@ -65,7 +65,11 @@ pub enum RepairCause {
 /// What a watch did or saw: one line of output, one audit-log entry. Never
 /// a secret: names, ids and times.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "event", rename_all = "camelCase")]
+#[serde(
+    tag = "event",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum WatchEvent {
     /// Both watches of a context are open.
     Connected { context: String },
@@ -256,4 +260,34 @@ pub async fn run(
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialize_as_camel_case_json_lines() {
+        let e = WatchEvent::EcrRefreshed {
+            context: "prod".into(),
+            registry: "ecr".into(),
+            expires_at: None,
+            namespaces: vec!["env-a".into()],
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["event"], "ecrRefreshed");
+        assert!(v.get("expiresAt").is_some(), "{v}");
+        let r = WatchEvent::Repaired {
+            context: "prod".into(),
+            namespace: "env-a".into(),
+            registry: "ghcr".into(),
+            secret: "ghcr-creds".into(),
+            cause: RepairCause::Deleted,
+        };
+        assert_eq!(serde_json::to_value(&r).unwrap()["cause"], "deleted");
+        assert_eq!(
+            r.to_string(),
+            "[prod] env-a: ghcr-creds was deleted: created again ('ghcr')"
+        );
+    }
 }
