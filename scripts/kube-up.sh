@@ -5,9 +5,19 @@
 # `dev`, a user with RBAC rights in namespace env-staging only), DIR/pids and
 # DIR/ready. Stop it with scripts/kube-down.sh DIR (by PID).
 #   scripts/kube-up.sh DIR
+#   scripts/kube-up.sh DIR --shared-etcd DIR0
+# The second form starts another cluster (its own apiserver and
+# controller-manager) on the etcd of the cluster in DIR0, under its own
+# --etcd-prefix: several clusters for the price of one etcd. It may be
+# started together with DIR0's (it waits for that etcd); stop it before
+# DIR0's.
 set -euo pipefail
 
-DIR="${1:?usage: kube-up.sh DIR}"
+DIR="${1:?usage: kube-up.sh DIR [--shared-etcd DIR0]}"
+SHARED=""
+if [[ "${2:-}" == "--shared-etcd" ]]; then
+    SHARED="${3:?usage: kube-up.sh DIR --shared-etcd DIR0}"
+fi
 CACHE="${REGVAULT_KUBE_CACHE:-$HOME/.cache/regvault-kube}"
 BIN="$CACHE/bin"
 for b in kube-apiserver kube-controller-manager; do
@@ -25,6 +35,7 @@ DIR="$(cd "$DIR" && pwd)"
 rm -f "$DIR/ready" "$DIR/pids"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ETCD_PORT=$(free_port); PEER_PORT=$(free_port); API_PORT=$(free_port)
+ETCD_PREFIX=/registry
 
 # Certificates: a CA, a serving cert for 127.0.0.1, a service-account key.
 pki="$DIR/pki"; mkdir -p "$pki"
@@ -44,14 +55,32 @@ printf '%s,admin,uid-admin,"system:masters"\n%s,dev,uid-dev\n' "$ADMIN_TOKEN" "$
 umask 022
 
 : >"$DIR/pids"
-etcd --name regvault-test --data-dir "$DIR/etcd" --unsafe-no-fsync \
-    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$PEER_PORT" \
-    --initial-cluster "regvault-test=http://127.0.0.1:$PEER_PORT" \
-    </dev/null >"$DIR/etcd.log" 2>&1 &
-echo $! >>"$DIR/pids"
+if [[ -n "$SHARED" ]]; then
+    # Another cluster's etcd, our own key prefix.
+    ETCD_PREFIX="/registry-$(basename "$DIR")-$API_PORT"
+    etcd_url=""
+    for _ in $(seq 1 150); do
+        if [[ -s "$SHARED/etcd-url" ]]; then
+            etcd_url=$(cat "$SHARED/etcd-url")
+            python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1]+"/health", timeout=1)' "$etcd_url" 2>/dev/null && break
+        fi
+        etcd_url=""
+        sleep 0.2
+    done
+    [[ -n "$etcd_url" ]] || { echo "kube-up: no etcd in $SHARED (start it with scripts/kube-up.sh $SHARED)" >&2; exit 1; }
+else
+    rm -f "$DIR/etcd-url"
+    etcd --name regvault-test --data-dir "$DIR/etcd" --unsafe-no-fsync \
+        --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+        --listen-peer-urls "http://127.0.0.1:$PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$PEER_PORT" \
+        --initial-cluster "regvault-test=http://127.0.0.1:$PEER_PORT" \
+        </dev/null >"$DIR/etcd.log" 2>&1 &
+    echo $! >>"$DIR/pids"
+    etcd_url="http://127.0.0.1:$ETCD_PORT"
+    echo "$etcd_url" >"$DIR/etcd-url"
+fi
 
-"$BIN/kube-apiserver" --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+"$BIN/kube-apiserver" --etcd-servers="$etcd_url" --etcd-prefix="$ETCD_PREFIX" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" --insecure-port=0 \
     --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
     --client-ca-file="$pki/ca.crt" --token-auth-file="$pki/tokens.csv" --authorization-mode=RBAC \
@@ -92,7 +121,7 @@ k() { kubectl --kubeconfig "$DIR/kubeconfig" --context admin "$@"; }
 ready=0
 for _ in $(seq 1 300); do
     if k get --raw /readyz >/dev/null 2>&1; then ready=1; break; fi
-    if ! kill -0 "$(sed -n 2p "$DIR/pids")" 2>/dev/null; then break; fi
+    if ! kill -0 "$(tail -1 "$DIR/pids")" 2>/dev/null; then break; fi
     sleep 0.2
 done
 if ((ready == 0)); then

@@ -45,9 +45,17 @@ fi
 
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-# One cluster for the whole run, on 127.0.0.1; stopped by PID on exit.
+# Three clusters for the whole run (tests/fleet.rs needs three; the others
+# use the first), on 127.0.0.1, started in parallel on one etcd (distinct
+# --etcd-prefix); stopped by PID on exit, the etcd's owner last.
 kube_dir=$(mktemp -d -t regvault-kube.XXXXXX)
-trap './scripts/kube-down.sh "$kube_dir"; rm -rf "$kube_dir"' EXIT
-./scripts/kube-up.sh "$kube_dir"
+kube_dir2=$(mktemp -d -t regvault-kube2.XXXXXX)
+kube_dir3=$(mktemp -d -t regvault-kube3.XXXXXX)
+trap './scripts/kube-down.sh "$kube_dir3"; ./scripts/kube-down.sh "$kube_dir2"; ./scripts/kube-down.sh "$kube_dir"; rm -rf "$kube_dir" "$kube_dir2" "$kube_dir3"' EXIT
+./scripts/kube-up.sh "$kube_dir" & up1=$!
+./scripts/kube-up.sh "$kube_dir2" --shared-etcd "$kube_dir" & up2=$!
+./scripts/kube-up.sh "$kube_dir3" --shared-etcd "$kube_dir" & up3=$!
+wait "$up1"; wait "$up2"; wait "$up3"
 export REGVAULT_TEST_KUBE="$kube_dir"
+export REGVAULT_TEST_KUBE_FLEET="$kube_dir2 $kube_dir3"
 cargo nextest run --all-targets --locked --no-fail-fast

@@ -17,17 +17,24 @@ use serde_json::{Value, json};
 use super::output::print_json;
 use super::{Global, block_on, keys};
 use crate::cli::output::outln;
-use crate::deploy::kube::{Change, ManagedSecret, foreign_message};
+use crate::deploy::kube::{Change, ManagedSecret, ServiceAccounts, foreign_message};
+use crate::ops::fleet::{self, Contexts};
 use crate::ops::kube::{
-    self as ops, ApplySettings, ClusterTarget, KubePlan, KubeReport, KubeRequest,
+    self as ops, ApplySettings, ClusterTarget, KubePlan, KubeReport, KubeRequest, PruneReport,
+    StatusReport,
 };
 use crate::ops::quiet;
 
 #[derive(Debug, Args)]
 pub struct Target {
-    /// The kubeconfig context [default: the current context of KUBECONFIG]
-    #[arg(long, value_name = "NAME")]
-    context: Option<String>,
+    /// The kubeconfig context [default: the current context of KUBECONFIG];
+    /// several (`a,b,c`, or repeated): each cluster in parallel, one
+    /// report per cluster and namespace.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    context: Vec<String>,
+    /// Every context of the kubeconfig, clusters in parallel.
+    #[arg(long, conflicts_with = "context")]
+    all_contexts: bool,
     /// The kubeconfig file [default: KUBECONFIG, else ~/.kube/config]
     #[arg(long, value_name = "PATH")]
     kubeconfig: Option<std::path::PathBuf>,
@@ -53,9 +60,12 @@ pub struct ApplyArgs {
     /// Ask the API server to validate everything without storing it.
     #[arg(long)]
     dry_run: bool,
-    /// Also add the secret to each namespace's `default` ServiceAccount.
-    #[arg(long)]
-    service_account: bool,
+    /// Also list the secret in these service accounts' imagePullSecrets in
+    /// each namespace (`all`: every service account there; no value:
+    /// `default`); their other entries are kept. `prune` takes regvault's
+    /// entry out again.
+    #[arg(long, value_delimiter = ',', value_name = "NAME|all", num_args = 0..=1, default_missing_value = "default")]
+    service_account: Vec<String>,
     /// ECR: use the token from the last `registry test` or `refresh` (it
     /// must still be valid) instead of exchanging the keys for a fresh one.
     #[arg(long)]
@@ -102,7 +112,7 @@ pub struct PruneArgs {
 fn request(registry: String, environments: Vec<String>, target: &Target) -> KubeRequest {
     KubeRequest {
         registry,
-        context: target.context.clone(),
+        context: target.context.first().cloned(),
         kubeconfig: target.kubeconfig.clone(),
         environments,
     }
@@ -111,18 +121,44 @@ fn request(registry: String, environments: Vec<String>, target: &Target) -> Kube
 impl Target {
     fn cluster(&self) -> ClusterTarget {
         ClusterTarget {
-            context: self.context.clone(),
+            context: self.context.first().cloned(),
             kubeconfig: self.kubeconfig.clone(),
         }
     }
+
+    /// The contexts of a many-cluster run: `--all-contexts` or more than
+    /// one `--context`; `None` for one cluster (the output of old).
+    fn fleet(&self) -> anyhow::Result<Option<Vec<fleet::Target>>> {
+        let which = if self.all_contexts {
+            Contexts::All
+        } else if self.context.len() > 1 {
+            Contexts::Named(self.context.clone())
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(fleet::resolve(&which, self.kubeconfig.as_deref())?))
+    }
 }
 
-fn print_plan(kp: &KubePlan) {
-    let plan = &kp.plan;
+pub(super) fn print_plan(kp: &KubePlan) {
+    print_plan_of(
+        &kp.cluster.context,
+        &kp.cluster.server,
+        &kp.plan,
+        &kp.planned,
+    );
+}
+
+pub(super) fn print_plan_of(
+    context: &str,
+    server: &str,
+    plan: &crate::deploy::PullSecretPlan,
+    planned: &[crate::deploy::kube::NamespaceReport],
+) {
     outln!(
         "context {} ({}) — registry {} ({}), secret {} for {} ({} bytes, redacted)",
-        kp.cluster.context,
-        kp.cluster.server,
+        context,
+        server,
         plan.registry_name,
         plan.registry_id,
         plan.secret_name,
@@ -136,7 +172,7 @@ fn print_plan(kp: &KubePlan) {
         outln!("warning: {w}");
     }
     outln!("plan:");
-    for r in &kp.planned {
+    for r in planned {
         let ns = match r.namespace_change {
             Some(Change::Create) => "create",
             _ => "existing",
@@ -158,7 +194,7 @@ fn print_foreign(foreign: &[ManagedSecret]) {
     }
 }
 
-fn print_results(report: &KubeReport) {
+pub(super) fn print_results(report: &KubeReport) {
     outln!("{}:", if report.dry_run { "dry run" } else { "results" });
     for r in &report.reports {
         match &r.message {
@@ -172,7 +208,7 @@ fn print_results(report: &KubeReport) {
     print_foreign(&report.foreign);
 }
 
-fn report_json(report: &KubeReport) -> Value {
+pub(super) fn report_json(report: &KubeReport) -> Value {
     json!({
         "context": report.context,
         "server": report.server,
@@ -200,16 +236,21 @@ pub fn apply(g: &Global, args: ApplyArgs) -> anyhow::Result<i32> {
     if args.environment.is_empty() {
         anyhow::bail!("give the environments to apply to: --environment staging,production");
     }
+    let service_accounts =
+        ServiceAccounts::parse(&args.service_account).map_err(anyhow::Error::msg)?;
     let settings = ApplySettings {
         create_namespaces: args.create_namespaces,
         adopt: args.adopt,
         dry_run: args.dry_run,
-        service_account: args.service_account,
+        service_accounts,
         fresh_ecr_token: !args.stored_ecr_token,
     };
     let store = keys::store(g)?;
     let req = request(args.registry, args.environment, &args.target);
     let json = args.target.json;
+    if let Some(contexts) = args.target.fleet()? {
+        return super::fleet::apply(&store, &req, &contexts, settings, json);
+    }
     let report = block_on(async |cancel| {
         let kp = ops::plan_apply(&store, &req, settings, cancel).await?;
         show_and_run(&store, kp, json, cancel).await
@@ -247,6 +288,9 @@ pub fn sync(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
     let store = keys::store(g)?;
     let req = request(args.registry, args.environment, &args.target);
     let json = args.target.json;
+    if let Some(contexts) = args.target.fleet()? {
+        return super::fleet::sync(&store, &req, &contexts, json);
+    }
     let report = block_on(async |cancel| {
         let kp = ops::plan_sync(&store, &req, cancel).await?;
         show_and_run(&store, kp, json, cancel).await
@@ -257,38 +301,51 @@ pub fn sync(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
 pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
     let store = keys::store(g)?;
     let req = request(args.registry, args.environment, &args.target);
+    if let Some(contexts) = args.target.fleet()? {
+        return super::fleet::status(&store, &req, &contexts, args.target.json);
+    }
     let report = block_on(async |_| ops::status(&store, &req).await)??;
-    let plan = &report.plan;
     if args.target.json {
-        print_json(&json!({
-            "context": report.context,
-            "registry": {"id": plan.registry_id, "name": plan.registry_name},
-            "secretName": plan.secret_name,
-            "environments": report.states,
-            "foreign": report.foreign,
-        }));
+        print_json(&status_json(&report));
     } else {
-        outln!(
-            "context {} — registry {} ({}), secret {}",
-            report.context,
-            plan.registry_name,
-            plan.registry_id,
-            plan.secret_name
-        );
-        for s in &report.states {
-            let what = s.status.map_or("unknown", |st| st.as_str());
-            let mut line = format!("  {:<16} {:<24} {what}", s.environment, s.namespace);
-            if let Some(at) = &s.expires_at {
-                let _ = write!(line, "  (token expires {at})");
-            }
-            if let Some(m) = &s.message {
-                let _ = write!(line, "  — {m}");
-            }
-            outln!("{line}");
-        }
-        print_foreign(&report.foreign);
+        print_status(&report);
     }
     Ok(i32::from(report.failed()))
+}
+
+pub(super) fn status_json(report: &StatusReport) -> Value {
+    let plan = &report.plan;
+    json!({
+        "context": report.context,
+        "registry": {"id": plan.registry_id, "name": plan.registry_name},
+        "secretName": plan.secret_name,
+        "environments": report.states,
+        "foreign": report.foreign,
+        "ok": !report.failed(),
+    })
+}
+
+pub(super) fn print_status(report: &StatusReport) {
+    let plan = &report.plan;
+    outln!(
+        "context {} — registry {} ({}), secret {}",
+        report.context,
+        plan.registry_name,
+        plan.registry_id,
+        plan.secret_name
+    );
+    for s in &report.states {
+        let what = s.status.map_or("unknown", |st| st.as_str());
+        let mut line = format!("  {:<16} {:<24} {what}", s.environment, s.namespace);
+        if let Some(at) = &s.expires_at {
+            let _ = write!(line, "  (token expires {at})");
+        }
+        if let Some(m) = &s.message {
+            let _ = write!(line, "  — {m}");
+        }
+        outln!("{line}");
+    }
+    print_foreign(&report.foreign);
 }
 
 pub fn refresh(g: &Global, args: &RefreshArgs) -> anyhow::Result<i32> {
@@ -296,6 +353,11 @@ pub fn refresh(g: &Global, args: &RefreshArgs) -> anyhow::Result<i32> {
         .within
         .parse()
         .with_context(|| format!("--within {}: not a duration (2h, 90m)", args.within))?;
+    if args.target.all_contexts || args.target.context.len() > 1 {
+        anyhow::bail!(
+            "refresh works on one cluster at a time: give one --context (cron: one line per cluster)"
+        );
+    }
     let store = keys::store(g)?;
     let cluster = args.target.cluster();
     let report =
@@ -357,17 +419,36 @@ pub fn prune(g: &Global, args: &PruneArgs) -> anyhow::Result<i32> {
     let data = crate::ops::VaultStore::read(&store)?;
     let id = ops::prune_target(Some(&data), &args.registry)?;
     drop(data);
+    if let Some(contexts) = args.target.fleet()? {
+        return super::fleet::prune(
+            &store,
+            &id,
+            args.target.kubeconfig.as_ref(),
+            &contexts,
+            &args.environment,
+            args.target.json,
+        );
+    }
     let cluster = args.target.cluster();
     let report = block_on(async |cancel| {
         ops::prune(&store, &id, &cluster, &args.environment, &quiet, cancel).await
     })??;
     if args.target.json {
-        print_json(
-            &json!({"context": report.context, "registry": report.registry,
-            "secrets": report.secrets, "cancelled": report.cancelled,
-            "warnings": report.warnings}),
-        );
-    } else if report.secrets.is_empty() {
+        print_json(&prune_json(&report));
+    } else {
+        print_prune(&report);
+    }
+    Ok(i32::from(report.failed()))
+}
+
+pub(super) fn prune_json(report: &PruneReport) -> Value {
+    json!({"context": report.context, "registry": report.registry,
+        "secrets": report.secrets, "cancelled": report.cancelled,
+        "warnings": report.warnings, "ok": !report.failed()})
+}
+
+pub(super) fn print_prune(report: &PruneReport) {
+    if report.secrets.is_empty() {
         outln!(
             "no managed secret of {} in context {}",
             report.registry,
@@ -387,10 +468,7 @@ pub fn prune(g: &Global, args: &PruneArgs) -> anyhow::Result<i32> {
             );
         }
     }
-    if !args.target.json {
-        for w in &report.warnings {
-            outln!("warning: {w}");
-        }
+    for w in &report.warnings {
+        outln!("warning: {w}");
     }
-    Ok(i32::from(report.failed()))
 }

@@ -13,6 +13,7 @@ mod compose;
 mod container;
 mod deploy;
 mod export;
+mod fleet;
 mod init;
 pub mod keys;
 mod member;

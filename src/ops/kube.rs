@@ -24,7 +24,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::{Cancel, OpsError, Progress, VaultStore, not_cancelled};
 use crate::deploy::kube::{
     ApplyOptions, Cluster, ManagedSecret, NamespaceReport, Outcome, Removal, SecretState,
-    foreign_message,
+    ServiceAccounts, foreign_message,
 };
 use crate::deploy::{PullSecretPlan, SecretStatus, environments_using};
 use crate::model::{AppliedSecret, Registry, RegistryId, RuleError, VaultData};
@@ -33,9 +33,6 @@ use crate::registry::RegistryKind;
 
 /// ECR tokens live 12 hours.
 const ECR_TOKEN_LIFETIME: SignedDuration = SignedDuration::from_hours(12);
-
-/// Namespaces applied at once.
-const PARALLEL: usize = 8;
 
 /// Which registry, where.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -62,7 +59,7 @@ pub struct ClusterTarget {
 }
 
 /// What apply does beyond the Secret, and where the ECR token comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApplySettings {
     /// Create missing namespaces.
     pub create_namespaces: bool,
@@ -70,8 +67,9 @@ pub struct ApplySettings {
     pub adopt: bool,
     /// The server's dry run: validated, nothing stored.
     pub dry_run: bool,
-    /// Also list the Secret in each namespace's `default` `ServiceAccount`.
-    pub service_account: bool,
+    /// Also list the Secret in these service accounts' `imagePullSecrets`
+    /// in each namespace.
+    pub service_accounts: ServiceAccounts,
     /// ECR: exchange the keys for a fresh token first (kept in the vault);
     /// otherwise the token from the last test or refresh, if still valid.
     pub fresh_ecr_token: bool,
@@ -83,19 +81,19 @@ impl Default for ApplySettings {
             create_namespaces: false,
             adopt: false,
             dry_run: false,
-            service_account: false,
+            service_accounts: ServiceAccounts::None,
             fresh_ecr_token: true,
         }
     }
 }
 
 impl ApplySettings {
-    pub(crate) fn objects(self) -> ApplyOptions {
+    pub(crate) fn objects(&self) -> ApplyOptions {
         ApplyOptions {
             create_namespaces: self.create_namespaces,
             adopt: self.adopt,
             dry_run: self.dry_run,
-            service_account: self.service_account,
+            service_accounts: self.service_accounts.clone(),
             secrets_only: false,
         }
     }
@@ -106,7 +104,7 @@ pub(crate) const SECRETS_ONLY: ApplyOptions = ApplyOptions {
     create_namespaces: false,
     adopt: false,
     dry_run: false,
-    service_account: false,
+    service_accounts: ServiceAccounts::None,
     secrets_only: true,
 };
 
@@ -294,7 +292,7 @@ pub fn sane_ecr_token(
 }
 
 /// For an ECR registry (and a fresh token wanted): the token, refreshed.
-async fn ecr_ready(
+pub(super) async fn ecr_ready(
     store: &dyn VaultStore,
     registry: &str,
     fresh: bool,
@@ -373,7 +371,7 @@ pub(crate) async fn plan_on(
     let recorded = recorded_on(&data, &cluster.server, &plan.registry_id);
     drop(data);
     not_cancelled(cancel)?;
-    let planned = cluster.plan(&plan, options, &recorded).await;
+    let planned = cluster.plan(&plan, &options, &recorded).await;
     Ok(KubePlan {
         cluster,
         plan,
@@ -397,7 +395,7 @@ pub async fn execute(
         &kp.cluster,
         &kp.plan,
         kp.planned,
-        kp.options,
+        &kp.options,
         progress,
         cancel,
     )
@@ -489,7 +487,7 @@ async fn run_namespaces(
     cluster: &Cluster,
     plan: &PullSecretPlan,
     planned: Vec<NamespaceReport>,
-    opts: ApplyOptions,
+    opts: &ApplyOptions,
     progress: Progress<'_, NamespaceReport>,
     cancel: &Cancel,
 ) -> (Vec<NamespaceReport>, bool) {
@@ -517,7 +515,7 @@ async fn run_namespaces(
             progress(&done);
             done
         })
-        .buffered(PARALLEL)
+        .buffered(crate::deploy::kube::namespaces_at_once())
         .collect()
         .await;
     let cancelled = reports.iter().any(|r| r.outcome == Outcome::Cancelled);
@@ -558,6 +556,17 @@ pub async fn plan_sync(
     req: &KubeRequest,
     cancel: &Cancel,
 ) -> Result<KubePlan, OpsError> {
+    plan_sync_with(store, req, true, cancel).await
+}
+
+/// `plan_sync`; `fresh_ecr_token: false` when the caller fetched it once
+/// for several clusters.
+pub(super) async fn plan_sync_with(
+    store: &dyn VaultStore,
+    req: &KubeRequest,
+    fresh_ecr_token: bool,
+    cancel: &Cancel,
+) -> Result<KubePlan, OpsError> {
     not_cancelled(cancel)?;
     let data = store.read()?;
     let r = data.find_registry(&req.registry)?;
@@ -566,7 +575,7 @@ pub async fn plan_sync(
     let envs = environments(&data, r, &cluster.server, &req.environments)?;
     drop(data);
     ensure_hash_key(store)?;
-    let warnings = ecr_ready(store, &req.registry, true, cancel).await?;
+    let warnings = ecr_ready(store, &req.registry, fresh_ecr_token, cancel).await?;
     let req = KubeRequest {
         environments: envs,
         ..req.clone()
@@ -747,9 +756,9 @@ pub async fn refresh(
         let data = store.read()?;
         let plan = PullSecretPlan::build(&data, id.as_str(), &due, Timestamp::now())?;
         drop(data);
-        let planned = cluster.plan(&plan, SECRETS_ONLY, &recorded).await;
+        let planned = cluster.plan(&plan, &SECRETS_ONLY, &recorded).await;
         let (reports, stopped) =
-            run_namespaces(&cluster, &plan, planned, SECRETS_ONLY, progress, cancel).await;
+            run_namespaces(&cluster, &plan, planned, &SECRETS_ONLY, progress, cancel).await;
         done.expires_at = plan.expires_at;
         done.reports = reports;
         out.push(done);
@@ -916,6 +925,7 @@ pub async fn prune(
     drop(data);
     let mut secrets = Vec::new();
     let mut gone = Vec::new();
+    let mut sa_warnings = Vec::new();
     let mut cancelled = false;
     for a in &recorded {
         let mut done = PrunedSecret {
@@ -933,7 +943,20 @@ pub async fn prune(
                 .delete_recorded_secret(&a.namespace, &a.name, &a.uid)
                 .await
             {
-                Ok(Removal::Deleted | Removal::Gone) => gone.push(a.clone()),
+                Ok(Removal::Deleted | Removal::Gone) => {
+                    gone.push(a.clone());
+                    // The service accounts apply listed it in: regvault's
+                    // entry goes, every other stays.
+                    if let Err(e) = cluster
+                        .remove_pull_secret_everywhere(&a.namespace, &a.name)
+                        .await
+                    {
+                        sa_warnings.push(format!(
+                            "{}/{} was deleted but service accounts may still list it: {e}",
+                            a.namespace, a.name
+                        ));
+                    }
+                }
                 Ok(Removal::Replaced) => {
                     gone.push(a.clone());
                     done.outcome = PruneOutcome::Foreign;
@@ -961,7 +984,7 @@ pub async fn prune(
         progress(&done);
         secrets.push(done);
     }
-    let mut warnings = Vec::new();
+    let mut warnings = sa_warnings;
     if !gone.is_empty() {
         let server = cluster.server.clone();
         if let Err(e) = store.update(&mut |d| {

@@ -16,6 +16,7 @@
 
 pub mod compose;
 pub mod export;
+pub mod fleet;
 pub mod kube;
 pub mod swarm;
 pub mod test;

@@ -145,3 +145,97 @@ impl Kube {
         ("KUBECONFIG", self.kubeconfig.display().to_string())
     }
 }
+
+/// The three clusters of the many-cluster tests: `REGVAULT_TEST_KUBE`
+/// (the one `cluster()` gives) and the two dirs of
+/// `REGVAULT_TEST_KUBE_FLEET="DIR2 DIR3"`, started by `scripts/test.sh`.
+/// Missing: fails with the commands that start them.
+pub fn fleet() -> [&'static Kube; 3] {
+    static FLEET: OnceLock<[Kube; 2]> = OnceLock::new();
+    let first = cluster();
+    let more = FLEET.get_or_init(|| {
+        let dirs = std::env::var("REGVAULT_TEST_KUBE_FLEET").unwrap_or_default();
+        let dirs: Vec<&str> = dirs.split_whitespace().collect();
+        assert!(
+            dirs.len() == 2 && std::env::var_os("REGVAULT_TEST_KUBE").is_some(),
+            "the many-cluster tests need three clusters: run ./scripts/test.sh, or\n  \
+             scripts/kube-up.sh /tmp/k1 & scripts/kube-up.sh /tmp/k2 --shared-etcd /tmp/k1 & \
+             scripts/kube-up.sh /tmp/k3 --shared-etcd /tmp/k1 & wait\n  \
+             REGVAULT_TEST_KUBE=/tmp/k1 REGVAULT_TEST_KUBE_FLEET=\"/tmp/k2 /tmp/k3\" cargo nextest run --test fleet"
+        );
+        [from_dir(Path::new(dirs[0])), from_dir(Path::new(dirs[1]))]
+    });
+    [first, &more[0], &more[1]]
+}
+
+/// One context of a merged kubeconfig.
+pub enum Member<'a> {
+    /// `name`: `kube`'s cluster as its user `user` (`admin` or `dev`).
+    Cluster(&'a str, &'a Kube, &'a str),
+    /// `name`: a server nothing listens on (a stopped cluster).
+    Unreachable(&'a str),
+}
+
+/// Writes a kubeconfig at `path` with one context per member, in order
+/// (the current context is the first).
+pub fn merged_kubeconfig(path: &Path, members: &[Member<'_>]) {
+    use serde_yaml_ng::{Value, from_str, to_string};
+    let mut clusters = Vec::new();
+    let mut users = Vec::new();
+    let mut contexts = Vec::new();
+    for m in members {
+        let (name, cluster, user) = match m {
+            Member::Cluster(name, kube, user) => {
+                let text = std::fs::read_to_string(&kube.kubeconfig).unwrap();
+                let v: Value = from_str(&text).unwrap();
+                let cluster = v["clusters"][0]["cluster"].clone();
+                let user =
+                    v["users"]
+                        .as_sequence()
+                        .unwrap()
+                        .iter()
+                        .find(|u| u["name"].as_str() == Some(user))
+                        .unwrap_or_else(|| {
+                            panic!("no user {user} in {}", kube.kubeconfig.display())
+                        })["user"]
+                        .clone();
+                (*name, cluster, user)
+            }
+            Member::Unreachable(name) => {
+                // A port that was free a moment ago: connection refused.
+                let port = std::net::TcpListener::bind("127.0.0.1:0")
+                    .unwrap()
+                    .local_addr()
+                    .unwrap()
+                    .port();
+                let cluster: Value = from_str(&format!(
+                    "{{server: 'https://127.0.0.1:{port}', insecure-skip-tls-verify: true}}"
+                ))
+                .unwrap();
+                let user: Value = from_str("{token: nothing-listens-here}").unwrap();
+                (*name, cluster, user)
+            }
+        };
+        let entry = |body: &str, v: Value| {
+            let mut m = serde_yaml_ng::Mapping::new();
+            m.insert("name".into(), name.into());
+            m.insert(body.into(), v);
+            Value::Mapping(m)
+        };
+        clusters.push(entry("cluster", cluster));
+        users.push(entry("user", user));
+        let ctx: Value = from_str(&format!("{{cluster: '{name}', user: '{name}'}}")).unwrap();
+        contexts.push(entry("context", ctx));
+    }
+    let mut doc = serde_yaml_ng::Mapping::new();
+    doc.insert("apiVersion".into(), "v1".into());
+    doc.insert("kind".into(), "Config".into());
+    doc.insert("clusters".into(), Value::Sequence(clusters));
+    doc.insert("users".into(), Value::Sequence(users));
+    doc.insert("contexts".into(), Value::Sequence(contexts));
+    let first = match &members[0] {
+        Member::Cluster(n, ..) | Member::Unreachable(n) => *n,
+    };
+    doc.insert("current-context".into(), first.into());
+    std::fs::write(path, to_string(&Value::Mapping(doc)).unwrap()).unwrap();
+}

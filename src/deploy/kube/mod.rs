@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use futures_util::stream::{self, StreamExt};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ObjectMeta, PartialObjectMeta};
@@ -33,6 +33,7 @@ use kube::{Api, Client, Config, Resource};
 use serde_json::{Value, json};
 
 mod report;
+mod service_account;
 mod watch;
 
 use report::ApiFailure;
@@ -40,6 +41,7 @@ pub use report::{
     ApplyOptions, Change, KubeError, ManagedSecret, NamespaceReport, ObjectChange, Outcome,
     SecretState,
 };
+pub use service_account::{SaEdit, ServiceAccounts};
 pub use watch::{Observed, Seen, WatchFailure, Watched};
 
 use super::SecretManifest;
@@ -51,8 +53,33 @@ use super::{
 };
 use crate::model::AppliedSecret;
 
-/// Namespaces worked on at once.
-const PARALLEL: usize = 8;
+/// Namespaces worked on at once per cluster: `REGVAULT_KUBE_PARALLEL`
+/// (1–64), else 8. Each request in flight is one connection (HTTP/1.1,
+/// kept alive), so this is also the connections per cluster. Measured on
+/// the shared 2-core machine, 16, 32 or 64 were no faster than 8: the API
+/// server's CPU, not the round trips, bounds a 50-namespace apply there.
+#[must_use]
+pub fn namespaces_at_once() -> usize {
+    static AT_ONCE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *AT_ONCE.get_or_init(|| {
+        std::env::var("REGVAULT_KUBE_PARALLEL")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| (1..=64).contains(n))
+            .unwrap_or(8)
+    })
+}
+
+/// What one cluster-wide list said for all namespaces of a plan (`None`:
+/// not listed, or not allowed: read per namespace).
+#[derive(Default)]
+struct Prefetched {
+    /// Secrets of the plan's name, by namespace.
+    secrets: Option<BTreeMap<String, PartialObjectMeta<Secret>>>,
+    namespaces: Option<std::collections::BTreeSet<String>>,
+    /// The list got no HTTP answer: the cluster is unreachable.
+    unreachable: Option<ApiFailure>,
+}
 
 /// A connected cluster: the client and where it points.
 #[derive(Clone)]
@@ -155,10 +182,36 @@ fn deployment_current(live: &Deployment, plan: &PullSecretPlan, d: &DeploymentPl
         && pod.containers[0].image.as_deref() == Some(d.image.as_str())
 }
 
-fn lists_secret(sa: &ServiceAccount, name: &str) -> bool {
-    sa.image_pull_secrets
-        .as_ref()
-        .is_some_and(|s| s.iter().any(|r| r.name == name))
+/// The contexts of `kubeconfig`, else `KUBECONFIG` (or
+/// `~/.kube/config`), in file order, each with the server of its cluster
+/// (`--all-contexts`; two contexts of one server are one cluster).
+///
+/// # Errors
+/// No kubeconfig, or one that cannot be read.
+pub fn context_servers(
+    kubeconfig: Option<&std::path::Path>,
+) -> Result<Vec<(String, Option<String>)>, KubeError> {
+    let kubeconfig = match kubeconfig {
+        Some(path) => Kubeconfig::read_from(path),
+        None => Kubeconfig::read(),
+    }
+    .map_err(|e| KubeError::Config(e.to_string()))?;
+    let server = |cluster: &str| {
+        kubeconfig
+            .clusters
+            .iter()
+            .find(|c| c.name == cluster)
+            .and_then(|c| c.cluster.as_ref()?.server.clone())
+            .map(|s| s.trim_end_matches('/').to_owned())
+    };
+    Ok(kubeconfig
+        .contexts
+        .iter()
+        .map(|c| {
+            let s = c.context.as_ref().and_then(|x| server(&x.cluster));
+            (c.name.clone(), s)
+        })
+        .collect())
 }
 
 impl Cluster {
@@ -224,26 +277,100 @@ impl Cluster {
     pub async fn plan(
         &self,
         plan: &PullSecretPlan,
-        opts: ApplyOptions,
+        opts: &ApplyOptions,
         recorded: &[AppliedSecret],
     ) -> Vec<NamespaceReport> {
+        let seen = self.prefetch(plan, opts).await;
+        if let Some(f) = &seen.unreachable {
+            // No answer at all: every namespace says so, rather than each
+            // waiting out its own connection attempt.
+            return plan
+                .environments
+                .iter()
+                .map(|env| {
+                    let mut r = NamespaceReport::new(env);
+                    r.fail(f, "reaching the cluster");
+                    r
+                })
+                .collect();
+        }
         stream::iter(plan.environments.iter())
-            .map(|env| self.plan_one(plan, env, opts, recorded))
-            .buffered(PARALLEL)
+            .map(|env| self.plan_one(plan, env, opts, recorded, &seen))
+            .buffered(namespaces_at_once())
             .collect()
             .await
+    }
+
+    /// For several namespaces, one cluster-wide list each of the Secrets
+    /// of the plan's name and of the namespaces, instead of one read per
+    /// namespace (the round trips were most of an apply's time). A user
+    /// who may not list cluster-wide gets `None`: the reads per namespace
+    /// then tell what each namespace allows.
+    async fn prefetch(&self, plan: &PullSecretPlan, opts: &ApplyOptions) -> Prefetched {
+        if plan.environments.len() < 3 {
+            return Prefetched::default();
+        }
+        let secrets = async {
+            let api: Api<Secret> = Api::all(self.client.clone());
+            let lp = ListParams::default().fields(&format!("metadata.name={}", plan.secret_name));
+            match api.list_metadata(&lp).await {
+                Ok(list) => Ok(list
+                    .items
+                    .into_iter()
+                    .filter_map(|m| Some((m.metadata.namespace.clone()?, m)))
+                    .collect::<BTreeMap<_, _>>()),
+                Err(e) => Err(ApiFailure::from(&e)),
+            }
+        };
+        let namespaces = async {
+            if !opts.create_namespaces {
+                return None;
+            }
+            let api: Api<Namespace> = Api::all(self.client.clone());
+            let list = api.list_metadata(&ListParams::default()).await.ok()?;
+            Some(
+                list.items
+                    .into_iter()
+                    .filter_map(|m| m.metadata.name)
+                    .collect::<std::collections::BTreeSet<_>>(),
+            )
+        };
+        let (secrets, namespaces) = futures_util::join!(secrets, namespaces);
+        match secrets {
+            Ok(secrets) => Prefetched {
+                secrets: Some(secrets),
+                namespaces,
+                unreachable: None,
+            },
+            // Code 0: no HTTP answer (refused, TLS, timeout).
+            Err(f) if f.code == 0 => Prefetched {
+                unreachable: Some(f),
+                ..Prefetched::default()
+            },
+            Err(_) => Prefetched {
+                namespaces,
+                ..Prefetched::default()
+            },
+        }
     }
 
     async fn plan_one(
         &self,
         plan: &PullSecretPlan,
         env: &EnvironmentPlan,
-        opts: ApplyOptions,
+        opts: &ApplyOptions,
         recorded: &[AppliedSecret],
+        seen: &Prefetched,
     ) -> NamespaceReport {
         let mut r = NamespaceReport::new(env);
         let ns = &env.namespace;
-        if opts.create_namespaces {
+        if opts.create_namespaces
+            && let Some(known) = &seen.namespaces
+        {
+            if !known.contains(ns) {
+                r.namespace_change = Some(Change::Create);
+            }
+        } else if opts.create_namespaces {
             let api: Api<Namespace> = Api::all(self.client.clone());
             match api.get_metadata_opt(ns).await {
                 Ok(Some(_)) => {}
@@ -261,6 +388,8 @@ impl Cluster {
         let secrets: Api<Secret> = Api::namespaced(self.client.clone(), ns);
         let found = if creating {
             None
+        } else if let Some(all) = &seen.secrets {
+            all.get(ns.as_str()).cloned()
         } else {
             match secrets.get_metadata_opt(&plan.secret_name).await {
                 Ok(found) => found,
@@ -353,25 +482,11 @@ impl Cluster {
                 return r;
             }
         }
-        if opts.service_account {
-            let change = if creating {
-                Change::Update
-            } else {
-                let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), ns);
-                match api.get_opt("default").await {
-                    Ok(Some(sa)) if lists_secret(&sa, &plan.secret_name) => Change::Unchanged,
-                    Ok(_) => Change::Update,
-                    Err(e) => {
-                        r.fail(&ApiFailure::from(&e), "reading the default service account");
-                        return r;
-                    }
-                }
-            };
-            r.objects.push(ObjectChange {
-                kind: "ServiceAccount",
-                name: "default".into(),
-                change,
-            });
+        if !self
+            .plan_service_accounts(&mut r, &opts.service_accounts, &plan.secret_name, creating)
+            .await
+        {
+            return r;
         }
         r
     }
@@ -382,13 +497,13 @@ impl Cluster {
         &self,
         plan: &PullSecretPlan,
         planned: Vec<NamespaceReport>,
-        opts: ApplyOptions,
+        opts: &ApplyOptions,
     ) -> Vec<NamespaceReport> {
         let by_env: Vec<(&EnvironmentPlan, NamespaceReport)> =
             plan.environments.iter().zip(planned).collect();
         stream::iter(by_env)
             .map(|(env, r)| self.apply_one(plan, env, r, opts))
-            .buffered(PARALLEL)
+            .buffered(namespaces_at_once())
             .collect()
             .await
     }
@@ -400,7 +515,7 @@ impl Cluster {
         plan: &PullSecretPlan,
         env: &EnvironmentPlan,
         mut r: NamespaceReport,
-        opts: ApplyOptions,
+        opts: &ApplyOptions,
     ) -> NamespaceReport {
         if r.outcome != Outcome::Unchanged || r.message.is_some() {
             return r; // refused, forbidden or failed while planning
@@ -509,13 +624,22 @@ impl Cluster {
                     return r;
                 }
             }
-            if change_of("ServiceAccount", "default") == Change::Update
-                && let Err(f) = self
-                    .add_to_default_sa(ns, &plan.secret_name, opts.dry_run)
+            let accounts: Vec<String> = r
+                .objects
+                .iter()
+                .filter(|o| o.kind == "ServiceAccount" && o.change == Change::Update)
+                .map(|o| o.name.clone())
+                .collect();
+            for name in accounts {
+                // A new namespace's `default` appears a moment after it.
+                let wait = name == "default";
+                if let Err(f) = self
+                    .edit_pull_secrets(ns, &name, &plan.secret_name, true, wait, opts.dry_run)
                     .await
-            {
-                r.fail(&f, "adding the secret to the default service account");
-                return r;
+                {
+                    r.fail(&f, &format!("adding the secret to service account {name}"));
+                    return r;
+                }
             }
         }
         r.outcome = Outcome::Applied;
@@ -583,69 +707,6 @@ impl Cluster {
         Ok(std::mem::take(&mut s.metadata))
     }
 
-    /// Appends the Secret to `default`'s `imagePullSecrets`, keeping the
-    /// other entries. A new namespace's `default`
-    /// appears a moment after the namespace: wait for it.
-    async fn add_to_default_sa(
-        &self,
-        ns: &str,
-        secret: &str,
-        dry_run: bool,
-    ) -> Result<(), ApiFailure> {
-        let api: Api<ServiceAccount> = Api::namespaced(self.client.clone(), ns);
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let sa = match api.get_opt("default").await {
-                Ok(Some(sa)) => sa,
-                Ok(None) if attempts < 50 => {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    continue;
-                }
-                Ok(None) => {
-                    return Err(ApiFailure {
-                        code: 404,
-                        reason: "NotFound".into(),
-                        message: format!("serviceaccount {ns}/default does not exist"),
-                    });
-                }
-                Err(e) => return Err(ApiFailure::from(&e)),
-            };
-            if lists_secret(&sa, secret) {
-                return Ok(());
-            }
-            // The whole list, guarded by the resourceVersion read: a
-            // concurrent change is a 409 and a re-read, never a lost entry.
-            let rv = sa.metadata.resource_version.clone().unwrap_or_default();
-            let mut list: Vec<Value> = sa
-                .image_pull_secrets
-                .iter()
-                .flatten()
-                .map(|r| json!({ "name": r.name }))
-                .collect();
-            list.push(json!({ "name": secret }));
-            let patch = json!({
-                "metadata": { "resourceVersion": rv },
-                "imagePullSecrets": list,
-            });
-            let pp = PatchParams {
-                dry_run,
-                field_manager: Some(MANAGER.into()),
-                ..PatchParams::default()
-            };
-            match api.patch("default", &pp, &Patch::Merge(&patch)).await {
-                Ok(_) => return Ok(()),
-                Err(e) => {
-                    let f = ApiFailure::from(&e);
-                    if f.code == 409 && attempts < 5 {
-                        continue;
-                    }
-                    return Err(f);
-                }
-            }
-        }
-    }
-
     /// Per environment: the Secret's status against the plan (`foreign`
     /// when it is not one of the `recorded`).
     pub async fn status(
@@ -688,7 +749,7 @@ impl Cluster {
                 }
                 state
             })
-            .buffered(PARALLEL)
+            .buffered(namespaces_at_once())
             .collect()
             .await
     }

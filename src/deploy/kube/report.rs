@@ -221,15 +221,15 @@ impl NamespaceReport {
 }
 
 /// What `apply` does beyond the Secret.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ApplyOptions {
     pub create_namespaces: bool,
     /// Take over a same-named Secret (or Deployment) regvault does not manage.
     pub adopt: bool,
     /// The server's dry run: validated, nothing stored.
     pub dry_run: bool,
-    /// Also list the Secret in the namespace's `default` `ServiceAccount`.
-    pub service_account: bool,
+    /// Also list the Secret in these service accounts' `imagePullSecrets`.
+    pub service_accounts: super::ServiceAccounts,
     /// sync: only Secrets, only those that exist, never a Deployment.
     pub secrets_only: bool,
 }

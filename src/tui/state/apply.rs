@@ -6,6 +6,7 @@
 use tui_input::Input;
 
 use crate::deploy::kube::NamespaceReport;
+use crate::deploy::kube::ServiceAccounts;
 use crate::model::RegistryId;
 use crate::ops::compose::ComposePlan;
 use crate::ops::kube::{ApplySettings, PrunedSecret};
@@ -211,17 +212,25 @@ impl ApplyOption {
         match self {
             Self::CreateNamespaces => s.create_namespaces,
             Self::Adopt => s.adopt,
-            Self::ServiceAccount => s.service_account,
+            Self::ServiceAccount => !s.service_accounts.is_none(),
             Self::DryRun => s.dry_run,
             Self::FreshEcrToken => s.fresh_ecr_token,
         }
     }
 
     pub fn toggle(self, s: &mut ApplySettings) {
+        if self == Self::ServiceAccount {
+            s.service_accounts = if s.service_accounts.is_none() {
+                ServiceAccounts::Named(vec!["default".into()])
+            } else {
+                ServiceAccounts::None
+            };
+            return;
+        }
         let flag = match self {
             Self::CreateNamespaces => &mut s.create_namespaces,
             Self::Adopt => &mut s.adopt,
-            Self::ServiceAccount => &mut s.service_account,
+            Self::ServiceAccount => return,
             Self::DryRun => &mut s.dry_run,
             Self::FreshEcrToken => &mut s.fresh_ecr_token,
         };

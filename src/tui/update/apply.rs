@@ -231,7 +231,7 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
                 registry: d.registry.as_str().to_owned(),
                 context,
                 environments,
-                settings: d.settings,
+                settings: d.settings.clone(),
             };
             d.step = ApplyStep::Planning {
                 job,

@@ -259,7 +259,7 @@ fn the_cli_options_are_offered_and_reach_the_plan() {
     let [Effect::PlanApply { target, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert!(target.settings.create_namespaces && target.settings.service_account);
+    assert!(target.settings.create_namespaces && !target.settings.service_accounts.is_none());
     assert!(!target.settings.adopt && !target.settings.dry_run);
     assert!(target.settings.fresh_ecr_token, "the CLI's default");
 }
