@@ -623,3 +623,50 @@ fn watch_survives_an_api_server_restart() {
     });
     assert_eq!(w.terminate(), Some(0));
 }
+
+#[test]
+fn with_service_accounts_new_service_accounts_list_the_secret() {
+    let kube = kube_support::cluster();
+    let name = format!("wa-{}", tag());
+    let env = format!("sa{}", tag());
+    let ns = format!("env-{env}");
+    let secret_name = format!("{name}-creds");
+    let (s, _) = setup(&name, &[&env], &token('f'));
+    let w = Watcher::start(&s, kube, &["--service-accounts"], &[]);
+    let mut spaces = Namespaces(kube, Vec::new());
+    spaces.create(&ns);
+    eventually("the secret in the new namespace", &w, || {
+        secret(kube, &ns, &secret_name)
+    });
+    let lists = |sa: &str| {
+        let o = kube.kubectl_raw(
+            "admin",
+            &["-n", &ns, "get", "serviceaccount", sa, "-o", "json"],
+            None,
+        );
+        o.status.success().then(|| {
+            let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+            v["imagePullSecrets"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+    };
+    eventually("default to list the secret", &w, || {
+        lists("default").filter(|l| l.contains(&json!({"name": secret_name})))
+    });
+    // A ServiceAccount created later, with an entry of its own: gets the
+    // Secret, keeps its entry.
+    kube.kubectl_as(
+        "admin",
+        &["-n", &ns, "apply", "-f", "-"],
+        Some(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: builder}\nimagePullSecrets: [{name: theirs}]\n",
+        ),
+    );
+    let l = eventually("builder to list the secret", &w, || {
+        lists("builder").filter(|l| l.contains(&json!({"name": secret_name})))
+    });
+    assert!(l.contains(&json!({"name": "theirs"})), "{l:?}");
+    w.wait_for("serviceaccount builder lists");
+}

@@ -45,6 +45,10 @@ struct RunArgs {
     /// Push a rotation saved in the vault to every secret regvault applied.
     #[arg(long)]
     auto_sync: bool,
+    /// Every ServiceAccount (new ones too) in a namespace that has the
+    /// registry's secret lists it in imagePullSecrets.
+    #[arg(long)]
+    service_accounts: bool,
     /// Renew an ECR token this long before it expires (30m, 1h).
     #[arg(long, value_name = "DURATION", default_value = "30m")]
     ecr_margin: String,
@@ -92,6 +96,7 @@ fn watch(g: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         ecr_margin,
         vault_file: Some(path.clone()),
         state_file: Some(state::state_file(&path)),
+        service_accounts: args.service_accounts,
     };
     let json = args.json;
     let sink: watch::EventSink = Arc::new(move |e| {

@@ -10,7 +10,7 @@
 //! feature would add a crate tree for what is a few lines here.
 
 use futures_util::stream::{BoxStream, StreamExt};
-use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::api::core::v1::{Namespace, Secret, ServiceAccount};
 use kube::Api;
 use kube::api::{ListParams, WatchEvent, WatchParams};
 use kube::core::PartialObjectMeta;
@@ -28,6 +28,8 @@ use crate::deploy::{
 pub enum Watched {
     Namespaces,
     Secrets,
+    /// Only with `watch --service-accounts`.
+    ServiceAccounts,
 }
 
 impl Watched {
@@ -36,6 +38,7 @@ impl Watched {
         match self {
             Watched::Namespaces => "namespaces",
             Watched::Secrets => "secrets",
+            Watched::ServiceAccounts => "serviceaccounts",
         }
     }
 }
@@ -146,6 +149,14 @@ impl Cluster {
                     l.metadata.resource_version,
                 )
             }
+            Watched::ServiceAccounts => {
+                let api: Api<ServiceAccount> = Api::all(self.client.clone());
+                let l = api.list_metadata(&lp).await.map_err(|e| failure(&e))?;
+                (
+                    l.items.iter().map(seen).collect(),
+                    l.metadata.resource_version,
+                )
+            }
         };
         Ok((items, rv.unwrap_or_default()))
     }
@@ -173,6 +184,14 @@ impl Cluster {
             }
             Watched::Secrets => {
                 let api: Api<Secret> = Api::all(self.client.clone());
+                api.watch_metadata(&wp, resource_version)
+                    .await
+                    .map_err(|e| failure(&e))?
+                    .map(observed)
+                    .boxed()
+            }
+            Watched::ServiceAccounts => {
+                let api: Api<ServiceAccount> = Api::all(self.client.clone());
                 api.watch_metadata(&wp, resource_version)
                     .await
                     .map_err(|e| failure(&e))?

@@ -52,6 +52,9 @@ pub struct WatchOptions {
     pub vault_file: Option<PathBuf>,
     /// Where the state is written; `None`: nowhere.
     pub state_file: Option<PathBuf>,
+    /// Every `ServiceAccount` in a namespace where the vault recorded a
+    /// registry's Secret lists it in `imagePullSecrets` (new ones too).
+    pub service_accounts: bool,
 }
 
 /// Why a managed Secret was put back.
@@ -102,6 +105,13 @@ pub enum WatchEvent {
         registry: String,
         expires_at: Option<Timestamp>,
         namespaces: Vec<String>,
+    },
+    /// A `ServiceAccount` now lists the pull Secret (`--service-accounts`).
+    ServiceAccountCovered {
+        context: String,
+        namespace: String,
+        service_account: String,
+        secret: String,
     },
     /// Left untouched: not the Secret the vault recorded (unmanaged or
     /// foreign).
@@ -163,6 +173,15 @@ impl std::fmt::Display for WatchEvent {
                 "[{context}] '{registry}': ECR token renewed (expires {}), pushed to {}",
                 expires_at.map_or_else(|| "?".to_owned(), |t| t.to_string()),
                 namespaces.join(", ")
+            ),
+            WatchEvent::ServiceAccountCovered {
+                context,
+                namespace,
+                service_account,
+                secret,
+            } => write!(
+                f,
+                "[{context}] {namespace}: serviceaccount {service_account} lists {secret}"
             ),
             WatchEvent::Refused {
                 context, message, ..

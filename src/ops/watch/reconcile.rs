@@ -14,7 +14,9 @@ use tokio::sync::mpsc;
 
 use super::source::{self, SourceEvent};
 use super::{RepairCause, Shared, WatchEvent, WatchOptions};
-use crate::deploy::kube::{Cluster, NamespaceReport, Observed, Outcome, Seen, Watched};
+use crate::deploy::kube::{
+    Cluster, NamespaceReport, Observed, Outcome, SaEdit, Seen, ServiceAccounts, Watched,
+};
 use crate::deploy::{PlanError, PullSecretPlan, environments_using};
 use crate::model::{AppliedSecret, RegistryId, VaultData};
 use crate::ops::kube::{ApplySettings, SECRETS_ONLY, ensure_hash_key, execute, plan_on};
@@ -120,7 +122,7 @@ impl Reconciler {
                     c.connected = false;
                     c.last_error = Some(message);
                 }
-                WatchEvent::Refused { .. } => {}
+                WatchEvent::Refused { .. } | WatchEvent::ServiceAccountCovered { .. } => {}
             }
         });
     }
@@ -163,7 +165,12 @@ impl Reconciler {
     pub(crate) async fn run(mut self, cancel: Cancel) {
         let (tx, mut rx) = mpsc::channel(1024);
         let sources = cancel.child_token();
-        for kind in [Watched::Namespaces, Watched::Secrets] {
+        let mut kinds = vec![Watched::Namespaces, Watched::Secrets];
+        if self.opts.service_accounts {
+            kinds.push(Watched::ServiceAccounts);
+        }
+        let all = kinds.len();
+        for kind in kinds {
             tokio::spawn(source::run(
                 self.cluster.clone(),
                 kind,
@@ -197,7 +204,7 @@ impl Reconciler {
                 biased;
                 () = cancel.cancelled() => break,
                 ev = rx.recv() => match ev {
-                    Some(ev) => self.on_source(ev).await,
+                    Some(ev) => self.on_source(ev, all).await,
                     None => break,
                 },
                 _ = tick.tick(), if self.opts.vault_file.is_some() => self.on_tick().await,
@@ -207,12 +214,12 @@ impl Reconciler {
         sources.cancel();
     }
 
-    async fn on_source(&mut self, ev: SourceEvent) {
+    async fn on_source(&mut self, ev: SourceEvent, all: usize) {
         match ev {
             SourceEvent::Connected(kind) => {
                 let before = self.connected.len();
                 self.connected.insert(kind);
-                if self.connected.len() == 2 && before == 1 {
+                if self.connected.len() == all && before + 1 == all {
                     self.emit(&WatchEvent::Connected {
                         context: self.context(),
                     });
@@ -261,6 +268,16 @@ impl Reconciler {
                 }
                 Observed::Bookmark(_) => {}
             },
+            SourceEvent::Listed(Watched::ServiceAccounts, items) => {
+                for s in items {
+                    self.cover_service_account(&s).await;
+                }
+            }
+            SourceEvent::Changed(
+                Watched::ServiceAccounts,
+                Observed::Added(s) | Observed::Modified(s),
+            ) => self.cover_service_account(&s).await,
+            SourceEvent::Changed(Watched::ServiceAccounts, _) => {}
             SourceEvent::Changed(Watched::Secrets, o) => {
                 let (key, gone) = match o {
                     Observed::Added(s) | Observed::Modified(s) => {
@@ -429,6 +446,11 @@ impl Reconciler {
         }
         let settings = ApplySettings {
             fresh_ecr_token: false,
+            service_accounts: if self.opts.service_accounts {
+                ServiceAccounts::All
+            } else {
+                ServiceAccounts::None
+            },
             ..ApplySettings::default()
         };
         let kp = match plan_on(
@@ -486,6 +508,45 @@ impl Reconciler {
                         .clone()
                         .unwrap_or_else(|| format!("{}: {}", r.namespace, r.outcome.as_str())),
                 ),
+            }
+        }
+    }
+
+    /// `--service-accounts`: a `ServiceAccount` in a namespace where the
+    /// vault recorded a registry's Secret lists that Secret (a merge that
+    /// keeps the other entries; nothing written when it is listed).
+    async fn cover_service_account(&mut self, sa: &Seen) {
+        let Some(ns) = sa.namespace.clone() else {
+            return;
+        };
+        if sa.terminating || !ns.starts_with("env-") {
+            return;
+        }
+        let server = self.cluster.server.clone();
+        let secrets: Vec<String> = match self.data() {
+            Ok(d) => d
+                .kube
+                .applied
+                .iter()
+                .filter(|a| a.server == server && a.namespace == ns)
+                .map(|a| a.name.clone())
+                .collect(),
+            Err(_) => return,
+        };
+        for secret in secrets {
+            match self
+                .cluster
+                .add_pull_secret(&ns, &sa.name, &secret, false, false)
+                .await
+            {
+                Ok(SaEdit::Changed) => self.emit(&WatchEvent::ServiceAccountCovered {
+                    context: self.context(),
+                    namespace: ns.clone(),
+                    service_account: sa.name.clone(),
+                    secret,
+                }),
+                Ok(SaEdit::Unchanged) => {}
+                Err(e) => self.fail(e.to_string()),
             }
         }
     }
