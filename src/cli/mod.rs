@@ -28,6 +28,7 @@ mod registry;
 mod restore;
 mod swarm;
 mod trust;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -111,6 +112,10 @@ pub enum Command {
     Refresh(deploy::RefreshArgs),
     /// Delete a registry's managed secrets from the cluster.
     Prune(deploy::PruneArgs),
+    /// Keep pull secrets in place (foreground, until SIGTERM): new
+    /// namespaces get them, hand edits and deletes are repaired, ECR tokens
+    /// renewed by their expiry; `watch status` reports.
+    Watch(watch::WatchArgs),
     /// Docker Swarm services with registry auth, through the engine API.
     #[command(subcommand)]
     Swarm(swarm::SwarmCmd),
@@ -181,6 +186,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Status(args) => deploy::status(&cli.global, args),
         Command::Refresh(args) => deploy::refresh(&cli.global, &args),
         Command::Prune(args) => deploy::prune(&cli.global, &args),
+        Command::Watch(args) => watch::run(&cli.global, &args),
         Command::Swarm(cmd) => swarm::run(&cli.global, cmd),
         Command::Compose(cmd) => compose::run(&cli.global, cmd),
         Command::Helper(cmd) => helper::run(&cli.global, cmd),

@@ -261,6 +261,27 @@ impl PullSecretPlan {
         self.dockerconfigjson.len()
     }
 
+    /// Whether `bytes` (a live Secret's `.dockerconfigjson`) are exactly
+    /// what this plan puts there — compared by a keyed MAC, so the time
+    /// taken says nothing of where they differ (`watch`'s drift check).
+    #[must_use]
+    pub fn same_dockerconfigjson(&self, bytes: &[u8]) -> bool {
+        let mut key = [0u8; 32];
+        if getrandom::fill(&mut key).is_err() {
+            return false;
+        }
+        let mac = |b: &[u8]| {
+            // HMAC takes a key of any length: this never fails.
+            let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&key).ok()?;
+            m.update(b);
+            Some(m)
+        };
+        let (Some(ours), Some(theirs)) = (mac(self.dockerconfigjson.as_bytes()), mac(bytes)) else {
+            return false;
+        };
+        theirs.verify_slice(&ours.finalize().into_bytes()).is_ok()
+    }
+
     /// The Secret without its data: what is safe to show.
     fn secret_skeleton(&self, namespace: &str) -> Value {
         let mut annotations = serde_json::Map::new();

@@ -90,7 +90,7 @@ impl Default for ApplySettings {
 }
 
 impl ApplySettings {
-    fn objects(&self) -> ApplyOptions {
+    pub(crate) fn objects(&self) -> ApplyOptions {
         ApplyOptions {
             create_namespaces: self.create_namespaces,
             adopt: self.adopt,
@@ -102,7 +102,7 @@ impl ApplySettings {
 }
 
 /// sync: only Secrets that exist, never a Deployment.
-const SECRETS_ONLY: ApplyOptions = ApplyOptions {
+pub(crate) const SECRETS_ONLY: ApplyOptions = ApplyOptions {
     create_namespaces: false,
     adopt: false,
     dry_run: false,
@@ -155,7 +155,7 @@ impl KubeReport {
 
 /// Creates the vault's credentials-hash key when it has none (saved
 /// through the store; never shown).
-pub(super) fn ensure_hash_key(store: &dyn VaultStore) -> Result<(), OpsError> {
+pub(crate) fn ensure_hash_key(store: &dyn VaultStore) -> Result<(), OpsError> {
     if store.read()?.kube.credentials_hash_key.is_some() {
         return Ok(());
     }
@@ -379,9 +379,32 @@ async fn plan_with(
     warnings: Vec<String>,
     cancel: &Cancel,
 ) -> Result<KubePlan, OpsError> {
-    let data = store.read()?;
-    let plan = PullSecretPlan::build(&data, &req.registry, &req.environments, Timestamp::now())?;
     let cluster = Cluster::connect(req.context.as_deref(), req.kubeconfig.as_deref()).await?;
+    plan_on(
+        store,
+        cluster,
+        &req.registry,
+        &req.environments,
+        options,
+        warnings,
+        cancel,
+    )
+    .await
+}
+
+/// The plan of `registry` for `environments` on a cluster already
+/// connected (`watch` keeps one client per context).
+pub(crate) async fn plan_on(
+    store: &dyn VaultStore,
+    cluster: Cluster,
+    registry: &str,
+    environments: &[String],
+    options: ApplyOptions,
+    warnings: Vec<String>,
+    cancel: &Cancel,
+) -> Result<KubePlan, OpsError> {
+    let data = store.read()?;
+    let plan = PullSecretPlan::build(&data, registry, environments, Timestamp::now())?;
     let recorded = recorded_on(&data, &cluster.server, &plan.registry_id);
     drop(data);
     not_cancelled(cancel)?;

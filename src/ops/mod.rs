@@ -22,6 +22,7 @@ pub mod import;
 pub mod kube;
 pub mod swarm;
 pub mod test;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -166,6 +167,10 @@ pub trait VaultStore: Send + Sync {
     fn entry(&self, action: AuditAction) -> AuditEntry {
         AuditEntry::new(self.who(), action, AuditOutcome::Ok)
     }
+
+    /// Forgets any copy kept for reads, so the next read opens the file
+    /// again (`watch`, when another process saved the vault).
+    fn reload(&self) {}
 }
 
 /// The vault file as the CLI uses it: decrypted once for the command's
@@ -271,6 +276,10 @@ impl VaultStore for FileStore {
             None => Who::current(crate::model::current_user()),
         }
     }
+
+    fn reload(&self) {
+        self.forget();
+    }
 }
 
 impl FileStore {
@@ -328,6 +337,12 @@ impl FileStore {
     fn learn_log(&self, vault: &Vault) {
         if let (Some(log), Ok(mut slot)) = (vault.audit_log(), self.log.lock()) {
             *slot = Some((log, vault.audit_who()));
+        }
+    }
+
+    fn forget(&self) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = None;
         }
     }
 

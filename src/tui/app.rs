@@ -93,6 +93,11 @@ where
     model.engines = engines;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A `regvault watch` of this vault shows in the status bar.
+    let watch_file =
+        crate::ops::watch::state::state_file(std::path::Path::new(&model.ctx.vault_path));
+    let mut watch_tick = tokio::time::interval(WATCH_TICK);
+    watch_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seq = 0;
     let mut dirty = true;
     loop {
@@ -122,6 +127,14 @@ where
                 None => break,
             },
             _ = tick.tick(), if model.wants_tick() => Msg::Tick,
+            _ = watch_tick.tick() => {
+                let line = watch_line(&watch_file);
+                if line != model.watch_line {
+                    model.watch_line = line;
+                    dirty = true;
+                }
+                continue;
+            }
         };
         model.now = clock();
         dirty = true;
@@ -136,6 +149,17 @@ where
         }
     }
     Ok(model)
+}
+
+/// How often the status bar looks at the state file of `regvault watch`.
+const WATCH_TICK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The summary of a running watch of this vault (a stale file of a watch
+/// that died is not shown).
+fn watch_line(file: &std::path::Path) -> Option<String> {
+    use crate::ops::watch::state;
+    let s = state::read(file).ok()?;
+    (s.running && state::alive(s.pid)).then(|| s.summary())
 }
 
 /// The buffer's symbols, one line per row.

@@ -643,3 +643,18 @@ fn registry_detail_shows_its_last_entries() {
     select_registry(&mut m, "ecr-prod");
     snap!("registry_detail_history", m);
 }
+
+/// A running `regvault watch` of this vault shows in the status bar.
+#[test]
+fn the_status_bar_shows_a_running_watch() {
+    let mut m = fixtures::full();
+    let line = "watch: 1/1 connected · 2 repaired · 3 covered";
+    let text = |m: &Model| {
+        let t = draw(m, 120, 30);
+        let b = t.backend().buffer();
+        crate::tui::app::buffer_text(b)
+    };
+    assert!(!text(&m).contains("watch:"));
+    m.watch_line = Some(line.into());
+    assert!(text(&m).lines().last().unwrap().contains(line));
+}

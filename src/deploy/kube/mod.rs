@@ -34,6 +34,7 @@ use serde_json::{Value, json};
 
 mod report;
 mod service_account;
+mod watch;
 
 use report::ApiFailure;
 pub use report::{
@@ -41,6 +42,7 @@ pub use report::{
     SecretState,
 };
 pub use service_account::{SaEdit, ServiceAccounts};
+pub use watch::{Observed, Seen, WatchFailure, Watched};
 
 use super::SecretManifest;
 use super::plan::{DeploymentPlan, EnvironmentPlan, PullSecretPlan};

@@ -109,6 +109,9 @@ pub struct Model {
     pub spinner: usize,
     /// Whether the credential helper is installed per host (cached).
     pub helper: helper::HelperCache,
+    /// The running `regvault watch` of this vault, in one line (its state
+    /// file, read every few seconds); `None` when none runs.
+    pub watch_line: Option<String>,
     pub quit: bool,
     next_job: JobId,
     registry_cache: RowCache,
@@ -160,6 +163,7 @@ impl Model {
             init_job: None,
             spinner: 0,
             helper: helper::HelperCache::default(),
+            watch_line: None,
             quit: false,
             next_job: 1,
             registry_cache: RowCache::new(ListKind::Registries),

@@ -94,6 +94,8 @@ pub(super) fn status(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         right = format!("{} testing {name}… (Esc cancels) ", spinner(m));
     } else if m.init_job.is_some() {
         right = format!("{} creating the vault… ", spinner(m));
+    } else if let Some(line) = &m.watch_line {
+        right = format!("{line} ");
     }
     let room = (area.width as usize).saturating_sub(right.chars().count() + 1);
     let left = fit(&format!(" {} · {}", m.ctx.vault_path, m.ctx.user), room);
