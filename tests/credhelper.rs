@@ -623,10 +623,19 @@ fn helper_gets_logins_and_logouts_are_in_the_audit_log() {
     let o = helper(&s, "alice@ops", "get", "http://127.0.0.1:5999/v2/", &[]);
     assert_eq!(o.code, 0, "{}", o.stdout);
     let login = json!({"ServerURL": "127.0.0.1:6000", "Username": "u", "Secret": "pw-CANARY-1"});
-    assert_eq!(helper(&s, "alice@ops", "store", &login.to_string(), &[]).code, 0);
+    assert_eq!(
+        helper(&s, "alice@ops", "store", &login.to_string(), &[]).code,
+        0
+    );
     let login = json!({"ServerURL": "127.0.0.1:6000", "Username": "u", "Secret": "pw-CANARY-2"});
-    assert_eq!(helper(&s, "alice@ops", "store", &login.to_string(), &[]).code, 0);
-    assert_eq!(helper(&s, "alice@ops", "erase", "127.0.0.1:6000", &[]).code, 0);
+    assert_eq!(
+        helper(&s, "alice@ops", "store", &login.to_string(), &[]).code,
+        0
+    );
+    assert_eq!(
+        helper(&s, "alice@ops", "erase", "127.0.0.1:6000", &[]).code,
+        0
+    );
     let o = s.ok(&["log", "--json"], &[]);
     assert!(!o.stdout.contains("CANARY"), "{}", o.stdout);
     let entries: Vec<Value> = serde_json::from_str(&o.stdout).unwrap();

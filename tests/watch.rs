@@ -325,6 +325,33 @@ fn a_new_namespace_gets_the_secret_and_deleted_or_edited_ones_come_back() {
         !out.contains(&tok) && !st.to_string().contains(&tok),
         "{out}"
     );
+
+    // The audit log says what watch did to the cluster: the new namespace
+    // covered, the deleted and the edited Secret put back.
+    let log = s.ok(&["log", "--json"], &[]).stdout;
+    assert!(!log.contains(&tok), "{log}");
+    let entries: Vec<Value> = serde_json::from_str(&log).unwrap();
+    let by_watch: Vec<String> = entries
+        .iter()
+        .filter(|e| e["where"].as_str().is_some_and(|w| w.contains(&ns)))
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["action"].as_str().unwrap(),
+                e["result"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(by_watch.contains(&"apply ok".to_owned()), "{by_watch:?}");
+    // One repair for the deletion, one or two for the edit (the data and
+    // the label were changed by two commands).
+    assert!(
+        by_watch.iter().filter(|a| *a == "repair ok").count() >= 2,
+        "{by_watch:?}"
+    );
+    let repair = entries.iter().find(|e| e["action"] == "repair").unwrap();
+    assert_eq!(repair["registry"]["name"], name.as_str(), "{repair}");
+    s.ok(&["log", "verify"], &[]);
 }
 
 #[test]

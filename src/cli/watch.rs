@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::output::{outln, print_json};
 use super::{Global, keys};
+use crate::ops::VaultStore;
 use crate::ops::kube::ClusterTarget;
 use crate::ops::watch::{self, WatchOptions, state};
 
@@ -99,12 +100,14 @@ fn watch(g: &Global, args: &RunArgs) -> anyhow::Result<i32> {
         service_accounts: args.service_accounts,
     };
     let json = args.json;
+    let log_store: Arc<dyn VaultStore> = store.clone();
     let sink: watch::EventSink = Arc::new(move |e| {
         if json {
             outln!("{}", serde_json::to_string(e).unwrap_or_default());
         } else {
             outln!("{e}");
         }
+        audit_event(&*log_store, e);
     });
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -183,4 +186,90 @@ fn status(g: &Global, json: bool) -> anyhow::Result<i32> {
         }
     }
     Ok(i32::from(!s.running))
+}
+
+/// What `watch` wrote to a cluster goes into the audit log like the same
+/// change made by hand: a namespace covered (apply), a Secret put back
+/// (repair), a rotation pushed (sync), an ECR token renewed (refresh), a
+/// Secret left alone because it is not the recorded one (refused).
+/// Connection events are not logged (they say nothing about credentials).
+fn audit_event(store: &dyn VaultStore, e: &watch::WatchEvent) {
+    use crate::ops::AuditAction;
+    use watch::WatchEvent as E;
+    let (action, registry, place, refused) = match e {
+        E::Covered {
+            context,
+            namespace,
+            registry,
+            ..
+        } => (
+            AuditAction::Apply,
+            Some(registry),
+            format!("{context}: {namespace} (new namespace)"),
+            None,
+        ),
+        E::Repaired {
+            context,
+            namespace,
+            registry,
+            secret,
+            cause,
+        } => (
+            AuditAction::Repair,
+            Some(registry),
+            format!("{context}: {namespace}/{secret} ({cause:?})"),
+            None,
+        ),
+        E::Synced {
+            context,
+            registry,
+            namespaces,
+        } => (
+            AuditAction::Sync,
+            Some(registry),
+            format!("{context}: {}", namespaces.join(" ")),
+            None,
+        ),
+        E::EcrRefreshed {
+            context,
+            registry,
+            namespaces,
+            ..
+        } => (
+            AuditAction::Refresh,
+            Some(registry),
+            format!("{context}: {}", namespaces.join(" ")),
+            None,
+        ),
+        E::Refused {
+            context,
+            namespace,
+            secret,
+            message,
+        } => (
+            AuditAction::Repair,
+            None,
+            format!("{context}: {namespace}/{secret}"),
+            Some(message.as_str()),
+        ),
+        E::Connected { .. }
+        | E::Disconnected { .. }
+        | E::ServiceAccountCovered { .. }
+        | E::Failed { .. } => return,
+    };
+    let mut entry = store.entry(action).place(place);
+    if let Some(wanted) = registry {
+        let named = store.read().ok().and_then(|d| {
+            d.find_registry(wanted)
+                .ok()
+                .map(|r| (r.id.to_string(), r.name.clone()))
+        });
+        if let Some((id, name)) = named {
+            entry = entry.registry(id, name);
+        }
+    }
+    if let Some(why) = refused {
+        entry = entry.refused(&why);
+    }
+    store.record(&entry);
 }

@@ -37,6 +37,8 @@ pub enum Action {
     Member,
     Rekey,
     Restore,
+    /// `regvault watch` put back a managed Secret deleted or edited by hand.
+    Repair,
     /// Forward compatibility: an action a newer regvault logs.
     #[serde(other)]
     Other,
@@ -66,6 +68,7 @@ impl Action {
             Action::Member => "member",
             Action::Rekey => "rekey",
             Action::Restore => "restore",
+            Action::Repair => "repair",
             Action::Other => "other",
         }
     }
