@@ -1,5 +1,6 @@
 //! `update` tests of the Apply dialog: open it, choose the target, plan,
-//! confirm by typing the context name, apply, cancel, stale results.
+//! confirm by typing the context name(s), apply, cancel, stale results;
+//! the context checklist (several clusters at once).
 
 use ratatui::crossterm::event::KeyCode;
 
@@ -8,6 +9,7 @@ use crate::deploy::docker::LoginCheck;
 use crate::deploy::kube::{Change, Outcome};
 use crate::ops::OpsError;
 use crate::ops::swarm::SwarmApplyReport;
+use crate::tui::apply::{ClusterError, ClusterPlan};
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Msg;
@@ -50,6 +52,22 @@ fn planned() -> Vec<crate::deploy::kube::NamespaceReport> {
     ]
 }
 
+/// The plan of kind-dev alone.
+fn plans() -> Vec<ClusterPlan> {
+    vec![ClusterPlan {
+        context: "kind-dev".into(),
+        planned: Ok(planned()),
+    }]
+}
+
+/// From the first row (the first context) down to environment `i`: the
+/// two contexts come first.
+fn to_env(m: &mut Model, i: usize) {
+    for _ in 0..2 + i {
+        key(m, KeyCode::Down);
+    }
+}
+
 /// Opened, planned, answered: the dialog awaits the typed context name.
 fn at_confirm() -> Model {
     let mut m = opened();
@@ -58,7 +76,7 @@ fn at_confirm() -> Model {
         &mut m,
         Msg::ApplyPlanned {
             job,
-            result: Ok(planned()),
+            result: Ok(plans()),
         },
     );
     m
@@ -69,7 +87,7 @@ fn opens_from_a_registry_with_all_its_environments() {
     let m = opened();
     let d = dialog(&m);
     assert_eq!(d.registry_name, "ghcr-acme");
-    assert_eq!(d.context_name(), Some("kind-dev"));
+    assert_eq!(d.checked_contexts(), ["kind-dev"], "the current one");
     assert_eq!(d.checked(), ["production", "staging"]);
 }
 
@@ -94,25 +112,217 @@ fn opens_from_a_container_with_its_environment() {
 #[test]
 fn space_toggles_an_environment_and_tab_cycles_contexts() {
     let mut m = opened();
-    key(&mut m, KeyCode::Down);
+    to_env(&mut m, 1);
     key(&mut m, KeyCode::Char(' '));
     assert_eq!(dialog(&m).checked(), ["production"]);
     key(&mut m, KeyCode::Tab);
-    assert_eq!(dialog(&m).context_name(), Some("prod-eu"));
+    assert_eq!(dialog(&m).checked_contexts(), ["prod-eu"]);
     key(&mut m, KeyCode::Tab);
-    assert_eq!(dialog(&m).context_name(), Some("kind-dev"));
+    assert_eq!(dialog(&m).checked_contexts(), ["kind-dev"]);
+}
+
+#[test]
+fn space_checks_contexts_and_a_checks_them_all() {
+    let mut m = opened();
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Char(' '));
+    assert_eq!(dialog(&m).checked_contexts(), ["kind-dev", "prod-eu"]);
+    key(&mut m, KeyCode::Up);
+    key(&mut m, KeyCode::Char(' '));
+    assert_eq!(dialog(&m).checked_contexts(), ["prod-eu"]);
+    assert_eq!(dialog(&m).checked(), ["production", "staging"], "untouched");
+    key(&mut m, KeyCode::Char('a'));
+    assert_eq!(dialog(&m).checked_contexts(), ["kind-dev", "prod-eu"]);
+    key(&mut m, KeyCode::Char('a'));
+    assert!(dialog(&m).checked_contexts().is_empty(), "again: none");
+    assert!(key(&mut m, KeyCode::Enter).is_empty());
+    assert!(toast(&m).contains("at least one context"), "{}", toast(&m));
+    key(&mut m, KeyCode::Char('a'));
+    let effects = key(&mut m, KeyCode::Enter);
+    let [Effect::PlanApply { target, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(target.contexts, ["kind-dev", "prod-eu"]);
+}
+
+#[test]
+fn the_service_account_option_cycles_default_all_none() {
+    use crate::deploy::kube::ServiceAccounts;
+    let mut m = opened();
+    to_env(&mut m, 4); // create namespaces, adopt, then ServiceAccounts
+    let sa = |m: &Model| dialog(m).settings.service_accounts.clone();
+    assert_eq!(sa(&m), ServiceAccounts::None);
+    key(&mut m, KeyCode::Char(' '));
+    assert_eq!(sa(&m), ServiceAccounts::Named(vec!["default".into()]));
+    key(&mut m, KeyCode::Char(' '));
+    assert_eq!(sa(&m), ServiceAccounts::All);
+    let effects = key(&mut m, KeyCode::Enter);
+    let [Effect::PlanApply { target, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(target.settings.service_accounts, ServiceAccounts::All);
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Char('A'));
+    to_env(&mut m, 4);
+    for _ in 0..3 {
+        key(&mut m, KeyCode::Char(' '));
+    }
+    assert_eq!(sa(&m), ServiceAccounts::None, "and back to none");
+}
+
+/// Both contexts planned; prod-eu could not be (forbidden).
+fn at_fleet_confirm() -> Model {
+    let mut m = opened();
+    key(&mut m, KeyCode::Char('a'));
+    let job = job_of(&key(&mut m, KeyCode::Enter));
+    let mut result = plans();
+    result.push(ClusterPlan {
+        context: "prod-eu".into(),
+        planned: Err("forbidden: namespaces is forbidden".into()),
+    });
+    update(
+        &mut m,
+        Msg::ApplyPlanned {
+            job,
+            result: Ok(result),
+        },
+    );
+    m
+}
+
+#[test]
+fn several_contexts_need_every_name_typed_and_a_failed_cluster_does_not_stop_the_others() {
+    let mut m = at_fleet_confirm();
+    let ApplyStep::Confirm { plans, .. } = &dialog(&m).step else {
+        panic!("a failed cluster is shown in its group, not instead of the plan")
+    };
+    assert!(plans[1].planned.is_err());
+    typ(&mut m, "kind-dev");
+    assert!(
+        key(&mut m, KeyCode::Enter).is_empty(),
+        "one name is not all"
+    );
+    assert!(toast(&m).contains("'kind-dev,prod-eu'"), "{}", toast(&m));
+    typ(&mut m, ",prod-eu");
+    let effects = key(&mut m, KeyCode::Enter);
+    let [Effect::Apply { job, plans, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(plans.len(), 2, "the applier skips the unplanned one");
+    let job = *job;
+    let report = ns_report("production", Change::Create, Outcome::Applied);
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
+    update(
+        &mut m,
+        Msg::ApplyFinished {
+            job,
+            result: Ok(Vec::new()),
+        },
+    );
+    let ApplyStep::Done { reports, plans, .. } = &dialog(&m).step else {
+        panic!("not done")
+    };
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].0, "kind-dev");
+    assert!(plans[1].planned.is_err(), "prod-eu's reason stays shown");
+    assert!(
+        toast(&m).contains("1 of 2 cluster(s), 0 namespace(s) failed"),
+        "{}",
+        toast(&m)
+    );
+}
+
+#[test]
+fn a_cluster_failing_at_apply_is_named_with_the_others_results() {
+    let mut m = opened();
+    key(&mut m, KeyCode::Char('a'));
+    let job = job_of(&key(&mut m, KeyCode::Enter));
+    let mut result = plans();
+    result.push(ClusterPlan {
+        context: "prod-eu".into(),
+        planned: Ok(planned()),
+    });
+    update(
+        &mut m,
+        Msg::ApplyPlanned {
+            job,
+            result: Ok(result),
+        },
+    );
+    typ(&mut m, "kind-dev,prod-eu");
+    let job = job_of(&key(&mut m, KeyCode::Enter));
+    for env in ["production", "staging"] {
+        let report = ns_report(env, Change::Create, Outcome::Applied);
+        let context = "kind-dev".to_owned();
+        update(
+            &mut m,
+            Msg::ApplyProgress {
+                job,
+                context,
+                report,
+            },
+        );
+    }
+    let failure = ClusterError {
+        context: "prod-eu".into(),
+        message: "cannot reach the cluster: connection refused".into(),
+    };
+    update(
+        &mut m,
+        Msg::ApplyFinished {
+            job,
+            result: Ok(vec![failure]),
+        },
+    );
+    let ApplyStep::Done {
+        reports, failures, ..
+    } = &dialog(&m).step
+    else {
+        panic!("not done")
+    };
+    assert_eq!(reports.len(), 2, "kind-dev's results stand");
+    assert_eq!(failures[0].context, "prod-eu");
+    assert!(
+        toast(&m).contains("1 of 2 cluster(s), 0 namespace(s) failed"),
+        "{}",
+        toast(&m)
+    );
+}
+
+#[test]
+fn every_cluster_failing_to_plan_is_a_failed_plan() {
+    let mut m = opened();
+    let job = job_of(&key(&mut m, KeyCode::Enter));
+    let result = Ok(vec![ClusterPlan {
+        context: "kind-dev".into(),
+        planned: Err("cannot reach the cluster".into()),
+    }]);
+    update(&mut m, Msg::ApplyPlanned { job, result });
+    let ApplyStep::Failed { message } = &dialog(&m).step else {
+        panic!("nothing to confirm")
+    };
+    assert!(message.contains("kind-dev: cannot reach"), "{message}");
 }
 
 #[test]
 fn enter_plans_the_checked_environments_in_the_context() {
     let mut m = opened();
     key(&mut m, KeyCode::Tab);
+    to_env(&mut m, 0);
     key(&mut m, KeyCode::Char(' '));
     let effects = key(&mut m, KeyCode::Enter);
     let [Effect::PlanApply { target, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(target.context, "prod-eu");
+    assert_eq!(target.contexts, ["prod-eu"]);
     assert_eq!(target.environments, ["staging"]);
     assert_eq!(target.registry, "reg-ghcr01");
 }
@@ -120,6 +330,7 @@ fn enter_plans_the_checked_environments_in_the_context() {
 #[test]
 fn nothing_checked_plans_nothing() {
     let mut m = opened();
+    to_env(&mut m, 0);
     key(&mut m, KeyCode::Char(' '));
     key(&mut m, KeyCode::Down);
     key(&mut m, KeyCode::Char(' '));
@@ -130,10 +341,10 @@ fn nothing_checked_plans_nothing() {
 #[test]
 fn the_plan_is_shown_for_a_typed_confirmation() {
     let m = at_confirm();
-    let ApplyStep::Confirm { planned, .. } = &dialog(&m).step else {
+    let ApplyStep::Confirm { plans, .. } = &dialog(&m).step else {
         panic!("not confirming")
     };
-    assert_eq!(planned.len(), 2);
+    assert_eq!(plans[0].planned.as_ref().map(Vec::len), Ok(2));
 }
 
 #[test]
@@ -161,27 +372,43 @@ fn the_context_name_applies_and_results_arrive_per_namespace() {
     let mut m = at_confirm();
     typ(&mut m, "kind-dev");
     let effects = key(&mut m, KeyCode::Enter);
-    let [Effect::Apply { job, planned, .. }] = effects.as_slice() else {
+    let [Effect::Apply { job, plans, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(planned.len(), 2);
+    assert_eq!(plans.len(), 1);
     let job = *job;
     assert!(m.busy());
     let report = ns_report("production", Change::Create, Outcome::Applied);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     let report = ns_report("staging", Change::Update, Outcome::Forbidden);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     update(
         &mut m,
         Msg::ApplyFinished {
             job,
-            result: Ok(()),
+            result: Ok(Vec::new()),
         },
     );
     let ApplyStep::Done { reports, .. } = &dialog(&m).step else {
         panic!("not done")
     };
-    assert_eq!(reports[1].outcome, Outcome::Forbidden);
+    assert_eq!(reports[1].1.outcome, Outcome::Forbidden);
     assert!(toast(&m).contains("1 of 2"));
     assert!(!m.busy());
 }
@@ -192,7 +419,15 @@ fn esc_cancels_a_running_apply_and_says_what_was_done() {
     typ(&mut m, "kind-dev");
     let job = job_of(&key(&mut m, KeyCode::Enter));
     let report = ns_report("production", Change::Create, Outcome::Applied);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     // Esc cancels through the token; the dialog stays to show the end.
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
@@ -205,19 +440,27 @@ fn esc_cancels_a_running_apply_and_says_what_was_done() {
     ));
     let mut report = ns_report("staging", Change::Create, Outcome::Cancelled);
     report.message = Some("cancelled before this namespace was started".into());
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     update(
         &mut m,
         Msg::ApplyFinished {
             job,
-            result: Ok(()),
+            result: Ok(Vec::new()),
         },
     );
     let ApplyStep::Done { reports, .. } = &dialog(&m).step else {
         panic!("not done")
     };
-    assert_eq!(reports[0].outcome, Outcome::Applied);
-    assert_eq!(reports[1].outcome, Outcome::Cancelled);
+    assert_eq!(reports[0].1.outcome, Outcome::Applied);
+    assert_eq!(reports[1].1.outcome, Outcome::Cancelled);
     assert!(
         toast(&m).contains("1 namespace(s) done, 1 not started"),
         "{}",
@@ -233,12 +476,20 @@ fn a_second_esc_while_cancelling_closes_and_names_what_was_done() {
     typ(&mut m, "kind-dev");
     let job = job_of(&key(&mut m, KeyCode::Enter));
     let report = ns_report("production", Change::Create, Outcome::Applied);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     key(&mut m, KeyCode::Esc);
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
     assert!(m.modal.is_none());
-    assert!(toast(&m).contains("env-production (applied)"));
+    assert!(toast(&m).contains("kind-dev/env-production (applied)"));
 }
 
 #[test]
@@ -247,9 +498,7 @@ fn the_cli_options_are_offered_and_reach_the_plan() {
     // Below the two environments: create namespaces, adopt, service
     // account, dry run (ghcr-acme is not ECR: no token option).
     assert_eq!(dialog(&m).options().len(), 4);
-    for _ in 0..2 {
-        key(&mut m, KeyCode::Down);
-    }
+    to_env(&mut m, 2);
     key(&mut m, KeyCode::Char(' ')); // create namespaces
     key(&mut m, KeyCode::Down);
     key(&mut m, KeyCode::Down);
@@ -287,7 +536,7 @@ fn stale_results_are_dropped() {
         &mut m,
         Msg::ApplyPlanned {
             job: old,
-            result: Ok(planned()),
+            result: Ok(plans()),
         },
     );
     assert!(m.modal.is_none());
@@ -296,7 +545,7 @@ fn stale_results_are_dropped() {
         &mut m,
         Msg::ApplyPlanned {
             job: old,
-            result: Ok(planned()),
+            result: Ok(plans()),
         },
     );
     assert!(matches!(dialog(&m).step, ApplyStep::Target));
@@ -304,7 +553,7 @@ fn stale_results_are_dropped() {
         &mut m,
         Msg::ApplyFinished {
             job: old,
-            result: Ok(()),
+            result: Ok(Vec::new()),
         },
     );
     assert!(matches!(dialog(&m).step, ApplyStep::Target));
@@ -465,7 +714,7 @@ fn up_and_down_move_between_targets_and_environments() {
     assert_eq!(dialog(&m).kind, TargetKind::Swarm);
     // Tab cycles Kubernetes contexts only.
     key(&mut m, KeyCode::Tab);
-    assert_eq!(dialog(&m).context_name(), Some("kind-dev"));
+    assert_eq!(dialog(&m).checked_contexts(), ["kind-dev"]);
     key(&mut m, KeyCode::Down);
     key(&mut m, KeyCode::Down);
     assert!(!dialog(&m).on_targets, "back on the environments");
