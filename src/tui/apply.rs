@@ -18,6 +18,7 @@ use futures_util::future::BoxFuture;
 
 use crate::deploy::kube::NamespaceReport;
 use crate::ops::compose::{ComposePlan, ComposeReport, ComposeRequest};
+use crate::ops::fleet::Contexts;
 use crate::ops::kube::{ApplySettings, ClusterTarget, KubeRequest, PruneReport, PrunedSecret};
 use crate::ops::swarm::{PlannedService, ServiceResult, SwarmApplyReport, SwarmRequest};
 use crate::ops::{self, Cancel, OpsError, VaultStore};
@@ -422,8 +423,14 @@ async fn plan_clusters(
     Ok(plans)
 }
 
+/// A context and its planned namespaces.
+type Planned = (String, Vec<NamespaceReport>);
+
 /// Applies each cluster's plan, clusters at once; the ones without a plan
-/// are skipped (their reason was shown before the confirm).
+/// are skipped (their reason was shown before the confirm). Contexts that
+/// name the same server (an admin and a restricted user of one cluster)
+/// run one after the other, as `ops::fleet` runs them, so they never race
+/// for the same objects.
 async fn apply_clusters(
     store: &dyn VaultStore,
     target: &ApplyTarget,
@@ -435,20 +442,53 @@ async fn apply_clusters(
         fresh_ecr_token: false,
         ..target.settings.clone()
     };
-    let runs = planned.into_iter().filter_map(|p| {
-        let namespaces = p.planned.ok()?;
-        let req = target.request(&p.context);
+    // The kubeconfig's server per context; unreadable: each its own group
+    // (its apply then reports why).
+    let servers =
+        ops::fleet::resolve(&Contexts::Named(target.contexts.clone()), None).unwrap_or_default();
+    let server_of = |c: &str| {
+        servers
+            .iter()
+            .find(|t| t.context == c)
+            .and_then(|t| t.server.clone())
+    };
+    let mut groups: Vec<(Option<String>, Vec<Planned>)> = Vec::new();
+    for p in planned {
+        let Ok(namespaces) = p.planned else { continue };
+        let server = server_of(&p.context);
+        match groups
+            .iter_mut()
+            .find(|(s, _)| server.is_some() && *s == server)
+        {
+            Some((_, g)) => g.push((p.context, namespaces)),
+            None => groups.push((server, vec![(p.context, namespaces)])),
+        }
+    }
+    let runs = groups.into_iter().map(|(_, group)| {
         let settings = settings.clone();
-        let context = p.context;
-        Some(async move {
-            let each = |r: &NamespaceReport| progress(&context, r);
-            let result =
-                ops::kube::apply_planned(store, &req, settings, namespaces, &each, cancel).await;
-            result.err().map(|e| ClusterError {
-                context,
-                message: e.to_string(),
-            })
-        })
+        async move {
+            let mut errors = Vec::new();
+            for (context, namespaces) in group {
+                let req = target.request(&context);
+                let each = |r: &NamespaceReport| progress(&context, r);
+                let result = ops::kube::apply_planned(
+                    store,
+                    &req,
+                    settings.clone(),
+                    namespaces,
+                    &each,
+                    cancel,
+                )
+                .await;
+                if let Err(e) = result {
+                    errors.push(ClusterError {
+                        context,
+                        message: e.to_string(),
+                    });
+                }
+            }
+            errors
+        }
     });
     futures_util::future::join_all(runs)
         .await

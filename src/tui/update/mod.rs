@@ -15,6 +15,8 @@ mod prune;
 pub(crate) use apply::service_outcome;
 
 #[cfg(test)]
+mod apply_fleet_tests;
+#[cfg(test)]
 mod apply_tests;
 #[cfg(test)]
 mod cache_tests;
