@@ -98,7 +98,12 @@ pub(super) fn confirm(
     for p in plans {
         l.push(heading(&p.context, theme));
         match &p.planned {
-            Ok(planned) => l.extend(planned.iter().map(|r| plan_line(r, theme))),
+            Ok(planned) => {
+                for r in planned {
+                    l.push(plan_line(r, theme));
+                    l.extend(failure_reason(r, theme));
+                }
+            }
             Err(e) => l.extend(cluster_error("cannot plan, will be skipped", e, theme)),
         }
     }
@@ -181,17 +186,21 @@ pub(super) fn results(
         }
         for (_, r) in reports.iter().filter(|(c, _)| *c == p.context) {
             l.push(result_line(r, theme));
-            if let Some(msg) = r.message.as_deref().filter(|_| r.outcome.is_failure()) {
-                l.push(Line::styled(
-                    format!("    {}", fit(msg, TEXT - 4)),
-                    theme.dim(),
-                ));
-            }
+            l.extend(failure_reason(r, theme));
         }
     }
     l.push(Line::default());
     l.push(Line::styled(h.close.clone(), theme.dim()));
     l
+}
+
+/// Why a namespace failed (unreachable, forbidden), under its line.
+fn failure_reason(r: &NamespaceReport, theme: Theme) -> Option<Line<'static>> {
+    let msg = r.message.as_deref().filter(|_| r.outcome.is_failure())?;
+    Some(Line::styled(
+        format!("    {}", fit(msg, TEXT - 4)),
+        theme.dim(),
+    ))
 }
 
 fn plan_line(r: &NamespaceReport, theme: Theme) -> Line<'static> {
