@@ -483,6 +483,36 @@ fn apply_fleet_results_one_cluster_unreachable() {
     snap!("apply_fleet_results_one_cluster_unreachable", fleet_done());
 }
 
+/// Two clusters × eight namespaces do not fit 24 rows: the typed confirm
+/// stays in sight, the middle of the plan is elided.
+#[test]
+fn apply_fleet_long_plan_keeps_the_typed_confirm() {
+    use crate::deploy::kube::{Change, Outcome};
+    use crate::tui::apply::ClusterPlan;
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    select_registry(&mut m, "ghcr-acme");
+    act(&mut m, Action::Apply);
+    act(&mut m, Action::AllContexts);
+    let job = match act(&mut m, Action::Confirm).as_slice() {
+        [Effect::PlanApply { job, .. }] => *job,
+        other => panic!("{other:?}"),
+    };
+    let planned: Vec<_> = ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .iter()
+        .map(|e| fixtures::ns_report(e, Change::Create, Outcome::Unchanged))
+        .collect();
+    let result = Ok(["kind-dev", "prod-eu"]
+        .map(|c| ClusterPlan {
+            context: c.into(),
+            planned: Ok(planned.clone()),
+        })
+        .to_vec());
+    update(&mut m, Msg::ApplyPlanned { job, result });
+    typ(&mut m, "kind-dev,prod-eu");
+    snap!("apply_fleet_long_plan_keeps_the_typed_confirm", m);
+}
+
 #[test]
 fn apply_fleet_results_120x40() {
     insta::assert_snapshot!(

@@ -229,6 +229,14 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         }
         ApplyStep::Failed { message } => failed("No plan:", message, &h, theme),
     };
+    // Many clusters × namespaces outgrow the screen: the middle goes, so
+    // the typed confirm (or the close hint) stays in sight.
+    let keep = match d.step {
+        ApplyStep::Confirm { .. } => 5,
+        ApplyStep::Applying { .. } | ApplyStep::Done { .. } => 2,
+        _ => 0,
+    };
+    let lines = kube::elide(lines, usize::from(area.height.saturating_sub(2)), keep);
     let title = match d.kind {
         TargetKind::Compose if !matches!(d.step, ApplyStep::Target) => " Compose login ".to_owned(),
         _ => format!(" Apply '{}' ", d.registry_name),

@@ -194,6 +194,21 @@ pub(super) fn results(
     l
 }
 
+/// `lines` cut to `max`: when longer, the lines before the last `keep`
+/// end with "… N more lines" (`keep` 0: left to the popup's cut).
+pub(super) fn elide(mut lines: Vec<Line<'static>>, max: usize, keep: usize) -> Vec<Line<'static>> {
+    if keep == 0 || lines.len() <= max || max <= keep + 1 {
+        return lines;
+    }
+    let tail = lines.split_off(lines.len() - keep);
+    let shown = max - keep - 1;
+    let hidden = lines.len() - shown;
+    lines.truncate(shown);
+    lines.push(Line::from(format!("  … {hidden} more lines")));
+    lines.extend(tail);
+    lines
+}
+
 /// Why a namespace failed (unreachable, forbidden), under its line.
 fn failure_reason(r: &NamespaceReport, theme: Theme) -> Option<Line<'static>> {
     let msg = r.message.as_deref().filter(|_| r.outcome.is_failure())?;
