@@ -2,8 +2,8 @@
 //! real binary in a pseudo-terminal) against real control planes on
 //! 127.0.0.1 (`REGVAULT_TEST_KUBE`, `REGVAULT_TEST_KUBE_FLEET`, started by
 //! scripts/test.sh): every context checked, one of them a stopped cluster,
-//! typed confirm naming them all; kubectl then sees the Secret in both
-//! live clusters.
+//! ServiceAccounts `all`, typed confirm naming them all; kubectl then sees
+//! the Secret, and the ServiceAccount listing it, in both live clusters.
 
 #[path = "support/kube.rs"]
 mod kube_support;
@@ -58,6 +58,20 @@ fn the_apply_dialog_applies_to_every_checked_cluster_and_a_stopped_one_stops_non
         &id,
     ]);
     assert!(c.status.success(), "{c:?}");
+    // The namespace exists in both live clusters, with a ServiceAccount of
+    // its own that lists someone else's pull secret.
+    let ns = format!("env-{env}");
+    for kube in [k1, k2] {
+        kube.kubectl_as(
+            "admin",
+            &["apply", "-f", "-"],
+            Some(&format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\n\
+                 apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: builder, namespace: {ns}}}\n\
+                 imagePullSecrets: [{{name: someone-elses}}]\n"
+            )),
+        );
+    }
     let kubeconfig = p.path("kubeconfig");
     merged_kubeconfig(
         &kubeconfig,
@@ -71,14 +85,18 @@ fn the_apply_dialog_applies_to_every_checked_cluster_and_a_stopped_one_stops_non
     p.start_with(&[("KUBECONFIG", kc.as_str())]);
     p.see(&name);
     p.keys_press(&["A"]);
-    let screen = p.see("Contexts (");
+    // Drawn top to bottom: once `two` shows, `one` above it is drawn.
+    let screen = p.see("[ ] two");
     assert!(screen.contains("[x] one"), "the current context: {screen}");
-    assert!(screen.contains("[ ] two"), "{screen}");
     p.keys_press(&["a"]); // every context
     p.see("3 of 3 contexts checked");
-    // Three contexts, one environment, then "create missing namespaces".
-    p.keys_press(&["Down", "Down", "Down", "Down", "Space"]);
-    p.see("[x] create missing namespaces");
+    // Three contexts, one environment, create namespaces, adopt, then
+    // ServiceAccounts: leave alone → default → all.
+    for _ in 0..6 {
+        p.keys_press(&["Down"]);
+    }
+    p.keys_press(&["Space", "Space"]);
+    p.see("ServiceAccounts: add the secret to every one (all)");
     p.keys_press(&["Enter"]);
     let plan = p.see("Type the context names");
     // The stopped cluster's namespace is planned as an error in its own
@@ -96,13 +114,22 @@ fn the_apply_dialog_applies_to_every_checked_cluster_and_a_stopped_one_stops_non
     let done = p.see("namespace(s) failed");
     assert!(done.contains("Results:"), "{done}");
     assert!(done.contains("Apply: 1 of 3 namespace(s) failed"), "{done}");
-    let ns = format!("env-{env}");
+    let secret_name = format!("{name}-creds");
     for kube in [k1, k2] {
-        let secret = kube.get(&ns, "secret", &format!("{name}-creds"));
+        let secret = kube.get(&ns, "secret", &secret_name);
         assert_eq!(
             secret["metadata"]["labels"]["app.kubernetes.io/managed-by"], "regvault",
             "{secret}"
         );
+        // ServiceAccounts `all` reached the operation: added, the other kept.
+        let sa = kube.get(&ns, "serviceaccount", "builder");
+        let names: Vec<&str> = sa["imagePullSecrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["name"].as_str())
+            .collect();
+        assert_eq!(names, ["someone-elses", secret_name.as_str()], "{sa}");
     }
     p.keys_press(&["Enter"]);
 }

@@ -5,8 +5,8 @@
 pub mod apply;
 pub mod form;
 pub mod helper;
-pub mod import;
 pub mod history;
+pub mod import;
 pub mod list;
 pub mod modal;
 pub mod toast;

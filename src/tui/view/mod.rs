@@ -9,8 +9,8 @@ mod dropdown;
 mod footer;
 mod form;
 mod help;
-mod import;
 mod history;
+mod import;
 mod init;
 mod list;
 
