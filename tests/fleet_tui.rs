@@ -2,8 +2,8 @@
 //! real binary in a pseudo-terminal) against real control planes on
 //! 127.0.0.1 (`REGVAULT_TEST_KUBE`, `REGVAULT_TEST_KUBE_FLEET`, started by
 //! scripts/test.sh): every context checked, one of them a stopped cluster,
-//! ServiceAccounts `all`, typed confirm naming them all; kubectl then sees
-//! the Secret, and the ServiceAccount listing it, in both live clusters.
+//! service accounts `all`, typed confirm naming them all; kubectl then sees
+//! the Secret, and the service account listing it, in both live clusters.
 
 #[path = "support/kube.rs"]
 mod kube_support;
