@@ -165,7 +165,9 @@ fn ecr_test_apply_and_prune_are_the_same_through_the_tui_and_the_cli() {
     // fresh ECR token off — then the typed context name.
     p.keys_press(&["A"]);
     p.see("Options (Space toggles)");
-    p.keys_press(&["Down", "Space"]); // create missing namespaces
+    // Past the kubeconfig's two contexts (admin checked) and the one
+    // environment.
+    p.keys_press(&["Down", "Down", "Down", "Space"]); // create missing namespaces
     p.keys_press(&["Down", "Down", "Down", "Down", "Space"]); // fresh token off
     let screen = p.see("[ ] ECR: exchange the keys");
     assert!(screen.contains("[x] create missing namespaces"), "{screen}");

@@ -5,6 +5,11 @@
 //! same functions `regvault apply`, `regvault swarm apply`, `regvault
 //! compose login` and `regvault prune` use; `NoCluster` is the demo's,
 //! contacts nothing, and says so.
+//!
+//! A Kubernetes apply goes to several contexts at once (issue #12): each
+//! cluster is planned and applied on its own through `ops::kube`, as
+//! `ops::fleet` does for `regvault apply --context a,b`, so one cluster's
+//! failure is that cluster's result and never stops the others.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,30 +18,55 @@ use futures_util::future::BoxFuture;
 
 use crate::deploy::kube::NamespaceReport;
 use crate::ops::compose::{ComposePlan, ComposeReport, ComposeRequest};
+use crate::ops::fleet::Contexts;
 use crate::ops::kube::{ApplySettings, ClusterTarget, KubeRequest, PruneReport, PrunedSecret};
 use crate::ops::swarm::{PlannedService, ServiceResult, SwarmApplyReport, SwarmRequest};
 use crate::ops::{self, Cancel, OpsError, VaultStore};
 
 /// What to apply where: one registry's pull secret, in these environments,
-/// through this kubeconfig context, with the CLI's options.
+/// through these kubeconfig contexts (one cluster each), with the CLI's
+/// options.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApplyTarget {
     /// Registry id (or name), as `regvault apply` takes it.
     pub registry: String,
-    pub context: String,
+    /// The checked contexts, in the kubeconfig's order; never empty.
+    pub contexts: Vec<String>,
     pub environments: Vec<String>,
     pub settings: ApplySettings,
 }
 
 impl ApplyTarget {
-    fn request(&self) -> KubeRequest {
+    fn request(&self, context: &str) -> KubeRequest {
         KubeRequest {
             registry: self.registry.clone(),
-            context: Some(self.context.clone()),
+            context: Some(context.to_owned()),
             kubeconfig: None,
             environments: self.environments.clone(),
         }
     }
+
+    /// What the user types to confirm: the contexts as `--context` takes
+    /// them (`a,b,c`), so every cluster written to is named by hand.
+    pub fn phrase(&self) -> String {
+        self.contexts.join(",")
+    }
+}
+
+/// One cluster's plan, or the one-line reason it has none (unreachable,
+/// forbidden, no such context); the others go on without it.
+#[derive(Clone, Debug)]
+pub struct ClusterPlan {
+    pub context: String,
+    pub planned: Result<Vec<NamespaceReport>, String>,
+}
+
+/// A cluster whose apply stopped before its namespaces (no cluster, the
+/// registry gone); the others' results stand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterError {
+    pub context: String,
+    pub message: String,
 }
 
 /// The kubeconfig's contexts, read without connecting.
@@ -85,14 +115,18 @@ impl SwarmTarget {
     }
 }
 
-pub type ApplyResult = Result<Vec<NamespaceReport>, OpsError>;
+/// `Err`: nothing could be planned anywhere (cancelled, the registry gone).
+pub type ApplyResult = Result<Vec<ClusterPlan>, OpsError>;
+/// The clusters that failed before their namespaces.
+pub type ApplyFinish = Result<Vec<ClusterError>, OpsError>;
 pub type SwarmPlanResult = Result<Vec<PlannedService>, OpsError>;
 pub type ComposePlanResult = Result<ComposePlan, OpsError>;
 pub type ComposeResult = Result<ComposeReport, OpsError>;
 pub type PruneResult = Result<PruneReport, OpsError>;
 
-/// Receives each namespace's result as it ends (cancelled ones included).
-pub type ApplyProgress = Arc<dyn Fn(&NamespaceReport) + Send + Sync>;
+/// Receives each (context, namespace) result as it ends (cancelled ones
+/// included).
+pub type ApplyProgress = Arc<dyn Fn(&str, &NamespaceReport) + Send + Sync>;
 /// Receives each service's result as it ends.
 pub type SwarmProgress = Arc<dyn Fn(&ServiceResult) + Send + Sync>;
 /// Receives each secret's result as it ends.
@@ -113,25 +147,26 @@ pub trait Applier: Send + Sync {
             project_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         }
     }
-    /// `ops::kube::plan_apply`: a fresh ECR token when asked (kept in the
-    /// vault), then what each namespace holds and would get.
+    /// `ops::kube::plan_apply` per context: a fresh ECR token when asked
+    /// (once, kept in the vault), then what each namespace of each
+    /// cluster holds and would get.
     fn plan(
         &self,
         store: Store,
         target: ApplyTarget,
         cancel: Cancel,
     ) -> BoxFuture<'static, ApplyResult>;
-    /// `ops::kube::apply_planned`: applies what `plan` returned, each
-    /// namespace reported through `progress` as it ends; `Err` is a
-    /// failure before any namespace (no cluster).
+    /// `ops::kube::apply_planned` per cluster that has a plan, clusters
+    /// at once: each namespace reported through `progress` as it ends; a
+    /// cluster failing before any namespace is named in the result.
     fn apply(
         &self,
         store: Store,
         target: ApplyTarget,
-        planned: Vec<NamespaceReport>,
+        planned: Vec<ClusterPlan>,
         progress: ApplyProgress,
         cancel: Cancel,
-    ) -> BoxFuture<'static, Result<(), OpsError>>;
+    ) -> BoxFuture<'static, ApplyFinish>;
     /// `ops::swarm::plan`.
     fn swarm_plan(
         &self,
@@ -191,10 +226,10 @@ impl Applier for NoCluster {
         &self,
         _: Store,
         _: ApplyTarget,
-        _: Vec<NamespaceReport>,
+        _: Vec<ClusterPlan>,
         _: ApplyProgress,
         _: Cancel,
-    ) -> BoxFuture<'static, Result<(), OpsError>> {
+    ) -> BoxFuture<'static, ApplyFinish> {
         demo("apply")
     }
     fn swarm_plan(
@@ -269,32 +304,18 @@ impl Applier for Ops {
         target: ApplyTarget,
         cancel: Cancel,
     ) -> BoxFuture<'static, ApplyResult> {
-        off_worker(move || async move {
-            let kp =
-                ops::kube::plan_apply(&*store, &target.request(), target.settings, &cancel).await?;
-            Ok(kp.planned)
-        })
+        off_worker(move || async move { plan_clusters(&*store, &target, &cancel).await })
     }
     fn apply(
         &self,
         store: Store,
         target: ApplyTarget,
-        planned: Vec<NamespaceReport>,
+        planned: Vec<ClusterPlan>,
         progress: ApplyProgress,
         cancel: Cancel,
-    ) -> BoxFuture<'static, Result<(), OpsError>> {
+    ) -> BoxFuture<'static, ApplyFinish> {
         off_worker(move || async move {
-            let each = |r: &NamespaceReport| progress(r);
-            ops::kube::apply_planned(
-                &*store,
-                &target.request(),
-                target.settings,
-                planned,
-                &each,
-                &cancel,
-            )
-            .await
-            .map(drop)
+            Ok(apply_clusters(&*store, &target, planned, &progress, &cancel).await)
         })
     }
     fn swarm_plan(
@@ -361,4 +382,117 @@ impl Applier for Ops {
             ops::kube::prune(&*store, &id, &cluster, &[], &each, &cancel).await
         })
     }
+}
+
+/// Plans every context of `target`. A fresh ECR token is traded once,
+/// with the first cluster's plan (several would race on the vault and get
+/// different tokens); the others then plan at once with the stored one.
+async fn plan_clusters(
+    store: &dyn VaultStore,
+    target: &ApplyTarget,
+    cancel: &Cancel,
+) -> ApplyResult {
+    let plan_one = |context: &str, settings: ApplySettings| {
+        let req = target.request(context);
+        let context = context.to_owned();
+        async move {
+            let planned = ops::kube::plan_apply(store, &req, settings, cancel)
+                .await
+                .map(|kp| kp.planned)
+                .map_err(|e| e.to_string());
+            ClusterPlan { context, planned }
+        }
+    };
+    let mut rest = target.contexts.as_slice();
+    let mut plans = Vec::with_capacity(rest.len());
+    if target.settings.fresh_ecr_token
+        && let Some((first, others)) = rest.split_first()
+    {
+        plans.push(plan_one(first, target.settings.clone()).await);
+        rest = others;
+    }
+    let settings = ApplySettings {
+        fresh_ecr_token: false,
+        ..target.settings.clone()
+    };
+    let others = rest.iter().map(|c| plan_one(c, settings.clone()));
+    plans.extend(futures_util::future::join_all(others).await);
+    if cancel.is_cancelled() {
+        return Err(OpsError::Cancelled);
+    }
+    Ok(plans)
+}
+
+/// A context and its planned namespaces.
+type Planned = (String, Vec<NamespaceReport>);
+
+/// Applies each cluster's plan, clusters at once; the ones without a plan
+/// are skipped (their reason was shown before the confirm). Contexts that
+/// name the same server (an admin and a restricted user of one cluster)
+/// run one after the other, as `ops::fleet` runs them, so they never race
+/// for the same objects.
+async fn apply_clusters(
+    store: &dyn VaultStore,
+    target: &ApplyTarget,
+    planned: Vec<ClusterPlan>,
+    progress: &ApplyProgress,
+    cancel: &Cancel,
+) -> Vec<ClusterError> {
+    let settings = ApplySettings {
+        fresh_ecr_token: false,
+        ..target.settings.clone()
+    };
+    // The kubeconfig's server per context; unreadable: each its own group
+    // (its apply then reports why).
+    let servers =
+        ops::fleet::resolve(&Contexts::Named(target.contexts.clone()), None).unwrap_or_default();
+    let server_of = |c: &str| {
+        servers
+            .iter()
+            .find(|t| t.context == c)
+            .and_then(|t| t.server.clone())
+    };
+    let mut groups: Vec<(Option<String>, Vec<Planned>)> = Vec::new();
+    for p in planned {
+        let Ok(namespaces) = p.planned else { continue };
+        let server = server_of(&p.context);
+        match groups
+            .iter_mut()
+            .find(|(s, _)| server.is_some() && *s == server)
+        {
+            Some((_, g)) => g.push((p.context, namespaces)),
+            None => groups.push((server, vec![(p.context, namespaces)])),
+        }
+    }
+    let runs = groups.into_iter().map(|(_, group)| {
+        let settings = settings.clone();
+        async move {
+            let mut errors = Vec::new();
+            for (context, namespaces) in group {
+                let req = target.request(&context);
+                let each = |r: &NamespaceReport| progress(&context, r);
+                let result = ops::kube::apply_planned(
+                    store,
+                    &req,
+                    settings.clone(),
+                    namespaces,
+                    &each,
+                    cancel,
+                )
+                .await;
+                if let Err(e) = result {
+                    errors.push(ClusterError {
+                        context,
+                        message: e.to_string(),
+                    });
+                }
+            }
+            errors
+        }
+    });
+    futures_util::future::join_all(runs)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }

@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::apply::{ApplyTarget, SwarmTarget};
-use crate::deploy::kube::NamespaceReport;
+use super::apply::{ApplyTarget, ClusterPlan, SwarmTarget};
 use crate::model::{Connection, RegistryId, VaultData};
 use crate::registry::{Credentials, RegistryKind};
 
@@ -64,11 +63,12 @@ pub enum Effect {
         job: JobId,
         target: ApplyTarget,
     },
-    /// Server-side apply of `planned`, namespace by namespace.
+    /// Server-side apply of `plans`, clusters at once, namespace by
+    /// namespace in each.
     Apply {
         job: JobId,
         target: ApplyTarget,
-        planned: Vec<NamespaceReport>,
+        plans: Vec<ClusterPlan>,
     },
     /// The Swarm plan: each service's create / update / refused.
     PlanSwarm {

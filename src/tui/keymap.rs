@@ -102,8 +102,10 @@ actions! {
     No,
     /// Check / uncheck
     Toggle,
-    /// Next Kubernetes context
+    /// Check only the next Kubernetes context
     NextContext,
+    /// Check every Kubernetes context (again: none)
+    AllContexts,
     /// Import logins (:import)
     Import,
 }

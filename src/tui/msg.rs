@@ -5,7 +5,9 @@ use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 use std::sync::Arc;
 
-use super::apply::{ApplyResult, ComposePlanResult, ComposeResult, PruneResult, SwarmPlanResult};
+use super::apply::{
+    ApplyFinish, ApplyResult, ComposePlanResult, ComposeResult, PruneResult, SwarmPlanResult,
+};
 use super::effect::JobId;
 use super::keymap::Action;
 use crate::deploy::kube::NamespaceReport;
@@ -70,16 +72,18 @@ pub enum Msg {
         job: JobId,
         result: ApplyResult,
     },
-    /// One namespace applied (or refused, or not started after a cancel).
+    /// One namespace of one cluster (its context) applied (or refused, or
+    /// not started after a cancel).
     ApplyProgress {
         job: JobId,
+        context: String,
         report: NamespaceReport,
     },
-    /// Every namespace of the apply has reported, or it failed before the
-    /// first (`Err`: no cluster, the registry gone).
+    /// Every cluster has reported: the ones that failed before their
+    /// namespaces (`Err`: nothing was started anywhere).
     ApplyFinished {
         job: JobId,
-        result: Result<(), OpsError>,
+        result: ApplyFinish,
     },
     SwarmPlanned {
         job: JobId,

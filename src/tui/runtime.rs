@@ -354,20 +354,20 @@ impl Runtime {
                     let _ = tx.send(Msg::ApplyPlanned { job, result });
                 });
             }
-            Effect::Apply {
-                job,
-                target,
-                planned,
-            } => {
+            Effect::Apply { job, target, plans } => {
                 let cancel = self.token(job);
                 let each = tx.clone();
-                let progress: ApplyProgress = Arc::new(move |report| {
-                    let report = report.clone();
-                    let _ = each.send(Msg::ApplyProgress { job, report });
+                let progress: ApplyProgress = Arc::new(move |context, report| {
+                    let (context, report) = (context.to_owned(), report.clone());
+                    let _ = each.send(Msg::ApplyProgress {
+                        job,
+                        context,
+                        report,
+                    });
                 });
                 let apply =
                     self.applier
-                        .apply(Arc::clone(&self.store), target, planned, progress, cancel);
+                        .apply(Arc::clone(&self.store), target, plans, progress, cancel);
                 tokio::spawn(async move {
                     let result = apply.await;
                     let _ = tx.send(Msg::ApplyFinished { job, result });

@@ -4,65 +4,83 @@
 //! its token, which an abort of the task could not.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
 use super::apply::{
-    Applier, ApplyProgress, ApplyResult, ApplyTarget, ComposePlanResult, ComposeResult,
-    KubeContexts, NoCluster, PruneProgress, PruneResult, Store, SwarmPlanResult, SwarmProgress,
-    SwarmTarget,
+    Applier, ApplyFinish, ApplyProgress, ApplyResult, ApplyTarget, ClusterPlan, ComposePlanResult,
+    ComposeResult, KubeContexts, NoCluster, PruneProgress, PruneResult, Store, SwarmPlanResult,
+    SwarmProgress, SwarmTarget,
 };
 use super::effect::Effect;
 use super::msg::Msg;
 use super::runtime::{Runtime, VaultSlot, offline};
 use super::test_support::ns_report;
-use crate::deploy::kube::{Change, NamespaceReport, Outcome};
+use crate::deploy::kube::{Change, Outcome};
 use crate::ops::kube::ApplySettings;
 use crate::ops::swarm::SwarmApplyReport;
 use crate::ops::{Cancel, OpsError};
 
 /// Applies on its own thread, one namespace every 100 ms, checking its
-/// token before each — as `ops::kube` does between namespaces.
-struct Threaded;
+/// token before each — as `ops::kube` does between namespaces. Plans each
+/// context of the target; keeps every target it was given.
+#[derive(Default)]
+struct Threaded {
+    seen: Arc<Mutex<Vec<ApplyTarget>>>,
+}
 
 impl Applier for Threaded {
     fn contexts(&self) -> KubeContexts {
         KubeContexts::default()
     }
     fn plan(&self, _: Store, t: ApplyTarget, _: Cancel) -> BoxFuture<'static, ApplyResult> {
-        let planned = t
-            .environments
+        let plans = t
+            .contexts
             .iter()
-            .map(|e| ns_report(e, Change::Create, Outcome::Unchanged))
+            .map(|c| ClusterPlan {
+                context: c.clone(),
+                planned: Ok(t
+                    .environments
+                    .iter()
+                    .map(|e| ns_report(e, Change::Create, Outcome::Unchanged))
+                    .collect()),
+            })
             .collect();
-        Box::pin(async move { Ok(planned) })
+        self.seen.lock().unwrap().push(t);
+        Box::pin(async move { Ok(plans) })
     }
     fn apply(
         &self,
         _: Store,
-        _: ApplyTarget,
-        planned: Vec<NamespaceReport>,
+        t: ApplyTarget,
+        plans: Vec<ClusterPlan>,
         progress: ApplyProgress,
         cancel: Cancel,
-    ) -> BoxFuture<'static, Result<(), OpsError>> {
+    ) -> BoxFuture<'static, ApplyFinish> {
+        self.seen.lock().unwrap().push(t);
         let (done, finished) = tokio::sync::oneshot::channel::<()>();
         std::thread::spawn(move || {
-            for r in planned {
-                let outcome = if cancel.is_cancelled() {
-                    Outcome::Cancelled
-                } else {
-                    std::thread::sleep(Duration::from_millis(100));
-                    Outcome::Applied
-                };
-                progress(&ns_report(&r.environment, Change::Create, outcome));
+            for p in plans {
+                for r in p.planned.unwrap_or_default() {
+                    let outcome = if cancel.is_cancelled() {
+                        Outcome::Cancelled
+                    } else {
+                        std::thread::sleep(Duration::from_millis(100));
+                        Outcome::Applied
+                    };
+                    progress(
+                        &p.context,
+                        &ns_report(&r.environment, Change::Create, outcome),
+                    );
+                }
             }
             let _ = done.send(());
         });
         Box::pin(async move {
             let _ = finished.await;
-            Ok(())
+            Ok(Vec::new())
         })
     }
     fn swarm_plan(
@@ -112,7 +130,7 @@ fn runtime(applier: Arc<dyn Applier>) -> (Runtime, tokio::sync::mpsc::UnboundedR
 fn target(envs: &[&str]) -> ApplyTarget {
     ApplyTarget {
         registry: "reg-ghcr01".into(),
-        context: "kind-dev".into(),
+        contexts: vec!["kind-dev".into()],
         environments: envs.iter().map(|e| (*e).to_owned()).collect(),
         settings: ApplySettings::default(),
     }
@@ -120,7 +138,7 @@ fn target(envs: &[&str]) -> ApplyTarget {
 
 #[tokio::test]
 async fn the_runtime_plans_then_applies_namespace_by_namespace() {
-    let (mut rt, mut rx) = runtime(Arc::new(Threaded));
+    let (mut rt, mut rx) = runtime(Arc::new(Threaded::default()));
     rt.run(Effect::PlanApply {
         job: 1,
         target: target(&["production", "staging"]),
@@ -128,16 +146,16 @@ async fn the_runtime_plans_then_applies_namespace_by_namespace() {
     let Some(Msg::ApplyPlanned { job: 1, result }) = rx.recv().await else {
         panic!("no plan")
     };
-    let planned = result.expect("plan");
+    let plans = result.expect("plan");
     rt.run(Effect::Apply {
         job: 2,
         target: target(&["production", "staging"]),
-        planned,
+        plans,
     });
     let mut outcomes = Vec::new();
     while let Some(msg) = rx.recv().await {
         match msg {
-            Msg::ApplyProgress { job: 2, report } => outcomes.push(report.outcome),
+            Msg::ApplyProgress { job: 2, report, .. } => outcomes.push(report.outcome),
             Msg::ApplyFinished { job: 2, result } => {
                 assert!(result.is_ok());
                 break;
@@ -150,18 +168,22 @@ async fn the_runtime_plans_then_applies_namespace_by_namespace() {
 
 #[tokio::test]
 async fn a_cancel_reaches_an_apply_on_its_own_thread_and_the_rest_is_not_started() {
-    let (mut rt, mut rx) = runtime(Arc::new(Threaded));
+    let (mut rt, mut rx) = runtime(Arc::new(Threaded::default()));
     let envs = ["a", "b", "c", "d"];
     let planned = envs
         .iter()
         .map(|e| ns_report(e, Change::Create, Outcome::Unchanged))
         .collect();
+    let plans = vec![ClusterPlan {
+        context: "kind-dev".into(),
+        planned: Ok(planned),
+    }];
     rt.run(Effect::Apply {
         job: 7,
         target: target(&envs),
-        planned,
+        plans,
     });
-    let Some(Msg::ApplyProgress { job: 7, report }) = rx.recv().await else {
+    let Some(Msg::ApplyProgress { job: 7, report, .. }) = rx.recv().await else {
         panic!("no first namespace")
     };
     assert_eq!(report.outcome, Outcome::Applied);
@@ -169,7 +191,7 @@ async fn a_cancel_reaches_an_apply_on_its_own_thread_and_the_rest_is_not_started
     let mut outcomes = vec![report.outcome];
     while let Some(msg) = rx.recv().await {
         match msg {
-            Msg::ApplyProgress { job: 7, report } => outcomes.push(report.outcome),
+            Msg::ApplyProgress { job: 7, report, .. } => outcomes.push(report.outcome),
             Msg::ApplyFinished { job: 7, .. } => break,
             other => panic!("{other:?}"),
         }
@@ -182,6 +204,74 @@ async fn a_cancel_reaches_an_apply_on_its_own_thread_and_the_rest_is_not_started
     assert!(
         (2..=3).contains(&cancelled),
         "after the cancel no further namespace is applied: {outcomes:?}"
+    );
+}
+
+/// The dialog's choices — every context (`a`) and service accounts `all` —
+/// reach the applier's plan and apply calls through the runtime, and each
+/// cluster's namespaces come back under its context.
+#[tokio::test]
+async fn the_checked_contexts_and_the_service_accounts_reach_the_applier() {
+    use crate::deploy::kube::ServiceAccounts;
+    use crate::tui::test_support::{self as fixtures, key, select_registry, typ};
+    use ratatui::crossterm::event::KeyCode;
+
+    let applier = Arc::new(Threaded::default());
+    let seen = Arc::clone(&applier.seen);
+    let (mut rt, mut rx) = runtime(applier);
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    select_registry(&mut m, "ghcr-acme");
+    key(&mut m, KeyCode::Char('A'));
+    key(&mut m, KeyCode::Char('a'));
+    // Two contexts, two environments, create namespaces, adopt: then
+    // the ServiceAccount row, default → all.
+    for _ in 0..6 {
+        key(&mut m, KeyCode::Down);
+    }
+    key(&mut m, KeyCode::Char(' '));
+    key(&mut m, KeyCode::Char(' '));
+    let mut effects = key(&mut m, KeyCode::Enter);
+    let mut done = Vec::new();
+    loop {
+        for e in effects.drain(..) {
+            rt.run(e);
+        }
+        let Some(msg) = rx.recv().await else {
+            panic!("the runtime stopped")
+        };
+        if let Msg::ApplyProgress {
+            context, report, ..
+        } = &msg
+        {
+            done.push((context.clone(), report.namespace.clone()));
+        }
+        let end = matches!(msg, Msg::ApplyFinished { .. });
+        let planned = matches!(msg, Msg::ApplyPlanned { .. });
+        effects = crate::tui::update::update(&mut m, msg);
+        if planned {
+            typ(&mut m, "kind-dev,prod-eu");
+            effects.extend(key(&mut m, KeyCode::Enter));
+        }
+        if end {
+            break;
+        }
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2, "one plan, one apply");
+    for t in seen.iter() {
+        assert_eq!(t.contexts, ["kind-dev", "prod-eu"]);
+        assert_eq!(t.settings.service_accounts, ServiceAccounts::All);
+    }
+    done.sort();
+    assert_eq!(
+        done,
+        [
+            ("kind-dev".to_owned(), "env-production".to_owned()),
+            ("kind-dev".to_owned(), "env-staging".to_owned()),
+            ("prod-eu".to_owned(), "env-production".to_owned()),
+            ("prod-eu".to_owned(), "env-staging".to_owned()),
+        ]
     );
 }
 

@@ -355,12 +355,170 @@ fn apply_opened() -> (Model, u64) {
 fn apply_planned() -> (Model, u64) {
     use crate::deploy::kube::{Change, Outcome};
     let (mut m, job) = apply_opened();
+    let result = Ok(vec![crate::tui::apply::ClusterPlan {
+        context: "kind-dev".into(),
+        planned: Ok(vec![
+            fixtures::ns_report("production", Change::Create, Outcome::Unchanged),
+            fixtures::ns_report("staging", Change::Update, Outcome::Unchanged),
+        ]),
+    }]);
+    update(&mut m, Msg::ApplyPlanned { job, result });
+    (m, job)
+}
+
+/// Both contexts checked (`a`) and planned; prod-eu is forbidden to list
+/// namespaces, kind-dev's plan stands.
+fn fleet_planned() -> (Model, u64) {
+    use crate::deploy::kube::{Change, Outcome};
+    use crate::tui::apply::ClusterPlan;
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    select_registry(&mut m, "ghcr-acme");
+    act(&mut m, Action::Apply);
+    act(&mut m, Action::AllContexts);
+    let job = match act(&mut m, Action::Confirm).as_slice() {
+        [Effect::PlanApply { job, .. }] => *job,
+        other => panic!("{other:?}"),
+    };
     let result = Ok(vec![
-        fixtures::ns_report("production", Change::Create, Outcome::Unchanged),
-        fixtures::ns_report("staging", Change::Update, Outcome::Unchanged),
+        ClusterPlan {
+            context: "kind-dev".into(),
+            planned: Ok(vec![
+                fixtures::ns_report("production", Change::Create, Outcome::Unchanged),
+                fixtures::ns_report("staging", Change::Update, Outcome::Unchanged),
+            ]),
+        },
+        ClusterPlan {
+            context: "prod-eu".into(),
+            planned: Err(
+                "forbidden: namespaces is forbidden: User \"ci\" cannot list \
+                          resource \"namespaces\""
+                    .into(),
+            ),
+        },
     ]);
     update(&mut m, Msg::ApplyPlanned { job, result });
     (m, job)
+}
+
+/// kind-dev and a second cluster both planned, then applied: kind-dev's
+/// staging forbidden, the other cluster unreachable at apply.
+fn fleet_done() -> Model {
+    use crate::deploy::kube::{Change, Outcome};
+    use crate::tui::apply::{ClusterError, ClusterPlan};
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    select_registry(&mut m, "ghcr-acme");
+    act(&mut m, Action::Apply);
+    act(&mut m, Action::AllContexts);
+    let job = match act(&mut m, Action::Confirm).as_slice() {
+        [Effect::PlanApply { job, .. }] => *job,
+        other => panic!("{other:?}"),
+    };
+    let planned = vec![
+        fixtures::ns_report("production", Change::Create, Outcome::Unchanged),
+        fixtures::ns_report("staging", Change::Update, Outcome::Unchanged),
+    ];
+    let result = Ok(["kind-dev", "prod-eu"]
+        .map(|c| ClusterPlan {
+            context: c.into(),
+            planned: Ok(planned.clone()),
+        })
+        .to_vec());
+    update(&mut m, Msg::ApplyPlanned { job, result });
+    typ(&mut m, "kind-dev,prod-eu");
+    let job = match act(&mut m, Action::Confirm).as_slice() {
+        [Effect::Apply { job, .. }] => *job,
+        other => panic!("{other:?}"),
+    };
+    for (env, outcome) in [
+        ("production", Outcome::Applied),
+        ("staging", Outcome::Forbidden),
+    ] {
+        let report = fixtures::ns_report(env, Change::Create, outcome);
+        let context = "kind-dev".to_owned();
+        update(
+            &mut m,
+            Msg::ApplyProgress {
+                job,
+                context,
+                report,
+            },
+        );
+    }
+    let failure = ClusterError {
+        context: "prod-eu".into(),
+        message: "cannot reach the cluster at https://10.0.0.7:6443: connection refused".into(),
+    };
+    update(
+        &mut m,
+        Msg::ApplyFinished {
+            job,
+            result: Ok(vec![failure]),
+        },
+    );
+    m
+}
+
+#[test]
+fn apply_fleet_target_both_checked() {
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    m.engines.project_dir = "/home/ops/shop".into();
+    select_registry(&mut m, "ghcr-acme");
+    act(&mut m, Action::Apply);
+    act(&mut m, Action::AllContexts);
+    snap!("apply_fleet_target_both_checked", m);
+}
+
+#[test]
+fn apply_fleet_plan_one_cluster_forbidden() {
+    let (mut m, _) = fleet_planned();
+    typ(&mut m, "kind-dev,pr");
+    snap!("apply_fleet_plan_one_cluster_forbidden", m);
+}
+
+#[test]
+fn apply_fleet_results_one_cluster_unreachable() {
+    snap!("apply_fleet_results_one_cluster_unreachable", fleet_done());
+}
+
+/// Two clusters × eight namespaces do not fit 24 rows: the typed confirm
+/// stays in sight, the middle of the plan is elided.
+#[test]
+fn apply_fleet_long_plan_keeps_the_typed_confirm() {
+    use crate::deploy::kube::{Change, Outcome};
+    use crate::tui::apply::ClusterPlan;
+    let mut m = fixtures::full();
+    m.kube = fixtures::kube();
+    select_registry(&mut m, "ghcr-acme");
+    act(&mut m, Action::Apply);
+    act(&mut m, Action::AllContexts);
+    let job = match act(&mut m, Action::Confirm).as_slice() {
+        [Effect::PlanApply { job, .. }] => *job,
+        other => panic!("{other:?}"),
+    };
+    let planned: Vec<_> = ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .iter()
+        .map(|e| fixtures::ns_report(e, Change::Create, Outcome::Unchanged))
+        .collect();
+    let result = Ok(["kind-dev", "prod-eu"]
+        .map(|c| ClusterPlan {
+            context: c.into(),
+            planned: Ok(planned.clone()),
+        })
+        .to_vec());
+    update(&mut m, Msg::ApplyPlanned { job, result });
+    typ(&mut m, "kind-dev,prod-eu");
+    snap!("apply_fleet_long_plan_keeps_the_typed_confirm", m);
+}
+
+#[test]
+fn apply_fleet_results_120x40() {
+    insta::assert_snapshot!(
+        "apply_fleet_results_120x40",
+        draw(&fleet_done(), 120, 40).backend()
+    );
 }
 
 fn apply_running() -> (Model, u64) {
@@ -400,7 +558,15 @@ fn apply_progress() {
     use crate::deploy::kube::{Change, Outcome};
     let (mut m, job) = apply_running();
     let report = fixtures::ns_report("production", Change::Create, Outcome::Applied);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     update(&mut m, Msg::Tick);
     snap!("apply_progress", m);
 }
@@ -410,14 +576,30 @@ fn apply_results_one_forbidden() {
     use crate::deploy::kube::{Change, Outcome};
     let (mut m, job) = apply_running();
     let report = fixtures::ns_report("production", Change::Create, Outcome::Applied);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     let report = fixtures::ns_report("staging", Change::Update, Outcome::Forbidden);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     update(
         &mut m,
         Msg::ApplyFinished {
             job,
-            result: Ok(()),
+            result: Ok(Vec::new()),
         },
     );
     snap!("apply_results_one_forbidden", m);

@@ -1,6 +1,7 @@
-//! The Apply dialog's state: the target (kubeconfig context, environments),
-//! then the plan awaiting a typed confirmation, then the per-namespace
-//! progress and results. The confirmation holds the exact `ApplyTarget`
+//! The Apply dialog's state: the target (kubeconfig contexts — several at
+//! once —, environments, options), then the plan per cluster awaiting a
+//! typed confirmation, then the per-(cluster, namespace) progress and
+//! results. The confirmation holds the exact `ApplyTarget`
 //! and plan it asks about, so "yes" applies what was shown.
 
 use tui_input::Input;
@@ -11,20 +12,21 @@ use crate::model::RegistryId;
 use crate::ops::compose::ComposePlan;
 use crate::ops::kube::{ApplySettings, PrunedSecret};
 use crate::ops::swarm::{PlannedService, ServiceResult};
-use crate::tui::apply::{ApplyTarget, SwarmTarget};
+use crate::tui::apply::{ApplyTarget, ClusterError, ClusterPlan, SwarmTarget};
 use crate::tui::effect::JobId;
 
 #[derive(Clone, Debug)]
 pub struct ApplyDialog {
     pub registry: RegistryId,
     pub registry_name: String,
-    /// The kubeconfig's contexts; `context` indexes it.
-    pub contexts: Vec<String>,
-    pub context: usize,
+    /// The kubeconfig's contexts and whether each is checked (the current
+    /// one, at first).
+    pub contexts: Vec<(String, bool)>,
     /// The environments this registry's containers use, and whether each
     /// is checked.
     pub environments: Vec<(String, bool)>,
-    /// The row under the cursor: an environment, then (Kubernetes) an option.
+    /// The row under the cursor: (Kubernetes) a context, an environment,
+    /// then (Kubernetes) an option; see `row`.
     pub cursor: usize,
     /// `regvault apply`'s options, toggled on the option rows.
     pub settings: ApplySettings,
@@ -71,24 +73,29 @@ pub enum ApplyStep {
         job: JobId,
         target: ApplyTarget,
     },
-    /// The plan is shown; typing the context name confirms (dangerous).
+    /// The plan per cluster is shown; typing the context names (`a,b`)
+    /// confirms (dangerous).
     Confirm {
         target: ApplyTarget,
-        planned: Vec<NamespaceReport>,
+        plans: Vec<ClusterPlan>,
         typed: Input,
     },
-    /// Namespace results arrive one by one into `done`. `cancelling`: Esc
-    /// was pressed; the namespaces not yet started report `cancelled`.
+    /// (context, namespace) results arrive one by one into `done`.
+    /// `cancelling`: Esc was pressed; the namespaces not yet started report
+    /// `cancelled`, each in its cluster.
     Applying {
         job: JobId,
         target: ApplyTarget,
-        planned: Vec<NamespaceReport>,
-        done: Vec<NamespaceReport>,
+        plans: Vec<ClusterPlan>,
+        done: Vec<(String, NamespaceReport)>,
         cancelling: bool,
     },
+    /// `failures`: clusters stopped before their namespaces.
     Done {
         target: ApplyTarget,
-        reports: Vec<NamespaceReport>,
+        plans: Vec<ClusterPlan>,
+        reports: Vec<(String, NamespaceReport)>,
+        failures: Vec<ClusterError>,
     },
     SwarmPlanning {
         job: JobId,
@@ -136,9 +143,44 @@ pub enum ApplyStep {
     },
 }
 
+/// What a row of the target step is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Row {
+    Context(usize),
+    Environment(usize),
+    Option(ApplyOption),
+}
+
 impl ApplyDialog {
-    pub fn context_name(&self) -> Option<&str> {
-        self.contexts.get(self.context).map(String::as_str)
+    /// The checked contexts, in the kubeconfig's order.
+    pub fn checked_contexts(&self) -> Vec<String> {
+        self.contexts
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
+    /// The context rows shown (Kubernetes only).
+    pub fn context_rows(&self) -> usize {
+        if self.kind == TargetKind::Kubernetes {
+            self.contexts.len()
+        } else {
+            0
+        }
+    }
+
+    /// What the row at `cursor` is.
+    pub fn row(&self, cursor: usize) -> Option<Row> {
+        let c = self.context_rows();
+        let e = self.environments.len();
+        if cursor < c {
+            Some(Row::Context(cursor))
+        } else if cursor < c + e {
+            Some(Row::Environment(cursor - c))
+        } else {
+            self.options().get(cursor - c - e).copied().map(Row::Option)
+        }
     }
 
     /// The option rows shown under the environments (Kubernetes only).
@@ -154,7 +196,7 @@ impl ApplyDialog {
 
     /// Rows the cursor moves over below the targets.
     pub fn rows(&self) -> usize {
-        self.environments.len() + self.options().len()
+        self.context_rows() + self.environments.len() + self.options().len()
     }
 
     pub fn checked(&self) -> Vec<String> {
@@ -202,9 +244,23 @@ impl ApplyOption {
         match self {
             Self::CreateNamespaces => "create missing namespaces",
             Self::Adopt => "adopt same-named objects regvault does not manage",
-            Self::ServiceAccount => "add the secret to the default ServiceAccount",
+            Self::ServiceAccount => "ServiceAccounts: leave them alone",
             Self::DryRun => "dry run: the server validates, nothing is stored",
             Self::FreshEcrToken => "ECR: exchange the keys for a fresh token first",
+        }
+    }
+
+    /// The row's text for these settings: the service-account row names
+    /// which of its three states it is in.
+    pub fn text(self, s: &ApplySettings) -> &'static str {
+        match (self, &s.service_accounts) {
+            (Self::ServiceAccount, ServiceAccounts::Named(_)) => {
+                "ServiceAccounts: add the secret to `default`"
+            }
+            (Self::ServiceAccount, ServiceAccounts::All) => {
+                "ServiceAccounts: add the secret to every one (all)"
+            }
+            _ => self.label(),
         }
     }
 
@@ -220,10 +276,12 @@ impl ApplyOption {
 
     pub fn toggle(self, s: &mut ApplySettings) {
         if self == Self::ServiceAccount {
-            s.service_accounts = if s.service_accounts.is_none() {
-                ServiceAccounts::Named(vec!["default".into()])
-            } else {
-                ServiceAccounts::None
+            // none → default → all → none, as `--service-account
+            // default|all` (named ones: the CLI).
+            s.service_accounts = match s.service_accounts {
+                ServiceAccounts::None => ServiceAccounts::Named(vec!["default".into()]),
+                ServiceAccounts::Named(_) => ServiceAccounts::All,
+                ServiceAccounts::All => ServiceAccounts::None,
             };
             return;
         }

@@ -1,7 +1,8 @@
 //! The Apply dialog's updates: open it from a registry or a container,
-//! choose the target (Kubernetes context and environments, Swarm, Compose),
-//! plan, confirm by typing the context name (or `swarm` / `compose`), apply
-//! namespace by namespace or service by service. Esc before the apply
+//! choose the target (Kubernetes contexts — a checklist, several clusters
+//! at once — and environments, Swarm, Compose), plan (per cluster), confirm
+//! by typing the context names (or `swarm` / `compose`), apply namespace by
+//! namespace in each cluster, or service by service. Esc before the apply
 //! closes the dialog (nothing was written); Esc while applying cancels
 //! through the job's token and the dialog stays to show exactly what was
 //! done and what was not started; a second Esc closes it.
@@ -18,11 +19,12 @@ use crate::ops::kube::ApplySettings;
 use crate::ops::swarm::{ServiceResult, ServiceState, SwarmApplyReport};
 use crate::registry::RegistryKind;
 use crate::tui::apply::{
-    ApplyResult, ApplyTarget, ComposePlanResult, ComposeResult, SwarmPlanResult, SwarmTarget,
+    ApplyFinish, ApplyResult, ApplyTarget, ComposePlanResult, ComposeResult, SwarmPlanResult,
+    SwarmTarget,
 };
 use crate::tui::effect::{Effect, JobId};
 use crate::tui::keymap::{Action, KeyContext};
-use crate::tui::state::apply::{ApplyDialog, ApplyStep, TargetKind};
+use crate::tui::state::apply::{ApplyDialog, ApplyStep, Row, TargetKind};
 use crate::tui::state::modal::Modal;
 use crate::tui::state::{Level, Model, Screen};
 
@@ -65,18 +67,25 @@ pub(super) fn open(m: &mut Model) -> Vec<Effect> {
             (e, on)
         })
         .collect();
-    let contexts = m.kube.names.clone();
-    let context = m
+    // The current context checked (else the first): what a plain
+    // `regvault apply` would write to.
+    let current = m
         .kube
         .current
         .as_ref()
-        .and_then(|c| contexts.iter().position(|n| n == c))
+        .and_then(|c| m.kube.names.iter().position(|n| n == c))
         .unwrap_or(0);
+    let contexts = m
+        .kube
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), i == current))
+        .collect();
     m.modal = Some(Modal::Apply(Box::new(ApplyDialog {
         registry,
         registry_name,
         contexts,
-        context,
         environments,
         cursor: 0,
         settings: ApplySettings::default(),
@@ -152,10 +161,13 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
             if d.on_targets {
                 d.kind = TargetKind::ALL[d.target_cursor];
                 d.cursor = d.cursor.min(d.rows().saturating_sub(1));
-            } else if let Some((_, on)) = d.environments.get_mut(d.cursor) {
-                *on = !*on;
-            } else if let Some(o) = d.options().get(d.cursor - d.environments.len()) {
-                o.toggle(&mut d.settings);
+            } else {
+                match d.row(d.cursor) {
+                    Some(Row::Context(i)) => d.contexts[i].1 ^= true,
+                    Some(Row::Environment(i)) => d.environments[i].1 ^= true,
+                    Some(Row::Option(o)) => o.toggle(&mut d.settings),
+                    None => {}
+                }
             }
         }
         Action::NextContext
@@ -163,7 +175,27 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
                 && d.kind == TargetKind::Kubernetes
                 && !d.contexts.is_empty() =>
         {
-            d.context = (d.context + 1) % d.contexts.len();
+            // Only the context after the first checked one: cycling one
+            // cluster, as before several could be checked.
+            let n = d.contexts.len();
+            let next = d
+                .contexts
+                .iter()
+                .position(|(_, on)| *on)
+                .map_or(0, |i| (i + 1) % n);
+            for (i, (_, on)) in d.contexts.iter_mut().enumerate() {
+                *on = i == next;
+            }
+        }
+        Action::AllContexts
+            if matches!(d.step, ApplyStep::Target) && d.kind == TargetKind::Kubernetes =>
+        {
+            // Every context; pressed again with all checked, none (so one
+            // can be picked by hand).
+            let all = d.contexts.iter().all(|(_, on)| *on);
+            for (_, on) in &mut d.contexts {
+                *on = !all;
+            }
         }
         Action::MoveDown if matches!(d.step, ApplyStep::Target) => {
             if !d.on_targets {
@@ -218,10 +250,15 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
             vec![Effect::PlanSwarm { job, target }]
         }
         ApplyStep::Target => {
-            let Some(context) = d.context_name().map(str::to_owned) else {
+            if d.contexts.is_empty() {
                 m.toast(Level::Error, "no kubeconfig context: set KUBECONFIG");
                 return Vec::new();
-            };
+            }
+            let contexts = d.checked_contexts();
+            if contexts.is_empty() {
+                m.toast(Level::Error, "check at least one context (Space)");
+                return Vec::new();
+            }
             let environments = d.checked();
             if environments.is_empty() {
                 m.toast(Level::Error, "check at least one environment (Space)");
@@ -229,7 +266,7 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
             }
             let target = ApplyTarget {
                 registry: d.registry.as_str().to_owned(),
-                context,
+                contexts,
                 environments,
                 settings: d.settings.clone(),
             };
@@ -241,14 +278,20 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
         }
         ApplyStep::Confirm {
             target,
-            planned,
+            plans,
             typed,
         } => {
-            if typed.value() != target.context {
-                let msg = format!("type the context name '{}' to apply", target.context);
+            let phrase = target.phrase();
+            if typed.value() != phrase {
+                let what = if target.contexts.len() == 1 {
+                    "the context name"
+                } else {
+                    "the context names"
+                };
+                let msg = format!("type {what} '{phrase}' to apply");
                 d.step = ApplyStep::Confirm {
                     target,
-                    planned,
+                    plans,
                     typed,
                 };
                 m.toast(Level::Error, msg);
@@ -257,15 +300,11 @@ fn confirm(m: &mut Model) -> Vec<Effect> {
             d.step = ApplyStep::Applying {
                 job,
                 target: target.clone(),
-                planned: planned.clone(),
+                plans: plans.clone(),
                 done: Vec::new(),
                 cancelling: false,
             };
-            vec![Effect::Apply {
-                job,
-                target,
-                planned,
-            }]
+            vec![Effect::Apply { job, target, plans }]
         }
         ApplyStep::SwarmConfirm {
             target,
@@ -369,7 +408,7 @@ fn cancel(m: &mut Model) -> Vec<Effect> {
             vec![Effect::Cancel { job }]
         }
         ApplyStep::Applying { job, done, .. } => {
-            let applied = namespaces(&done);
+            let applied = cluster_namespaces(&done);
             let msg = if applied.is_empty() {
                 "Apply cancelled before any namespace finished (one in progress may still complete)"
                     .to_owned()
@@ -395,10 +434,11 @@ pub(crate) fn service_outcome(r: &ServiceResult) -> &'static str {
     }
 }
 
-fn namespaces(reports: &[NamespaceReport]) -> String {
+/// `ctx/namespace (outcome)`, so a cancel names what happened where.
+fn cluster_namespaces(reports: &[(String, NamespaceReport)]) -> String {
     reports
         .iter()
-        .map(|r| format!("{} ({})", r.namespace, r.outcome.as_str()))
+        .map(|(c, r)| format!("{c}/{} ({})", r.namespace, r.outcome.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -417,10 +457,25 @@ pub(super) fn planned(m: &mut Model, job: JobId, result: ApplyResult) -> Vec<Eff
         return Vec::new();
     };
     d.step = match result {
-        Ok(planned) => ApplyStep::Confirm {
+        // A cluster that could not be planned is shown in its group; only
+        // when none could is there nothing to confirm.
+        Ok(plans) if plans.iter().any(|p| p.planned.is_ok()) => ApplyStep::Confirm {
             target,
-            planned,
+            plans,
             typed: Input::default(),
+        },
+        Ok(plans) => ApplyStep::Failed {
+            message: plans
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}: {}",
+                        p.context,
+                        p.planned.as_ref().err().map_or("", |e| e)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
         },
         Err(e) => ApplyStep::Failed {
             message: e.to_string(),
@@ -429,34 +484,48 @@ pub(super) fn planned(m: &mut Model, job: JobId, result: ApplyResult) -> Vec<Eff
     Vec::new()
 }
 
-pub(super) fn progress(m: &mut Model, job: JobId, report: NamespaceReport) -> Vec<Effect> {
+pub(super) fn progress(
+    m: &mut Model,
+    job: JobId,
+    context: String,
+    report: NamespaceReport,
+) -> Vec<Effect> {
     if let Some(ApplyStep::Applying { done, .. }) = current(m, job).map(|d| &mut d.step) {
-        done.push(report);
+        done.push((context, report));
     }
     Vec::new()
 }
 
-pub(super) fn finished(m: &mut Model, job: JobId, result: Result<(), OpsError>) -> Vec<Effect> {
+pub(super) fn finished(m: &mut Model, job: JobId, result: ApplyFinish) -> Vec<Effect> {
     let Some(d) = current(m, job) else {
         return Vec::new();
     };
-    let ApplyStep::Applying { target, done, .. } =
-        std::mem::replace(&mut d.step, ApplyStep::Target)
+    let ApplyStep::Applying {
+        target,
+        plans,
+        done,
+        ..
+    } = std::mem::replace(&mut d.step, ApplyStep::Target)
     else {
         return Vec::new();
     };
-    if let Err(e) = result {
-        d.step = ApplyStep::Failed {
-            message: e.to_string(),
-        };
-        m.toast(Level::Error, format!("Apply failed: {e}"));
-        return Vec::new();
-    }
+    let failures = match result {
+        Ok(f) => f,
+        Err(e) => {
+            d.step = ApplyStep::Failed {
+                message: e.to_string(),
+            };
+            m.toast(Level::Error, format!("Apply failed: {e}"));
+            return Vec::new();
+        }
+    };
+    // Clusters without a plan, or stopped before their namespaces.
+    let bad_clusters = plans.iter().filter(|p| p.planned.is_err()).count() + failures.len();
     let not_started = done
         .iter()
-        .filter(|r| r.outcome == Outcome::Cancelled)
+        .filter(|(_, r)| r.outcome == Outcome::Cancelled)
         .count();
-    let failed = done.iter().filter(|r| r.outcome.is_failure()).count() - not_started;
+    let failed = done.iter().filter(|(_, r)| r.outcome.is_failure()).count() - not_started;
     let (level, msg) = if not_started > 0 {
         (
             Level::Info,
@@ -465,13 +534,21 @@ pub(super) fn finished(m: &mut Model, job: JobId, result: Result<(), OpsError>) 
                 done.len() - not_started
             ),
         )
-    } else if failed == 0 {
+    } else if failed == 0 && bad_clusters == 0 {
         (
             Level::Success,
             format!(
                 "Applied to {} namespace(s) in {}",
                 done.len(),
-                target.context
+                target.contexts.join(", ")
+            ),
+        )
+    } else if bad_clusters > 0 {
+        (
+            Level::Error,
+            format!(
+                "Apply: {bad_clusters} of {} cluster(s), {failed} namespace(s) failed",
+                plans.len()
             ),
         )
     } else {
@@ -482,7 +559,9 @@ pub(super) fn finished(m: &mut Model, job: JobId, result: Result<(), OpsError>) 
     };
     d.step = ApplyStep::Done {
         target,
+        plans,
         reports: done,
+        failures,
     };
     m.toast(level, msg);
     Vec::new()

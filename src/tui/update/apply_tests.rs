@@ -1,5 +1,6 @@
 //! `update` tests of the Apply dialog: open it, choose the target, plan,
-//! confirm by typing the context name, apply, cancel, stale results.
+//! confirm by typing the context name, apply, cancel, stale results (the
+//! several-cluster ones: `apply_fleet_tests`).
 
 use ratatui::crossterm::event::KeyCode;
 
@@ -8,6 +9,7 @@ use crate::deploy::docker::LoginCheck;
 use crate::deploy::kube::{Change, Outcome};
 use crate::ops::OpsError;
 use crate::ops::swarm::SwarmApplyReport;
+use crate::tui::apply::ClusterPlan;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::Action;
 use crate::tui::msg::Msg;
@@ -19,14 +21,14 @@ use crate::tui::test_support::{
 };
 
 /// The job of the one plan or apply effect.
-fn job_of(effects: &[Effect]) -> u64 {
+pub(super) fn job_of(effects: &[Effect]) -> u64 {
     match effects {
         [Effect::PlanApply { job, .. } | Effect::Apply { job, .. }] => *job,
         other => panic!("expected one plan/apply: {other:?}"),
     }
 }
 
-fn dialog(m: &Model) -> &ApplyDialog {
+pub(super) fn dialog(m: &Model) -> &ApplyDialog {
     match &m.modal {
         Some(Modal::Apply(d)) => d,
         other => panic!("no Apply dialog: {other:?}"),
@@ -35,7 +37,7 @@ fn dialog(m: &Model) -> &ApplyDialog {
 
 /// The demo with two contexts, `A` on ghcr-acme (web in production and
 /// staging).
-fn opened() -> Model {
+pub(super) fn opened() -> Model {
     let mut m = fixtures::full();
     m.kube = fixtures::kube();
     select_registry(&mut m, "ghcr-acme");
@@ -43,11 +45,27 @@ fn opened() -> Model {
     m
 }
 
-fn planned() -> Vec<crate::deploy::kube::NamespaceReport> {
+pub(super) fn planned() -> Vec<crate::deploy::kube::NamespaceReport> {
     vec![
         ns_report("production", Change::Create, Outcome::Unchanged),
         ns_report("staging", Change::Update, Outcome::Unchanged),
     ]
+}
+
+/// The plan of kind-dev alone.
+pub(super) fn plans() -> Vec<ClusterPlan> {
+    vec![ClusterPlan {
+        context: "kind-dev".into(),
+        planned: Ok(planned()),
+    }]
+}
+
+/// From the first row (the first context) down to environment `i`: the
+/// two contexts come first.
+pub(super) fn to_env(m: &mut Model, i: usize) {
+    for _ in 0..2 + i {
+        key(m, KeyCode::Down);
+    }
 }
 
 /// Opened, planned, answered: the dialog awaits the typed context name.
@@ -58,7 +76,7 @@ fn at_confirm() -> Model {
         &mut m,
         Msg::ApplyPlanned {
             job,
-            result: Ok(planned()),
+            result: Ok(plans()),
         },
     );
     m
@@ -69,7 +87,7 @@ fn opens_from_a_registry_with_all_its_environments() {
     let m = opened();
     let d = dialog(&m);
     assert_eq!(d.registry_name, "ghcr-acme");
-    assert_eq!(d.context_name(), Some("kind-dev"));
+    assert_eq!(d.checked_contexts(), ["kind-dev"], "the current one");
     assert_eq!(d.checked(), ["production", "staging"]);
 }
 
@@ -94,25 +112,26 @@ fn opens_from_a_container_with_its_environment() {
 #[test]
 fn space_toggles_an_environment_and_tab_cycles_contexts() {
     let mut m = opened();
-    key(&mut m, KeyCode::Down);
+    to_env(&mut m, 1);
     key(&mut m, KeyCode::Char(' '));
     assert_eq!(dialog(&m).checked(), ["production"]);
     key(&mut m, KeyCode::Tab);
-    assert_eq!(dialog(&m).context_name(), Some("prod-eu"));
+    assert_eq!(dialog(&m).checked_contexts(), ["prod-eu"]);
     key(&mut m, KeyCode::Tab);
-    assert_eq!(dialog(&m).context_name(), Some("kind-dev"));
+    assert_eq!(dialog(&m).checked_contexts(), ["kind-dev"]);
 }
 
 #[test]
 fn enter_plans_the_checked_environments_in_the_context() {
     let mut m = opened();
     key(&mut m, KeyCode::Tab);
+    to_env(&mut m, 0);
     key(&mut m, KeyCode::Char(' '));
     let effects = key(&mut m, KeyCode::Enter);
     let [Effect::PlanApply { target, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(target.context, "prod-eu");
+    assert_eq!(target.contexts, ["prod-eu"]);
     assert_eq!(target.environments, ["staging"]);
     assert_eq!(target.registry, "reg-ghcr01");
 }
@@ -120,6 +139,7 @@ fn enter_plans_the_checked_environments_in_the_context() {
 #[test]
 fn nothing_checked_plans_nothing() {
     let mut m = opened();
+    to_env(&mut m, 0);
     key(&mut m, KeyCode::Char(' '));
     key(&mut m, KeyCode::Down);
     key(&mut m, KeyCode::Char(' '));
@@ -130,10 +150,10 @@ fn nothing_checked_plans_nothing() {
 #[test]
 fn the_plan_is_shown_for_a_typed_confirmation() {
     let m = at_confirm();
-    let ApplyStep::Confirm { planned, .. } = &dialog(&m).step else {
+    let ApplyStep::Confirm { plans, .. } = &dialog(&m).step else {
         panic!("not confirming")
     };
-    assert_eq!(planned.len(), 2);
+    assert_eq!(plans[0].planned.as_ref().map(Vec::len), Ok(2));
 }
 
 #[test]
@@ -161,27 +181,43 @@ fn the_context_name_applies_and_results_arrive_per_namespace() {
     let mut m = at_confirm();
     typ(&mut m, "kind-dev");
     let effects = key(&mut m, KeyCode::Enter);
-    let [Effect::Apply { job, planned, .. }] = effects.as_slice() else {
+    let [Effect::Apply { job, plans, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(planned.len(), 2);
+    assert_eq!(plans.len(), 1);
     let job = *job;
     assert!(m.busy());
     let report = ns_report("production", Change::Create, Outcome::Applied);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     let report = ns_report("staging", Change::Update, Outcome::Forbidden);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     update(
         &mut m,
         Msg::ApplyFinished {
             job,
-            result: Ok(()),
+            result: Ok(Vec::new()),
         },
     );
     let ApplyStep::Done { reports, .. } = &dialog(&m).step else {
         panic!("not done")
     };
-    assert_eq!(reports[1].outcome, Outcome::Forbidden);
+    assert_eq!(reports[1].1.outcome, Outcome::Forbidden);
     assert!(toast(&m).contains("1 of 2"));
     assert!(!m.busy());
 }
@@ -192,7 +228,15 @@ fn esc_cancels_a_running_apply_and_says_what_was_done() {
     typ(&mut m, "kind-dev");
     let job = job_of(&key(&mut m, KeyCode::Enter));
     let report = ns_report("production", Change::Create, Outcome::Applied);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     // Esc cancels through the token; the dialog stays to show the end.
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
@@ -205,19 +249,27 @@ fn esc_cancels_a_running_apply_and_says_what_was_done() {
     ));
     let mut report = ns_report("staging", Change::Create, Outcome::Cancelled);
     report.message = Some("cancelled before this namespace was started".into());
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     update(
         &mut m,
         Msg::ApplyFinished {
             job,
-            result: Ok(()),
+            result: Ok(Vec::new()),
         },
     );
     let ApplyStep::Done { reports, .. } = &dialog(&m).step else {
         panic!("not done")
     };
-    assert_eq!(reports[0].outcome, Outcome::Applied);
-    assert_eq!(reports[1].outcome, Outcome::Cancelled);
+    assert_eq!(reports[0].1.outcome, Outcome::Applied);
+    assert_eq!(reports[1].1.outcome, Outcome::Cancelled);
     assert!(
         toast(&m).contains("1 namespace(s) done, 1 not started"),
         "{}",
@@ -233,12 +285,20 @@ fn a_second_esc_while_cancelling_closes_and_names_what_was_done() {
     typ(&mut m, "kind-dev");
     let job = job_of(&key(&mut m, KeyCode::Enter));
     let report = ns_report("production", Change::Create, Outcome::Applied);
-    update(&mut m, Msg::ApplyProgress { job, report });
+    let context = "kind-dev".to_owned();
+    update(
+        &mut m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    );
     key(&mut m, KeyCode::Esc);
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
     assert!(m.modal.is_none());
-    assert!(toast(&m).contains("env-production (applied)"));
+    assert!(toast(&m).contains("kind-dev/env-production (applied)"));
 }
 
 #[test]
@@ -247,9 +307,7 @@ fn the_cli_options_are_offered_and_reach_the_plan() {
     // Below the two environments: create namespaces, adopt, service
     // account, dry run (ghcr-acme is not ECR: no token option).
     assert_eq!(dialog(&m).options().len(), 4);
-    for _ in 0..2 {
-        key(&mut m, KeyCode::Down);
-    }
+    to_env(&mut m, 2);
     key(&mut m, KeyCode::Char(' ')); // create namespaces
     key(&mut m, KeyCode::Down);
     key(&mut m, KeyCode::Down);
@@ -287,7 +345,7 @@ fn stale_results_are_dropped() {
         &mut m,
         Msg::ApplyPlanned {
             job: old,
-            result: Ok(planned()),
+            result: Ok(plans()),
         },
     );
     assert!(m.modal.is_none());
@@ -296,7 +354,7 @@ fn stale_results_are_dropped() {
         &mut m,
         Msg::ApplyPlanned {
             job: old,
-            result: Ok(planned()),
+            result: Ok(plans()),
         },
     );
     assert!(matches!(dialog(&m).step, ApplyStep::Target));
@@ -304,7 +362,7 @@ fn stale_results_are_dropped() {
         &mut m,
         Msg::ApplyFinished {
             job: old,
-            result: Ok(()),
+            result: Ok(Vec::new()),
         },
     );
     assert!(matches!(dialog(&m).step, ApplyStep::Target));
@@ -465,7 +523,7 @@ fn up_and_down_move_between_targets_and_environments() {
     assert_eq!(dialog(&m).kind, TargetKind::Swarm);
     // Tab cycles Kubernetes contexts only.
     key(&mut m, KeyCode::Tab);
-    assert_eq!(dialog(&m).context_name(), Some("kind-dev"));
+    assert_eq!(dialog(&m).checked_contexts(), ["kind-dev"]);
     key(&mut m, KeyCode::Down);
     key(&mut m, KeyCode::Down);
     assert!(!dialog(&m).on_targets, "back on the environments");

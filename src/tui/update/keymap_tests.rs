@@ -130,6 +130,9 @@ fn a_rebound_apply_toggle_and_confirm_work_and_the_old_keys_do_not() {
         .expect("ghcr-acme");
     key(&mut m, KeyCode::Char('A'));
     assert_eq!(checked(&m), ["production", "staging"]);
+    // Past the two contexts to the first environment.
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Down);
     key(&mut m, KeyCode::Char(' '));
     key(&mut m, KeyCode::Tab);
     assert_eq!(checked(&m), ["production", "staging"], "Space is unbound");
@@ -141,7 +144,7 @@ fn a_rebound_apply_toggle_and_confirm_work_and_the_old_keys_do_not() {
     let [Effect::PlanApply { job, target }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(target.context, "prod-eu", "c moved to the next context");
+    assert_eq!(target.contexts, ["prod-eu"], "c moved to the next context");
     assert_eq!(target.environments, ["staging"]);
     let job = *job;
     let planned = vec![fixtures::ns_report(
@@ -153,7 +156,10 @@ fn a_rebound_apply_toggle_and_confirm_work_and_the_old_keys_do_not() {
         &mut m,
         Msg::ApplyPlanned {
             job,
-            result: Ok(planned),
+            result: Ok(vec![crate::tui::apply::ClusterPlan {
+                context: "prod-eu".into(),
+                planned: Ok(planned),
+            }]),
         },
     );
     // The toggle key and Space are text in the typed confirmation.

@@ -15,6 +15,8 @@ mod prune;
 pub(crate) use apply::service_outcome;
 
 #[cfg(test)]
+mod apply_fleet_tests;
+#[cfg(test)]
 mod apply_tests;
 #[cfg(test)]
 mod cache_tests;
@@ -124,7 +126,11 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::FileLoaded { job, field, result } => form::file_loaded(m, job, field, result),
         Msg::VaultCreated { job, result } => on_vault_created(m, job, result),
         Msg::ApplyPlanned { job, result } => apply::planned(m, job, result),
-        Msg::ApplyProgress { job, report } => apply::progress(m, job, report),
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        } => apply::progress(m, job, context, report),
         Msg::ApplyFinished { job, result } => apply::finished(m, job, result),
         Msg::PruneProgress { job, secret } => prune::progress(m, job, secret),
         Msg::PruneDone { job, result } => prune::done(m, job, result),
@@ -295,7 +301,8 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
         | Action::Yes
         | Action::No
         | Action::Toggle
-        | Action::NextContext => {}
+        | Action::NextContext
+        | Action::AllContexts => {}
     }
     Vec::new()
 }

@@ -1,8 +1,8 @@
-//! The Apply dialog: the target (Kubernetes context and environments,
+//! The Apply dialog: the target (Kubernetes contexts and environments,
 //! Swarm endpoint, Compose project), the plan with a typed confirm
 //! (dangerous: red border, the context name — or `swarm` / `compose` —
 //! shown prominently), then per-namespace or per-service spinners and
-//! results. Also the offer to prune a deleted registry's secrets. The key
+//! results (grouped per cluster for Kubernetes: `kube`). Also the offer to prune a deleted registry's secrets. The key
 //! hints come from the keymap.
 
 use ratatui::Frame;
@@ -11,16 +11,17 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph};
 
+mod kube;
+
 use super::confirm::{QUESTION, hint};
 use super::{fit, popup, spinner};
-use crate::deploy::kube::NamespaceReport;
 use crate::deploy::swarm::ServicePreview;
 use crate::ops::compose::ComposePlan;
 use crate::ops::kube::{PruneOutcome, PrunedSecret};
 use crate::ops::swarm::{PlannedService, ServiceResult, ServiceState};
 use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::state::Model;
-use crate::tui::state::apply::{ApplyDialog, ApplyStep, PruneStep, TargetKind};
+use crate::tui::state::apply::{ApplyDialog, ApplyStep, PruneStep, Row, TargetKind};
 use crate::tui::state::modal::Modal;
 use crate::tui::theme::Theme;
 use crate::tui::update::service_outcome;
@@ -43,6 +44,7 @@ struct Hints {
     down: String,
     toggle: String,
     next_context: String,
+    all_contexts: String,
 }
 
 impl Hints {
@@ -72,6 +74,7 @@ impl Hints {
             down: key(Action::MoveDown),
             toggle: key(Action::Toggle),
             next_context: key(Action::NextContext),
+            all_contexts: key(Action::AllContexts),
         }
     }
 }
@@ -83,82 +86,24 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let h = Hints::new(m, APPLY);
     let lines = match &d.step {
         ApplyStep::Target => target(d, &h, theme),
-        ApplyStep::Planning { target, .. } => vec![
-            Line::from(format!(
-                "{} Planning in context {} …",
-                spinner(m),
-                target.context
-            )),
-            Line::default(),
-            Line::styled(h.cancel.clone(), theme.dim()),
-        ],
+        ApplyStep::Planning { target, .. } => kube::planning(m, target, &h, theme),
         ApplyStep::Confirm {
             target,
-            planned,
+            plans,
             typed,
-        } => {
-            let mut l = vec![Line::styled(
-                "Plan (reads only; secret data redacted):",
-                theme.header(),
-            )];
-            l.extend(planned.iter().map(|r| plan_line(r, theme)));
-            l.push(Line::default());
-            l.push(Line::from(vec![
-                Span::raw("Dangerous: writes to Kubernetes context "),
-                Span::styled(
-                    target.context.clone(),
-                    theme
-                        .error()
-                        .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-                ),
-            ]));
-            l.push(Line::from("Type the context name to apply:"));
-            l.push(Line::from(vec![
-                Span::styled("> ", theme.key()),
-                Span::styled(format!("{:<30}", typed.value()), theme.selected()),
-            ]));
-            l.push(Line::styled(h.apply.clone(), theme.dim()));
-            l
-        }
+        } => kube::confirm(target, plans, typed.value(), &h, theme),
         ApplyStep::Applying {
-            target,
-            planned,
+            plans,
             done,
             cancelling,
             ..
-        } => {
-            let mut l = vec![Line::styled(
-                format!("Applying in context {}:", target.context),
-                theme.header(),
-            )];
-            for p in planned {
-                match done.iter().find(|r| r.namespace == p.namespace) {
-                    Some(r) => l.push(result_line(r, theme)),
-                    None => l.push(Line::from(format!("  {} {}", spinner(m), p.namespace))),
-                }
-            }
-            l.push(Line::default());
-            l.push(running_hint(*cancelling, &h.cancel_running, theme));
-            l
-        }
-        ApplyStep::Done { target, reports } => {
-            let mut l = vec![Line::styled(
-                format!("Results in context {}:", target.context),
-                theme.header(),
-            )];
-            for r in reports {
-                l.push(result_line(r, theme));
-                if let Some(msg) = r.message.as_deref().filter(|_| r.outcome.is_failure()) {
-                    l.push(Line::styled(
-                        format!("    {}", fit(msg, TEXT - 4)),
-                        theme.dim(),
-                    ));
-                }
-            }
-            l.push(Line::default());
-            l.push(Line::styled(h.close.clone(), theme.dim()));
-            l
-        }
+        } => kube::applying(m, plans, done, *cancelling, &h, theme),
+        ApplyStep::Done {
+            plans,
+            reports,
+            failures,
+            ..
+        } => kube::results(plans, reports, failures, &h, theme),
         ApplyStep::SwarmPlanning { .. } => vec![
             Line::from(format!(
                 "{} Planning on the Swarm at {} …",
@@ -284,6 +229,14 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         }
         ApplyStep::Failed { message } => failed("No plan:", message, &h, theme),
     };
+    // Many clusters × namespaces outgrow the screen: the middle goes, so
+    // the typed confirm (or the close hint) stays in sight.
+    let keep = match d.step {
+        ApplyStep::Confirm { .. } => 5,
+        ApplyStep::Applying { .. } | ApplyStep::Done { .. } => 2,
+        _ => 0,
+    };
+    let lines = kube::elide(lines, usize::from(area.height.saturating_sub(2)), keep);
     let title = match d.kind {
         TargetKind::Compose if !matches!(d.step, ApplyStep::Target) => " Compose login ".to_owned(),
         _ => format!(" Apply '{}' ", d.registry_name),
@@ -315,14 +268,10 @@ fn show(f: &mut Frame, area: Rect, mut lines: Vec<Line<'static>>, title: String,
 }
 
 fn target(d: &ApplyDialog, h: &Hints, theme: Theme) -> Vec<Line<'static>> {
-    let context = match d.context_name() {
-        Some(c) => format!(
-            "context {c}  ({}/{}, {} next)",
-            d.context + 1,
-            d.contexts.len(),
-            h.next_context
-        ),
-        None => "no context found in KUBECONFIG".to_owned(),
+    let context = match d.checked_contexts().as_slice() {
+        [] if d.contexts.is_empty() => "no context found in KUBECONFIG".to_owned(),
+        [one] => format!("context {one}  (1 of {} checked)", d.contexts.len()),
+        some => format!("{} of {} contexts checked", some.len(), d.contexts.len()),
     };
     let mut l = vec![Line::styled(
         format!("Target ({}/{} move, {} picks)", h.up, h.down, h.toggle),
@@ -350,20 +299,26 @@ fn target(d: &ApplyDialog, h: &Hints, theme: Theme) -> Vec<Line<'static>> {
         };
         l.push(Line::styled(text, style));
     }
-    l.push(Line::default());
+    // No blank line before the contexts: the target step must fit 24 rows.
+    if d.kind != TargetKind::Kubernetes || d.contexts.is_empty() {
+        l.push(Line::default());
+    }
     if d.kind == TargetKind::Compose {
         l.push(Line::from(
             "Writes the logins of every saved registry the project's images use",
         ));
         l.push(Line::from("into $DOCKER_CONFIG/config.json (no pull)."));
     } else {
+        if d.kind == TargetKind::Kubernetes {
+            l.extend(kube::checklist(d, h, theme));
+        }
         l.push(Line::styled(
             format!("Environments ({} toggles)", h.toggle),
             theme.header(),
         ));
         for (i, (env, on)) in d.environments.iter().enumerate() {
             let mark = if *on { "[x]" } else { "[ ]" };
-            let here = !d.on_targets && i == d.cursor;
+            let here = !d.on_targets && d.row(d.cursor) == Some(Row::Environment(i));
             let dest = match d.kind {
                 TargetKind::Swarm => format!("its services in {env}"),
                 _ => format!("namespace env-{env}"),
@@ -380,10 +335,14 @@ fn target(d: &ApplyDialog, h: &Hints, theme: Theme) -> Vec<Line<'static>> {
         if !options.is_empty() {
             l.push(Line::styled("Options (Space toggles)", theme.header()));
         }
-        for (i, o) in options.into_iter().enumerate() {
-            let here = !d.on_targets && d.cursor == d.environments.len() + i;
+        for o in options {
+            let here = !d.on_targets && d.row(d.cursor) == Some(Row::Option(o));
             let mark = if o.get(&d.settings) { "[x]" } else { "[ ]" };
-            let text = format!("{} {mark} {}", if here { ">" } else { " " }, o.label());
+            let text = format!(
+                "{} {mark} {}",
+                if here { ">" } else { " " },
+                o.text(&d.settings)
+            );
             let style = if here {
                 theme.selected()
             } else {
@@ -506,42 +465,6 @@ fn compose_plan_lines(plan: &ComposePlan, theme: Theme) -> Vec<Line<'static>> {
         ));
     }
     l
-}
-
-fn plan_line(r: &NamespaceReport, theme: Theme) -> Line<'static> {
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(c) = r.namespace_change {
-        parts.push(format!("Namespace: {}", c.as_str()));
-    }
-    parts.extend(
-        r.objects
-            .iter()
-            .map(|o| format!("{} {}: {}", o.kind, o.name, o.change.as_str())),
-    );
-    if r.outcome.is_failure() {
-        parts.push(r.outcome.as_str().to_owned());
-    }
-    let text = format!("  {:<16} {}", r.namespace, parts.join(" · "));
-    let style = if r.outcome.is_failure() {
-        theme.warning()
-    } else {
-        Style::default()
-    };
-    Line::styled(fit(&text, TEXT), style)
-}
-
-fn result_line(r: &NamespaceReport, theme: Theme) -> Line<'static> {
-    let (mark, style) = if r.outcome == crate::deploy::kube::Outcome::Cancelled {
-        ("–", theme.warning())
-    } else if r.outcome.is_failure() {
-        ("✗", theme.error())
-    } else {
-        ("✓", theme.ok())
-    };
-    Line::styled(
-        format!("  {mark} {:<16} {}", r.namespace, r.outcome.as_str()),
-        style,
-    )
 }
 
 /// The offer after a registry delete: remove its managed secrets from the
