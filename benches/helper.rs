@@ -83,6 +83,53 @@ fn team_vault(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     (path, identity, key)
 }
 
+/// A vault of `N` registries switched to a passphrase (`regvault rekey
+/// --passphrase`) and unlocked in an agent on a private socket; the
+/// environment a client needs to use it, and the `regvault` binary.
+fn unlocked_passphrase_vault(dir: &Path) -> (Vec<(&'static str, PathBuf)>, &'static str) {
+    let regvault = env!("CARGO_BIN_EXE_regvault");
+    let pp = dir.join("pp");
+    std::fs::create_dir_all(&pp).unwrap();
+    let (path, identity) = common::make_vault(&pp, N);
+    let home = pp.join("home");
+    let agent_dir = pp.join("agent");
+    for d in [&home, &agent_dir] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    }
+    let pass_file = pp.join("passphrase");
+    std::fs::write(&pass_file, "bench-passphrase-7Kq!-wide-river-copper\n").unwrap();
+    let env = vec![
+        ("HOME", home),
+        ("REGVAULT_VAULT", path),
+        ("REGVAULT_AGENT_SOCK", agent_dir.join("agent.sock")),
+    ];
+    let run = |args: &[&str], extra: &[(&str, &Path)]| {
+        let o = Command::new(regvault)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (*k, v)))
+            .envs(extra.iter().map(|(k, v)| (*k, v)))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "regvault {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(
+        &["rekey", "--passphrase"],
+        &[
+            ("REGVAULT_IDENTITY", &identity),
+            ("REGVAULT_PASSPHRASE_FILE", &pass_file),
+        ],
+    );
+    run(&["unlock"], &[("REGVAULT_PASSPHRASE_FILE", &pass_file)]);
+    (env, regvault)
+}
+
 /// A private gpg home and password store with a passphrase-less key.
 fn pass_store(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     let gnupg = dir.join("gnupg");
@@ -181,6 +228,14 @@ fn main() {
         .env("REGVAULT_IDENTITY", &identity)
         .env("REGVAULT_SIGNING_KEY", &signing_key)
         .arg("get");
+    // The same vault size behind a passphrase, unlocked in the agent:
+    // `get` asks the agent for the file key instead of running scrypt.
+    let (agent_env, regvault_bin) = unlocked_passphrase_vault(dir.path());
+    let mut through_agent = Command::new(env!("CARGO_BIN_EXE_docker-credential-regvault"));
+    through_agent
+        .env_clear()
+        .envs(agent_env.iter().map(|(k, v)| (*k, v)))
+        .arg("get");
     let mut theirs = Command::new("docker-credential-pass");
     theirs
         .envs(pass_env.iter().map(|(k, v)| (*k, v)))
@@ -189,17 +244,22 @@ fn main() {
     // check that both answer for the same server.
     let (a, _) = timed(&mut ours, &server);
     let (b, _) = timed(&mut theirs, &server);
+    let (c, _) = timed(&mut through_agent, &server);
+    assert!(c.contains("\"Username\":\"user"), "through the agent: {c}");
     assert!(a.contains("\"Username\":\"user"), "{a}");
     assert!(b.contains("\"Username\":\"user\""), "{b}");
 
     let mut ours_t = Vec::with_capacity(rounds);
     let mut theirs_t = Vec::with_capacity(rounds);
+    let mut agent_t = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         ours_t.push(timed(&mut ours, &server).1);
         theirs_t.push(timed(&mut theirs, &server).1);
+        agent_t.push(timed(&mut through_agent, &server).1);
     }
     let (om, op) = stats(ours_t);
     let (tm, tp) = stats(theirs_t);
+    let (am, ap) = stats(agent_t);
     println!(
         "{:<52} median {om:>7.2} ms   p90 {op:>7.2} ms   ({rounds} runs)",
         format!("docker-credential-regvault get, {N} registries")
@@ -208,7 +268,17 @@ fn main() {
         "{:<52} median {tm:>7.2} ms   p90 {tp:>7.2} ms   ({rounds} runs)",
         format!("docker-credential-pass get, {N} entries")
     );
+    println!(
+        "{:<52} median {am:>7.2} ms   p90 {ap:>7.2} ms   ({rounds} runs)",
+        format!("  the same, passphrase vault through the agent")
+    );
     println!("ratio (regvault / pass, medians): {:.3}", om / tm);
+    println!("ratio (through the agent / pass, medians): {:.3}", am / tm);
+    let _ = Command::new(regvault_bin)
+        .env_clear()
+        .envs(agent_env.iter().map(|(k, v)| (*k, v)))
+        .args(["agent", "stop"])
+        .status();
 
     // The gpg-agent this bench started.
     let _ = Command::new("gpgconf")
