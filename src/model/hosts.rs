@@ -32,7 +32,10 @@ impl VaultData {
     pub fn registries_for_host(&self, host: &str) -> Vec<&Registry> {
         self.registries
             .iter()
-            .filter(|r| r.host_pattern().is_some_and(|p| p.matches(host)))
+            .filter(|r| {
+                crate::registry::hosts::may_serve(r.kind, &r.credentials, host)
+                    && r.host_pattern().is_some_and(|p| p.matches(host))
+            })
             .collect()
     }
 

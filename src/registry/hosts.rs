@@ -32,6 +32,33 @@ fn ecr_account(host: &str) -> Option<&str> {
     host.split('.').next()
 }
 
+/// A cheap, conservative first look: `false` only when `kind` with
+/// `creds` cannot serve `host` (already reduced by `server_host`), without
+/// validating the fields or parsing a URL. `get` asks it of every
+/// registry, so at 1,000 registries the full `HostPattern::of` (field
+/// validation, URL parsing, IDNA) runs only for the few that may match.
+pub fn may_serve(kind: RegistryKind, creds: &Credentials, host: &str) -> bool {
+    // A host the URL parser might spell differently (IDNA, percent
+    // escapes, IPv6 forms): no shortcut, the full check decides.
+    let plain = |s: &str| s.is_ascii() && !s.contains(['%', '[', '\\']);
+    let same = |field: &str| {
+        creds.get(field).is_none_or(|v| {
+            !plain(v) || server_host(v).is_none_or(|h| h == host || !plain(&h))
+        })
+    };
+    match kind {
+        RegistryKind::Public => false,
+        RegistryKind::Ghcr => host == "ghcr.io",
+        RegistryKind::Docker => host == "docker.io",
+        RegistryKind::Quay => host == "quay.io",
+        RegistryKind::Gcr => infer::kind_of_host(host) == RegistryKind::Gcr,
+        RegistryKind::Ecr => ecr_region(host).is_some(),
+        RegistryKind::Gar => host.ends_with("-docker.pkg.dev"),
+        RegistryKind::Acr => same("loginServer"),
+        RegistryKind::Custom => same("url"),
+    }
+}
+
 impl HostPattern {
     /// What `kind` with `creds` serves; `None` for public images and
     /// credentials whose host field is invalid. `ecr_account`: the account
@@ -201,5 +228,73 @@ mod tests {
             HostPattern::of(RegistryKind::Public, &creds(&[]), None),
             None
         );
+    }
+}
+
+#[cfg(test)]
+mod may_serve_tests {
+    use super::*;
+    use crate::registry::fixtures::sample;
+
+    /// The shortcut never hides a match: wherever the full pattern serves a
+    /// host, `may_serve` says it may.
+    #[test]
+    fn the_shortcut_never_hides_a_match() {
+        let hosts = [
+            "ghcr.io",
+            "docker.io",
+            "quay.io",
+            "gcr.io",
+            "eu.gcr.io",
+            "europe-west3-docker.pkg.dev",
+            "myregistry.azurecr.io",
+            "123456789012.dkr.ecr.eu-west-2.amazonaws.com",
+            "registry.example.com:5000",
+            "registry.example.com",
+            "127.0.0.1:5000",
+            "[::1]:5000",
+            "xn--bcher-kva.example:5000",
+            "other.example",
+        ];
+        let mut cases: Vec<(RegistryKind, Credentials)> = RegistryKind::ALL
+            .iter()
+            .map(|k| (*k, sample(*k)))
+            .collect();
+        for url in [
+            "https://Registry.Example.com:5000/v2/",
+            "http://127.0.0.1:5000",
+            "https://registry.example.com:443",
+            "http://[::1]:5000",
+            "https://bücher.example:5000",
+            "https://user@registry.example.com",
+        ] {
+            let mut c = sample(RegistryKind::Custom);
+            c.set("url", url);
+            cases.push((RegistryKind::Custom, c));
+        }
+        let mut acr = sample(RegistryKind::Acr);
+        acr.set("loginServer", "MyRegistry.azurecr.io");
+        cases.push((RegistryKind::Acr, acr));
+        for (kind, creds) in &cases {
+            let Some(pattern) = HostPattern::of(*kind, creds, None) else {
+                continue;
+            };
+            for host in hosts {
+                if pattern.matches(host) {
+                    assert!(
+                        may_serve(*kind, creds, host),
+                        "{kind:?} {pattern:?} serves {host} but the shortcut says no"
+                    );
+                }
+            }
+        }
+        // And it does cut: a GHCR registry is not looked at for quay.io.
+        assert!(!may_serve(
+            RegistryKind::Ghcr,
+            &sample(RegistryKind::Ghcr),
+            "quay.io"
+        ));
+        let custom = sample(RegistryKind::Custom);
+        assert!(!may_serve(RegistryKind::Custom, &custom, "other.example"));
     }
 }
