@@ -42,9 +42,9 @@ pub fn may_serve(kind: RegistryKind, creds: &Credentials, host: &str) -> bool {
     // escapes, IPv6 forms): no shortcut, the full check decides.
     let plain = |s: &str| s.is_ascii() && !s.contains(['%', '[', '\\']);
     let same = |field: &str| {
-        creds.get(field).is_none_or(|v| {
-            !plain(v) || server_host(v).is_none_or(|h| h == host || !plain(&h))
-        })
+        creds
+            .get(field)
+            .is_none_or(|v| !plain(v) || server_host(v).is_none_or(|h| h == host || !plain(&h)))
     };
     match kind {
         RegistryKind::Public => false,
@@ -256,10 +256,8 @@ mod may_serve_tests {
             "xn--bcher-kva.example:5000",
             "other.example",
         ];
-        let mut cases: Vec<(RegistryKind, Credentials)> = RegistryKind::ALL
-            .iter()
-            .map(|k| (*k, sample(*k)))
-            .collect();
+        let mut cases: Vec<(RegistryKind, Credentials)> =
+            RegistryKind::ALL.iter().map(|k| (*k, sample(*k))).collect();
         for url in [
             "https://Registry.Example.com:5000/v2/",
             "http://127.0.0.1:5000",
