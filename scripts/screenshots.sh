@@ -59,7 +59,7 @@ keys() { tmux_ send-keys -t rv "$@"; }
 type_text() { tmux_ send-keys -t rv -l "$1"; }
 
 # Secrets of assets/demo.toml (and the one typed below): none may show.
-SECRETS=(ghp_DEMO dckr_pat_DEMO DEMOfakeSecret DEMO-fake DEMOFAKEQUAY PRIVATE dckr_pat_SHOT)
+SECRETS=(ghp_DEMO dckr_pat_DEMO DEMOfakeSecret DEMO-fake DEMOFAKEQUAY PRIVATE dckr_pat_SHOT SHOTfakeImport)
 
 shot() {
     local name=$1 ans="$WORK/$1.ans"
@@ -77,10 +77,20 @@ shot() {
     echo "screenshots/$name.png"
 }
 
-mkdir -p screenshots "$WORK/home"
+mkdir -p screenshots "$WORK/home" "$WORK/home/.docker"
+# A docker config.json with plaintext logins (fake) for the import screen.
+b64() { printf '%s' "$1" | base64 -w0; }
+cat >"$WORK/home/.docker/config.json" <<JSON
+{"auths": {
+  "registry.internal:5000": {"auth": "$(b64 'ci-bot:SHOTfakeImport-pass-0')"},
+  "europe-docker.example.net": {"auth": "$(b64 'deploy:SHOTfakeImport-pass-1')"},
+  "ghcr.io": {"auth": "$(b64 'octo-cat:ghp_SHOTfakeImport00000000000000000000000')"},
+  "myreg.azurecr.io": {"identitytoken": "SHOTfakeImport-refresh"}
+}}
+JSON
 cat >"$WORK/pane.sh" <<EOF
 export HOME='$WORK/home' XDG_CONFIG_HOME='$WORK/home/.config' XDG_DATA_HOME='$WORK/home/.local/share'
-export REGVAULT_USER='ops@laptop' TMPDIR=/tmp TERM=xterm-256color
+export REGVAULT_USER='ops@laptop' TMPDIR=/tmp TERM=xterm-256color DOCKER_CONFIG='$WORK/home/.docker'
 unset NO_COLOR REGVAULT_VAULT REGVAULT_IDENTITY
 exec '$BIN' demo
 EOF
@@ -137,6 +147,22 @@ see "a add"
 keys 2
 see "Containers (4)"
 shot containers
+
+# Moving in: docker's config.json as a checklist, then imported.
+keys 1
+see "Container Registries (9)"
+keys I
+see "registry.internal:5000"
+shot import-checklist
+keys Enter
+see "Container Registries (1"
+# The History tab: what this session did, from the audit log.
+keys 3
+see "History"
+sleep 0.5
+shot history
+keys 1
+see "Container Registries (1"
 
 keys '?'
 see "Keys — ? or Esc closes"

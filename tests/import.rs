@@ -540,4 +540,16 @@ fn the_tui_imports_the_checked_entries_of_a_config_json() {
     let names: Vec<&str> = disk.registries.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["ghcr.io", "ghcr.io-2", "docker.io"]);
     assert!(disk.registries[0].created_by.starts_with(pty::USER));
+    // Logged as the CLI logs an import: one `import` entry per registry,
+    // with the file it came from.
+    let log = p.cli(&["log", "--json"]);
+    let entries: Vec<Value> = serde_json::from_slice(&log.stdout).expect("log --json");
+    let imports: Vec<&Value> = entries.iter().filter(|e| e["action"] == "import").collect();
+    assert_eq!(imports.len(), 3, "{entries:?}");
+    assert!(
+        imports.iter().all(|e| e["where"]
+            .as_str()
+            .is_some_and(|w| w.ends_with("config.json"))),
+        "{imports:?}"
+    );
 }

@@ -81,12 +81,7 @@ pub fn save(vault: &mut Vault, before: &VaultData) -> anyhow::Result<()> {
 /// where they came from (the file, or the Secret).
 pub fn save_imported(vault: &mut Vault, before: &VaultData, source: &str) -> anyhow::Result<()> {
     let mut entries = audit::changes(before, vault.data(), &vault.audit_who());
-    for e in &mut entries {
-        if e.action == Action::Add {
-            e.action = Action::Import;
-            e.place = Some(crate::model::escape(source).into_owned());
-        }
-    }
+    audit::as_imports(&mut entries, source);
     save_with(vault, &entries)
 }
 

@@ -19,6 +19,9 @@ pub enum Effect {
     Save {
         job: JobId,
         data: Arc<VaultData>,
+        /// An import's source (the file it read): the registries added are
+        /// logged as `import` entries from it, as the CLI logs them.
+        imported_from: Option<String>,
     },
     /// Test Connection for one set of credentials. With `record`, the
     /// saved registry of that id is tested and the result (and an ECR

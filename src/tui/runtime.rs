@@ -322,13 +322,17 @@ impl Runtime {
                     let _ = tx.send(msg);
                 });
             }
-            Effect::Save { job, data } => {
+            Effect::Save {
+                job,
+                data,
+                imported_from,
+            } => {
                 let vault = self.vault.clone();
                 let saved = self.saved.clone();
                 // Encryption and fsync block; keep them off the async workers.
                 tokio::task::spawn_blocking(move || {
                     let before = saved.lock().map(|s| Arc::clone(&s)).unwrap_or_default();
-                    let msg = match save(&vault, &before, &data) {
+                    let msg = match save(&vault, &before, &data, imported_from.as_deref()) {
                         Ok(()) => {
                             if let Ok(mut s) = saved.lock() {
                                 *s = data;
@@ -489,11 +493,19 @@ fn unavailable() -> VaultError {
 
 /// Saves the model's data, with the audit entries of what changed since
 /// `before` (the data as last saved).
-fn save(slot: &Mutex<VaultSlot>, before: &VaultData, data: &VaultData) -> Result<(), VaultError> {
+fn save(
+    slot: &Mutex<VaultSlot>,
+    before: &VaultData,
+    data: &VaultData,
+    imported_from: Option<&str>,
+) -> Result<(), VaultError> {
     let mut guard = slot.lock().map_err(|_| unavailable())?;
     match &mut *guard {
         VaultSlot::Open(vault) => {
-            let entries = audit::changes(before, data, &vault.audit_who());
+            let mut entries = audit::changes(before, data, &vault.audit_who());
+            if let Some(source) = imported_from {
+                audit::as_imports(&mut entries, source);
+            }
             // A copy for as long as the write takes; the model keeps the
             // shared one, so a failed save loses nothing.
             *vault.data_mut() = data.clone();

@@ -351,6 +351,7 @@ async fn a_reveal_and_a_save_leave_entries_the_history_tab_reads() {
     rt.run(Effect::Save {
         job: 1,
         data: Arc::new(renamed),
+        imported_from: None,
     });
     loop {
         match rx.recv().await.expect("message") {

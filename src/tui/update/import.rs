@@ -197,6 +197,7 @@ fn import(m: &mut Model) -> Vec<Effect> {
         return Vec::new();
     }
     let checked = d.checked.clone();
+    let source = d.source.clone();
     let mut preview = d.preview.clone();
     let added = imp::import(
         &mut preview,
@@ -218,5 +219,9 @@ fn import(m: &mut Model) -> Vec<Effect> {
     let toast = format!("imported {n} registr{}", if n == 1 { "y" } else { "ies" });
     let select = added.first().map(|a| a.name.clone());
     m.modal = None;
-    begin_save(m, data, toast, false, select)
+    let mut effects = begin_save(m, data, toast, false, select);
+    if let [Effect::Save { imported_from, .. }] = effects.as_mut_slice() {
+        *imported_from = Some(source);
+    }
+    effects
 }

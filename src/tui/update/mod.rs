@@ -509,7 +509,11 @@ pub(super) fn begin_save(
         select,
         offer_prune: None,
     });
-    vec![Effect::Save { job, data }]
+    vec![Effect::Save {
+        job,
+        data,
+        imported_from: None,
+    }]
 }
 
 fn on_saved(m: &mut Model, job: JobId) -> Vec<Effect> {

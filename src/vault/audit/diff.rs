@@ -20,6 +20,16 @@ fn container_entry(who: &Who, action: Action, c: &Container) -> Entry {
     e.place(format!("environment {}", c.environment))
 }
 
+/// Turns the `add` entries of `changes` into `import` entries from
+/// `source` (the file or Secret they came from), as both faces log an
+/// import.
+pub fn as_imports(entries: &mut [Entry], source: &str) {
+    for e in entries.iter_mut().filter(|e| e.action == Action::Add) {
+        e.action = Action::Import;
+        e.place = Some(crate::model::escape(source).into_owned());
+    }
+}
+
 /// What changed between `before` and `after`, oldest record first.
 pub fn changes(before: &VaultData, after: &VaultData, who: &Who) -> Vec<Entry> {
     let mut out = Vec::new();

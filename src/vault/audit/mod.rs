@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-pub use diff::changes;
+pub use diff::{as_imports, changes};
 pub use entry::{Action, Entry, Outcome, Target, Who};
 pub use log::{Head, SEGMENT_ENTRIES, log_dir};
 use log::{Keys, Line, ZERO_MAC};
