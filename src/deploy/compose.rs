@@ -204,21 +204,6 @@ pub struct ComposeSelection {
     pub ambiguous: BTreeMap<String, Vec<RegistryId>>,
 }
 
-/// `123456789012.dkr.ecr.<region>.amazonaws.com[.cn]` (or `dkr.ecr-fips`).
-fn ecr_region_of(host: &str) -> Option<&str> {
-    let parts: Vec<&str> = host.split('.').collect();
-    let tail_ok = matches!(
-        parts.get(4..),
-        Some(["amazonaws", "com"] | ["amazonaws", "com", "cn"])
-    );
-    let ok = tail_ok
-        && parts[0].len() == 12
-        && parts[0].bytes().all(|b| b.is_ascii_digit())
-        && parts[1] == "dkr"
-        && matches!(parts[2], "ecr" | "ecr-fips");
-    ok.then(|| parts[3])
-}
-
 /// Whether `r` serves images of `host` (normalised). An ECR registry
 /// without a token matches any account's host in its region, so the
 /// missing token is reported instead of the image going unmatched.
@@ -227,7 +212,7 @@ fn serves(r: &Registry, host: &str) -> bool {
         RegistryKind::Public => false,
         RegistryKind::Ecr => match r.ecr_token.as_ref().and_then(ecr_host) {
             Some(h) => h == host,
-            None => ecr_region_of(host)
+            None => crate::registry::infer::ecr_region(host)
                 .is_some_and(|region| r.credentials.get("region").map(str::trim) == Some(region)),
         },
         _ => registry_image_host(r).is_some_and(|h| h == host),

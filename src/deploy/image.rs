@@ -13,12 +13,6 @@ use crate::model::{EcrToken, Registry};
 use crate::registry::{self, RegistryKind};
 
 const HUB: &str = "docker.io";
-const HUB_ALIASES: [&str; 4] = [
-    "docker.io",
-    "index.docker.io",
-    "registry-1.docker.io",
-    "registry.hub.docker.com",
-];
 
 /// The registry host an image names, or `None` for Docker Hub's
 /// host-less form (`nginx`, `acme/web`). Tag and digest may be present.
@@ -34,15 +28,7 @@ pub fn image_host(image: &str) -> Option<&str> {
 /// A host or an auths key reduced to what images name: lowercase, no
 /// scheme or path, Docker Hub's aliases as `docker.io`.
 pub(crate) fn normalize_host(host_or_key: &str) -> String {
-    let rest = host_or_key
-        .split_once("://")
-        .map_or(host_or_key, |(_, r)| r);
-    let host = rest.split('/').next().unwrap_or("").to_ascii_lowercase();
-    if HUB_ALIASES.contains(&host.as_str()) {
-        HUB.to_owned()
-    } else {
-        host
-    }
+    registry::infer::server_host(host_or_key).unwrap_or_default()
 }
 
 /// Whether two hosts or auths keys name the same registry.

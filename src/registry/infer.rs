@@ -12,6 +12,8 @@ use std::fmt;
 
 use super::{Credentials, RegistryKind};
 
+/// Docker Hub's names; images and `auths` keys on any of them are Hub's
+/// (`deploy::image::normalize_host` reduces hosts through `server_host`).
 const HUB_ALIASES: [&str; 4] = [
     "docker.io",
     "index.docker.io",
@@ -111,15 +113,20 @@ pub fn is_loopback_host(host: &str) -> bool {
 }
 
 /// The region of an ECR registry host
-/// (`123456789012.dkr.ecr.eu-west-2.amazonaws.com[.cn]`).
+/// (`123456789012.dkr.ecr.eu-west-2.amazonaws.com[.cn]`, or `dkr.ecr-fips`).
 pub fn ecr_region(host: &str) -> Option<&str> {
     let h = bare(host);
     let rest = h
         .strip_suffix(".amazonaws.com")
         .or_else(|| h.strip_suffix(".amazonaws.com.cn"))?;
-    let (account, region) = rest.split_once(".dkr.ecr.")?;
-    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !region.is_empty())
-        .then_some(region)
+    let (account, region) = rest
+        .split_once(".dkr.ecr.")
+        .or_else(|| rest.split_once(".dkr.ecr-fips."))?;
+    (account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !region.is_empty()
+        && !region.contains('.'))
+    .then_some(region)
 }
 
 /// The region of a GAR host (`europe-west3-docker.pkg.dev`).
