@@ -84,6 +84,35 @@ pub fn ns_report(
     }
 }
 
+/// An applier's progress message: `report` for one namespace of `context`.
+pub fn progress(
+    m: &mut Model,
+    job: u64,
+    context: &str,
+    report: crate::deploy::kube::NamespaceReport,
+) -> Vec<Effect> {
+    let context = context.to_owned();
+    update(
+        m,
+        Msg::ApplyProgress {
+            job,
+            context,
+            report,
+        },
+    )
+}
+
+/// The applier's end with every cluster done.
+pub fn apply_finished(m: &mut Model, job: u64) -> Vec<Effect> {
+    update(
+        m,
+        Msg::ApplyFinished {
+            job,
+            result: Ok(Vec::new()),
+        },
+    )
+}
+
 /// One key press, no modifiers.
 pub fn key(m: &mut Model, code: KeyCode) -> Vec<Effect> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))

@@ -436,15 +436,7 @@ fn fleet_done() -> Model {
         ("staging", Outcome::Forbidden),
     ] {
         let report = fixtures::ns_report(env, Change::Create, outcome);
-        let context = "kind-dev".to_owned();
-        update(
-            &mut m,
-            Msg::ApplyProgress {
-                job,
-                context,
-                report,
-            },
-        );
+        crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
     }
     let failure = ClusterError {
         context: "prod-eu".into(),
@@ -558,15 +550,7 @@ fn apply_progress() {
     use crate::deploy::kube::{Change, Outcome};
     let (mut m, job) = apply_running();
     let report = fixtures::ns_report("production", Change::Create, Outcome::Applied);
-    let context = "kind-dev".to_owned();
-    update(
-        &mut m,
-        Msg::ApplyProgress {
-            job,
-            context,
-            report,
-        },
-    );
+    crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
     update(&mut m, Msg::Tick);
     snap!("apply_progress", m);
 }
@@ -576,32 +560,10 @@ fn apply_results_one_forbidden() {
     use crate::deploy::kube::{Change, Outcome};
     let (mut m, job) = apply_running();
     let report = fixtures::ns_report("production", Change::Create, Outcome::Applied);
-    let context = "kind-dev".to_owned();
-    update(
-        &mut m,
-        Msg::ApplyProgress {
-            job,
-            context,
-            report,
-        },
-    );
+    crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
     let report = fixtures::ns_report("staging", Change::Update, Outcome::Forbidden);
-    let context = "kind-dev".to_owned();
-    update(
-        &mut m,
-        Msg::ApplyProgress {
-            job,
-            context,
-            report,
-        },
-    );
-    update(
-        &mut m,
-        Msg::ApplyFinished {
-            job,
-            result: Ok(Vec::new()),
-        },
-    );
+    crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
+    crate::tui::test_support::apply_finished(&mut m, job);
     snap!("apply_results_one_forbidden", m);
 }
 

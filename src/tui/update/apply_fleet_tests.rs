@@ -105,22 +105,8 @@ fn several_contexts_need_every_name_typed_and_a_failed_cluster_does_not_stop_the
     assert_eq!(plans.len(), 2, "the applier skips the unplanned one");
     let job = *job;
     let report = ns_report("production", Change::Create, Outcome::Applied);
-    let context = "kind-dev".to_owned();
-    update(
-        &mut m,
-        Msg::ApplyProgress {
-            job,
-            context,
-            report,
-        },
-    );
-    update(
-        &mut m,
-        Msg::ApplyFinished {
-            job,
-            result: Ok(Vec::new()),
-        },
-    );
+    crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
+    crate::tui::test_support::apply_finished(&mut m, job);
     let ApplyStep::Done { reports, plans, .. } = &dialog(&m).step else {
         panic!("not done")
     };
@@ -155,15 +141,7 @@ fn a_cluster_failing_at_apply_is_named_with_the_others_results() {
     let job = job_of(&key(&mut m, KeyCode::Enter));
     for env in ["production", "staging"] {
         let report = ns_report(env, Change::Create, Outcome::Applied);
-        let context = "kind-dev".to_owned();
-        update(
-            &mut m,
-            Msg::ApplyProgress {
-                job,
-                context,
-                report,
-            },
-        );
+        crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
     }
     let failure = ClusterError {
         context: "prod-eu".into(),

@@ -188,32 +188,10 @@ fn the_context_name_applies_and_results_arrive_per_namespace() {
     let job = *job;
     assert!(m.busy());
     let report = ns_report("production", Change::Create, Outcome::Applied);
-    let context = "kind-dev".to_owned();
-    update(
-        &mut m,
-        Msg::ApplyProgress {
-            job,
-            context,
-            report,
-        },
-    );
+    crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
     let report = ns_report("staging", Change::Update, Outcome::Forbidden);
-    let context = "kind-dev".to_owned();
-    update(
-        &mut m,
-        Msg::ApplyProgress {
-            job,
-            context,
-            report,
-        },
-    );
-    update(
-        &mut m,
-        Msg::ApplyFinished {
-            job,
-            result: Ok(Vec::new()),
-        },
-    );
+    crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
+    crate::tui::test_support::apply_finished(&mut m, job);
     let ApplyStep::Done { reports, .. } = &dialog(&m).step else {
         panic!("not done")
     };
@@ -228,15 +206,7 @@ fn esc_cancels_a_running_apply_and_says_what_was_done() {
     typ(&mut m, "kind-dev");
     let job = job_of(&key(&mut m, KeyCode::Enter));
     let report = ns_report("production", Change::Create, Outcome::Applied);
-    let context = "kind-dev".to_owned();
-    update(
-        &mut m,
-        Msg::ApplyProgress {
-            job,
-            context,
-            report,
-        },
-    );
+    crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
     // Esc cancels through the token; the dialog stays to show the end.
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
@@ -249,22 +219,8 @@ fn esc_cancels_a_running_apply_and_says_what_was_done() {
     ));
     let mut report = ns_report("staging", Change::Create, Outcome::Cancelled);
     report.message = Some("cancelled before this namespace was started".into());
-    let context = "kind-dev".to_owned();
-    update(
-        &mut m,
-        Msg::ApplyProgress {
-            job,
-            context,
-            report,
-        },
-    );
-    update(
-        &mut m,
-        Msg::ApplyFinished {
-            job,
-            result: Ok(Vec::new()),
-        },
-    );
+    crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
+    crate::tui::test_support::apply_finished(&mut m, job);
     let ApplyStep::Done { reports, .. } = &dialog(&m).step else {
         panic!("not done")
     };
@@ -285,15 +241,7 @@ fn a_second_esc_while_cancelling_closes_and_names_what_was_done() {
     typ(&mut m, "kind-dev");
     let job = job_of(&key(&mut m, KeyCode::Enter));
     let report = ns_report("production", Change::Create, Outcome::Applied);
-    let context = "kind-dev".to_owned();
-    update(
-        &mut m,
-        Msg::ApplyProgress {
-            job,
-            context,
-            report,
-        },
-    );
+    crate::tui::test_support::progress(&mut m, job, "kind-dev", report);
     key(&mut m, KeyCode::Esc);
     let effects = key(&mut m, KeyCode::Esc);
     assert!(matches!(effects.as_slice(), [Effect::Cancel { job: j }] if *j == job));
