@@ -183,11 +183,11 @@ fn pull_all(
     [output(docker), output(skopeo), output(podman)]
 }
 
-fn docker_login(d: &docker_support::Dockerd, config_dir: &Path, host: &str) {
-    let mut child = Command::new("docker")
-        .env("DOCKER_HOST", &d.host)
-        .env("DOCKER_CONFIG", config_dir)
-        .args(["login", "--username", USER, "--password-stdin", host])
+/// Runs a client's `login … --password-stdin` with `PASS` on stdin (never
+/// on argv) and fails the test with its stderr unless it succeeds; its
+/// output.
+fn login_with_password(cmd: &mut Command, what: &str) -> std::process::Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -202,34 +202,31 @@ fn docker_login(d: &docker_support::Dockerd, config_dir: &Path, host: &str) {
     let o = child.wait_with_output().unwrap();
     assert!(
         o.status.success(),
-        "docker login: {}",
+        "{what}: {}",
         String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn docker_login(d: &docker_support::Dockerd, config_dir: &Path, host: &str) {
+    login_with_password(
+        Command::new("docker")
+            .env("DOCKER_HOST", &d.host)
+            .env("DOCKER_CONFIG", config_dir)
+            .args(["login", "--username", USER, "--password-stdin", host]),
+        "docker login",
     );
 }
 
 fn skopeo_login(authfile: &Path, host: &str) {
     need("skopeo", "apt-get install -y skopeo");
     std::fs::create_dir_all(authfile.parent().unwrap()).unwrap();
-    let mut child = Command::new("skopeo")
-        .args(["login", "--tls-verify=false", "--authfile"])
-        .arg(authfile)
-        .args(["--username", USER, "--password-stdin", host])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(PASS.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "skopeo login: {}",
-        String::from_utf8_lossy(&o.stderr)
+    login_with_password(
+        Command::new("skopeo")
+            .args(["login", "--tls-verify=false", "--authfile"])
+            .arg(authfile)
+            .args(["--username", USER, "--password-stdin", host]),
+        "skopeo login",
     );
 }
 
@@ -489,24 +486,7 @@ fn podman_logins_own_file_is_cleaned_too() {
         "--password-stdin",
         &host,
     ]);
-    let mut child = login
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(PASS.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "podman login: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = login_with_password(&mut login, "podman login");
     let runtime = run.join("containers").join("auth.json");
     assert!(
         runtime.exists(),
