@@ -86,7 +86,7 @@ pub type FleetProgress<'a> = &'a (dyn Fn(&str, &NamespaceReport) + Send + Sync);
 
 /// Runs `op` for each context: servers `CLUSTERS_AT_ONCE` at a time, the
 /// contexts of one server in turn; results in the contexts' order.
-async fn each_cluster<'a, T, F, Fut>(targets: &'a [Target], op: F) -> Vec<PerCluster<T>>
+pub async fn each_cluster<'a, T, F, Fut>(targets: &'a [Target], op: F) -> Vec<PerCluster<T>>
 where
     F: Fn(&'a str) -> Fut,
     Fut: Future<Output = Result<T, OpsError>> + 'a,

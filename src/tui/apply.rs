@@ -423,14 +423,11 @@ async fn plan_clusters(
     Ok(plans)
 }
 
-/// A context and its planned namespaces.
-type Planned = (String, Vec<NamespaceReport>);
-
-/// Applies each cluster's plan, clusters at once; the ones without a plan
-/// are skipped (their reason was shown before the confirm). Contexts that
-/// name the same server (an admin and a restricted user of one cluster)
-/// run one after the other, as `ops::fleet` runs them, so they never race
-/// for the same objects.
+/// Applies each cluster's plan through `ops::fleet::each_cluster` — the
+/// CLI's many-cluster runner: clusters at once, contexts that name the same
+/// server (an admin and a restricted user of one cluster) one after the
+/// other, so they never race for the same objects. The ones without a plan
+/// are skipped (their reason was shown before the confirm).
 async fn apply_clusters(
     store: &dyn VaultStore,
     target: &ApplyTarget,
@@ -442,57 +439,43 @@ async fn apply_clusters(
         fresh_ecr_token: false,
         ..target.settings.clone()
     };
+    let planned: Vec<(String, Vec<NamespaceReport>)> = planned
+        .into_iter()
+        .filter_map(|p| Some((p.context, p.planned.ok()?)))
+        .collect();
+    let names: Vec<String> = planned.iter().map(|(c, _)| c.clone()).collect();
     // The kubeconfig's server per context; unreadable: each its own group
     // (its apply then reports why).
-    let servers =
-        ops::fleet::resolve(&Contexts::Named(target.contexts.clone()), None).unwrap_or_default();
-    let server_of = |c: &str| {
-        servers
+    let targets = ops::fleet::resolve(&Contexts::Named(names.clone()), None).unwrap_or_else(|_| {
+        names
+            .into_iter()
+            .map(|context| ops::fleet::Target {
+                context,
+                server: None,
+            })
+            .collect()
+    });
+    let results = ops::fleet::each_cluster(&targets, |context| {
+        let req = target.request(context);
+        let namespaces = planned
             .iter()
-            .find(|t| t.context == c)
-            .and_then(|t| t.server.clone())
-    };
-    let mut groups: Vec<(Option<String>, Vec<Planned>)> = Vec::new();
-    for p in planned {
-        let Ok(namespaces) = p.planned else { continue };
-        let server = server_of(&p.context);
-        match groups
-            .iter_mut()
-            .find(|(s, _)| server.is_some() && *s == server)
-        {
-            Some((_, g)) => g.push((p.context, namespaces)),
-            None => groups.push((server, vec![(p.context, namespaces)])),
-        }
-    }
-    let runs = groups.into_iter().map(|(_, group)| {
+            .find(|(c, _)| c == context)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default();
         let settings = settings.clone();
         async move {
-            let mut errors = Vec::new();
-            for (context, namespaces) in group {
-                let req = target.request(&context);
-                let each = |r: &NamespaceReport| progress(&context, r);
-                let result = ops::kube::apply_planned(
-                    store,
-                    &req,
-                    settings.clone(),
-                    namespaces,
-                    &each,
-                    cancel,
-                )
-                .await;
-                if let Err(e) = result {
-                    errors.push(ClusterError {
-                        context,
-                        message: e.to_string(),
-                    });
-                }
-            }
-            errors
+            let each = |r: &NamespaceReport| progress(context, r);
+            ops::kube::apply_planned(store, &req, settings, namespaces, &each, cancel).await
         }
-    });
-    futures_util::future::join_all(runs)
-        .await
+    })
+    .await;
+    results
         .into_iter()
-        .flatten()
+        .filter_map(|c| {
+            c.result.err().map(|message| ClusterError {
+                context: c.context,
+                message,
+            })
+        })
         .collect()
 }
