@@ -63,23 +63,7 @@ fn every_command_leaves_its_entry_and_no_secret() {
     );
     s.ok(&["registry", "update", "gh", "--name", "gh-main"], &[]);
     s.ok(&["registry", "test", "gh-main", "--offline"], &[]);
-    s.ok(
-        &[
-            "container",
-            "add",
-            "--name",
-            "web",
-            "--environment",
-            "prod",
-            "--image",
-            "ghcr.io/acme/web",
-            "--tag",
-            "1.0",
-            "--registry",
-            &id,
-        ],
-        &[],
-    );
+    s.add_container("web", "prod", "ghcr.io/acme/web", &id);
     // Refused by a rule: the registry is in use.
     assert_ne!(s.run(&["registry", "delete", "gh-main"], &[]).code, 0);
     let out = s.path("out.json");

@@ -18,23 +18,7 @@ fn apply_sync_and_prune_leave_entries_with_where() {
     let s = Sandbox::new();
     let id = s.add(&json!({"name": name, "type": "GHCR",
         "credentials": {"username": "octo", "token": tok}}));
-    s.ok(
-        &[
-            "container",
-            "add",
-            "--name",
-            "web",
-            "--environment",
-            "staging",
-            "--image",
-            "ghcr.io/acme/web",
-            "--tag",
-            "1.0",
-            "--registry",
-            &id,
-        ],
-        &[],
-    );
+    s.add_container("web", "staging", "ghcr.io/acme/web", &id);
     let env = kube.env();
     let env = [(env.0, env.1.as_str())];
     s.ok(

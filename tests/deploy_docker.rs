@@ -64,23 +64,7 @@ fn sandbox(reg: &Registry, repo: &str) -> (Sandbox, String) {
     let s = Sandbox::new();
     let id = s.add(&json!({"name": "local", "type": "Custom",
         "credentials": {"url": reg.url(), "username": USER, "password": PASS}}));
-    s.ok(
-        &[
-            "container",
-            "add",
-            "--name",
-            "web",
-            "--environment",
-            "production",
-            "--image",
-            repo,
-            "--tag",
-            "1.0",
-            "--registry",
-            &id,
-        ],
-        &[],
-    );
+    s.add_container("web", "production", repo, &id);
     (s, id)
 }
 
@@ -501,23 +485,7 @@ fn cancelling_a_swarm_apply_stops_before_the_next_service() {
     let reg = registry_with_image(&rt, "acme/svc");
     let (s, id) = sandbox(&reg, "acme/svc");
     for env in ["qa", "stage", "uat"] {
-        s.ok(
-            &[
-                "container",
-                "add",
-                "--name",
-                "web",
-                "--environment",
-                env,
-                "--image",
-                "acme/svc",
-                "--tag",
-                "1.0",
-                "--registry",
-                &id,
-            ],
-            &[],
-        );
+        s.add_container("web", env, "acme/svc", &id);
     }
     let _swarm = docker_support::Swarm::init(&d);
     let req = SwarmRequest {
@@ -578,22 +546,11 @@ fn a_swarm_service_whose_image_names_another_host_is_refused_and_named() {
     // would present this registry's password to it.
     let other = Registry::start(Auth::None, None);
     let other_host = other.url().trim_start_matches("http://").to_owned();
-    s.ok(
-        &[
-            "container",
-            "add",
-            "--name",
-            "elsewhere",
-            "--environment",
-            "production",
-            "--image",
-            &format!("{other_host}/acme/own"),
-            "--tag",
-            "1.0",
-            "--registry",
-            &id,
-        ],
-        &[],
+    s.add_container(
+        "elsewhere",
+        "production",
+        &format!("{other_host}/acme/own"),
+        &id,
     );
     let _swarm = docker_support::Swarm::init(&d);
     let req = SwarmRequest {

@@ -32,23 +32,7 @@ impl Setup {
         let id = s.add(&json!({"name": name, "type": "GHCR",
             "credentials": {"username": "octo", "token": token('f')}}));
         for env in envs {
-            s.ok(
-                &[
-                    "container",
-                    "add",
-                    "--name",
-                    &format!("{name}-web"),
-                    "--environment",
-                    env,
-                    "--image",
-                    "ghcr.io/acme/web",
-                    "--tag",
-                    "1.0",
-                    "--registry",
-                    &id,
-                ],
-                &[],
-            );
+            s.add_container(&format!("{name}-web"), env, "ghcr.io/acme/web", &id);
         }
         let kubeconfig = s.path("kubeconfig");
         merged_kubeconfig(&kubeconfig, members);

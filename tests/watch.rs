@@ -45,23 +45,7 @@ fn setup(name: &str, envs: &[&str], tok: &str) -> (Sandbox, String) {
 
 fn add_containers(s: &Sandbox, name: &str, id: &str, envs: &[&str]) {
     for env in envs {
-        s.ok(
-            &[
-                "container",
-                "add",
-                "--name",
-                &format!("{name}-web"),
-                "--environment",
-                env,
-                "--image",
-                "web",
-                "--tag",
-                "1.0",
-                "--registry",
-                id,
-            ],
-            &[],
-        );
+        s.add_container(&format!("{name}-web"), env, "web", id);
     }
 }
 

@@ -643,6 +643,28 @@ impl Sandbox {
         o
     }
 
+    /// `regvault container add` of `name` in `environment`, image
+    /// `image:1.0`, pulling with `registry`.
+    pub fn add_container(&self, name: &str, environment: &str, image: &str, registry: &str) -> Out {
+        self.ok(
+            &[
+                "container",
+                "add",
+                "--name",
+                name,
+                "--environment",
+                environment,
+                "--image",
+                image,
+                "--tag",
+                "1.0",
+                "--registry",
+                registry,
+            ],
+            &[],
+        )
+    }
+
     /// Adds a registry from a JSON document; returns its id.
     pub fn add(&self, doc: &serde_json::Value) -> String {
         let f = self.write("add.json", &doc.to_string());
