@@ -73,21 +73,10 @@ impl From<crate::vault::VaultError> for Failure {
     }
 }
 
-/// The context chain on one line (repeats dropped), escaped: clients print
-/// the helper's whole stdout as the error.
+/// The context chain on one line (`cli::error_line`: repeats dropped),
+/// escaped: clients print the helper's whole stdout as the error.
 fn one_line(err: &anyhow::Error) -> String {
-    let mut out = String::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if out.contains(&text) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&text);
-    }
-    crate::model::escape(&out).into_owned()
+    crate::model::escape(&crate::cli::error_line(err)).into_owned()
 }
 
 /// The binary's whole life: harden, parse, run one action on stdin and
