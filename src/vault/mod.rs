@@ -18,7 +18,7 @@ mod encrypted_key;
 mod error;
 mod fast;
 mod lock;
-mod nofollow;
+pub(crate) mod nofollow;
 mod paths;
 mod perms;
 mod pin;

@@ -9,7 +9,7 @@ use std::io;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
-fn refused(path: &Path, why: &str) -> io::Error {
+pub(crate) fn refused(path: &Path, why: &str) -> io::Error {
     io::Error::new(
         io::ErrorKind::PermissionDenied,
         format!("{} {why}", path.display()),
@@ -58,21 +58,28 @@ pub fn check_private_file(path: &Path, meta: &Metadata) -> io::Result<()> {
 /// Opens `path` with `options` plus `O_NOFOLLOW`, then checks the opened
 /// file (fstat on the handle, so no swap between check and use).
 pub fn open_private(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
-    let file = options
+    let file = open_nofollow(
+        path,
+        options,
+        "regvault does not follow links here (remove it if you did not make it)",
+    )?;
+    check_private_file(path, &file.metadata()?)?;
+    Ok(file)
+}
+
+/// `options` plus `O_NOFOLLOW`: a symlink at `path` is refused with
+/// "is a symbolic link: {why}" instead of the bare ELOOP.
+pub(crate) fn open_nofollow(path: &Path, options: &mut OpenOptions, why: &str) -> io::Result<File> {
+    options
         .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed())
         .open(path)
         .map_err(|e| {
             if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
-                refused(
-                    path,
-                    "is a symbolic link: regvault does not follow links here (remove it if you did not make it)",
-                )
+                refused(path, &format!("is a symbolic link: {why}"))
             } else {
                 e
             }
-        })?;
-    check_private_file(path, &file.metadata()?)?;
-    Ok(file)
+        })
 }
 
 /// `Some(handle)` of an existing file opened read-only by

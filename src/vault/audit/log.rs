@@ -29,6 +29,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use crate::vault::nofollow::{open_nofollow, refused};
+
 /// Entries per segment: 1,000 lines of ~600 bytes.
 pub const SEGMENT_ENTRIES: u64 = 1000;
 
@@ -225,31 +227,16 @@ pub(crate) fn segments(dir: &Path) -> io::Result<Vec<u64>> {
     Ok(out)
 }
 
-fn refused(path: &Path, why: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::PermissionDenied,
-        format!("{} {why}", path.display()),
-    )
-}
-
 /// Opens a log file by name without following a symlink, and only a
 /// regular file with one link that others cannot write. Unlike the vault's
 /// own files, another member's uid may own it: a team vault on a shared
 /// host has several writers (the group bits of the vault decide who).
 pub(crate) fn open_checked(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
-    let file = options
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed())
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
-                refused(
-                    path,
-                    "is a symbolic link: regvault does not follow links in the audit log",
-                )
-            } else {
-                e
-            }
-        })?;
+    let file = open_nofollow(
+        path,
+        options,
+        "regvault does not follow links in the audit log",
+    )?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(refused(path, "is not a regular file"));
