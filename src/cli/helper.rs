@@ -125,8 +125,7 @@ fn install(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
     let mut remove = a.remove_plaintext;
     if !remove && !a.files.json && !names.is_empty() && prompt::interactive() {
         let before = ops::status(&paths, &names);
-        let mut files = vec![&before.docker, &before.containers];
-        files.extend(before.podman_runtime.as_ref());
+        let files: Vec<&FileRoutes> = before.files().collect();
         let found = plaintext_to_remove(&files);
         let count: usize = found.iter().map(|(_, k)| k.len()).sum();
         if count > 0 {
@@ -305,14 +304,7 @@ fn status(g: &Global, a: &FileArgs) -> anyhow::Result<i32> {
         let d = s.docker.route(&h.host);
         let c = s.containers.route(&h.host);
         let mut plain: Vec<String> = Vec::new();
-        for f in [
-            Some(&s.docker),
-            Some(&s.containers),
-            s.podman_runtime.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for f in s.files() {
             if f.route(&h.host).is_some_and(|r| !r.plaintext.is_empty()) {
                 plain.push(file_label(f));
             }
@@ -334,14 +326,7 @@ fn status(g: &Global, a: &FileArgs) -> anyhow::Result<i32> {
     } else {
         print_table(&rows);
     }
-    for f in [
-        Some(&s.docker),
-        Some(&s.containers),
-        s.podman_runtime.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for f in s.files() {
         match &f.error {
             Some(e) => errln!("{}: {e}", client(f.flavor)),
             None if !f.exists => outln!("{}: {} (not there)", client(f.flavor), f.path.display()),

@@ -192,6 +192,19 @@ pub struct HelperStatus {
     pub podman_runtime: Option<FileRoutes>,
 }
 
+impl HelperStatus {
+    /// Every file looked at: docker's, the containers one, podman login's.
+    pub fn files(&self) -> impl Iterator<Item = &FileRoutes> {
+        [
+            Some(&self.docker),
+            Some(&self.containers),
+            self.podman_runtime.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
 fn file_error(path: &Path, e: impl std::fmt::Display) -> OpsError {
     OpsError::File {
         path: path.to_owned(),
