@@ -88,7 +88,7 @@ actions! {
     NextView,
     /// This help
     Help,
-    /// Command line (:q, :c, :r)
+    /// Command line (:help)
     CommandLine,
     /// Quit (asks if unsaved)
     Quit,
@@ -108,6 +108,12 @@ actions! {
     AllContexts,
     /// Import logins (:import)
     Import,
+    /// Dismiss the message
+    Dismiss,
+    /// Message log (:messages)
+    Messages,
+    /// Complete a :command
+    Complete,
 }
 
 impl Action {

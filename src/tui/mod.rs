@@ -19,6 +19,8 @@ pub mod update;
 pub mod view;
 
 #[cfg(test)]
+mod chrome_tests;
+#[cfg(test)]
 mod helper_tests;
 #[cfg(test)]
 mod runtime_tests;

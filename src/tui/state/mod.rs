@@ -223,7 +223,7 @@ impl Model {
 
     /// The loop sends ticks only when they change something on screen.
     pub fn wants_tick(&self) -> bool {
-        self.busy() || !self.toasts.is_empty()
+        self.busy() || self.toasts.expiring()
     }
 
     /// Quitting now would lose something: form edits or a save in flight.

@@ -14,14 +14,27 @@ pub enum PendingDelete {
     Container(ContainerId),
 }
 
+/// Tab completion in progress: what the user had typed (the prefix the
+/// candidates match) and which candidate is in the line now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TabCycle {
+    pub prefix: String,
+    pub index: usize,
+}
+
 #[derive(Clone, Debug)]
 pub enum Modal {
     Help {
         scroll: u16,
     },
-    /// The `:` command line.
+    /// The `:` command line; `tab` while Tab cycles through completions.
     Command {
         input: Input,
+        tab: Option<TabCycle>,
+    },
+    /// The message log (`:messages`), newest first, scrolled by lines.
+    Messages {
+        scroll: u16,
     },
     /// Delete after typing the name (registries: dangerous, typed phrase)
     /// or after Enter (containers).

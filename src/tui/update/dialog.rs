@@ -6,7 +6,7 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
-use super::{edit_input, form, is_typing, quit, quit_now};
+use super::{edit_input, form, is_typing, quit_now};
 use crate::model::RuleError;
 use crate::tui::effect::Effect;
 use crate::tui::keymap::{Action, KeyContext};
@@ -30,7 +30,9 @@ pub(super) fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     let contexts: &[KeyContext] = match m.modal {
-        Some(Modal::Help { .. }) => &[KeyContext::Help, KeyContext::Dialog],
+        Some(Modal::Help { .. } | Modal::Messages { .. }) => {
+            &[KeyContext::Help, KeyContext::Dialog]
+        }
         Some(ref modal) if is_question(modal) => &[KeyContext::Question, KeyContext::Dialog],
         _ => &[KeyContext::Dialog],
     };
@@ -58,9 +60,15 @@ fn is_question(modal: &Modal) -> bool {
 }
 
 fn edit_text(m: &mut Model, key: KeyEvent) {
-    if let Some(Modal::Command { input } | Modal::ConfirmDelete { typed: input, .. }) = &mut m.modal
-    {
-        edit_input(input, key);
+    let changed = match &mut m.modal {
+        Some(Modal::Command { input, .. } | Modal::ConfirmDelete { typed: input, .. }) => {
+            edit_input(input, key)
+        }
+        _ => false,
+    };
+    // Typing ends a Tab cycle: the next Tab completes the new text.
+    if changed && let Some(Modal::Command { tab, .. }) = &mut m.modal {
+        *tab = None;
     }
 }
 
@@ -69,22 +77,44 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
         return Vec::new();
     };
     // Yes and No answer only the questions; elsewhere they mean nothing.
+    // In a question Enter is No: a question here asks before losing or
+    // destroying something, and Enter is pressed out of habit.
     let question = is_question(&modal);
-    let (confirm, back) = (
-        matches!(action, Action::Confirm | Action::Open) || (question && action == Action::Yes),
-        matches!(action, Action::Back | Action::Quit) || (question && action == Action::No),
-    );
+    let (confirm, back) = if question {
+        (
+            action == Action::Yes,
+            matches!(
+                action,
+                Action::No | Action::Back | Action::Quit | Action::Confirm | Action::Open
+            ),
+        )
+    } else {
+        (
+            matches!(action, Action::Confirm | Action::Open),
+            matches!(action, Action::Back | Action::Quit),
+        )
+    };
     match modal {
-        Modal::Help { scroll } => match action {
-            Action::MoveDown => m.modal = Some(Modal::Help { scroll: scroll + 1 }),
-            Action::MoveUp => {
-                m.modal = Some(Modal::Help {
-                    scroll: scroll.saturating_sub(1),
-                });
-            }
-            _ => {}
-        },
-        Modal::Command { input } if confirm => return run_command(m, input.value().trim()),
+        // The overlays scroll; any other key closes them (Tab is no key here).
+        Modal::Help { scroll } | Modal::Messages { scroll } => {
+            let scroll = match action {
+                Action::MoveDown => Some(scroll.saturating_add(1)),
+                Action::MoveUp => Some(scroll.saturating_sub(1)),
+                Action::PageDown => Some(scroll.saturating_add(10)),
+                Action::PageUp => Some(scroll.saturating_sub(10)),
+                Action::Complete => Some(scroll),
+                _ => None,
+            };
+            m.modal = scroll.map(|scroll| match modal {
+                Modal::Help { .. } => Modal::Help { scroll },
+                _ => Modal::Messages { scroll },
+            });
+        }
+        Modal::Command { .. } if action == Action::Complete => {
+            m.modal = Some(modal);
+            super::command::complete(m);
+        }
+        Modal::Command { input, .. } if confirm => return super::command::run(m, input.value()),
         Modal::ConfirmDelete {
             action: pending,
             name,
@@ -108,23 +138,6 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
         Modal::ConfirmDiscard if confirm => return form::close(m),
         other if back => drop(other),
         other => m.modal = Some(other),
-    }
-    Vec::new()
-}
-
-fn run_command(m: &mut Model, command: &str) -> Vec<Effect> {
-    match command.trim_start_matches(':') {
-        "" => {}
-        "registries" | "registry" | "reg" | "r" => m.screen = Screen::Registries,
-        "containers" | "container" | "ctr" | "c" => m.screen = Screen::Containers,
-        "q" | "quit" => return quit(m),
-        "q!" | "quit!" => return quit_now(m),
-        "help" | "h" => m.modal = Some(Modal::Help { scroll: 0 }),
-        other if other.starts_with("import") => return super::import::command(m, other),
-        other => m.toast(
-            Level::Error,
-            format!("unknown command ':{other}' (try :registries, :containers, :import, :q)"),
-        ),
     }
     Vec::new()
 }

@@ -317,7 +317,7 @@ pub(super) fn paste(m: &mut Model, text: &str) -> Vec<Effect> {
         }
     };
     match (&mut m.modal, &mut m.form) {
-        (Some(Modal::ConfirmDelete { typed, .. } | Modal::Command { input: typed }), _) => {
+        (Some(Modal::ConfirmDelete { typed, .. } | Modal::Command { input: typed, .. }), _) => {
             insert(typed);
         }
         (None, Some(f)) if f.dropdown.is_none() && f.saving.is_none() => {

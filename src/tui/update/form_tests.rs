@@ -217,6 +217,9 @@ fn back_from_an_edited_form_asks_before_discarding() {
     assert!(m.form.is_some() && m.modal.is_none());
     key(&mut m, KeyCode::Esc);
     key(&mut m, KeyCode::Enter);
+    assert!(m.form.is_some(), "Enter is No: the edits stay");
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Char('y'));
     assert!(m.form.is_none());
 }
 

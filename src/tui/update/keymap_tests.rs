@@ -67,11 +67,18 @@ fn a_rebound_yes_answers_a_question_and_y_no_longer_does() {
 }
 
 #[test]
-fn a_rebound_dialog_confirm_drives_the_questions_and_enter_no_longer_does() {
+fn a_rebound_yes_drives_the_questions_and_confirm_never_answers_yes() {
     let mut m = asking_to_quit();
-    rebound(&mut m, "[dialog]\nconfirm = [\"ctrl-y\"]\n");
-    assert!(key(&mut m, KeyCode::Enter).is_empty());
+    rebound(
+        &mut m,
+        "[question]\nyes = [\"ctrl-y\"]\n[dialog]\nconfirm = [\"ctrl-o\"]\n",
+    );
+    assert!(key(&mut m, KeyCode::Char('y')).is_empty());
     assert!(matches!(m.modal, Some(Modal::ConfirmQuit)));
+    // The (rebound) confirm key is No in a question, as Enter is.
+    assert!(ctrl(&mut m, 'o').is_empty());
+    assert!(m.modal.is_none() && !m.quit);
+    ctrl(&mut m, 'c');
     assert!(matches!(ctrl(&mut m, 'y').as_slice(), [Effect::Quit]));
 }
 

@@ -7,6 +7,7 @@
 //! `dialog` the modal dialogs (delete confirmations, help, command line).
 
 mod apply;
+pub(crate) mod command;
 mod dialog;
 mod form;
 mod helper;
@@ -34,6 +35,8 @@ mod list_tests;
 mod probe_tests;
 #[cfg(test)]
 mod prune_tests;
+#[cfg(test)]
+mod toast_tests;
 
 #[cfg(test)]
 pub(crate) use apply_tests::{compose_at_confirm, swarm_at_confirm};
@@ -284,6 +287,7 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::CommandLine => {
             m.modal = Some(Modal::Command {
                 input: tui_input::Input::default(),
+                tab: None,
             });
         }
         Action::Quit => return quit(m),
@@ -292,6 +296,10 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::Import => {
             return import::open(m, crate::ops::import::read::Source::DockerConfig(None));
         }
+        Action::Dismiss => {
+            m.toasts.dismiss();
+        }
+        Action::Messages => m.modal = Some(Modal::Messages { scroll: 0 }),
         Action::NextField
         | Action::PrevField
         | Action::Save
@@ -302,7 +310,8 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
         | Action::No
         | Action::Toggle
         | Action::NextContext
-        | Action::AllContexts => {}
+        | Action::AllContexts
+        | Action::Complete => {}
     }
     Vec::new()
 }
@@ -320,11 +329,16 @@ fn open_edit(m: &mut Model) {
     }
 }
 
-/// Esc in a list: cancel a running test, else clear the filter.
+/// Esc in a list: cancel a running test, else dismiss an error shown,
+/// else clear the filter.
 fn back_in_list(m: &mut Model) -> Vec<Effect> {
     if let Some(probe) = m.list_probe.take() {
         m.toast(Level::Info, "test cancelled");
         return vec![Effect::Cancel { job: probe.job }];
+    }
+    if m.toasts.error_showing() {
+        m.toasts.dismiss();
+        return Vec::new();
     }
     let list = m.list_mut();
     list.filter = tui_input::Input::default();

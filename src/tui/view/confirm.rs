@@ -98,14 +98,15 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
 pub(super) const DIALOG: &[KeyContext] = &[KeyContext::Dialog];
 pub(super) const QUESTION: &[KeyContext] = &[KeyContext::Question, KeyContext::Dialog];
 
-/// `y / Enter quit · n / Esc stay`, from the keymap.
+/// `y quit · n / Enter / Esc stay`, from the keymap: Enter is No in
+/// every question (see `update::dialog`), so only yes's own key says yes.
 fn yes_no(m: &Model, yes: &str, no: &str) -> String {
     hint(
         m,
         QUESTION,
         &[
-            (&[Action::Yes, Action::Confirm], yes),
-            (&[Action::No, Action::Back], no),
+            (&[Action::Yes], yes),
+            (&[Action::No, Action::Confirm, Action::Back], no),
         ],
     )
 }
@@ -135,13 +136,13 @@ mod tests {
     #[test]
     fn hints_name_the_bound_keys() {
         let mut m = fixtures::full();
-        assert_eq!(yes_no(&m, "quit", "stay"), "y / Enter quit · n / Esc stay");
+        assert_eq!(yes_no(&m, "quit", "stay"), "y quit · n / Enter / Esc stay");
         m.keymap
             .apply_overrides(
                 "[question]\nyes = [\"o\"]\nno = []\n[dialog]\nconfirm = [\"ctrl-y\"]\n",
             )
             .expect("override");
-        assert_eq!(yes_no(&m, "quit", "stay"), "o / Ctrl-Y quit · Esc stay");
+        assert_eq!(yes_no(&m, "quit", "stay"), "o quit · Ctrl-Y / Esc stay");
         let close = hint(&m, DIALOG, &[(&[Action::Confirm, Action::Back], "close")]);
         assert_eq!(close, "Ctrl-Y / Esc close");
     }

@@ -96,7 +96,10 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: T
         .flatten()
         .collect();
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), error_area);
-    f.render_widget(Paragraph::new(key_hints(m, form, theme)), keys_area);
+    f.render_widget(
+        Paragraph::new(key_hints(m, form, keys_area.width as usize, theme)),
+        keys_area,
+    );
     if let (Some(hi), Some(anchor)) = (form.dropdown, anchor) {
         dropdown::render(f, area, anchor, form.focused(), hi, theme);
     }
@@ -230,27 +233,54 @@ fn test_line(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: Theme) {
     );
 }
 
-/// The form's keys, from the keymap (so a rebinding shows here).
-fn key_hints(m: &Model, form: &Form, theme: Theme) -> Line<'static> {
-    let mut actions = vec![
-        (Action::NextField, "next"),
-        (Action::PrevField, "prev"),
-        (Action::Save, "save"),
-    ];
+/// The form's keys, from the keymap (so a rebinding shows here), most
+/// useful first, as many as fit in `width`, then the help key: the keys
+/// that act on one kind of field (reveal, load file, clear) only there.
+fn key_hints(m: &Model, form: &Form, width: usize, theme: Theme) -> Line<'static> {
+    let field = form.focused();
+    let key = |a| {
+        m.keymap
+            .first_key(KeyContext::Form, a)
+            .map(|k| k.to_string())
+    };
+    let mut hints: Vec<(Option<String>, &str)> = vec![(key(Action::Save), "save")];
     if form.target.is_registry() {
-        actions.push((Action::TestConnection, "test"));
-        actions.push((Action::RevealSecret, "reveal"));
+        hints.push((key(Action::TestConnection), "test"));
     }
-    actions.push((Action::Back, "back"));
+    hints.push((key(Action::Back), "back"));
+    if matches!(field.value, FieldValue::Multi(_)) {
+        hints.push((key(Action::LoadFile), "load file"));
+    }
+    // tui-input's own key (and the multi-line field's), not the keymap's.
+    if matches!(field.value, FieldValue::Text(_) | FieldValue::Multi(_)) {
+        hints.push((Some("Ctrl-U".to_owned()), "clear"));
+    }
+    // After clear: a secret field's own hint line names reveal too.
+    if field.secret {
+        hints.push((key(Action::RevealSecret), "reveal"));
+    }
+    hints.push((key(Action::NextField), "next"));
+    hints.push((key(Action::PrevField), "prev"));
+    if m.ctx.read_only {
+        hints.retain(|(_, what)| *what != "save");
+    }
+    let help = key(Action::Help).map(|k| (k, " help"));
+    let mut room = width.saturating_sub(help.as_ref().map_or(0, |(k, w)| k.len() + w.len()));
     let mut spans = Vec::new();
-    for (action, what) in actions {
-        if m.ctx.read_only && action.writes() {
+    for (k, what) in hints {
+        let Some(k) = k else { continue };
+        let what = format!(" {what}  ");
+        let len = k.chars().count() + what.chars().count();
+        if len > room {
             continue;
         }
-        if let Some(key) = m.keymap.first_key(KeyContext::Form, action) {
-            spans.push(Span::styled(key.to_string(), theme.key()));
-            spans.push(Span::raw(format!(" {what}  ")));
-        }
+        room -= len;
+        spans.push(Span::styled(k, theme.key()));
+        spans.push(Span::raw(what));
+    }
+    if let Some((k, what)) = help {
+        spans.push(Span::styled(k, theme.key()));
+        spans.push(Span::raw(what));
     }
     Line::from(spans)
 }

@@ -13,6 +13,7 @@ mod history;
 mod import;
 mod init;
 mod list;
+mod messages;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -70,8 +71,8 @@ pub fn render(f: &mut Frame, m: &Model) {
         apply::render_prune(f, area, m, theme);
         import::render(f, area, m, theme);
         help::render(f, area, m, theme);
+        messages::render(f, area, m, theme);
     }
-    footer::toast(f, main, m, theme);
     scrub_cells(f.buffer_mut());
 }
 
