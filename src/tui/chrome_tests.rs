@@ -135,3 +135,25 @@ fn form_hints_name_load_file_and_clear_where_they_act() {
     assert!(on_key.contains("Ctrl-O load file"), "{on_key}");
     assert!(on_key.contains("Ctrl-U clear"), "{on_key}");
 }
+
+/// A server's message with a terminal escape and a bidi override, in a
+/// toast and in the log: no cell carries either to the terminal.
+#[test]
+fn escapes_in_a_message_never_reach_the_screen() {
+    let mut m = fixtures::full();
+    m.toast(Level::Error, "denied: \u{1b}]0;pwned\u{7}\u{202E}evil");
+    for modal in [false, true] {
+        if modal {
+            act(&mut m, Action::Messages);
+        }
+        let terminal = draw(&m, 80, 24);
+        let buf = terminal.backend().buffer();
+        assert!(
+            !buf.content
+                .iter()
+                .any(|c| c.symbol().chars().any(crate::model::is_unsafe)),
+            "a control or bidi character in a cell"
+        );
+        assert!(terminal.backend().to_string().contains("denied:"));
+    }
+}
