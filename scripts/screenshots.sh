@@ -164,6 +164,17 @@ shot history
 keys 1
 see "Container Registries (1"
 
+# The message log (`:` with Tab completion): this session's messages.
+keys :
+type_text "mes"
+keys Tab
+see ":messages"
+keys Enter
+see "Messages ("
+shot messages
+keys Escape
+sleep 0.6
+
 keys '?'
 see "Keys — ? or Esc closes"
 shot help
