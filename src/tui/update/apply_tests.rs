@@ -69,7 +69,7 @@ pub(super) fn to_env(m: &mut Model, i: usize) {
 }
 
 /// Opened, planned, answered: the dialog awaits the typed context name.
-fn at_confirm() -> Model {
+pub(crate) fn at_confirm() -> Model {
     let mut m = opened();
     let job = job_of(&key(&mut m, KeyCode::Enter));
     update(

@@ -174,6 +174,7 @@ fn enter_does_not_prune_a_deleted_registrys_secrets() {
 #[test]
 fn enter_does_not_apply_without_the_typed_phrase() {
     for mut m in [
+        super::apply_tests::at_confirm(),
         crate::tui::update::compose_at_confirm(),
         crate::tui::update::swarm_at_confirm(),
     ] {

@@ -236,7 +236,8 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         ApplyStep::Applying { .. } | ApplyStep::Done { .. } => 2,
         _ => 0,
     };
-    let lines = kube::elide(lines, usize::from(area.height.saturating_sub(2)), keep);
+    // The borders and the status line (toasts show there) take three rows.
+    let lines = kube::elide(lines, usize::from(area.height.saturating_sub(3)), keep);
     let title = match d.kind {
         TargetKind::Compose if !matches!(d.step, ApplyStep::Target) => " Compose login ".to_owned(),
         _ => format!(" Apply '{}' ", d.registry_name),
@@ -257,7 +258,7 @@ fn failed(heading: &'static str, message: &str, h: &Hints, theme: Theme) -> Vec<
 /// Draws a dangerous-action popup (red border) holding `lines`, cut to the
 /// screen's height.
 fn show(f: &mut Frame, area: Rect, mut lines: Vec<Line<'static>>, title: String, theme: Theme) {
-    lines.truncate(usize::from(area.height.saturating_sub(2)));
+    lines.truncate(usize::from(area.height.saturating_sub(3)));
     let height = lines.len() as u16 + 2;
     let rect = popup(f, area, 76, height);
     let block = Block::bordered()

@@ -101,15 +101,15 @@ fn too_small(f: &mut Frame, area: Rect, theme: Theme) {
 }
 
 /// A box of `width`×`height` centred in `area` (clipped to it), cleared.
+/// It never covers the screen's last row, the status line where toasts
+/// show: a message about the dialog (a wrong typed name) stays readable.
 pub(crate) fn popup(f: &mut Frame, area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
-    let rect = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
+    let y = area.y + (area.height - h) / 2;
+    let free = f.area().bottom().saturating_sub(1);
+    let h = h.min(free.saturating_sub(y));
+    let rect = Rect::new(area.x + (area.width - w) / 2, y, w, h);
     f.render_widget(Clear, rect);
     rect
 }
