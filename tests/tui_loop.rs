@@ -87,6 +87,11 @@ struct Driver {
 
 impl Driver {
     fn start(vault: VaultSlot, ctx: Context) -> Self {
+        Self::start_with_keys(vault, ctx, Vec::new())
+    }
+
+    /// `start`, with the keys that opened the vault (undo reads backups).
+    fn start_with_keys(vault: VaultSlot, ctx: Context, vault_keys: Vec<KeySource>) -> Self {
         let (keys, rx) = mpsc::unbounded_channel::<io::Result<Event>>();
         let events: BoxStream<'static, io::Result<Event>> = futures_util::stream::unfold(
             rx,
@@ -103,6 +108,8 @@ impl Driver {
             tester: slow_probe(),
             applier: Arc::new(regvault::tui::apply::NoCluster),
             observer: Some(obs),
+            console: None,
+            keys: vault_keys,
         };
         let handle = tokio::spawn(async move {
             let mut terminal = Terminal::new(TestBackend::new(80, 24))?;

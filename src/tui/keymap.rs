@@ -108,6 +108,14 @@ actions! {
     AllContexts,
     /// Import logins (:import)
     Import,
+    /// Copy the id (clipboard)
+    CopyId,
+    /// Copy the host / image
+    CopyHost,
+    /// Suspend (fg returns)
+    Suspend,
+    /// Undo the last delete
+    Undo,
 }
 
 impl Action {
@@ -121,6 +129,7 @@ impl Action {
                 | Action::Save
                 | Action::Apply
                 | Action::Import
+                | Action::Undo
         )
     }
 }

@@ -50,6 +50,7 @@ fn is_question(modal: &Modal) -> bool {
         modal,
         Modal::ConfirmQuit
             | Modal::ConfirmDiscard
+            | Modal::ConfirmUndo(_)
             | Modal::ConfirmDelete {
                 typed_phrase: false,
                 ..
@@ -104,6 +105,11 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
             return delete(m, &pending);
         }
         Modal::Refused { .. } if confirm || back => {}
+        // Only an explicit yes restores; Enter, n and Esc leave it.
+        Modal::ConfirmUndo(deleted) if action == Action::Yes => {
+            return super::undo::start(m, deleted);
+        }
+        Modal::ConfirmUndo(_) if confirm => {}
         Modal::ConfirmQuit if confirm => return quit_now(m),
         Modal::ConfirmDiscard if confirm => return form::close(m),
         other if back => drop(other),
@@ -120,6 +126,10 @@ fn run_command(m: &mut Model, command: &str) -> Vec<Effect> {
         "q" | "quit" => return quit(m),
         "q!" | "quit!" => return quit_now(m),
         "help" | "h" => m.modal = Some(Modal::Help { scroll: 0 }),
+        "undo" | "u" if m.ctx.read_only => {
+            m.toast(Level::Error, "read-only mode: the vault cannot be changed");
+        }
+        "undo" | "u" => return super::undo::offer(m),
         other if other.starts_with("import") => return super::import::command(m, other),
         other => m.toast(
             Level::Error,

@@ -64,6 +64,31 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             ],
             false,
         ),
+        Some(Modal::ConfirmUndo(d)) => (
+            " Undo delete ".to_owned(),
+            vec![
+                Line::from(format!(
+                    "Put {} '{}' back from the backup taken before",
+                    d.kind.noun(),
+                    crate::model::escape(&d.name)
+                )),
+                Line::from("its delete? Only that record is restored; other"),
+                Line::from("changes to the vault since are kept."),
+                Line::default(),
+                Line::styled(
+                    hint(
+                        m,
+                        QUESTION,
+                        &[
+                            (&[Action::Yes], "put it back"),
+                            (&[Action::No, Action::Confirm, Action::Back], "leave it"),
+                        ],
+                    ),
+                    theme.dim(),
+                ),
+            ],
+            false,
+        ),
         Some(Modal::ConfirmDiscard) => (
             " Discard changes? ".to_owned(),
             vec![
