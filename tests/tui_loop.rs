@@ -110,6 +110,7 @@ impl Driver {
             observer: Some(obs),
             console: None,
             keys: vault_keys,
+            palette: Default::default(),
         };
         let handle = tokio::spawn(async move {
             let mut terminal = Terminal::new(TestBackend::new(80, 24))?;

@@ -50,6 +50,9 @@ pub struct Setup {
     pub console: Option<Console>,
     /// The keys that opened the vault, for undo (empty: undo says so).
     pub keys: Vec<crate::vault::KeySource>,
+    /// The colours (`theme::Palette::load`), and why the theme file was
+    /// not used, if it was bad: shown as a toast at start.
+    pub palette: (super::theme::Palette, Option<String>),
 }
 
 /// What only a real terminal can do, beyond drawing.
@@ -102,6 +105,10 @@ where
     // The registries' detail panes show their last log entries from the start.
     if runtime.data().is_some() {
         runtime.run(super::effect::Effect::LoadHistory { job: 0 });
+    }
+    model.palette = setup.palette.0;
+    if let Some(warning) = setup.palette.1 {
+        model.toast(super::state::Level::Error, warning);
     }
     model.kube = kube;
     model.engines = engines;

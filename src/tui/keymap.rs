@@ -373,11 +373,17 @@ impl Keymap {
 
 /// `$XDG_CONFIG_HOME/regvault/keymap.toml` (default `~/.config`).
 pub fn user_keymap_path() -> Option<PathBuf> {
+    user_config_path("keymap.toml")
+}
+
+/// `$XDG_CONFIG_HOME/regvault/<file>` (default `~/.config`): the TUI's
+/// override files (keymap, theme).
+pub fn user_config_path(file: &str) -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("regvault").join("keymap.toml"))
+    Some(base.join("regvault").join(file))
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ pub mod view;
 #[cfg(test)]
 mod helper_tests;
 #[cfg(test)]
+mod k9s_tests;
+#[cfg(test)]
 mod runtime_tests;
 #[cfg(test)]
 mod test_support;
@@ -99,6 +101,7 @@ fn run_with(
         }
     };
     let keymap = Keymap::load().map_err(|e| anyhow::anyhow!("keymap: {e}"))?;
+    let palette = theme::Palette::load();
     let identity = opts.identity.unwrap_or_else(vault::default_identity_path);
     let ctx = Context {
         vault_path: vault_path.display().to_string(),
@@ -131,6 +134,7 @@ fn run_with(
             observer: None,
             console: Some(app::Console { mouse }),
             keys,
+            palette,
         };
         run_app(&mut guard.terminal, EventStream::new(), setup, (tx, rx))
             .await

@@ -116,6 +116,8 @@ pub struct Model {
     /// The size of the last frame drawn (set by the loop after each draw):
     /// mouse clicks are hit-tested against `view::layout::layout(area, …)`.
     pub area: ratatui::layout::Rect,
+    /// The colours of each role (theme file; `ctx.color` off ignores them).
+    pub palette: crate::tui::theme::Palette,
     /// The last delete saved in this session: what `u` offers to undo.
     pub last_delete: Option<undo::Deleted>,
     /// An undo running in the runtime.
@@ -173,6 +175,7 @@ impl Model {
             helper: helper::HelperCache::default(),
             watch_line: None,
             area: ratatui::layout::Rect::new(0, 0, 80, 24),
+            palette: crate::tui::theme::Palette::DARK,
             last_delete: None,
             undo_job: None,
             quit: false,

@@ -146,7 +146,7 @@ mod tests {
         let widths = [Constraint::Length(5), Constraint::Fill(1)];
         t.draw(|f| {
             let area = f.area();
-            let theme = Theme { color: false };
+            let theme = Theme::new(false);
             let cells = (cells, first);
             table(
                 f,

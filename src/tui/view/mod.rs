@@ -35,7 +35,10 @@ pub(crate) fn spinner(m: &Model) -> &'static str {
 }
 
 pub fn render(f: &mut Frame, m: &Model) {
-    let theme = Theme { color: m.ctx.color };
+    let theme = Theme {
+        color: m.ctx.color,
+        palette: m.palette,
+    };
     let area = f.area();
     let Some(areas) = layout::layout(area, m.screen) else {
         too_small(f, area, theme);
