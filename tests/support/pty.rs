@@ -135,12 +135,12 @@ exec sleep 600
     pub fn start_shell(&self) -> String {
         let home = self.dir.path().display().to_string();
         let rc = format!(
-            r#"export HOME='{home}' XDG_CONFIG_HOME='{home}/config' XDG_DATA_HOME='{home}/data'
+            r"export HOME='{home}' XDG_CONFIG_HOME='{home}/config' XDG_DATA_HOME='{home}/data'
 export REGVAULT_USER='{USER}' PATH='{path}'
 unset NO_COLOR REGVAULT_VAULT REGVAULT_IDENTITY REGVAULT_NO_MOUSE
 PS1='rv$ '
 cd '{home}'
-"#,
+",
             path = std::env::var("PATH").unwrap_or_default(),
         );
         let rc_path = self.path("pane.rc");
