@@ -1,8 +1,9 @@
-//! Ctrl-Z and the mouse in a real pseudo-terminal (a tmux pane running an
-//! interactive bash): Ctrl-Z hands the terminal back to the shell as a
+//! Issue #13 item 12 in a real pseudo-terminal. Ctrl-Z and the mouse (a
+//! tmux pane running an interactive bash): Ctrl-Z hands the terminal back to the shell as a
 //! stopped job (`jobs` lists it; the normal screen, line editing and no
 //! mouse reporting are back), and `fg` redraws the TUI where it was. Mouse
-//! capture is on while the TUI runs, off with `--no-mouse`.
+//! capture is on while the TUI runs, off with `--no-mouse`. A bad theme
+//! file is a toast naming the key, and the TUI runs on with the defaults.
 //!
 //! tmux and bash are required: without them this fails with how to install.
 
@@ -104,4 +105,16 @@ fn no_mouse_leaves_the_mouse_to_the_terminal() {
     assert_eq!(pty.pane_flag("#{mouse_any_flag}"), "0");
     pty.keys_press(&["q"]);
     pty.see("rv$");
+}
+
+#[test]
+fn a_bad_theme_file_is_a_toast_naming_the_key_and_the_tui_runs() {
+    let pty = Pty::new();
+    let theme = pty.path("config/regvault/theme.toml");
+    std::fs::write(&theme, "preset = \"light\"\n[colors]\ntitel = \"blue\"\n").expect("theme");
+    pty.start();
+    let screen = pty.see("colors.titel: no such role");
+    assert!(screen.contains("No registries yet"), "{screen}");
+    pty.keys_press(&["q"]);
+    pty.wait_exit().assert_restored();
 }
