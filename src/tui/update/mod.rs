@@ -41,6 +41,8 @@ mod mouse_tests;
 mod probe_tests;
 #[cfg(test)]
 mod prune_tests;
+#[cfg(test)]
+mod undo_tests;
 
 #[cfg(test)]
 pub(crate) use apply_tests::{compose_at_confirm, swarm_at_confirm};
