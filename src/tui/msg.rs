@@ -1,7 +1,7 @@
 //! `Msg`: what happened — a key, a paste, a tick, or the result of an effect
 //! the runtime ran. `update` turns each into state changes and effects.
 
-use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEvent};
+use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use std::sync::Arc;
 
@@ -142,14 +142,23 @@ pub enum Msg {
 }
 
 impl Msg {
-    /// Terminal events worth a message; key releases (kitty protocol) and
-    /// focus changes are not.
+    /// Terminal events worth a message; key releases (kitty protocol),
+    /// mouse motion and focus changes are not.
     pub fn from_event(event: Event) -> Option<Msg> {
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
             Event::Paste(text) => Some(Msg::Paste(SecretValue::new(text))),
             Event::Resize(..) => Some(Msg::Resize),
-            Event::Mouse(m) => Some(Msg::Mouse(m)),
+            // Clicks and the wheel only: motion and releases would cost a
+            // frame each and change nothing.
+            Event::Mouse(m)
+                if matches!(
+                    m.kind,
+                    MouseEventKind::Down(_) | MouseEventKind::ScrollUp | MouseEventKind::ScrollDown
+                ) =>
+            {
+                Some(Msg::Mouse(m))
+            }
             _ => None,
         }
     }

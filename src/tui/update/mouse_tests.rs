@@ -187,3 +187,27 @@ fn below_the_minimum_size_clicks_do_nothing() {
     assert_eq!(m.screen, Screen::Registries);
     assert_eq!(m.registries.selected, 0);
 }
+
+#[test]
+fn mouse_motion_is_no_message() {
+    use ratatui::crossterm::event::Event;
+    let at = |kind| {
+        Msg::from_event(Event::Mouse(MouseEvent {
+            kind,
+            column: 3,
+            row: 4,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    assert!(at(MouseEventKind::Moved).is_none());
+    assert!(at(MouseEventKind::Drag(MouseButton::Left)).is_none());
+    assert!(at(MouseEventKind::Up(MouseButton::Left)).is_none());
+    assert!(matches!(
+        at(MouseEventKind::Down(MouseButton::Left)),
+        Some(Msg::Mouse(_))
+    ));
+    assert!(matches!(
+        at(MouseEventKind::ScrollDown),
+        Some(Msg::Mouse(_))
+    ));
+}
