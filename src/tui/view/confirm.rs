@@ -67,13 +67,15 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         Some(Modal::ConfirmUndo(d)) => (
             " Undo delete ".to_owned(),
             vec![
+                // Short lines (the name cut): nothing wraps out of the box.
                 Line::from(format!(
-                    "Put {} '{}' back from the backup taken before",
+                    "Put back {} '{}'",
                     d.kind.noun(),
-                    crate::model::escape(&d.name)
+                    super::fit(&crate::model::escape(&d.name), 36)
                 )),
-                Line::from("its delete? Only that record is restored; other"),
-                Line::from("changes to the vault since are kept."),
+                Line::from("from the backup taken before its delete?"),
+                Line::from("Only that record is restored; other changes"),
+                Line::from("to the vault since then are kept."),
                 Line::default(),
                 Line::styled(
                     hint(
