@@ -164,8 +164,9 @@ where
         for effect in update(&mut model, msg) {
             match effect {
                 Effect::Quit => model.quit = true,
-                // Nowhere to show a failure but a toast; the clipboard is
-                // a convenience.
+                // OSC 52 is never acknowledged (a terminal may ignore it),
+                // so a failed write is not worth more than the toast's
+                // "copied" already claims.
                 Effect::Clipboard { ref osc52 } if console.is_some() => {
                     let _ = super::terminal::write_raw(osc52.as_bytes());
                 }
