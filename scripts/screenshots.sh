@@ -174,6 +174,21 @@ see "Messages ("
 shot messages
 keys Escape
 sleep 0.6
+# Undo of a delete: the question (Enter is No), then put back.
+keys /
+type_text "dockerhub-acme"
+keys Enter d
+see "Type its name"
+type_text "dockerhub-acme"
+keys Enter
+see "deleted registry 'dockerhub-acme'"
+keys Escape
+sleep 0.6
+keys u
+see "Undo delete"
+shot undo-question
+keys y
+see "put back registry 'dockerhub-acme'"
 
 keys '?'
 see "Keys — ? or Esc closes"

@@ -87,6 +87,11 @@ struct Driver {
 
 impl Driver {
     fn start(vault: VaultSlot, ctx: Context) -> Self {
+        Self::start_with_keys(vault, ctx, Vec::new())
+    }
+
+    /// `start`, with the keys that opened the vault (undo reads backups).
+    fn start_with_keys(vault: VaultSlot, ctx: Context, vault_keys: Vec<KeySource>) -> Self {
         let (keys, rx) = mpsc::unbounded_channel::<io::Result<Event>>();
         let events: BoxStream<'static, io::Result<Event>> = futures_util::stream::unfold(
             rx,
@@ -103,6 +108,9 @@ impl Driver {
             tester: slow_probe(),
             applier: Arc::new(regvault::tui::apply::NoCluster),
             observer: Some(obs),
+            console: None,
+            keys: vault_keys,
+            palette: Default::default(),
         };
         let handle = tokio::spawn(async move {
             let mut terminal = Terminal::new(TestBackend::new(80, 24))?;
@@ -354,4 +362,107 @@ async fn quitting_with_an_edited_form_asks_first() {
         reopen(&path, &keys).registries.is_empty(),
         "nothing was saved"
     );
+}
+
+/// Undo of a delete (`u`): the registry comes back from the backup taken
+/// before its delete, with its credentials, into the vault as it is now —
+/// a change another writer saved after the delete is kept. Enter at the
+/// question means No.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_puts_a_deleted_registry_back_and_keeps_a_later_change() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, keys) = new_vault(dir.path());
+    let mut v = Vault::open(&path, &keys).expect("open");
+    *v.data_mut() = regvault::tui::demo_data(USER).expect("demo");
+    v.save().expect("seed");
+    let data = v.data().clone();
+    drop(v);
+    // A registry of ours that no container uses: it may be deleted.
+    let target = data
+        .registries
+        .iter()
+        .find(|r| r.created_by == USER && data.containers_using(&r.id).is_empty())
+        .expect("a deletable registry")
+        .clone();
+    let victim = data.containers[0].clone();
+
+    let vault = Vault::open(&path, &keys).expect("open");
+    let mut d = Driver::start_with_keys(
+        VaultSlot::Open(Box::new(vault)),
+        ctx(dir.path()),
+        vec![KeySource::IdentityFile(dir.path().join("identity.txt"))],
+    );
+    d.see("Container Registries").await;
+    d.char('u');
+    d.see("nothing to undo").await;
+
+    // Delete it: the filter finds it, `d`, type its name.
+    d.char('/');
+    d.type_text(&target.name);
+    d.press(KeyCode::Enter);
+    d.char('d');
+    d.see("Type its name").await;
+    d.type_text(&target.name);
+    d.press(KeyCode::Enter);
+    d.see_idle(&format!("deleted registry '{}'", target.name))
+        .await;
+    d.press(KeyCode::Esc);
+    assert!(reopen(&path, &keys).registry(&target.name).is_none());
+
+    // A second writer removes a container after the delete.
+    let mut other = Vault::open(&path, &keys).expect("second writer");
+    other
+        .data_mut()
+        .delete_container(victim.id.as_str())
+        .expect("delete container");
+    other.save().expect("second writer saves");
+    drop(other);
+
+    // Enter at the question is No.
+    d.char('u');
+    let screen = d.see("Undo delete").await;
+    assert!(screen.contains(&target.name), "{screen}");
+    d.press(KeyCode::Enter);
+    d.wait("the question closed", |f| !f.text.contains("Undo delete"))
+        .await;
+    assert!(reopen(&path, &keys).registry(&target.name).is_none());
+
+    // `u`, `y`: it is back.
+    d.char('u');
+    d.see("Undo delete").await;
+    d.char('y');
+    d.see_idle(&format!("put back registry '{}'", target.name))
+        .await;
+    let disk = reopen(&path, &keys);
+    let back = disk.registry(&target.name).expect("registry is back");
+    assert_eq!(back.id, target.id);
+    assert_eq!(back.created_by, target.created_by);
+    for (field, value) in target.credentials.iter() {
+        assert_eq!(
+            back.credentials.get(field),
+            Some(value.expose()),
+            "credential {field} restored"
+        );
+    }
+    assert!(
+        !disk.containers.iter().any(|c| c.id == victim.id),
+        "the second writer's delete is kept"
+    );
+    assert_eq!(disk.containers.len(), data.containers.len() - 1);
+
+    // The undo is in the audit log as a restore of that registry.
+    let walk = Vault::open(&path, &keys)
+        .expect("open")
+        .audit_log()
+        .expect("log")
+        .read()
+        .expect("read");
+    let last = &walk.records.last().expect("an entry").entry;
+    assert_eq!(last.action.as_str(), "restore");
+    assert!(format!("{last:?}").contains(&target.name), "{last:?}");
+
+    // The TUI works on the vault as now: a later save is not refused.
+    d.char('q');
+    let model = d.finish().await;
+    assert_eq!(reopen(&path, &keys), model.data);
 }

@@ -60,6 +60,10 @@ pub struct Global {
     /// TUI: look only — add, edit, delete and save are hidden.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// TUI: no mouse capture, so the terminal selects text as usual
+    /// (also REGVAULT_NO_MOUSE=1).
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
     /// How long a change waits for another writer to finish before giving
     /// up (seconds; 0 does not wait).
     #[arg(
@@ -240,6 +244,7 @@ fn tui(g: &Global) -> anyhow::Result<i32> {
         identity: g.identity.clone(),
         user: None,
         helper_paths: None,
+        no_mouse: g.no_mouse || crate::tui::no_mouse_from_env(),
     };
-    crate::tui::run(&path, &sources, opts).map(|()| 0)
+    crate::tui::run(&path, sources, opts).map(|()| 0)
 }

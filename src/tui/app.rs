@@ -45,6 +45,21 @@ pub struct Setup {
     pub applier: SharedApplier,
     /// Receives each drawn frame; tests wait on it instead of sleeping.
     pub observer: Option<watch::Sender<FrameInfo>>,
+    /// The real terminal's extras (clipboard, Ctrl-Z); `None` in tests on
+    /// a `TestBackend`, where those effects do nothing.
+    pub console: Option<Console>,
+    /// The keys that opened the vault, for undo (empty: undo says so).
+    pub keys: Vec<crate::vault::KeySource>,
+    /// The colours (`theme::Palette::load`), and why the theme file was
+    /// not used, if it was bad: shown as a toast at start.
+    pub palette: (super::theme::Palette, Option<String>),
+}
+
+/// What only a real terminal can do, beyond drawing.
+#[derive(Clone, Copy, Debug)]
+pub struct Console {
+    /// Mouse capture is on (turned on again after a suspend).
+    pub mouse: bool,
 }
 
 /// One drawn frame, as text, for observers.
@@ -83,11 +98,17 @@ where
         let _ = tx.send(Msg::Resize);
     }
     let mut runtime = Runtime::new(tx, setup.vault, setup.tester, setup.applier);
+    runtime.set_keys(setup.keys);
+    let console = setup.console;
     // One copy of the data, shared by the runtime and the model.
     let mut model = Model::with_shared(setup.ctx, setup.keymap, runtime.data(), clock());
     // The registries' detail panes show their last log entries from the start.
     if runtime.data().is_some() {
         runtime.run(super::effect::Effect::LoadHistory { job: 0 });
+    }
+    model.palette = setup.palette.0;
+    if let Some(warning) = setup.palette.1 {
+        model.toast(super::state::Level::Error, warning);
     }
     model.kube = kube;
     model.engines = engines;
@@ -103,6 +124,8 @@ where
     loop {
         if dirty && rx.is_empty() {
             let frame = terminal.draw(|f| view::render(f, &model))?;
+            // What mouse clicks are hit-tested against.
+            model.area = frame.area;
             if let Some(obs) = &setup.observer {
                 seq += 1;
                 let text = buffer_text(frame.buffer);
@@ -139,8 +162,22 @@ where
         model.now = clock();
         dirty = true;
         for effect in update(&mut model, msg) {
-            if matches!(effect, Effect::Quit) {
-                model.quit = true;
+            match effect {
+                Effect::Quit => model.quit = true,
+                // OSC 52 is never acknowledged (a terminal may ignore it),
+                // so a failed write is not worth more than the toast's
+                // "copied" already claims.
+                Effect::Clipboard { ref osc52 } if console.is_some() => {
+                    let _ = super::terminal::write_raw(osc52.as_bytes());
+                }
+                Effect::Suspend => {
+                    if let Some(c) = console {
+                        super::terminal::suspend(c.mouse)?;
+                        // The shell drew over the screen: draw all of it.
+                        terminal.clear()?;
+                    }
+                }
+                _ => {}
             }
             runtime.run(effect);
         }

@@ -111,5 +111,18 @@ pub enum Effect {
         job: JobId,
         source: crate::ops::import::read::Source,
     },
+    /// Write an OSC 52 "set clipboard" sequence to the terminal (works
+    /// over SSH; tmux needs `set-clipboard on`). Built only by
+    /// `update::copy` from an id, a host or an image — never a secret.
+    Clipboard {
+        osc52: String,
+    },
+    /// Put the last deleted record back from its backup (`tui::undo`).
+    Undo {
+        job: JobId,
+        deleted: crate::tui::state::undo::Deleted,
+    },
+    /// Ctrl-Z: give the terminal back to the shell and stop; redraw on `fg`.
+    Suspend,
     Quit,
 }

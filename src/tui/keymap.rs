@@ -114,6 +114,14 @@ actions! {
     Messages,
     /// Complete a :command
     Complete,
+    /// Copy the id (clipboard)
+    CopyId,
+    /// Copy the host / image
+    CopyHost,
+    /// Suspend (fg returns)
+    Suspend,
+    /// Undo the last delete
+    Undo,
 }
 
 impl Action {
@@ -127,6 +135,7 @@ impl Action {
                 | Action::Save
                 | Action::Apply
                 | Action::Import
+                | Action::Undo
         )
     }
 }
@@ -370,11 +379,17 @@ impl Keymap {
 
 /// `$XDG_CONFIG_HOME/regvault/keymap.toml` (default `~/.config`).
 pub fn user_keymap_path() -> Option<PathBuf> {
+    user_config_path("keymap.toml")
+}
+
+/// `$XDG_CONFIG_HOME/regvault/<file>` (default `~/.config`): the TUI's
+/// override files (keymap, theme).
+pub fn user_config_path(file: &str) -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("regvault").join("keymap.toml"))
+    Some(base.join("regvault").join(file))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod runtime;
 pub mod state;
 pub mod terminal;
 pub mod theme;
+mod undo;
 pub mod update;
 pub mod view;
 
@@ -22,6 +23,8 @@ pub mod view;
 mod chrome_tests;
 #[cfg(test)]
 mod helper_tests;
+#[cfg(test)]
+mod k9s_tests;
 #[cfg(test)]
 mod runtime_tests;
 #[cfg(test)]
@@ -58,12 +61,15 @@ pub struct TuiOptions {
     /// The client files the helper line reads (default: the user's,
     /// `HelperPaths::resolve`); the demo gives its own.
     pub helper_paths: Option<crate::ops::helper::HelperPaths>,
+    /// `--no-mouse` (or `REGVAULT_NO_MOUSE`): leave the mouse to the
+    /// terminal, so text can be selected as usual.
+    pub no_mouse: bool,
 }
 
 /// Runs the TUI on the real terminal. `keys` open the vault at
 /// `vault_path`; when there is no vault there yet, the TUI offers to create
 /// one (identity mode, like `regvault init`) and `keys` may be empty.
-pub fn run(vault_path: &Path, keys: &[KeySource], opts: TuiOptions) -> anyhow::Result<()> {
+pub fn run(vault_path: &Path, keys: Vec<KeySource>, opts: TuiOptions) -> anyhow::Result<()> {
     // Test Connection talks to the registry: structure first, then live.
     let applier = Arc::new(apply::Ops);
     run_with(vault_path, keys, opts, runtime::live(), applier)
@@ -71,7 +77,7 @@ pub fn run(vault_path: &Path, keys: &[KeySource], opts: TuiOptions) -> anyhow::R
 
 fn run_with(
     vault_path: &Path,
-    keys: &[KeySource],
+    keys: Vec<KeySource>,
     opts: TuiOptions,
     tester: runtime::SharedTester,
     applier: apply::SharedApplier,
@@ -80,7 +86,7 @@ fn run_with(
     let mut read_only = opts.read_only;
     let mut acting = None;
     let slot = if vault_path.symlink_metadata().is_ok() {
-        let vault = Vault::open(vault_path, keys)
+        let vault = Vault::open(vault_path, &keys)
             .with_context(|| format!("opening {}", vault_path.display()))?;
         // In a team vault, the creator rule compares signing keys.
         acting = Some(vault.acting_user(&model::current_user()));
@@ -97,6 +103,7 @@ fn run_with(
         }
     };
     let keymap = Keymap::load().map_err(|e| anyhow::anyhow!("keymap: {e}"))?;
+    let palette = theme::Palette::load();
     let identity = opts.identity.unwrap_or_else(vault::default_identity_path);
     let ctx = Context {
         vault_path: vault_path.display().to_string(),
@@ -115,7 +122,8 @@ fn run_with(
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async move {
-        let mut guard = terminal::TerminalGuard::new().context("setting up the terminal")?;
+        let mouse = !opts.no_mouse;
+        let mut guard = terminal::TerminalGuard::new(mouse).context("setting up the terminal")?;
         let (tx, rx) = app::channel();
         spawn_signal_watch(tx.clone())?;
         let setup = Setup {
@@ -126,6 +134,9 @@ fn run_with(
             tester,
             applier,
             observer: None,
+            console: Some(app::Console { mouse }),
+            keys,
+            palette,
         };
         run_app(&mut guard.terminal, EventStream::new(), setup, (tx, rx))
             .await
@@ -155,6 +166,11 @@ fn spawn_signal_watch(tx: tokio::sync::mpsc::UnboundedSender<msg::Msg>) -> anyho
     Ok(())
 }
 
+/// `REGVAULT_NO_MOUSE` set to anything non-empty: no mouse capture.
+pub fn no_mouse_from_env() -> bool {
+    std::env::var_os("REGVAULT_NO_MOUSE").is_some_and(|v| !v.is_empty())
+}
+
 /// `regvault demo`: a vault in a temporary directory, with a fresh identity,
 /// seeded from `assets/demo.toml` (fake credentials). Everything is deleted
 /// when the TUI exits.
@@ -167,12 +183,13 @@ pub fn run_demo() -> anyhow::Result<()> {
         identity: Some(dir.path().join("identity.txt")),
         user: Some(user),
         helper_paths: Some(demo_helper_files(dir.path())?),
+        no_mouse: no_mouse_from_env(),
     };
     // The demo's credentials are fake: a live check would only bother the
     // real registries, so its Test Connection stays structural.
     // Nor does its Apply contact a cluster.
     let applier = Arc::new(apply::NoCluster);
-    run_with(&path, &keys, opts, runtime::offline(), applier)
+    run_with(&path, keys, opts, runtime::offline(), applier)
 }
 
 /// The demo's client files, never the user's: a docker config.json that

@@ -1,7 +1,7 @@
 //! `Msg`: what happened — a key, a paste, a tick, or the result of an effect
 //! the runtime ran. `update` turns each into state changes and effects.
 
-use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use std::sync::Arc;
 
@@ -29,6 +29,8 @@ pub enum Msg {
     /// Spinner frames and toast expiry; sent only while something is running.
     Tick,
     Resize,
+    /// A mouse click or wheel turn (only with mouse capture on).
+    Mouse(MouseEvent),
     /// Test Connection's answer. `recorded` is set when the registry's
     /// test was recorded in the vault (`Err`: it could not be).
     ProbeDone {
@@ -129,18 +131,34 @@ pub enum Msg {
         job: JobId,
         result: Result<crate::ops::import::AuthFile, String>,
     },
+    /// An undo finished: the vault as saved with the record back, or why
+    /// not (one line).
+    Undone {
+        job: JobId,
+        result: Result<Arc<VaultData>, String>,
+    },
     /// SIGTERM / SIGHUP: leave now, restoring the terminal on the way out.
     Terminate,
 }
 
 impl Msg {
-    /// Terminal events worth a message; key releases (kitty protocol) and
-    /// focus changes are not.
+    /// Terminal events worth a message; key releases (kitty protocol),
+    /// mouse motion and focus changes are not.
     pub fn from_event(event: Event) -> Option<Msg> {
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
             Event::Paste(text) => Some(Msg::Paste(SecretValue::new(text))),
             Event::Resize(..) => Some(Msg::Resize),
+            // Clicks and the wheel only: motion and releases would cost a
+            // frame each and change nothing.
+            Event::Mouse(m)
+                if matches!(
+                    m.kind,
+                    MouseEventKind::Down(_) | MouseEventKind::ScrollUp | MouseEventKind::ScrollDown
+                ) =>
+            {
+                Some(Msg::Mouse(m))
+            }
             _ => None,
         }
     }

@@ -175,6 +175,9 @@ pub struct Runtime {
     tester: SharedTester,
     applier: SharedApplier,
     jobs: HashMap<JobId, Cancel>,
+    /// The keys that opened the vault: an undo reads a backup with them
+    /// and opens the vault afresh (`set_keys`; none: undo says so).
+    keys: Arc<Vec<KeySource>>,
 }
 
 impl Runtime {
@@ -203,7 +206,13 @@ impl Runtime {
             tester,
             applier,
             jobs: HashMap::new(),
+            keys: Arc::default(),
         }
+    }
+
+    /// The keys that opened the vault, for undo.
+    pub fn set_keys(&mut self, keys: Vec<KeySource>) {
+        self.keys = Arc::new(keys);
     }
 
     /// The opened vault's data for the model (`None` on a first run): the
@@ -226,7 +235,16 @@ impl Runtime {
     pub fn run(&mut self, effect: Effect) {
         let tx = self.tx.clone();
         match effect {
-            Effect::Quit => {}
+            // The loop's business: they need the terminal.
+            Effect::Quit | Effect::Clipboard { .. } | Effect::Suspend => {}
+            Effect::Undo { job, deleted } => {
+                let (vault, saved, keys) =
+                    (self.vault.clone(), self.saved.clone(), self.keys.clone());
+                tokio::task::spawn_blocking(move || {
+                    let result = undo(&vault, &saved, &keys, &deleted);
+                    let _ = tx.send(Msg::Undone { job, result });
+                });
+            }
             Effect::CheckHelper { job, paths, hosts } => {
                 // Two small file reads, off the async workers.
                 tokio::task::spawn_blocking(move || {
@@ -518,6 +536,31 @@ fn save(
         }
         VaultSlot::Missing { path, .. } => Err(VaultError::NotFound(path.clone())),
     }
+}
+
+/// Restores `deleted` into the vault as it is on disk now, and from then on
+/// works on that version (so a later TUI save is not refused because
+/// another writer saved in between).
+fn undo(
+    slot: &Mutex<VaultSlot>,
+    saved: &Mutex<Arc<VaultData>>,
+    keys: &[KeySource],
+    deleted: &super::state::undo::Deleted,
+) -> Result<Arc<VaultData>, String> {
+    let mut guard = slot.lock().map_err(|_| unavailable().to_string())?;
+    let VaultSlot::Open(current) = &mut *guard else {
+        return Err("there is no vault yet".into());
+    };
+    if keys.is_empty() {
+        return Err("the keys that opened the vault are not at hand".into());
+    }
+    let (fresh, data) = super::undo::restore(current.path(), keys, deleted)?;
+    let data = Arc::new(data);
+    **current = fresh;
+    if let Ok(mut s) = saved.lock() {
+        *s = Arc::clone(&data);
+    }
+    Ok(data)
 }
 
 /// `regvault init` in identity mode: reuse the identity if there is one,

@@ -129,6 +129,47 @@ exec sleep 600
         ]);
     }
 
+    /// An interactive bash with job control in a 100×30 pane, in the same
+    /// sandbox (prompt `rv$ `), for typing `regvault` and then `jobs` /
+    /// `fg` as a user does. Returns the binary's path to type.
+    pub fn start_shell(&self) -> String {
+        let home = self.dir.path().display().to_string();
+        let rc = format!(
+            r"export HOME='{home}' XDG_CONFIG_HOME='{home}/config' XDG_DATA_HOME='{home}/data'
+export REGVAULT_USER='{USER}' PATH='{path}'
+unset NO_COLOR REGVAULT_VAULT REGVAULT_IDENTITY REGVAULT_NO_MOUSE
+PS1='rv$ '
+cd '{home}'
+",
+            path = std::env::var("PATH").unwrap_or_default(),
+        );
+        let rc_path = self.path("pane.rc");
+        std::fs::write(&rc_path, rc).expect("write rc");
+        let cmd = format!("bash --noprofile --rcfile '{}' -i", rc_path.display());
+        self.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "rv",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &cmd,
+        ]);
+        self.see("rv$");
+        assert_cmd::cargo::cargo_bin("regvault")
+            .display()
+            .to_string()
+    }
+
+    /// A tmux format of the pane: `#{alternate_on}`, `#{mouse_any_flag}`…
+    pub fn pane_flag(&self, format: &str) -> String {
+        self.tmux(&["display", "-p", "-t", "rv", format])
+            .trim()
+            .to_owned()
+    }
+
     /// Runs a tmux command against this test's private server.
     pub fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")

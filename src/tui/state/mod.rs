@@ -10,6 +10,7 @@ pub mod import;
 pub mod list;
 pub mod modal;
 pub mod toast;
+pub mod undo;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -112,6 +113,15 @@ pub struct Model {
     /// The running `regvault watch` of this vault, in one line (its state
     /// file, read every few seconds); `None` when none runs.
     pub watch_line: Option<String>,
+    /// The size of the last frame drawn (set by the loop after each draw):
+    /// mouse clicks are hit-tested against `view::layout::layout(area, …)`.
+    pub area: ratatui::layout::Rect,
+    /// The colours of each role (theme file; `ctx.color` off ignores them).
+    pub palette: crate::tui::theme::Palette,
+    /// The last delete saved in this session: what `u` offers to undo.
+    pub last_delete: Option<undo::Deleted>,
+    /// An undo running in the runtime.
+    pub undo_job: Option<JobId>,
     pub quit: bool,
     next_job: JobId,
     registry_cache: RowCache,
@@ -164,6 +174,10 @@ impl Model {
             spinner: 0,
             helper: helper::HelperCache::default(),
             watch_line: None,
+            area: ratatui::layout::Rect::new(0, 0, 80, 24),
+            palette: crate::tui::theme::Palette::DARK,
+            last_delete: None,
+            undo_job: None,
             quit: false,
             next_job: 1,
             registry_cache: RowCache::new(ListKind::Registries),
@@ -213,6 +227,7 @@ impl Model {
         self.pending_save.is_some()
             || self.list_probe.is_some()
             || self.init_job.is_some()
+            || self.undo_job.is_some()
             || matches!(&self.modal, Some(Modal::Apply(d)) if d.job().is_some())
             || matches!(&self.modal, Some(Modal::Prune(d)) if d.job().is_some())
             || matches!(&self.modal, Some(Modal::Import(d)) if d.job.is_some())

@@ -60,4 +60,6 @@ pub enum Modal {
     Prune(Box<PruneDialog>),
     /// Moving in: the preview of an import as a checklist.
     Import(Box<ImportDialog>),
+    /// `u`: put the last deleted record back from its backup? (Enter = No)
+    ConfirmUndo(super::undo::Deleted),
 }

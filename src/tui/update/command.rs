@@ -39,6 +39,9 @@ pub const COMMANDS: &[Command] = &[
         "Import logins",
         import,
     ),
+    cmd("undo", &["u"], "", "Undo the last delete", |m, _| {
+        super::undo::offer(m)
+    }),
     cmd("messages", &["msg", "mes"], "", "The message log", messages),
     cmd("help", &["h"], "", "The keys and commands", |m, _| {
         open(m, Modal::Help { scroll: 0 })

@@ -52,6 +52,7 @@ fn is_question(modal: &Modal) -> bool {
         modal,
         Modal::ConfirmQuit
             | Modal::ConfirmDiscard
+            | Modal::ConfirmUndo(_)
             | Modal::ConfirmDelete {
                 typed_phrase: false,
                 ..
@@ -134,6 +135,11 @@ pub(super) fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
             return delete(m, &pending);
         }
         Modal::Refused { .. } if confirm || back => {}
+        // Only an explicit yes restores; Enter, n and Esc leave it.
+        Modal::ConfirmUndo(deleted) if action == Action::Yes => {
+            return super::undo::start(m, deleted);
+        }
+        Modal::ConfirmUndo(_) if confirm => {}
         Modal::ConfirmQuit if confirm => return quit_now(m),
         Modal::ConfirmDiscard if confirm => return form::close(m),
         other if back => drop(other),

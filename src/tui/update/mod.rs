@@ -8,11 +8,14 @@
 
 mod apply;
 pub(crate) mod command;
+mod copy;
 mod dialog;
 mod form;
 mod helper;
 mod import;
+mod mouse;
 mod prune;
+mod undo;
 pub(crate) use apply::service_outcome;
 
 #[cfg(test)]
@@ -21,6 +24,8 @@ mod apply_fleet_tests;
 mod apply_tests;
 #[cfg(test)]
 mod cache_tests;
+#[cfg(test)]
+mod copy_tests;
 #[cfg(test)]
 mod delete_tests;
 #[cfg(test)]
@@ -32,11 +37,15 @@ mod keymap_tests;
 #[cfg(test)]
 mod list_tests;
 #[cfg(test)]
+mod mouse_tests;
+#[cfg(test)]
 mod probe_tests;
 #[cfg(test)]
 mod prune_tests;
 #[cfg(test)]
 mod toast_tests;
+#[cfg(test)]
+mod undo_tests;
 
 #[cfg(test)]
 pub(crate) use apply_tests::{compose_at_confirm, swarm_at_confirm};
@@ -108,6 +117,7 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Resize => Vec::new(),
+        Msg::Mouse(event) => mouse::on_mouse(m, event),
         Msg::ProbeDone {
             job,
             report,
@@ -144,6 +154,7 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::ComposeApplied { job, result } => apply::compose_applied(m, job, result),
         Msg::ImportRead { job, result } => import::read(m, job, result),
         Msg::Terminate => quit_now(m),
+        Msg::Undone { job, result } => undo::done(m, job, result),
         Msg::HelperChecked { job, status } => {
             helper::checked(m, job, *status);
             Vec::new()
@@ -168,6 +179,16 @@ pub(super) fn edit_input(input: &mut tui_input::Input, key: KeyEvent) -> bool {
 }
 
 fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    // Ctrl-Z works wherever it does not type: in a form by the form's
+    // binding, everywhere else by the list's.
+    let here = if m.form.is_some() && m.modal.is_none() {
+        KeyContext::Form
+    } else {
+        KeyContext::List
+    };
+    if !is_typing(&key) && m.keymap.action(here, &key) == Some(Action::Suspend) {
+        return vec![Effect::Suspend];
+    }
     if matches!(m.modal, Some(Modal::Apply(_))) {
         return apply::on_key(m, key);
     }
@@ -300,6 +321,10 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
             m.toasts.dismiss();
         }
         Action::Messages => m.modal = Some(Modal::Messages { scroll: 0 }),
+        Action::CopyId => return copy::copy(m, copy::What::Id),
+        Action::CopyHost => return copy::copy(m, copy::What::Host),
+        Action::Suspend => return vec![Effect::Suspend],
+        Action::Undo => return undo::offer(m),
         Action::NextField
         | Action::PrevField
         | Action::Save
@@ -534,6 +559,10 @@ fn on_saved(m: &mut Model, job: JobId) -> Vec<Effect> {
     let Some(save) = m.pending_save.take_if(|p| p.job == job) else {
         return Vec::new();
     };
+    // A save that removed one record is a delete: `u` can undo it.
+    if let Some(deleted) = super::state::undo::deleted_between(&m.data, &save.data) {
+        m.last_delete = Some(deleted);
+    }
     m.set_data(save.data);
     if save.close_form {
         m.form = None;

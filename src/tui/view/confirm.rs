@@ -64,6 +64,33 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             ],
             false,
         ),
+        Some(Modal::ConfirmUndo(d)) => (
+            " Undo delete ".to_owned(),
+            vec![
+                // Short lines (the name cut): nothing wraps out of the box.
+                Line::from(format!(
+                    "Put back {} '{}'",
+                    d.kind.noun(),
+                    super::fit(&crate::model::escape(&d.name), 36)
+                )),
+                Line::from("from the backup taken before its delete?"),
+                Line::from("Only that record is restored; other changes"),
+                Line::from("to the vault since then are kept."),
+                Line::default(),
+                Line::styled(
+                    hint(
+                        m,
+                        QUESTION,
+                        &[
+                            (&[Action::Yes], "put it back"),
+                            (&[Action::No, Action::Confirm, Action::Back], "leave it"),
+                        ],
+                    ),
+                    theme.dim(),
+                ),
+            ],
+            false,
+        ),
         Some(Modal::ConfirmDiscard) => (
             " Discard changes? ".to_owned(),
             vec![

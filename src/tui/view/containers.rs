@@ -2,7 +2,7 @@
 //! registry (or publicly), in which environment; details of the selection.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -15,7 +15,7 @@ use crate::tui::state::list::{CONTAINER_COLUMNS, age, container_cells_in, window
 use crate::tui::theme::Theme;
 
 pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
-    let [top, bottom] = Layout::vertical([Constraint::Length(13), Constraint::Fill(1)]).areas(area);
+    let [top, bottom] = super::layout::split_main(area, crate::tui::state::Screen::Containers);
     let rows = m.container_rows();
     let title = list_title(
         "Containers",

@@ -18,15 +18,17 @@ use crate::tui::update::command;
 pub(super) fn header(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let tab = |n: &str, name: &str, on: bool| {
         let style = if on { theme.selected() } else { theme.dim() };
-        Span::styled(format!(" {n} {name} "), style)
+        Span::styled(super::layout::tab_label(n, name), style)
     };
-    let mut spans = vec![Span::styled(" regvault ", theme.title())];
+    let mut spans = vec![Span::styled(super::layout::BRAND, theme.title())];
     if m.screen != Screen::Init {
-        spans.push(tab("1", "Registries", m.screen == Screen::Registries));
-        spans.push(Span::raw(" "));
-        spans.push(tab("2", "Containers", m.screen == Screen::Containers));
-        spans.push(Span::raw(" "));
-        spans.push(tab("3", "History", m.screen == Screen::History));
+        // Where `layout::layout` says the tabs are: a click hits them.
+        for (i, (n, name, screen)) in super::layout::TABS.into_iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw(" "));
+            }
+            spans.push(tab(n, name, m.screen == screen));
+        }
     }
     if m.ctx.read_only {
         spans.push(Span::styled("  READ-ONLY", theme.warning()));

@@ -160,7 +160,7 @@ mod tests {
     use crate::tui::test_support as fixtures;
 
     fn text(m: &Model) -> String {
-        let lines: Vec<String> = sections(m, Theme { color: false })
+        let lines: Vec<String> = sections(m, Theme::new(false))
             .concat()
             .iter()
             .map(ToString::to_string)

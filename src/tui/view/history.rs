@@ -3,7 +3,7 @@
 //! (names and reasons come from other users) and none of it is secret.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -23,7 +23,7 @@ fn when(at: jiff::Timestamp) -> String {
 }
 
 pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
-    let [top, bottom] = Layout::vertical([Constraint::Length(13), Constraint::Fill(1)]).areas(area);
+    let [top, bottom] = super::layout::split_main(area, crate::tui::state::Screen::History);
     let rows = m.history_rows();
     let all = m.history.rows();
     let title = list_title("History", rows.len(), all.len(), &m.history_list);

@@ -63,7 +63,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
 
 /// Lines for rows in a bordered table with a one-line header.
 pub(super) fn table_height(area: Rect) -> usize {
-    usize::from(area.height.saturating_sub(3))
+    super::layout::table_height(area)
 }
 
 /// ` Title (shown/total) · sort: NAME ▲ · filter: text `.
@@ -146,7 +146,7 @@ mod tests {
         let widths = [Constraint::Length(5), Constraint::Fill(1)];
         t.draw(|f| {
             let area = f.area();
-            let theme = Theme { color: false };
+            let theme = Theme::new(false);
             let cells = (cells, first);
             table(
                 f,

@@ -12,11 +12,12 @@ mod help;
 mod history;
 mod import;
 mod init;
+pub mod layout;
 mod list;
 mod messages;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
@@ -35,27 +36,28 @@ pub(crate) fn spinner(m: &Model) -> &'static str {
 }
 
 pub fn render(f: &mut Frame, m: &Model) {
-    let theme = Theme { color: m.ctx.color };
+    let theme = Theme {
+        color: m.ctx.color,
+        palette: m.palette,
+    };
     let area = f.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    let Some(areas) = layout::layout(area, m.screen) else {
         too_small(f, area, theme);
         return;
-    }
-    let [header, main, hints, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    };
+    let layout::Areas {
+        header,
+        main,
+        hints,
+        status,
+        ..
+    } = areas;
     footer::header(f, header, m, theme);
     match m.screen {
         Screen::Init => init::render(f, main, m, theme),
         Screen::Registries => {
-            let [top, bottom] =
-                Layout::vertical([Constraint::Length(11), Constraint::Fill(1)]).areas(main);
-            list::render(f, top, m, theme);
-            detail::render(f, bottom, m, theme);
+            list::render(f, areas.list, m, theme);
+            detail::render(f, areas.detail, m, theme);
         }
         Screen::Containers => containers::render(f, main, m, theme),
         Screen::History => history::render(f, main, m, theme),
