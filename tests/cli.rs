@@ -602,7 +602,8 @@ fn wrong_identity_and_damaged_vault_give_clear_errors_and_lose_nothing() {
         "registry",
         "list",
     ]);
-    assert_eq!(o.code, 1);
+    // Exit class 5: the vault does not open (wrong key).
+    assert_eq!(o.code, 5);
     assert!(
         o.stderr
             .contains("cannot decrypt: wrong passphrase or identity"),
@@ -633,7 +634,8 @@ fn a_second_writer_is_refused_while_the_vault_is_locked() {
     let o = s.run(&[
         "--wait", "0.5", "registry", "add", "--name", "p", "--type", "Public",
     ]);
-    assert_eq!(o.code, 1);
+    // Exit class 5: vault locked (by another writer).
+    assert_eq!(o.code, 5);
     assert!(o.stderr.contains("vault is locked by"), "{}", o.stderr);
     // Readers are not blocked.
     s.ok(&["registry", "list"]);

@@ -162,7 +162,8 @@ fn a_backup_copied_over_the_vault_is_refused_as_a_rollback() {
     assert_ne!(o.code, 0, "the rolled-back vault was used:\n{}", o.stdout);
     assert!(!o.stdout.contains(&tok("leaked")));
     assert!(o.stderr.contains("rolled back"), "{}", o.stderr);
-    assert_eq!(user.add(&vault, "other", &tok("other")).code, 1);
+    // Exit class 5: the vault changed (rolled back) and awaits `trust`.
+    assert_eq!(user.add(&vault, "other", &tok("other")).code, 5);
     assert_eq!(std::fs::read(&vault).unwrap(), old);
 
     // Without a yes, `trust` accepts nothing.

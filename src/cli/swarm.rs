@@ -2,7 +2,8 @@
 //! `ops::swarm` — a registry's containers as Docker Swarm services with
 //! registry auth, through the engine API (`DOCKER_HOST` or `--host`). The
 //! login is checked on the node (`POST /auth`) first; every service
-//! reports its own outcome and the exit code is 1 when any failed. Ctrl-C
+//! reports its own outcome and the exit code is 1 when any failed (3 when
+//! the registry refused the login). Ctrl-C
 //! stops before the next service.
 
 use clap::{Args, Subcommand};
@@ -82,7 +83,8 @@ fn refused(a: &EngineArgs, server: &str, detail: &str) -> i32 {
             a.registry
         );
     }
-    1
+    // "Credentials refused": the exit class 3 (see `regvault --help`).
+    crate::cli::exit::ExitClass::Refused.code()
 }
 
 fn check(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
