@@ -90,6 +90,76 @@ pub fn field(spec: &FieldSpec) -> anyhow::Result<Zeroizing<String>> {
     line(&format!("{} ({}): ", spec.label, spec.name))
 }
 
+/// How many answers a prompt takes before it gives up (exit 2, usage).
+pub const TRIES: u32 = 3;
+
+/// Asks with `read` until `check` accepts the answer: a bad answer prints
+/// its reason (a validation message, which never echoes the value) and
+/// asks again; the third bad answer aborts as a usage error (exit 2), so
+/// nothing typed before is lost to a typo and a script stuck at a prompt
+/// still ends.
+pub fn ask<T>(
+    what: &str,
+    mut read: impl FnMut() -> anyhow::Result<Zeroizing<String>>,
+    mut check: impl FnMut(&str) -> Result<T, String>,
+) -> anyhow::Result<T> {
+    let mut last = String::new();
+    for left in (0..TRIES).rev() {
+        let answer = read()?;
+        match check(&answer) {
+            Ok(v) => return Ok(v),
+            Err(why) if left > 0 => {
+                let tries = if left == 1 { "try" } else { "tries" };
+                crate::cli::output::errln!("{what}: {why} — try again ({left} {tries} left)");
+                last = why;
+            }
+            Err(why) => last = why,
+        }
+    }
+    Err(crate::cli::exit::usage(format!(
+        "{what}: {last} ({TRIES} tries; nothing was saved)"
+    )))
+}
+
+/// `field`, asked again while `kind`'s validation finds an error in it
+/// (the multi-line JSON key: while its file cannot be read or is not
+/// valid).
+pub fn valid_field(
+    kind: crate::registry::RegistryKind,
+    spec: &FieldSpec,
+) -> anyhow::Result<Zeroizing<String>> {
+    let check = |value: &str| {
+        crate::registry::validate_field(kind, spec.name, value)
+            .into_iter()
+            .find(crate::registry::Finding::is_error)
+            .map_or(Ok(()), |f| Err(f.message))
+    };
+    if spec.multiline {
+        let label = format!("{} ({}) — path to the file: ", spec.label, spec.name);
+        return ask(
+            spec.name,
+            || line(&label),
+            |path| {
+                let text =
+                    read_secret_file(Path::new(path.trim())).map_err(|e| format!("{e:#}"))?;
+                check(&text)?;
+                Ok(text)
+            },
+        );
+    }
+    let mut kept = Zeroizing::new(String::new());
+    ask(
+        spec.name,
+        || field(spec),
+        |value| {
+            check(value)?;
+            value.clone_into(&mut kept);
+            Ok(())
+        },
+    )?;
+    Ok(kept)
+}
+
 /// A plain (echoed) line from the terminal.
 pub fn line(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     let mut err = std::io::stderr();

@@ -181,7 +181,8 @@ fn prompt_missing(
     }
     for spec in kind.fields() {
         if spec.required && creds.get(spec.name).is_none_or(str::is_empty) {
-            let v = prompt::field(spec)?;
+            // Asked again on a bad value, with the field's validation error.
+            let v = prompt::valid_field(kind, spec)?;
             creds.set(spec.name, v.as_str());
         }
     }
@@ -212,7 +213,14 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
     for item in &mut items {
         let name = match args.name.clone().or_else(|| item.name.take()) {
             Some(n) => n,
-            None if !stdin_used && prompt::interactive() => prompt::line("Name: ")?.to_string(),
+            None if !stdin_used && prompt::interactive() => prompt::ask(
+                "name",
+                || prompt::line("Name: "),
+                |n| {
+                    model::check_name("name", n.trim()).map_err(|e| e.to_string())?;
+                    Ok(n.trim().to_owned())
+                },
+            )?,
             None => bail!("name: required (--name or `name` in the file)"),
         };
         // Before anything quotes it: a name may be a megabyte of escapes.
@@ -225,9 +233,11 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
             .or(item.kind)
         {
             Some(k) => k,
-            None if !stdin_used && prompt::interactive() => parse_kind(&prompt::line(
-                "Type (GHCR, Docker, ECR, ACR, GCR, GAR, Quay, Custom, Public): ",
-            )?)?,
+            None if !stdin_used && prompt::interactive() => prompt::ask(
+                "type",
+                || prompt::line("Type (GHCR, Docker, ECR, ACR, GCR, GAR, Quay, Custom, Public): "),
+                |t| parse_kind(t.trim()).map_err(|e| e.to_string()),
+            )?,
             None => bail!("type: required (--type or `type` in the file)"),
         };
         let mut creds = std::mem::take(&mut item.credentials);
