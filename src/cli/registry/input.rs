@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::cli::output::outln;
 use crate::cli::output::{self, print_findings, print_json};
+use crate::cli::output::{errln, outln};
 use crate::cli::{Global, keys, prompt};
 use crate::import::{self, Format, ImportedRegistry};
 use crate::model::{self, NewRegistry, RegistryUpdate};
@@ -266,6 +266,12 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
             .add_registry_with(new, connection.clone(), &user, now)
             .with_context(|| format!("registry '{name}' not added"))?;
         print_findings(&warnings);
+        // Told at save, before export or the credential helper trips on it.
+        if let Some(r) = vault.data().registry(id.as_str())
+            && let Some(w) = vault.data().same_host_warning(r)
+        {
+            errln!("warning: {w}");
+        }
         added.push((id, name, warnings));
     }
     crate::cli::log::save(&mut vault, &before)?;
