@@ -52,7 +52,7 @@ fn an_image_on_another_host_than_the_registry_warns_and_is_still_added() {
     assert!(o.stdout.contains("added ctr-"), "{}", o.stdout);
     assert!(
         o.stderr
-            .contains("warning: image ghcr.io/acme/web is pulled from ghcr.io")
+            .contains("warning: image on ghcr.io, but registry 'quay-acme'")
             && o.stderr.contains("logs in to quay.io"),
         "{}",
         o.stderr

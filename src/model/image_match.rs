@@ -5,7 +5,8 @@
 //! host), an image naming a host with no registry chosen, and a second
 //! registry for one host. Pure: the faces word and show the results.
 
-use super::{Registry, VaultData, escape};
+use super::{Registry, RegistryId, VaultData, escape};
+use crate::registry::hosts::HostPattern;
 use crate::registry::infer::server_host;
 
 /// The host an image is pulled from, reduced as docker does
@@ -43,12 +44,11 @@ pub fn image_host_warning(image_name: &str, registry: &Registry) -> Option<Strin
     if pattern.matches(&host) {
         return None;
     }
+    let login = pattern.describe();
     Some(format!(
-        "image {} is pulled from {host}, but registry {} logs in to {}: its credentials will not be used for this image — name the image on {} (or without a host), or choose the registry of {host}",
-        escape(image_name.trim()),
+        "image on {host}, but registry {} logs in to {login}: its credentials are not used for {} — name the image on {login} (or without a host), or choose the registry of {host}",
         named(registry),
-        pattern.describe(),
-        pattern.describe(),
+        escape(image_name.trim()),
     ))
 }
 
@@ -69,13 +69,23 @@ impl VaultData {
     /// credential helper and `export` cannot tell them apart).
     #[must_use]
     pub fn same_host_registries(&self, registry: &Registry) -> Vec<&Registry> {
-        let Some(mine) = registry.host_pattern() else {
-            return Vec::new();
-        };
+        match registry.host_pattern() {
+            Some(mine) => self.registries_on(&mine, Some(&registry.id)),
+            None => Vec::new(),
+        }
+    }
+
+    /// The registries whose hosts overlap `pattern`, but `except`.
+    #[must_use]
+    pub fn registries_on(
+        &self,
+        pattern: &HostPattern,
+        except: Option<&RegistryId>,
+    ) -> Vec<&Registry> {
         self.registries
             .iter()
-            .filter(|r| r.id != registry.id)
-            .filter(|r| r.host_pattern().is_some_and(|p| p.overlaps(&mine)))
+            .filter(|r| Some(&r.id) != except)
+            .filter(|r| r.host_pattern().is_some_and(|p| p.overlaps(pattern)))
             .collect()
     }
 

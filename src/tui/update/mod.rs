@@ -23,6 +23,8 @@ mod cache_tests;
 #[cfg(test)]
 mod delete_tests;
 #[cfg(test)]
+mod form_hosts_tests;
+#[cfg(test)]
 mod form_tests;
 #[cfg(test)]
 mod import_tests;
