@@ -573,7 +573,8 @@ fn passphrase_vault_from_file_and_wrong_passphrase() {
         .env("REGVAULT_PASSPHRASE_FILE", &wrong)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    // Exit class 5: the vault does not open (wrong passphrase).
+    assert_eq!(o.status.code(), Some(5));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("cannot decrypt: wrong passphrase or identity"),

@@ -170,3 +170,34 @@ pub fn line(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     let trimmed = buf.trim_end_matches(['\n', '\r']).to_owned();
     Ok(Zeroizing::new(trimmed))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers(list: &[&str]) -> impl FnMut() -> anyhow::Result<Zeroizing<String>> {
+        let mut left: Vec<String> = list.iter().rev().map(|s| (*s).to_owned()).collect();
+        move || Ok(Zeroizing::new(left.pop().expect("asked too often")))
+    }
+
+    fn even(s: &str) -> Result<u32, String> {
+        let n: u32 = s.parse().map_err(|_| "not a number".to_owned())?;
+        if n.is_multiple_of(2) {
+            Ok(n)
+        } else {
+            Err("odd".into())
+        }
+    }
+
+    #[test]
+    fn a_bad_answer_is_asked_again_until_a_good_one() {
+        assert_eq!(ask("n", answers(&["x", "3", "4"]), even).unwrap(), 4);
+    }
+
+    #[test]
+    fn the_third_bad_answer_is_a_usage_error_naming_the_last_reason() {
+        let e = ask("n", answers(&["x", "3", "5", "6"]), even).unwrap_err();
+        assert_eq!(crate::cli::exit::exit_class(&e), 2);
+        assert_eq!(e.to_string(), "n: odd (3 tries; nothing was saved)");
+    }
+}
