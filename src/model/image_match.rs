@@ -6,7 +6,8 @@
 //! registry for one host. Pure: the faces word and show the results.
 
 use super::{Registry, RegistryId, VaultData, escape};
-use crate::registry::hosts::HostPattern;
+use crate::registry::RegistryKind;
+use crate::registry::hosts::{HostPattern, may_serve};
 use crate::registry::infer::server_host;
 
 /// The host an image is pulled from, reduced as docker does
@@ -82,9 +83,17 @@ impl VaultData {
         pattern: &HostPattern,
         except: Option<&RegistryId>,
     ) -> Vec<&Registry> {
+        // The TUI asks on every keystroke in a registry form: the cheap
+        // first look (`may_serve`, the kind) keeps the full pattern (field
+        // validation, URL parsing) to the few that may overlap.
+        let may = |r: &Registry| match pattern {
+            HostPattern::Exact(host) => may_serve(r.kind, &r.credentials, host),
+            HostPattern::Gcr => r.kind == RegistryKind::Gcr,
+            HostPattern::Ecr { .. } => r.kind == RegistryKind::Ecr,
+        };
         self.registries
             .iter()
-            .filter(|r| Some(&r.id) != except)
+            .filter(|r| Some(&r.id) != except && may(r))
             .filter(|r| r.host_pattern().is_some_and(|p| p.overlaps(pattern)))
             .collect()
     }
