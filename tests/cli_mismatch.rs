@@ -210,3 +210,39 @@ fn helper_install_takes_several_ids_after_one_registry_flag() {
     assert_eq!(helpers["quay.io"], "regvault", "{cfg}");
     assert_eq!(helpers.len(), 2, "only the two asked for (not hub): {cfg}");
 }
+
+#[test]
+fn moving_a_registry_onto_another_ones_host_warns_and_a_rotation_does_not() {
+    let s = Sandbox::new();
+    let a = s.add(&json!({"name": "harbor-a", "type": "Custom",
+        "credentials": {"url": "https://harbor.example.com", "username": "ci", "password": "pw-a-0123456789"}}));
+    let b = s.add(&json!({"name": "harbor-b", "type": "Custom",
+        "credentials": {"url": "https://other.example.com", "username": "ci", "password": "pw-b-0123456789"}}));
+    let o = s.ok(
+        &[
+            "registry",
+            "update",
+            &b,
+            "--set",
+            "url=https://harbor.example.com",
+        ],
+        &[],
+    );
+    assert!(
+        o.stderr.contains("second registry for harbor.example.com") && o.stderr.contains(&a),
+        "{}",
+        o.stderr
+    );
+    let pw = s.write("pw", "pw-new-0123456789\n");
+    let o = s.ok(
+        &[
+            "registry",
+            "update",
+            &b,
+            "--field-file",
+            &format!("password={}", pw.display()),
+        ],
+        &[],
+    );
+    assert!(!o.stderr.contains("second registry"), "{}", o.stderr);
+}

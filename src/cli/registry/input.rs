@@ -365,6 +365,14 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
         .update_registry(current.id.as_str(), update, &user, now)
         .with_context(|| format!("registry '{}' not updated", current.name))?;
     print_findings(&warnings);
+    // Moved onto a host another registry has (a Custom url, an ACR login
+    // server): said as `add` says it; a rotation on the same host is not.
+    if let Some(r) = vault.data().registry(current.id.as_str())
+        && r.host_pattern() != current.host_pattern()
+        && let Some(w) = vault.data().same_host_warning(r)
+    {
+        errln!("warning: {w}");
+    }
     crate::cli::log::save(&mut vault, &before)?;
     let r = vault
         .data()
