@@ -104,6 +104,15 @@ pub fn exit_class(err: &anyhow::Error) -> u8 {
     err.chain().find_map(class_of).unwrap_or(ExitClass::Failed) as u8
 }
 
+/// The class of one per-unit error in a report (a service that failed):
+/// as `exit_class` walks it, 1 when nothing in it is known.
+#[must_use]
+pub fn class_of_error(e: &(dyn std::error::Error + 'static)) -> ExitClass {
+    std::iter::successors(Some(e), |e| e.source())
+        .find_map(class_of)
+        .unwrap_or(ExitClass::Failed)
+}
+
 fn class_of(e: &(dyn std::error::Error + 'static)) -> Option<ExitClass> {
     if let Some(c) = e.downcast_ref::<Classed>() {
         return Some(c.class);

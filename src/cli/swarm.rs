@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::output::{print_json, print_table};
 use super::{Global, block_on, keys};
+use crate::cli::exit::{self, ExitClass};
 use crate::cli::output::{errln, outln};
 use crate::deploy::docker::LoginCheck;
 use crate::ops::quiet;
@@ -161,7 +162,13 @@ fn apply(g: &Global, a: &ApplyArgs) -> anyhow::Result<i32> {
         );
         print_table(&rows);
     }
-    Ok(i32::from(report.failed()))
+    // The highest class among the services (an engine lost midway: 4).
+    let worst = ExitClass::worst(report.services.iter().map(|s| match &s.state {
+        ServiceState::Done(_) => ExitClass::Ok,
+        ServiceState::Failed(e) => exit::class_of_error(e),
+        ServiceState::Cancelled => ExitClass::Failed,
+    }));
+    Ok(worst.code().max(i32::from(report.failed())))
 }
 
 fn sync(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
