@@ -17,7 +17,9 @@ fn main() {
             // an older vault) may hold terminal escapes: printed escaped.
             let text = regvault::cli::error_line(&err);
             eprintln!("error: {}", regvault::model::escape(&text));
-            std::process::exit(1);
+            // By class (usage, refused, unreachable, vault locked…): the
+            // table is in `--help` and the README.
+            std::process::exit(i32::from(regvault::cli::exit::exit_class(&err)));
         }
     }
 }

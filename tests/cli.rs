@@ -573,7 +573,8 @@ fn passphrase_vault_from_file_and_wrong_passphrase() {
         .env("REGVAULT_PASSPHRASE_FILE", &wrong)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    // Exit class 5: the vault does not open (wrong passphrase).
+    assert_eq!(o.status.code(), Some(5));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("cannot decrypt: wrong passphrase or identity"),
@@ -602,7 +603,8 @@ fn wrong_identity_and_damaged_vault_give_clear_errors_and_lose_nothing() {
         "registry",
         "list",
     ]);
-    assert_eq!(o.code, 1);
+    // Exit class 5: the vault does not open (wrong key).
+    assert_eq!(o.code, 5);
     assert!(
         o.stderr
             .contains("cannot decrypt: wrong passphrase or identity"),
@@ -633,7 +635,8 @@ fn a_second_writer_is_refused_while_the_vault_is_locked() {
     let o = s.run(&[
         "--wait", "0.5", "registry", "add", "--name", "p", "--type", "Public",
     ]);
-    assert_eq!(o.code, 1);
+    // Exit class 5: vault locked (by another writer).
+    assert_eq!(o.code, 5);
     assert!(o.stderr.contains("vault is locked by"), "{}", o.stderr);
     // Readers are not blocked.
     s.ok(&["registry", "list"]);

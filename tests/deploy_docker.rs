@@ -148,13 +148,14 @@ fn auth_check_on_the_node_ok_and_bad_credentials() {
         &[],
     );
     let o = s.run(&["swarm", "check", &id, "--host", &d.host, "--json"], &[]);
-    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    // Exit class 3: credentials refused.
+    assert_eq!(o.code, 3, "{}\n{}", o.stdout, o.stderr);
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["login"]["outcome"], "badCredentials", "{v}");
     no_secret(&format!("{}{}", o.stdout, o.stderr));
     // Apply checks first: a refused login creates no service.
     let o = s.run(&["swarm", "apply", &id, "--host", &d.host], &[]);
-    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(o.code, 3, "{}\n{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("refused the credentials"), "{}", o.stderr);
     no_secret(&format!("{}{}", o.stdout, o.stderr));
 }

@@ -316,7 +316,8 @@ fn a_namespace_without_rbac_is_forbidden_while_the_others_are_applied() {
         "dev",
         "--json",
     ]);
-    assert_eq!(code, 1, "{v}");
+    // Exit class 3 (credentials refused): the worst of applied and forbidden.
+    assert_eq!(code, 3, "{v}");
     assert_eq!(v["context"], "dev");
     assert_eq!(outcome(&v, "env-staging"), "applied", "{v}");
     assert_eq!(outcome(&v, "env-production"), "forbidden", "{v}");

@@ -450,7 +450,8 @@ async fn cli_registry_test_reports_steps_records_the_class_and_exits_by_outcome(
         &[],
     );
     let o = s.run(&["registry", "test", &id], &[]);
-    assert_eq!(o.code, 1);
+    // Exit class 3: credentials refused.
+    assert_eq!(o.code, 3);
     assert!(o.stdout.contains("bad-credentials: "), "{}", o.stdout);
     let list = s.ok(&["registry", "list"], &[]).stdout;
     assert!(list.contains("bad-credentials"), "{list}");
@@ -465,7 +466,8 @@ async fn cli_ca_file_makes_a_self_signed_registry_trusted() {
     let id = s.add(&json!({"name": "tls", "type": "Custom",
         "credentials": {"url": reg.url(), "username": USER, "password": PASS}}));
     let o = s.run(&["registry", "test", &id], &[]);
-    assert_eq!(o.code, 1);
+    // Exit class 4: no trusted connection to the host.
+    assert_eq!(o.code, 4);
     assert!(o.stdout.contains("tls-untrusted: "), "{}", o.stdout);
     s.ok(
         &[

@@ -162,7 +162,8 @@ fn a_backup_copied_over_the_vault_is_refused_as_a_rollback() {
     assert_ne!(o.code, 0, "the rolled-back vault was used:\n{}", o.stdout);
     assert!(!o.stdout.contains(&tok("leaked")));
     assert!(o.stderr.contains("rolled back"), "{}", o.stderr);
-    assert_eq!(user.add(&vault, "other", &tok("other")).code, 1);
+    // Exit class 5: the vault changed (rolled back) and awaits `trust`.
+    assert_eq!(user.add(&vault, "other", &tok("other")).code, 5);
     assert_eq!(std::fs::read(&vault).unwrap(), old);
 
     // Without a yes, `trust` accepts nothing.
@@ -310,7 +311,8 @@ fn a_save_signed_by_a_non_member_is_refused() {
     let o = me.run(&vault, &["registry", "list"], None);
     assert_ne!(o.code, 0, "a non-member's save was used: {}", o.stdout);
     assert!(o.stderr.contains("not a member"), "{}", o.stderr);
-    assert_eq!(me.add(&vault, "new", &tok("new")).code, 1);
+    // Exit class 5: the vault changed (a save not validly signed).
+    assert_eq!(me.add(&vault, "new", &tok("new")).code, 5);
     assert_eq!(std::fs::read(&vault).unwrap(), forged);
 
     // Or signed by a key they add to the member list themselves.

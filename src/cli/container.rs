@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::output::{self, print_json};
 use super::{Global, keys};
-use crate::cli::output::outln;
+use crate::cli::exit;
+use crate::cli::output::{errln, outln};
 use crate::model::{self, ContainerSpec, RegistryId, RuleError, VaultData};
 
 #[derive(Debug, Subcommand)]
@@ -53,8 +54,12 @@ pub struct AddArgs {
     #[arg(long, default_value = "latest")]
     tag: String,
     /// The saved registry (id or name) to pull with; omit for a public image.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "public")]
     registry: Option<String>,
+    /// A public image: no registry, even when the image names a host the
+    /// vault has registries for (without it, that is asked).
+    #[arg(long)]
+    public: bool,
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
@@ -154,6 +159,40 @@ fn list(
     Ok(0)
 }
 
+/// An image naming a host the vault has registries for, given with no
+/// registry: which one is meant is asked (exit 2), not guessed — pulled
+/// as public it would fail at the first private image.
+fn ask_registry(data: &VaultData, image: &str) -> anyhow::Result<()> {
+    let candidates = data.registries_for_image(image);
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let host = model::image_pull_host(image).unwrap_or_default();
+    let ids: Vec<String> = candidates
+        .iter()
+        .map(|r| format!("{} ({})", r.id, model::escape(&r.name)))
+        .collect();
+    Err(exit::usage(format!(
+        "image {} is on {host}, where the vault has {}: give `--registry ID` to pull with one, or `--public` if the image needs no login",
+        model::escape(image),
+        if ids.len() == 1 {
+            format!("registry {}", ids[0])
+        } else {
+            format!("registries {}", ids.join(", "))
+        }
+    )))
+}
+
+/// Warns (stderr; the change is still made) when the registry does not log
+/// in to the host the image is pulled from.
+fn warn_mismatch(data: &VaultData, image: &str, registry: Option<&RegistryId>) {
+    if let Some(r) = registry.and_then(|id| data.registry(id.as_str()))
+        && let Some(w) = model::image_host_warning(image, r)
+    {
+        errln!("warning: {w}");
+    }
+}
+
 fn add(g: &Global, a: AddArgs) -> anyhow::Result<i32> {
     let mut vault = keys::open_locked(g)?;
     let before = vault.data().clone();
@@ -162,6 +201,10 @@ fn add(g: &Global, a: AddArgs) -> anyhow::Result<i32> {
         .as_deref()
         .map(|r| resolve_registry(vault.data(), r))
         .transpose()?;
+    if registry_id.is_none() && !a.public {
+        ask_registry(vault.data(), &a.image)?;
+    }
+    warn_mismatch(vault.data(), &a.image, registry_id.as_ref());
     let spec = ContainerSpec {
         name: a.name,
         environment: a.environment,
@@ -203,6 +246,19 @@ fn update(g: &Global, a: UpdateArgs) -> anyhow::Result<i32> {
     } else {
         cur.registry_config.registry_id.clone()
     };
+    if registry_id.is_none()
+        && !a.public
+        && let Some(image) = &a.image
+    {
+        ask_registry(data, image)?;
+    }
+    if a.image.is_some() || a.registry.is_some() {
+        let image = a
+            .image
+            .as_deref()
+            .unwrap_or(&cur.registry_config.image_name);
+        warn_mismatch(data, image, registry_id.as_ref());
+    }
     let spec = ContainerSpec {
         name: a.name.unwrap_or(cur.name),
         environment: a.environment.unwrap_or(cur.environment),

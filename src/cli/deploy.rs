@@ -2,7 +2,8 @@
 //!
 //! Argument parsing and printing around `ops::kube`: the plan is shown
 //! first (secret data redacted), then applied; every namespace reports its
-//! own outcome and the exit code is 1 when any namespace failed. ECR
+//! own outcome and the exit code is the worst class among them (1 failed,
+//! 3 forbidden; `cli::exit`). ECR
 //! registries get a fresh 12-hour token first (kept in the vault).
 //! Environment: `KUBECONFIG`, `REGVAULT_AWS_ENDPOINT`. Ctrl-C stops before
 //! the next namespace and the report says which were done.
@@ -255,7 +256,22 @@ pub fn apply(g: &Global, args: ApplyArgs) -> anyhow::Result<i32> {
         let kp = ops::plan_apply(&store, &req, settings, cancel).await?;
         show_and_run(&store, kp, json, cancel).await
     })??;
-    Ok(i32::from(report.failed()))
+    Ok(kube_exit(&report))
+}
+
+/// The exit code of an apply or sync: the highest class among its
+/// namespaces (a 403 is "refused", 3), at least 1 when anything failed.
+pub(super) fn kube_exit(report: &KubeReport) -> i32 {
+    let per_ns = report
+        .reports
+        .iter()
+        .map(|n| crate::cli::exit::ExitClass::of_namespace(n.outcome));
+    let any = if report.failed() {
+        crate::cli::exit::ExitClass::Failed
+    } else {
+        crate::cli::exit::ExitClass::Ok
+    };
+    crate::cli::exit::ExitClass::worst(per_ns.chain([any])).code()
 }
 
 /// Shared by apply and sync: show the plan, apply it, print the results.
@@ -295,7 +311,7 @@ pub fn sync(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {
         let kp = ops::plan_sync(&store, &req, cancel).await?;
         show_and_run(&store, kp, json, cancel).await
     })??;
-    Ok(i32::from(report.failed()))
+    Ok(kube_exit(&report))
 }
 
 pub fn status(g: &Global, args: RegistryEnvArgs) -> anyhow::Result<i32> {

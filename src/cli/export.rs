@@ -7,15 +7,19 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::{Global, keys};
+use crate::cli::exit;
 use crate::cli::output::errln;
+use crate::ops::OpsError;
 use crate::ops::export::{ExportRequest, export};
+use crate::registry::AuthError;
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCmd {
     /// Render a docker config.json (`{"auths": …}`) for saved registries.
     Dockerconfig {
-        /// Registries to include (id or name); default: all that have credentials.
-        #[arg(long, value_name = "ID")]
+        /// Registries to include (id or name): `--registry a b` or
+        /// `--registry a --registry b`; default: all that have credentials.
+        #[arg(long, value_name = "ID", num_args = 1..)]
         registry: Vec<String>,
         /// Write to this file (0600, atomically) instead of stdout.
         #[arg(long, value_name = "FILE")]
@@ -30,7 +34,17 @@ pub fn run(g: &Global, cmd: ExportCmd) -> anyhow::Result<i32> {
         registries: registry,
         output,
     };
-    let done = export(&store, &req)?;
+    let done = export(&store, &req).map_err(|e| match e {
+        // Two registries for one host: name the flag that chooses (exit 2).
+        OpsError::Auth(AuthError::DuplicateServer {
+            server,
+            first,
+            second,
+        }) => exit::usage(format!(
+            "registries '{first}' and '{second}' both log in to {server}; export only one of them with `--registry ID` (it takes several: `--registry ID…`)"
+        )),
+        other => other.into(),
+    })?;
     for n in &done.notes {
         errln!("note: {n}");
     }

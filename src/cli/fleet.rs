@@ -3,7 +3,8 @@
 //! (cluster, namespace); with `--json`, one object per cluster under
 //! `clusters` and the flat `results`. A cluster that could not be worked
 //! on is reported by its context and does not stop the others; the exit
-//! code is 1 when any cluster or namespace failed.
+//! code is the worst class: 1 when any cluster or namespace failed, 3 for
+//! apply/sync when a namespace was forbidden.
 
 use serde_json::{Value, json};
 
@@ -149,7 +150,19 @@ fn show(run: &FleetRun, json: bool) -> i32 {
         }
         summary(&run.clusters, applied_failed);
     }
-    any_failed(&run.clusters, applied_failed)
+    // The highest class over the clusters: a namespace refused (403) is 3;
+    // a cluster that could not be worked on at all is 1.
+    let worst = run
+        .clusters
+        .iter()
+        .map(|c| {
+            c.result
+                .as_ref()
+                .map_or(1, |a| super::deploy::kube_exit(&a.report))
+        })
+        .max()
+        .unwrap_or(0);
+    worst.max(any_failed(&run.clusters, applied_failed))
 }
 
 pub(super) fn status(

@@ -92,9 +92,12 @@ pub fn key_sources_for_file(g: &Global, file: &Path) -> anyhow::Result<Vec<KeySo
     let path = file;
     if Vault::is_passphrase_protected(path)? {
         if std::env::var_os("REGVAULT_PASSPHRASE_FILE").is_none() && !prompt::interactive() {
-            bail!(
-                "{} (or set REGVAULT_PASSPHRASE_FILE, or run on a terminal)",
-                crate::agent::LOCKED
+            // Typed, so the exit code says "vault locked" (5).
+            return Err(
+                anyhow::Error::new(vault::VaultError::AgentLocked).context(format!(
+                    "{} (or set REGVAULT_PASSPHRASE_FILE, or run on a terminal)",
+                    crate::agent::LOCKED
+                )),
             );
         }
         return Ok(vec![KeySource::Passphrase(prompt::passphrase(false)?)]);

@@ -13,6 +13,8 @@ mod backups;
 mod compose;
 mod container;
 mod deploy;
+mod doc;
+pub mod exit;
 mod export;
 mod fleet;
 mod helper;
@@ -40,7 +42,7 @@ use clap::{Args, Parser, Subcommand};
 /// (`--from-file`, `--field-file`), on stdin (`--from-file -`) or at the
 /// masked prompt.
 #[derive(Debug, Parser)]
-#[command(name = "regvault", version, about, long_about = None)]
+#[command(name = "regvault", version, about, long_about = None, after_help = exit::HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -57,8 +59,10 @@ pub struct Global {
     /// vault [default: $XDG_CONFIG_HOME/regvault/identity.txt, then ~/.ssh/id_ed25519, ~/.ssh/id_rsa]
     #[arg(long, global = true, env = "REGVAULT_IDENTITY", value_name = "PATH")]
     pub identity: Option<PathBuf>,
-    /// TUI: look only — add, edit, delete and save are hidden.
-    #[arg(long, global = true)]
+    /// TUI only (`regvault --read-only`): look only — add, edit, delete,
+    /// apply and save are hidden. Refused with a subcommand: a command says
+    /// by its name whether it writes.
+    #[arg(long)]
     pub read_only: bool,
     /// TUI: no mouse capture, so the terminal selects text as usual
     /// (also REGVAULT_NO_MOUSE=1).
@@ -160,12 +164,25 @@ pub enum Command {
     /// Open the TUI on a throwaway vault seeded with one fake registry of
     /// every kind (for demos; nothing is kept).
     Demo,
+    /// Print a shell completion script: `regvault completions bash >
+    /// ~/.local/share/bash-completion/completions/regvault`.
+    Completions {
+        #[arg(value_enum)]
+        shell: doc::Shell,
+    },
+    /// Print the man page (roff) to stdout: `regvault man > regvault.1`.
+    Man,
 }
 
 /// Runs one CLI command. `Ok(code)` is the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     if !(cli.global.wait.is_finite() && (0.0..=86_400.0).contains(&cli.global.wait)) {
-        anyhow::bail!("--wait takes seconds from 0 to 86400");
+        return Err(exit::usage("--wait takes seconds from 0 to 86400"));
+    }
+    if cli.global.read_only && cli.command.is_some() {
+        return Err(exit::usage(
+            "--read-only is for the TUI (`regvault --read-only`); a command writes only when its name says so",
+        ));
     }
     crate::vault::set_lock_wait(std::time::Duration::from_secs_f64(cli.global.wait));
     crate::vault::allow_open_identity(cli.global.allow_open_identity);
@@ -200,6 +217,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Unlock(args) => agent::unlock(&cli.global, &args),
         Command::Agent(args) => agent::run(&cli.global, &args),
         Command::Demo => crate::tui::run_demo().map(|()| 0),
+        Command::Completions { shell } => Ok(doc::completions(shell)),
+        Command::Man => doc::man(),
     }
 }
 

@@ -90,6 +90,76 @@ pub fn field(spec: &FieldSpec) -> anyhow::Result<Zeroizing<String>> {
     line(&format!("{} ({}): ", spec.label, spec.name))
 }
 
+/// How many answers a prompt takes before it gives up (exit 2, usage).
+pub const TRIES: u32 = 3;
+
+/// Asks with `read` until `check` accepts the answer: a bad answer prints
+/// its reason (a validation message, which never echoes the value) and
+/// asks again; the third bad answer aborts as a usage error (exit 2), so
+/// nothing typed before is lost to a typo and a script stuck at a prompt
+/// still ends.
+pub fn ask<T>(
+    what: &str,
+    mut read: impl FnMut() -> anyhow::Result<Zeroizing<String>>,
+    mut check: impl FnMut(&str) -> Result<T, String>,
+) -> anyhow::Result<T> {
+    let mut last = String::new();
+    for left in (0..TRIES).rev() {
+        let answer = read()?;
+        match check(&answer) {
+            Ok(v) => return Ok(v),
+            Err(why) if left > 0 => {
+                let tries = if left == 1 { "try" } else { "tries" };
+                crate::cli::output::errln!("{what}: {why} — try again ({left} {tries} left)");
+                last = why;
+            }
+            Err(why) => last = why,
+        }
+    }
+    Err(crate::cli::exit::usage(format!(
+        "{what}: {last} ({TRIES} tries; nothing was saved)"
+    )))
+}
+
+/// `field`, asked again while `kind`'s validation finds an error in it
+/// (the multi-line JSON key: while its file cannot be read or is not
+/// valid).
+pub fn valid_field(
+    kind: crate::registry::RegistryKind,
+    spec: &FieldSpec,
+) -> anyhow::Result<Zeroizing<String>> {
+    let check = |value: &str| {
+        crate::registry::validate_field(kind, spec.name, value)
+            .into_iter()
+            .find(crate::registry::Finding::is_error)
+            .map_or(Ok(()), |f| Err(f.message))
+    };
+    if spec.multiline {
+        let label = format!("{} ({}) — path to the file: ", spec.label, spec.name);
+        return ask(
+            spec.name,
+            || line(&label),
+            |path| {
+                let text =
+                    read_secret_file(Path::new(path.trim())).map_err(|e| format!("{e:#}"))?;
+                check(&text)?;
+                Ok(text)
+            },
+        );
+    }
+    let mut kept = Zeroizing::new(String::new());
+    ask(
+        spec.name,
+        || field(spec),
+        |value| {
+            check(value)?;
+            value.clone_into(&mut kept);
+            Ok(())
+        },
+    )?;
+    Ok(kept)
+}
+
 /// A plain (echoed) line from the terminal.
 pub fn line(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     let mut err = std::io::stderr();
@@ -99,4 +169,35 @@ pub fn line(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     std::io::stdin().lock().read_line(&mut buf)?;
     let trimmed = buf.trim_end_matches(['\n', '\r']).to_owned();
     Ok(Zeroizing::new(trimmed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers(list: &[&str]) -> impl FnMut() -> anyhow::Result<Zeroizing<String>> {
+        let mut left: Vec<String> = list.iter().rev().map(|s| (*s).to_owned()).collect();
+        move || Ok(Zeroizing::new(left.pop().expect("asked too often")))
+    }
+
+    fn even(s: &str) -> Result<u32, String> {
+        let n: u32 = s.parse().map_err(|_| "not a number".to_owned())?;
+        if n.is_multiple_of(2) {
+            Ok(n)
+        } else {
+            Err("odd".into())
+        }
+    }
+
+    #[test]
+    fn a_bad_answer_is_asked_again_until_a_good_one() {
+        assert_eq!(ask("n", answers(&["x", "3", "4"]), even).unwrap(), 4);
+    }
+
+    #[test]
+    fn the_third_bad_answer_is_a_usage_error_naming_the_last_reason() {
+        let e = ask("n", answers(&["x", "3", "5", "6"]), even).unwrap_err();
+        assert_eq!(crate::cli::exit::exit_class(&e), 2);
+        assert_eq!(e.to_string(), "n: odd (3 tries; nothing was saved)");
+    }
 }

@@ -2,7 +2,8 @@
 //! `ops::swarm` — a registry's containers as Docker Swarm services with
 //! registry auth, through the engine API (`DOCKER_HOST` or `--host`). The
 //! login is checked on the node (`POST /auth`) first; every service
-//! reports its own outcome and the exit code is 1 when any failed. Ctrl-C
+//! reports its own outcome and the exit code is 1 when any failed (3 when
+//! the registry refused the login). Ctrl-C
 //! stops before the next service.
 
 use clap::{Args, Subcommand};
@@ -10,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::output::{print_json, print_table};
 use super::{Global, block_on, keys};
+use crate::cli::exit::{self, ExitClass};
 use crate::cli::output::{errln, outln};
 use crate::deploy::docker::LoginCheck;
 use crate::ops::quiet;
@@ -82,7 +84,8 @@ fn refused(a: &EngineArgs, server: &str, detail: &str) -> i32 {
             a.registry
         );
     }
-    1
+    // "Credentials refused": the exit class 3 (see `regvault --help`).
+    crate::cli::exit::ExitClass::Refused.code()
 }
 
 fn check(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {
@@ -159,7 +162,13 @@ fn apply(g: &Global, a: &ApplyArgs) -> anyhow::Result<i32> {
         );
         print_table(&rows);
     }
-    Ok(i32::from(report.failed()))
+    // The highest class among the services (an engine lost midway: 4).
+    let worst = ExitClass::worst(report.services.iter().map(|s| match &s.state {
+        ServiceState::Done(_) => ExitClass::Ok,
+        ServiceState::Failed(e) => exit::class_of_error(e),
+        ServiceState::Cancelled => ExitClass::Failed,
+    }));
+    Ok(worst.code().max(i32::from(report.failed())))
 }
 
 fn sync(g: &Global, a: &EngineArgs) -> anyhow::Result<i32> {

@@ -802,3 +802,25 @@ fn the_status_bar_shows_a_running_watch() {
     m.watch_line = Some(line.into());
     assert!(text(&m).lines().last().unwrap().contains(line));
 }
+
+#[test]
+fn container_form_image_host_mismatch() {
+    let mut m = fixtures::full();
+    act(&mut m, Action::ShowContainers);
+    act(&mut m, Action::Add);
+    typ(&mut m, "worker");
+    act(&mut m, Action::NextField);
+    act(&mut m, Action::Open);
+    for _ in 0..7 {
+        // Down to quay-partners (Quay).
+        act(&mut m, Action::MoveDown);
+    }
+    act(&mut m, Action::Confirm);
+    act(&mut m, Action::NextField);
+    typ(&mut m, "ghcr.io/acme/worker");
+    snap!("container_form_image_host_mismatch", m);
+    insta::assert_snapshot!(
+        "container_form_image_host_mismatch_120x40",
+        draw(&m, 120, 40).backend()
+    );
+}

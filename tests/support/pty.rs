@@ -116,17 +116,7 @@ exec sleep 600
         let script_path = self.path("pane.sh");
         std::fs::write(&script_path, script).expect("write pane script");
         let cmd = format!("sh '{}'", script_path.display());
-        self.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "rv",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            &cmd,
-        ]);
+        self.new_pane(&cmd);
     }
 
     /// An interactive bash with job control in a 100×30 pane, in the same
@@ -146,17 +136,7 @@ cd '{home}'
         let rc_path = self.path("pane.rc");
         std::fs::write(&rc_path, rc).expect("write rc");
         let cmd = format!("bash --noprofile --rcfile '{}' -i", rc_path.display());
-        self.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "rv",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            &cmd,
-        ]);
+        self.new_pane(&cmd);
         self.see("rv$");
         assert_cmd::cargo::cargo_bin("regvault")
             .display()
@@ -168,6 +148,48 @@ cd '{home}'
         self.tmux(&["display", "-p", "-t", "rv", format])
             .trim()
             .to_owned()
+    }
+
+    /// Runs `regvault ARGS` (a CLI command, not the TUI) in a 100×30 pane
+    /// with stderr on the terminal, where its prompts are; `wait_exit`
+    /// then has its exit code. Arguments are single-quoted for the shell.
+    pub fn start_cli(&self, args: &[&str]) {
+        let bin = assert_cmd::cargo::cargo_bin("regvault");
+        let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+        let script = format!(
+            r#"export HOME='{home}' XDG_CONFIG_HOME='{home}/config' XDG_DATA_HOME='{home}/data'
+export REGVAULT_USER='{USER}' PATH='{path}'
+unset NO_COLOR REGVAULT_VAULT REGVAULT_IDENTITY REGVAULT_PASSPHRASE_FILE
+cd '{home}'
+'{bin}' {args}
+echo $? > tui.exit
+echo "regvault has exited"
+exec sleep 600
+"#,
+            home = self.dir.path().display(),
+            path = std::env::var("PATH").unwrap_or_default(),
+            bin = bin.display(),
+            args = quoted.join(" "),
+        );
+        let script_path = self.path("pane.sh");
+        std::fs::write(&script_path, script).expect("write pane script");
+        let cmd = format!("sh '{}'", script_path.display());
+        self.new_pane(&cmd);
+    }
+
+    /// A detached 100×30 session `rv` running `cmd`.
+    fn new_pane(&self, cmd: &str) {
+        self.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "rv",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            cmd,
+        ]);
     }
 
     /// Runs a tmux command against this test's private server.

@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::cli::output::outln;
 use crate::cli::output::{self, print_findings, print_json};
+use crate::cli::output::{errln, outln};
 use crate::cli::{Global, keys, prompt};
 use crate::import::{self, Format, ImportedRegistry};
 use crate::model::{self, NewRegistry, RegistryUpdate};
@@ -181,7 +181,8 @@ fn prompt_missing(
     }
     for spec in kind.fields() {
         if spec.required && creds.get(spec.name).is_none_or(str::is_empty) {
-            let v = prompt::field(spec)?;
+            // Asked again on a bad value, with the field's validation error.
+            let v = prompt::valid_field(kind, spec)?;
             creds.set(spec.name, v.as_str());
         }
     }
@@ -212,7 +213,14 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
     for item in &mut items {
         let name = match args.name.clone().or_else(|| item.name.take()) {
             Some(n) => n,
-            None if !stdin_used && prompt::interactive() => prompt::line("Name: ")?.to_string(),
+            None if !stdin_used && prompt::interactive() => prompt::ask(
+                "name",
+                || prompt::line("Name: "),
+                |n| {
+                    model::check_name("name", n.trim()).map_err(|e| e.to_string())?;
+                    Ok(n.trim().to_owned())
+                },
+            )?,
             None => bail!("name: required (--name or `name` in the file)"),
         };
         // Before anything quotes it: a name may be a megabyte of escapes.
@@ -225,9 +233,11 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
             .or(item.kind)
         {
             Some(k) => k,
-            None if !stdin_used && prompt::interactive() => parse_kind(&prompt::line(
-                "Type (GHCR, Docker, ECR, ACR, GCR, GAR, Quay, Custom, Public): ",
-            )?)?,
+            None if !stdin_used && prompt::interactive() => prompt::ask(
+                "type",
+                || prompt::line("Type (GHCR, Docker, ECR, ACR, GCR, GAR, Quay, Custom, Public): "),
+                |t| parse_kind(t.trim()).map_err(|e| e.to_string()),
+            )?,
             None => bail!("type: required (--type or `type` in the file)"),
         };
         let mut creds = std::mem::take(&mut item.credentials);
@@ -256,6 +266,12 @@ pub(super) fn add(g: &Global, args: &AddArgs) -> anyhow::Result<i32> {
             .add_registry_with(new, connection.clone(), &user, now)
             .with_context(|| format!("registry '{name}' not added"))?;
         print_findings(&warnings);
+        // Told at save, before export or the credential helper trips on it.
+        if let Some(r) = vault.data().registry(id.as_str())
+            && let Some(w) = vault.data().same_host_warning(r)
+        {
+            errln!("warning: {w}");
+        }
         added.push((id, name, warnings));
     }
     crate::cli::log::save(&mut vault, &before)?;
@@ -349,6 +365,14 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
         .update_registry(current.id.as_str(), update, &user, now)
         .with_context(|| format!("registry '{}' not updated", current.name))?;
     print_findings(&warnings);
+    // Moved onto a host another registry has (a Custom url, an ACR login
+    // server): said as `add` says it; a rotation on the same host is not.
+    if let Some(r) = vault.data().registry(current.id.as_str())
+        && r.host_pattern() != current.host_pattern()
+        && let Some(w) = vault.data().same_host_warning(r)
+    {
+        errln!("warning: {w}");
+    }
     crate::cli::log::save(&mut vault, &before)?;
     let r = vault
         .data()

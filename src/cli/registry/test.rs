@@ -8,6 +8,7 @@ use clap::Args;
 use jiff::Timestamp;
 use serde_json::json;
 
+use crate::cli::exit::ExitClass;
 use crate::cli::output::{self, print_json};
 use crate::cli::output::{errln, outln};
 use crate::cli::{Global, keys};
@@ -46,7 +47,9 @@ fn secs(flag: &str, v: Option<f64>) -> anyhow::Result<Option<Duration>> {
     match v {
         None => Ok(None),
         Some(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
-        Some(s) => bail!("--{flag} takes a positive number of seconds, got {s}"),
+        Some(s) => Err(crate::cli::exit::usage(format!(
+            "--{flag} takes a positive number of seconds, got {s}"
+        ))),
     }
 }
 
@@ -105,7 +108,20 @@ pub(super) fn test(g: &Global, args: &TestArgs) -> anyhow::Result<i32> {
     } else {
         print_report(&label, kind, &report.probe);
     }
-    Ok(i32::from(!report.passed() || unrecorded))
+    // By class: 3 refused, 4 unreachable, 1 anything else that failed.
+    let class = if report.passed() {
+        ExitClass::Ok
+    } else if args.offline {
+        ExitClass::Failed
+    } else {
+        ExitClass::of_test(report.probe.outcome)
+    };
+    let unrecorded = if unrecorded {
+        ExitClass::Failed
+    } else {
+        ExitClass::Ok
+    };
+    Ok(ExitClass::worst([class, unrecorded]).code())
 }
 
 fn print_report(label: &str, kind: RegistryKind, report: &ProbeReport) {

@@ -441,6 +441,13 @@ impl Form {
             _ => None,
         };
         let insecure = self.insecure();
+        // The image's host against the registry chosen (form_hosts.rs).
+        let host_warnings = match self.fields[i].key {
+            FieldKey::ImageName => {
+                self.image_host_findings(data, self.fields[i].text_value().trim())
+            }
+            _ => Vec::new(),
+        };
         let field = &mut self.fields[i];
         let value = field.text_value().trim().to_owned();
         let rule = |r: Result<(), model::RuleError>, name: &str| match r {
@@ -466,10 +473,17 @@ impl Form {
                 registry::validate_field_for(k, name, &value, insecure)
             }),
             FieldKey::CaBundle => ca_findings(&value),
-            FieldKey::ImageName => rule(model::check_image_name(&value), "imageName"),
+            FieldKey::ImageName => {
+                let mut found = rule(model::check_image_name(&value), "imageName");
+                found.extend(host_warnings);
+                found
+            }
             FieldKey::ImageTag => rule(model::check_image_tag(&value), "imageTag"),
             FieldKey::Environment => rule(model::check_environment(&value), "environment"),
         };
+        if kind.is_some() && matches!(field.key, FieldKey::Credential(_) | FieldKey::Kind) {
+            self.refresh_same_host(data);
+        }
     }
 
     /// Validates every field and shows all findings (a save was tried).
@@ -488,6 +502,9 @@ impl Form {
         self.error = None;
         let i = self.focus;
         self.fields[i].touched = true;
+        if self.fields[i].key == FieldKey::ImageName {
+            self.preselect_registry(data);
+        }
         self.validate_field(i, data);
         if let TestState::Done { fresh, .. } = &mut self.test {
             *fresh = false;

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod form;
+mod form_hosts;
 pub mod helper;
 pub mod history;
 pub mod import;

@@ -192,6 +192,15 @@ fn choose(m: &mut Model, i: usize) {
     }
     if key == FieldKey::Kind {
         f.set_kind(RegistryKind::ALL[i]);
+        f.fields[0].touched = true;
+        if let Some(f) = m.form.as_mut() {
+            f.refresh_same_host(&m.data);
+        }
+    } else if key == FieldKey::Registry {
+        if let Some(f) = m.form.as_mut() {
+            f.dirty = true;
+            f.registry_chosen(&m.data);
+        }
     } else if key == FieldKey::Insecure {
         // What an http:// url may be changed; a finished test is stale.
         if let Some(f) = m.form.as_mut() {
@@ -398,7 +407,21 @@ fn save(m: &mut Model) -> Vec<Effect> {
                 // With the ECR token it obtained, as test-and-record keeps it.
                 let _ = crate::ops::test::record_into(&mut data, id.as_str(), report, now);
             }
-            saved.map(|_| format!("saved registry '{name}'"))
+            // A second registry for its host: said at save (the CLI warns
+            // too; the form's Type field has the whole story).
+            saved.map(|id| {
+                let host = data
+                    .registry(id.as_str())
+                    .filter(|r| !data.same_host_registries(r).is_empty())
+                    .and_then(crate::model::Registry::host_pattern);
+                match host {
+                    Some(h) => format!(
+                        "saved registry '{name}' (2nd for {}: `registry default`)",
+                        h.describe()
+                    ),
+                    None => format!("saved registry '{name}'"),
+                }
+            })
         }
         FormTarget::NewContainer | FormTarget::EditContainer(_) => {
             let spec = ContainerSpec {

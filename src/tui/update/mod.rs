@@ -29,6 +29,8 @@ mod copy_tests;
 #[cfg(test)]
 mod delete_tests;
 #[cfg(test)]
+mod form_hosts_tests;
+#[cfg(test)]
 mod form_tests;
 #[cfg(test)]
 mod import_tests;
