@@ -47,4 +47,6 @@ pub enum Modal {
     Prune(Box<PruneDialog>),
     /// Moving in: the preview of an import as a checklist.
     Import(Box<ImportDialog>),
+    /// `t` in a list: Test Connection's step list for a saved registry.
+    Test(Box<super::probe::TestPanel>),
 }

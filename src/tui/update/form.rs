@@ -205,7 +205,7 @@ fn choose(m: &mut Model, i: usize) {
 
 fn back(m: &mut Model) -> Vec<Effect> {
     let f = form(m);
-    if let TestState::Running { job } = f.test {
+    if let TestState::Running { job, .. } = f.test {
         f.test = TestState::Idle;
         return vec![Effect::Cancel { job }];
     }
@@ -220,7 +220,7 @@ fn back(m: &mut Model) -> Vec<Effect> {
 pub(super) fn close(m: &mut Model) -> Vec<Effect> {
     let mut effects = Vec::new();
     if let Some(f) = m.form.take() {
-        if let TestState::Running { job } = f.test {
+        if let TestState::Running { job, .. } = f.test {
             effects.push(Effect::Cancel { job });
         }
         if let Some(job) = f.loading {
@@ -235,22 +235,25 @@ fn start_test(m: &mut Model) -> Vec<Effect> {
         m.toast(Level::Info, "Test Connection is for registries");
         return Vec::new();
     };
-    let mut effects = Vec::new();
-    if let TestState::Running { job } = form(m).test {
-        effects.push(Effect::Cancel { job });
+    // Ctrl-T again while it runs stops it (as Esc does).
+    if let TestState::Running { job, .. } = form(m).test {
+        form(m).test = TestState::Idle;
+        m.toast(Level::Info, "test cancelled");
+        return vec![Effect::Cancel { job }];
     }
     let job = m.next_job();
+    let started = m.now;
     let f = form(m);
-    f.test = TestState::Running { job };
+    f.test = TestState::Running { job, started };
     // Values not saved yet: checked, not recorded.
-    effects.push(Effect::RunProbe {
+    vec![Effect::RunProbe {
         job,
         kind,
         credentials: f.credentials(),
         record: None,
         connection: f.connection(),
-    });
-    effects
+        image: f.test_image(),
+    }]
 }
 
 fn load_file(m: &mut Model) -> Vec<Effect> {
@@ -347,7 +350,7 @@ fn save(m: &mut Model) -> Vec<Effect> {
         m.toast(Level::Info, "still saving…");
         return Vec::new();
     }
-    let (now, user) = (m.now, m.ctx.user.clone());
+    let (now, user, demo) = (m.now, m.ctx.user.clone(), m.ctx.demo);
     let mut data = crate::model::VaultData::clone(&m.data);
     let f = m.form.as_mut().expect("form");
     if f.validate_all(&data) {
@@ -386,7 +389,8 @@ fn save(m: &mut Model) -> Vec<Effect> {
                     )
                     .map(|(id, _)| id),
             };
-            // A passing test of exactly these values is worth keeping.
+            // A passing test of exactly these values is worth keeping; the
+            // demo's offline check contacted nothing and proves nothing.
             if let (
                 Ok(id),
                 TestState::Done {
@@ -394,6 +398,7 @@ fn save(m: &mut Model) -> Vec<Effect> {
                     fresh: true,
                 },
             ) = (&saved, &f.test)
+                && !demo
             {
                 // With the ECR token it obtained, as test-and-record keeps it.
                 let _ = crate::ops::test::record_into(&mut data, id.as_str(), report, now);
