@@ -22,6 +22,8 @@ pub mod view;
 #[cfg(test)]
 mod helper_tests;
 #[cfg(test)]
+mod probe_snapshots;
+#[cfg(test)]
 mod runtime_tests;
 #[cfg(test)]
 mod test_support;

@@ -27,7 +27,7 @@ const SECRETS: [&str; 7] = [
     "DEMO-fake-harbor",
 ];
 
-fn draw(m: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
+pub(super) fn draw(m: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
     terminal.draw(|f| view::render(f, m)).expect("draw");
     let text = terminal.backend().to_string();

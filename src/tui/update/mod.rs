@@ -32,6 +32,8 @@ mod keymap_tests;
 #[cfg(test)]
 mod list_tests;
 #[cfg(test)]
+mod probe_panel_tests;
+#[cfg(test)]
 mod probe_tests;
 #[cfg(test)]
 mod prune_tests;

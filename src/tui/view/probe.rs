@@ -174,10 +174,11 @@ pub(super) fn lines(
     width: usize,
     theme: Theme,
 ) -> Vec<Line<'static>> {
-    let label = if m.ctx.demo {
-        "Offline check (demo): "
-    } else {
-        "Test Connection: "
+    // The panel's title already says what this is.
+    let label = match face {
+        Face::Panel => "",
+        Face::Form { .. } if m.ctx.demo => "Offline check (demo): ",
+        Face::Form { .. } => "Test Connection: ",
     };
     let head = |body: Span<'static>| Line::from(vec![Span::styled(label, theme.header()), body]);
     let test_key = match face {
@@ -261,9 +262,9 @@ pub(super) fn lines(
                     theme.dim(),
                 ));
             } else if !report.passed() {
-                for label in missing {
-                    out.push(step_line("·", theme.dim(), label, "not reached", width));
-                }
+                // One line for all of them: the hint below must stay in sight.
+                let detail = missing.join(", ");
+                out.push(step_line("·", theme.dim(), "not reached", &detail, width));
             }
             let hint = match p.advice {
                 Some(a) => advice_text(m, a, face),
@@ -294,15 +295,16 @@ pub(super) fn render_panel(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     };
     let mut body = Vec::new();
     let kind = panel.kind.type_key();
-    body.push(Line::from(match (&panel.image, &panel.container) {
+    let what = match (&panel.image, &panel.container) {
         (Some(image), Some(c)) => format!(
-            "registry {} ({kind}) · image {} (container {})",
+            "registry {} ({kind}) · container {} · image {}",
             escape(&panel.name),
-            escape(image),
-            escape(c)
+            escape(c),
+            escape(image)
         ),
         _ => format!("registry {} ({kind})", escape(&panel.name)),
-    }));
+    };
+    body.extend(wrap(&what, inner_width).into_iter().map(Line::from));
     body.push(Line::from(""));
     body.extend(lines(
         m,
