@@ -316,6 +316,10 @@ pub async fn probe(
             }
         };
 
+    // `registry.internal:5000` is https, as the vault would store it.
+    let mut normalized = credentials.clone();
+    registry::normalize::normalize(kind, &mut normalized);
+    let credentials = &normalized;
     let findings = registry::validate_for(kind, credentials, opts.connection.insecure);
     if let Some(first) = findings.iter().find(|f| f.is_error()) {
         let errors = findings.iter().filter(|f| f.is_error()).count();

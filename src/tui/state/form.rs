@@ -272,6 +272,21 @@ impl Form {
         )
     }
 
+    /// Leaving the Custom url: shows it as it will be stored
+    /// (`registry.internal:5000` → `https://registry.internal:5000`).
+    pub fn normalize_focused(&mut self) {
+        let kind = self.kind();
+        let field = &mut self.fields[self.focus];
+        if kind != Some(RegistryKind::Custom) || field.key != FieldKey::Credential("url") {
+            return;
+        }
+        if let FieldValue::Text(input) = &mut field.value
+            && let std::borrow::Cow::Owned(url) = registry::normalize::custom_url(input.value())
+        {
+            *input = Input::new(url);
+        }
+    }
+
     /// The image Test Connection checks pull permission on, if one is typed.
     pub fn test_image(&self) -> Option<String> {
         let image = self.value(FieldKey::TestImage).trim();

@@ -120,6 +120,7 @@ fn move_focus(m: &mut Model, delta: isize) {
     let f = form(m);
     // Leaving a revealed secret hides it again: reveal is for one look.
     f.focused_mut().revealed = false;
+    f.normalize_focused();
     // A form has a handful of fields: the signed casts cannot wrap.
     let n = f.fields.len().cast_signed();
     f.focus = (f.focus.cast_signed() + delta)

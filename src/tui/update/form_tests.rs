@@ -480,3 +480,30 @@ fn editing_a_custom_registry_shows_and_keeps_its_connection_settings() {
             .is_some_and(|f| f.fields[2].first_error().is_some())
     );
 }
+
+#[test]
+fn a_custom_url_typed_without_scheme_shows_and_saves_as_https() {
+    let mut m = fixtures::full();
+    fill_custom(&mut m, "registry.internal:5000");
+    focus_on(&mut m, FieldKey::Credential("url"));
+    let f = m.form.as_ref().expect("form");
+    assert!(
+        f.focused().first_error().is_none(),
+        "{:?}",
+        f.focused().findings
+    );
+    // Leaving the field shows the url as it will be stored.
+    act(&mut m, Action::NextField);
+    assert_eq!(
+        m.form
+            .as_ref()
+            .map(|f| f.value(FieldKey::Credential("url")).to_owned()),
+        Some("https://registry.internal:5000".to_owned())
+    );
+    let data = saved_data(&act(&mut m, Action::Save));
+    let r = data.registry("plain-remote").expect("saved");
+    assert_eq!(
+        r.credentials.get("url"),
+        Some("https://registry.internal:5000")
+    );
+}
