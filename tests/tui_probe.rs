@@ -284,3 +284,32 @@ async fn the_cli_takes_a_bare_host_port_as_https_and_tests_it_with_the_ca_file()
     let o = s.ok(&["registry", "test", &id], &[]);
     assert!(o.stdout.contains("[ok]   TLS verified"), "{}", o.stdout);
 }
+
+/// Attack: a bare `host:port` must never be taken as plain http — the
+/// password would cross the wire in the clear. Against a plain-http
+/// registry the check asks for TLS, fails there, and sends no credentials.
+#[tokio::test]
+async fn a_bare_host_port_is_never_plain_http_so_no_password_goes_in_clear() {
+    let reg = Registry::start(Auth::Htpasswd(&[(USER, PASS)]), None);
+    let bare = format!("127.0.0.1:{}", reg.port);
+    regvault::probe::install_crypto_provider();
+    let r = regvault::probe::probe(
+        RegistryKind::Custom,
+        &custom(&bare),
+        &regvault::probe::ProbeOptions::default(),
+        std::future::pending(),
+    )
+    .await;
+    assert_eq!(r.outcome, regvault::probe::Outcome::TlsUntrusted, "{r:#?}");
+    assert_eq!(
+        r.endpoint.as_deref(),
+        Some(format!("https://{bare}").as_str())
+    );
+    assert!(
+        r.step(regvault::probe::StepKind::CredentialsAccepted)
+            .is_none(),
+        "credentials were offered: {r:#?}"
+    );
+    // The face-neutral remedy: an http:// url (loopback here) or insecure.
+    assert_eq!(r.advice, Some(regvault::probe::Advice::UsePlainHttp));
+}

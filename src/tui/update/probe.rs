@@ -71,6 +71,11 @@ pub(super) fn test_selected(m: &mut Model) -> Vec<Effect> {
 
 /// Runs the panel's test (again): a test still running is cancelled first.
 fn start(m: &mut Model, mut panel: TestPanel) -> Vec<Effect> {
+    let Some(r) = m.data.registry(panel.registry.as_str()) else {
+        m.toast(Level::Info, "that registry is gone");
+        return Vec::new();
+    };
+    let (kind, credentials) = (r.kind, r.credentials.clone());
     let mut effects = Vec::new();
     // Latest request wins: a second test replaces the first.
     if let Some(old) = m.list_probe.take() {
@@ -81,10 +86,6 @@ fn start(m: &mut Model, mut panel: TestPanel) -> Vec<Effect> {
         job,
         registry: panel.registry.clone(),
     });
-    let Some(r) = m.data.registry(panel.registry.as_str()) else {
-        return effects;
-    };
-    let (kind, credentials) = (r.kind, r.credentials.clone());
     panel.run = PanelRun::Running(Running {
         job,
         started: m.now,
