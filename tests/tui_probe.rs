@@ -4,7 +4,8 @@
 //! the CNCF distribution registry with htpasswd — the pull step passes for
 //! a pushed image and fails naming a missing repository — and a Custom
 //! registry typed as `127.0.0.1:PORT` (taken as https) behind a private CA,
-//! from the TUI and from the CLI.
+//! from the TUI and from the CLI — and the demo (offline check, demo
+//! cluster), whose check is labelled and never recorded on disk.
 
 mod support;
 
@@ -58,6 +59,11 @@ struct Driver {
 
 impl Driver {
     fn start(path: &Path, keys: &[KeySource], dir: &Path) -> Self {
+        Self::start_with(path, keys, dir, false)
+    }
+
+    /// `demo`: as `regvault demo` runs it — the offline check, the demo cluster.
+    fn start_with(path: &Path, keys: &[KeySource], dir: &Path, demo: bool) -> Self {
         let vault = Vault::open(path, keys).expect("open");
         let ctx = Context {
             vault_path: path.display().to_string(),
@@ -66,7 +72,7 @@ impl Driver {
             read_only: false,
             color: false,
             helper_paths: None,
-            demo: false,
+            demo,
         };
         let (tx, rx) = mpsc::unbounded_channel::<io::Result<Event>>();
         let events: BoxStream<'static, io::Result<Event>> = futures_util::stream::unfold(
@@ -80,8 +86,16 @@ impl Driver {
             ctx,
             keymap: Keymap::defaults(),
             clock: Arc::new(jiff::Timestamp::now),
-            tester: runtime::live(),
-            applier: Arc::new(regvault::tui::apply::NoCluster),
+            tester: if demo {
+                runtime::offline()
+            } else {
+                runtime::live()
+            },
+            applier: if demo {
+                Arc::new(regvault::tui::demo_cluster::DemoCluster)
+            } else {
+                Arc::new(regvault::tui::apply::NoCluster)
+            },
             observer: Some(obs),
         };
         let handle = tokio::spawn(async move {
@@ -312,4 +326,37 @@ async fn a_bare_host_port_is_never_plain_http_so_no_password_goes_in_clear() {
     );
     // The face-neutral remedy: an http:// url (loopback here) or insecure.
     assert_eq!(r.advice, Some(regvault::probe::Advice::UsePlainHttp));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_offline_check_is_labelled_and_never_recorded_on_disk() {
+    let now = jiff::Timestamp::now();
+    let mut data = VaultData::default();
+    data.add_registry_with(
+        NewRegistry {
+            name: "lab".into(),
+            kind: RegistryKind::Custom,
+            credentials: custom("https://registry.example.com"),
+        },
+        Connection::default(),
+        ME,
+        now,
+    )
+    .expect("registry");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, keys) = vault_with(dir.path(), data);
+    let mut d = Driver::start_with(&path, &keys, dir.path(), true);
+    let screen = d.see_idle("Container Registries").await;
+    assert!(row(&screen, "regvault").contains("DEMO"), "{screen}");
+    d.press(KeyCode::Char('t'));
+    let screen = d.see_idle("structure ok").await;
+    assert!(screen.contains("Offline check (demo)"), "{screen}");
+    d.press(KeyCode::Esc);
+    d.quit().await;
+    let saved = Vault::open(&path, &keys).expect("reopen");
+    assert_eq!(
+        saved.data().registries[0].last_test,
+        None,
+        "the demo's offline check was recorded"
+    );
 }
