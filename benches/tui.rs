@@ -50,6 +50,7 @@ fn ctx() -> Context {
         read_only: false,
         color: true,
         helper_paths: None,
+        demo: false,
     }
 }
 

@@ -140,6 +140,18 @@ see "a add"
 keys A
 see "Options (Space toggles)"
 shot apply-dialog
+# The demo cluster's full plan (planned from the vault; nothing is sent).
+keys Enter
+see "Type the context name"
+shot apply-demo-plan
+keys Escape
+sleep 0.6
+see "a add"
+
+# `t`: Test Connection's step list for the selected registry.
+keys t
+see "Offline check (demo)"
+shot test-panel
 keys Escape
 sleep 0.6
 see "a add"

@@ -81,6 +81,8 @@ async fn htpasswd_over_http_right_password_ok_wrong_bad_credentials() {
         Some(StepStatus::Failed)
     );
     assert!(bad.hint.contains("401"), "{}", bad.hint);
+    // The face-neutral remedy a face phrases its own way (the TUI: a key).
+    assert_eq!(bad.advice, Some(probe::Advice::CheckCredentials));
 }
 
 #[tokio::test]
@@ -98,6 +100,7 @@ async fn tls_with_a_private_ca_ok_when_given_untrusted_when_not() {
         untrusted.hint
     );
     assert!(untrusted.hint.contains("--ca-file"), "{}", untrusted.hint);
+    assert_eq!(untrusted.advice, Some(probe::Advice::TrustCa));
     assert_eq!(
         status(&untrusted, StepKind::TlsVerified),
         Some(StepStatus::Failed)

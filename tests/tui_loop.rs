@@ -60,6 +60,7 @@ fn ctx(dir: &Path) -> Context {
         read_only: false,
         color: false,
         helper_paths: None,
+        demo: false,
     }
 }
 

@@ -124,6 +124,8 @@ impl VaultData {
     ) -> Result<(RegistryId, Vec<Finding>), RuleError> {
         let name = new.name.trim().to_owned();
         self.check_registry_name(&name, None)?;
+        let mut new = new;
+        registry::normalize::normalize(new.kind, &mut new.credentials);
         let findings = registry::validate_for(new.kind, &new.credentials, connection.insecure);
         if registry::has_errors(&findings) {
             return Err(RuleError::Invalid(findings));
@@ -183,6 +185,7 @@ impl VaultData {
                 creds.set(k, v.expose());
             }
         }
+        registry::normalize::normalize(kind, &mut creds);
         // Checked against the registry's connection settings: set them
         // first (`set_connection`) when both change.
         let findings = registry::validate_for(kind, &creds, current.connection.insecure);

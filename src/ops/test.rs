@@ -49,6 +49,7 @@ impl TestReport {
                 image: None,
                 ecr: None,
                 elapsed_ms: 0,
+                advice: None,
             },
             findings: Vec::new(),
         }
@@ -181,6 +182,7 @@ fn offline(
             image: None,
             ecr: None,
             elapsed_ms: 0,
+            advice: None,
         },
         findings,
     }

@@ -15,6 +15,9 @@ use super::Outcome;
 pub struct Failure {
     pub outcome: Outcome,
     pub hint: String,
+    /// What to do, face-neutral: the hint above is phrased for the CLI
+    /// (it names flags); a face with other controls says it its own way.
+    pub advice: Option<Advice>,
 }
 
 impl Failure {
@@ -22,8 +25,31 @@ impl Failure {
         Self {
             outcome,
             hint: hint.into(),
+            advice: None,
         }
     }
+
+    #[must_use]
+    pub fn advise(mut self, advice: Advice) -> Self {
+        self.advice = Some(advice);
+        self
+    }
+}
+
+/// The remedy behind a hint, for faces that phrase it their own way (the
+/// TUI names keys where the CLI names flags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Advice {
+    /// The username or secret was refused: check or rotate them.
+    CheckCredentials,
+    /// The certificate's authority is unknown: give the registry's CA.
+    TrustCa,
+    /// The host does not speak TLS: an http:// endpoint (insecure).
+    UsePlainHttp,
+    /// Plain http to a remote host was refused: https, or mark it insecure.
+    MarkInsecure,
+    /// The login passed; an image would check pull permission too.
+    GiveImage,
 }
 
 /// A host name that resolved only to link-local or cloud metadata
@@ -72,7 +98,18 @@ fn tls_failure(e: &rustls::Error, host: &str) -> Failure {
         }
         other => format!("TLS with {host} failed: {other}"),
     };
-    Failure::new(Outcome::TlsUntrusted, hint)
+    let advice = match e {
+        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => Some(Advice::TrustCa),
+        rustls::Error::InvalidMessage(_)
+        | rustls::Error::PeerSentOversizedRecord
+        | rustls::Error::InappropriateMessage { .. }
+        | rustls::Error::InappropriateHandshakeMessage { .. } => Some(Advice::UsePlainHttp),
+        _ => None,
+    };
+    Failure {
+        advice,
+        ..Failure::new(Outcome::TlsUntrusted, hint)
+    }
 }
 
 /// The next error in the chain. `io::Error::source` skips the error it

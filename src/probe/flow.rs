@@ -8,7 +8,7 @@ use reqwest::{Client, Response, StatusCode};
 use url::Url;
 
 use super::challenge::{Challenge, parse_challenges};
-use super::classify::{Failure, classify_error, rate_limit_reset, unexpected_status};
+use super::classify::{Advice, Failure, classify_error, rate_limit_reset, unexpected_status};
 use super::target::{self, ImageRef, host_port};
 use super::{Found, Live, Outcome, ProbeOptions, StepKind, Steps, body, ecr};
 use crate::registry::{Credentials, RegistryKind};
@@ -244,7 +244,8 @@ impl Session<'_> {
                     format!(
                         "the token service {token_host} refused the username or secret (401) — check them, or rotate them with regvault registry update"
                     ),
-                ));
+                )
+                .advise(Advice::CheckCredentials));
             }
             StatusCode::FORBIDDEN => {
                 return Err(Failure::new(
@@ -336,7 +337,8 @@ impl Session<'_> {
                     "{} refused the username or secret (401) — check them, or rotate them with regvault registry update",
                     self.host
                 ),
-            ),
+            )
+            .advise(Advice::CheckCredentials),
             StatusCode::FORBIDDEN => Failure::new(
                 Outcome::NoPermission,
                 format!("{} knows the account but denies it access (403)", self.host),
@@ -529,10 +531,12 @@ pub(super) async fn run(
         };
         return Ok(Live {
             hint: format!("{what} — add --image NAME[:TAG] to check pull permission too"),
+            advice: Some(Advice::GiveImage),
         });
     };
     session.pull(ch.as_ref(), auth, &image).await?;
     Ok(Live {
         hint: format!("{} can pull {image}", session.host),
+        advice: None,
     })
 }

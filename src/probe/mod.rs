@@ -34,7 +34,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use challenge::{Challenge, parse_challenges};
-pub use classify::{Failure, LinkLocalRefused, classify_error, rate_limit_reset};
+pub use classify::{Advice, Failure, LinkLocalRefused, classify_error, rate_limit_reset};
 pub use target::{ImageRef, parse_image};
 
 use crate::model::{Connection, EcrToken};
@@ -140,6 +140,9 @@ pub struct ProbeReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ecr: Option<EcrGrant>,
     pub elapsed_ms: u64,
+    /// The remedy behind `hint`, face-neutral (the hint names CLI flags).
+    #[serde(skip)]
+    pub advice: Option<Advice>,
 }
 
 impl ProbeReport {
@@ -254,6 +257,7 @@ impl Steps {
 /// What the live part found when it succeeded.
 pub(crate) struct Live {
     pub hint: String,
+    pub advice: Option<Advice>,
 }
 
 /// Shared state the live part fills in as it learns things.
@@ -298,16 +302,24 @@ pub async fn probe(
     let steps = Steps::default();
     let found = Found::default();
     let image = opts.image.clone();
-    let finish = |outcome: Outcome, hint: String, steps: &Steps, found: &Found| ProbeReport {
-        steps: steps.take(),
-        outcome,
-        hint,
-        endpoint: found.endpoint.lock().ok().and_then(|e| e.clone()),
-        image: image.clone(),
-        ecr: found.ecr.lock().ok().and_then(|e| e.clone()),
-        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    };
+    let finish =
+        |outcome: Outcome, hint: String, advice: Option<Advice>, steps: &Steps, found: &Found| {
+            ProbeReport {
+                steps: steps.take(),
+                outcome,
+                hint,
+                advice,
+                endpoint: found.endpoint.lock().ok().and_then(|e| e.clone()),
+                image: image.clone(),
+                ecr: found.ecr.lock().ok().and_then(|e| e.clone()),
+                elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            }
+        };
 
+    // `registry.internal:5000` is https, as the vault would store it.
+    let mut normalized = credentials.clone();
+    registry::normalize::normalize(kind, &mut normalized);
+    let credentials = &normalized;
     let findings = registry::validate_for(kind, credentials, opts.connection.insecure);
     if let Some(first) = findings.iter().find(|f| f.is_error()) {
         let errors = findings.iter().filter(|f| f.is_error()).count();
@@ -315,7 +327,7 @@ pub async fn probe(
             StepKind::Structure,
             format!("{errors} error(s); nothing was sent"),
         );
-        return finish(Outcome::Invalid, first.to_string(), &steps, &found);
+        return finish(Outcome::Invalid, first.to_string(), None, &steps, &found);
     }
     let warnings = findings.len();
     steps.pass(
@@ -330,6 +342,7 @@ pub async fn probe(
         return finish(
             Outcome::Ok,
             "public images need no credentials: there is nothing to log in to".into(),
+            None,
             &steps,
             &found,
         );
@@ -356,8 +369,8 @@ pub async fn probe(
         }),
     };
     match result {
-        Ok(Live { hint }) => finish(Outcome::Ok, hint, &steps, &found),
-        Err(f) => finish(f.outcome, f.hint, &steps, &found),
+        Ok(Live { hint, advice }) => finish(Outcome::Ok, hint, advice, &steps, &found),
+        Err(f) => finish(f.outcome, f.hint, f.advice, &steps, &found),
     }
 }
 
@@ -415,6 +428,7 @@ mod tests {
                 token: SecretValue::new("canary-token-value"),
             }),
             elapsed_ms: 0,
+            advice: None,
         };
         let json = serde_json::to_string(&r).unwrap();
         assert!(!json.contains("canary"), "{json}");

@@ -142,7 +142,8 @@ pub(crate) fn checked_base(raw: &str, insecure: bool) -> Result<Url, Failure> {
                 format!(
                     "refusing to send credentials to {host} over plain http — use https, or mark the registry insecure (regvault registry update ID --insecure)"
                 ),
-            ));
+            )
+            .advise(super::Advice::MarkInsecure));
         }
         other => {
             return Err(Failure::new(

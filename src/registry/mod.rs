@@ -12,6 +12,7 @@ mod credentials;
 mod dockerconfig;
 pub mod hosts;
 pub mod infer;
+pub mod normalize;
 mod validate;
 
 use std::fmt;
@@ -426,7 +427,8 @@ mod tests {
             (Gar, "region", s("mars-north1"), Warning, "not a Google Cloud location prefix known so far"),
             (Gar, "region", s("global"), Error, "'global' is not a Google Cloud region (like us-central1"),
             // Custom
-            (Custom, "url", s("registry.example.com"), Error, "must be an absolute URL"),
+            // A bare host[:port] is taken as https (registry::normalize).
+            (Custom, "url", s("registry example.com:5000"), Error, "is not a valid URL"),
             (Custom, "url", s("https://"), Error, "url: must include a host"),
             (Custom, "url", s("https://bob:hunter2@registry.example.com"), Error, "url: must not contain credentials"),
             (Custom, "url", s("https://bob@registry.example.com"), Error, "url: must not contain credentials"),

@@ -508,6 +508,8 @@ fn is_loopback(url: &Url) -> bool {
 
 fn custom_url(value: &str, insecure: bool, out: &mut Vec<Finding>) {
     const FIELD: &str = "url";
+    // `registry.internal:5000` is taken as https (what is stored, too).
+    let value = &*super::normalize::custom_url(value);
     if !value.contains("://") {
         out.push(error(
             FIELD,

@@ -112,6 +112,9 @@ where
     }
     model.kube = kube;
     model.engines = engines;
+    // Test Connection shows its elapsed time against this limit.
+    model.probe_timeout =
+        crate::probe::ProbeOptions::from_env(crate::registry::RegistryKind::Public).total_timeout;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // A `regvault watch` of this vault shows in the status bar.

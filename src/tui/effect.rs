@@ -35,6 +35,8 @@ pub enum Effect {
         /// The form's connection settings (CA bundle, insecure); `None`:
         /// the saved registry's.
         connection: Option<Connection>,
+        /// `NAME[:TAG]`: also check pull permission on it (`--image`).
+        image: Option<String>,
     },
     /// A saved registry's secret field was revealed: an audit entry
     /// (`reveal`), as `regvault export` leaves one for the CLI.

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod apply;
+pub mod demo_cluster;
 pub mod effect;
 pub mod keymap;
 pub mod msg;
@@ -25,6 +26,8 @@ mod chrome_tests;
 mod helper_tests;
 #[cfg(test)]
 mod k9s_tests;
+#[cfg(test)]
+mod probe_snapshots;
 #[cfg(test)]
 mod runtime_tests;
 #[cfg(test)]
@@ -72,7 +75,7 @@ pub struct TuiOptions {
 pub fn run(vault_path: &Path, keys: Vec<KeySource>, opts: TuiOptions) -> anyhow::Result<()> {
     // Test Connection talks to the registry: structure first, then live.
     let applier = Arc::new(apply::Ops);
-    run_with(vault_path, keys, opts, runtime::live(), applier)
+    run_with(vault_path, keys, opts, runtime::live(), applier, false)
 }
 
 fn run_with(
@@ -81,6 +84,7 @@ fn run_with(
     opts: TuiOptions,
     tester: runtime::SharedTester,
     applier: apply::SharedApplier,
+    demo: bool,
 ) -> anyhow::Result<()> {
     // Everything that can fail plainly fails before the terminal is taken.
     let mut read_only = opts.read_only;
@@ -115,6 +119,7 @@ fn run_with(
             opts.helper_paths
                 .unwrap_or_else(|| crate::ops::helper::HelperPaths::resolve(None, None)),
         ),
+        demo,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -186,10 +191,10 @@ pub fn run_demo() -> anyhow::Result<()> {
         no_mouse: no_mouse_from_env(),
     };
     // The demo's credentials are fake: a live check would only bother the
-    // real registries, so its Test Connection stays structural.
-    // Nor does its Apply contact a cluster.
-    let applier = Arc::new(apply::NoCluster);
-    run_with(&path, keys, opts, runtime::offline(), applier)
+    // real registries, so its Test Connection stays structural (and is
+    // never recorded). Its Apply plans a demo cluster and sends nothing.
+    let applier = Arc::new(demo_cluster::DemoCluster);
+    run_with(&path, keys, opts, runtime::offline(), applier, true)
 }
 
 /// The demo's client files, never the user's: a docker config.json that

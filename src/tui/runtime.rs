@@ -286,11 +286,15 @@ impl Runtime {
                 credentials,
                 record,
                 connection,
+                image,
             } => {
                 let cancel = self.token(job);
                 let tester = Arc::clone(&self.tester);
                 let store = Arc::clone(&self.store);
-                let opts = TestOptions::default();
+                let opts = TestOptions {
+                    image,
+                    ..TestOptions::default()
+                };
                 tokio::spawn(async move {
                     let msg = if let Some(id) = record {
                         // Recording encrypts and writes: off the async workers.

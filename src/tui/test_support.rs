@@ -30,6 +30,7 @@ pub fn ctx() -> Context {
         read_only: false,
         color: false,
         helper_paths: None,
+        demo: false,
     }
 }
 

@@ -42,6 +42,9 @@ pub enum FieldKey {
     CaBundle,
     /// Plain http allowed to a host that is not loopback (`--insecure`).
     Insecure,
+    /// An image Test Connection also checks pull permission on; not saved
+    /// (the registry model has no place for it), as `registry test --image`.
+    TestImage,
 }
 
 /// The Insecure dropdown's options; index 1 is "marked insecure".
@@ -156,6 +159,8 @@ pub enum TestState {
     Idle,
     Running {
         job: JobId,
+        /// The model's clock when it started (elapsed time is shown).
+        started: jiff::Timestamp,
     },
     /// `fresh` turns false when a field changes: the result no longer
     /// describes what would be saved.
@@ -256,6 +261,38 @@ impl Form {
         [ca, insecure]
     }
 
+    /// "Test image (optional)": Test Connection also checks that the
+    /// credentials may pull it; never saved.
+    fn test_image_field() -> Field {
+        Field::text(
+            FieldKey::TestImage,
+            "Test image (optional)",
+            "NAME[:TAG]: Test Connection also checks pulling it; not saved",
+            "",
+        )
+    }
+
+    /// Leaving the Custom url: shows it as it will be stored
+    /// (`registry.internal:5000` → `https://registry.internal:5000`).
+    pub fn normalize_focused(&mut self) {
+        let kind = self.kind();
+        let field = &mut self.fields[self.focus];
+        if kind != Some(RegistryKind::Custom) || field.key != FieldKey::Credential("url") {
+            return;
+        }
+        if let FieldValue::Text(input) = &mut field.value
+            && let std::borrow::Cow::Owned(url) = registry::normalize::custom_url(input.value())
+        {
+            *input = Input::new(url);
+        }
+    }
+
+    /// The image Test Connection checks pull permission on, if one is typed.
+    pub fn test_image(&self) -> Option<String> {
+        let image = self.value(FieldKey::TestImage).trim();
+        (!image.is_empty()).then(|| image.to_owned())
+    }
+
     pub fn new_registry(kind: RegistryKind) -> Self {
         let mut form = Self::with_fields(
             FormTarget::NewRegistry,
@@ -278,6 +315,9 @@ impl Form {
         );
         if Self::has_connection_fields(r.kind) {
             fields.extend(Self::connection_fields(&r.connection));
+        }
+        if r.kind != RegistryKind::Public {
+            fields.push(Self::test_image_field());
         }
         let mut form = Self::with_fields(FormTarget::EditRegistry(r.id.clone()), fields);
         form.focus = 1;
@@ -377,6 +417,11 @@ impl Form {
             self.fields
                 .push(kept(FieldKey::Insecure).unwrap_or(insecure));
         }
+        // Public images need no login: there is nothing to test pulling with.
+        if kind != RegistryKind::Public {
+            let image = kept(FieldKey::TestImage).unwrap_or_else(Self::test_image_field);
+            self.fields.push(image);
+        }
         self.focus = self.focus.min(self.fields.len() - 1);
         self.test = TestState::Idle;
         self.dirty = true;
@@ -473,6 +518,18 @@ impl Form {
                 registry::validate_field_for(k, name, &value, insecure)
             }),
             FieldKey::CaBundle => ca_findings(&value),
+            // Not saved, so never an error that blocks a save.
+            FieldKey::TestImage if value.is_empty() => Vec::new(),
+            FieldKey::TestImage => kind
+                .and_then(|k| crate::probe::parse_image(&value, k).err())
+                .map(|message| {
+                    vec![Finding {
+                        field: Some("image".into()),
+                        severity: Severity::Warning,
+                        message,
+                    }]
+                })
+                .unwrap_or_default(),
             FieldKey::ImageName => {
                 let mut found = rule(model::check_image_name(&value), "imageName");
                 found.extend(host_warnings);

@@ -10,6 +10,7 @@ pub mod history;
 pub mod import;
 pub mod list;
 pub mod modal;
+pub mod probe;
 pub mod toast;
 pub mod undo;
 
@@ -43,6 +44,9 @@ pub struct Context {
     /// docker's config.json and the containers auth.json, for the detail
     /// pane's helper line; `None`: no helper line, nothing read.
     pub helper_paths: Option<crate::ops::helper::HelperPaths>,
+    /// `regvault demo`: a DEMO badge, Test Connection is the offline check
+    /// and never recorded, Apply plans a demo cluster and sends nothing.
+    pub demo: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +110,9 @@ pub struct Model {
     pub toasts: Toasts,
     pub pending_save: Option<PendingSave>,
     pub list_probe: Option<ListProbe>,
+    /// Test Connection's whole limit (`REGVAULT_PROBE_TIMEOUT`), shown
+    /// beside the elapsed time while a test runs.
+    pub probe_timeout: std::time::Duration,
     pub init_job: Option<JobId>,
     /// Spinner frame, advanced by ticks while something runs.
     pub spinner: usize,
@@ -171,6 +178,7 @@ impl Model {
             toasts: Toasts::default(),
             pending_save: None,
             list_probe: None,
+            probe_timeout: crate::probe::DEFAULT_TOTAL_TIMEOUT,
             init_job: None,
             spinner: 0,
             helper: helper::HelperCache::default(),

@@ -62,4 +62,6 @@ pub enum Modal {
     Import(Box<ImportDialog>),
     /// `u`: put the last deleted record back from its backup? (Enter = No)
     ConfirmUndo(super::undo::Deleted),
+    /// `t` in a list: Test Connection's step list for a saved registry.
+    Test(Box<super::probe::TestPanel>),
 }

@@ -497,6 +497,7 @@ pub(super) fn progress(
 }
 
 pub(super) fn finished(m: &mut Model, job: JobId, result: ApplyFinish) -> Vec<Effect> {
+    let demo = m.ctx.demo;
     let Some(d) = current(m, job) else {
         return Vec::new();
     };
@@ -532,6 +533,16 @@ pub(super) fn finished(m: &mut Model, job: JobId, result: ApplyFinish) -> Vec<Ef
             format!(
                 "Apply cancelled: {} namespace(s) done, {not_started} not started",
                 done.len() - not_started
+            ),
+        )
+    } else if failed == 0 && bad_clusters == 0 && demo {
+        // The demo cluster sent nothing: say what a real apply would do.
+        (
+            Level::Info,
+            format!(
+                "demo: would apply to {} namespace(s) in {}; nothing was sent",
+                done.len(),
+                target.contexts.join(", ")
             ),
         )
     } else if failed == 0 && bad_clusters == 0 {

@@ -120,6 +120,7 @@ fn move_focus(m: &mut Model, delta: isize) {
     let f = form(m);
     // Leaving a revealed secret hides it again: reveal is for one look.
     f.focused_mut().revealed = false;
+    f.normalize_focused();
     // A form has a handful of fields: the signed casts cannot wrap.
     let n = f.fields.len().cast_signed();
     f.focus = (f.focus.cast_signed() + delta)
@@ -214,7 +215,7 @@ fn choose(m: &mut Model, i: usize) {
 
 fn back(m: &mut Model) -> Vec<Effect> {
     let f = form(m);
-    if let TestState::Running { job } = f.test {
+    if let TestState::Running { job, .. } = f.test {
         f.test = TestState::Idle;
         return vec![Effect::Cancel { job }];
     }
@@ -229,7 +230,7 @@ fn back(m: &mut Model) -> Vec<Effect> {
 pub(super) fn close(m: &mut Model) -> Vec<Effect> {
     let mut effects = Vec::new();
     if let Some(f) = m.form.take() {
-        if let TestState::Running { job } = f.test {
+        if let TestState::Running { job, .. } = f.test {
             effects.push(Effect::Cancel { job });
         }
         if let Some(job) = f.loading {
@@ -244,22 +245,25 @@ fn start_test(m: &mut Model) -> Vec<Effect> {
         m.toast(Level::Info, "Test Connection is for registries");
         return Vec::new();
     };
-    let mut effects = Vec::new();
-    if let TestState::Running { job } = form(m).test {
-        effects.push(Effect::Cancel { job });
+    // Ctrl-T again while it runs stops it (as Esc does).
+    if let TestState::Running { job, .. } = form(m).test {
+        form(m).test = TestState::Idle;
+        m.toast(Level::Info, "test cancelled");
+        return vec![Effect::Cancel { job }];
     }
     let job = m.next_job();
+    let started = m.now;
     let f = form(m);
-    f.test = TestState::Running { job };
+    f.test = TestState::Running { job, started };
     // Values not saved yet: checked, not recorded.
-    effects.push(Effect::RunProbe {
+    vec![Effect::RunProbe {
         job,
         kind,
         credentials: f.credentials(),
         record: None,
         connection: f.connection(),
-    });
-    effects
+        image: f.test_image(),
+    }]
 }
 
 fn load_file(m: &mut Model) -> Vec<Effect> {
@@ -356,7 +360,7 @@ fn save(m: &mut Model) -> Vec<Effect> {
         m.toast(Level::Info, "still saving…");
         return Vec::new();
     }
-    let (now, user) = (m.now, m.ctx.user.clone());
+    let (now, user, demo) = (m.now, m.ctx.user.clone(), m.ctx.demo);
     let mut data = crate::model::VaultData::clone(&m.data);
     let f = m.form.as_mut().expect("form");
     if f.validate_all(&data) {
@@ -395,7 +399,8 @@ fn save(m: &mut Model) -> Vec<Effect> {
                     )
                     .map(|(id, _)| id),
             };
-            // A passing test of exactly these values is worth keeping.
+            // A passing test of exactly these values is worth keeping; the
+            // demo's offline check contacted nothing and proves nothing.
             if let (
                 Ok(id),
                 TestState::Done {
@@ -403,6 +408,7 @@ fn save(m: &mut Model) -> Vec<Effect> {
                     fresh: true,
                 },
             ) = (&saved, &f.test)
+                && !demo
             {
                 // With the ECR token it obtained, as test-and-record keeps it.
                 let _ = crate::ops::test::record_into(&mut data, id.as_str(), report, now);

@@ -23,7 +23,7 @@ fn add_opens_the_form_of_the_current_screen() {
     key(&mut m, KeyCode::Char('a'));
     let f = m.form.as_ref().expect("form");
     assert_eq!(f.kind(), Some(RegistryKind::Ghcr));
-    assert_eq!(f.fields.len(), 4, "type, name, username, token");
+    assert_eq!(f.fields.len(), 5, "type, name, username, token, test image");
     m.form = None;
     act(&mut m, Action::ShowContainers);
     act(&mut m, Action::Add);
@@ -67,7 +67,8 @@ fn changing_the_type_rebuilds_fields_from_the_schema_and_keeps_shared_values() {
             FieldKey::Kind,
             FieldKey::Name,
             FieldKey::Credential("username"),
-            FieldKey::Credential("password")
+            FieldKey::Credential("password"),
+            FieldKey::TestImage,
         ]
     );
     assert_eq!(f.value(FieldKey::Credential("username")), "octo-cat");
@@ -119,9 +120,11 @@ fn next_and_prev_field_wrap_and_hide_a_revealed_secret() {
     let mut m = fixtures::full();
     act(&mut m, Action::Add);
     key(&mut m, KeyCode::BackTab);
+    key(&mut m, KeyCode::BackTab);
     assert_eq!(m.form.as_ref().map(|f| f.focus), Some(3));
     act(&mut m, Action::RevealSecret);
     assert!(m.form.as_ref().is_some_and(|f| f.fields[3].revealed));
+    key(&mut m, KeyCode::Tab);
     key(&mut m, KeyCode::Tab);
     let f = m.form.as_ref().expect("form");
     assert_eq!(f.focus, 0);
@@ -385,6 +388,7 @@ fn the_custom_form_offers_the_ca_bundle_and_insecure_settings_the_cli_has() {
             FieldKey::Credential("password"),
             FieldKey::CaBundle,
             FieldKey::Insecure,
+            FieldKey::TestImage,
         ]
     );
     // Plain http to another host: refused while not marked insecure…
@@ -477,5 +481,32 @@ fn editing_a_custom_registry_shows_and_keeps_its_connection_settings() {
         m.form
             .as_ref()
             .is_some_and(|f| f.fields[2].first_error().is_some())
+    );
+}
+
+#[test]
+fn a_custom_url_typed_without_scheme_shows_and_saves_as_https() {
+    let mut m = fixtures::full();
+    fill_custom(&mut m, "registry.internal:5000");
+    focus_on(&mut m, FieldKey::Credential("url"));
+    let f = m.form.as_ref().expect("form");
+    assert!(
+        f.focused().first_error().is_none(),
+        "{:?}",
+        f.focused().findings
+    );
+    // Leaving the field shows the url as it will be stored.
+    act(&mut m, Action::NextField);
+    assert_eq!(
+        m.form
+            .as_ref()
+            .map(|f| f.value(FieldKey::Credential("url")).to_owned()),
+        Some("https://registry.internal:5000".to_owned())
+    );
+    let data = saved_data(&act(&mut m, Action::Save));
+    let r = data.registry("plain-remote").expect("saved");
+    assert_eq!(
+        r.credentials.get("url"),
+        Some("https://registry.internal:5000")
     );
 }

@@ -14,6 +14,7 @@ mod form;
 mod helper;
 mod import;
 mod mouse;
+mod probe;
 mod prune;
 mod undo;
 pub(crate) use apply::service_outcome;
@@ -41,6 +42,8 @@ mod list_tests;
 #[cfg(test)]
 mod mouse_tests;
 #[cfg(test)]
+mod probe_panel_tests;
+#[cfg(test)]
 mod probe_tests;
 #[cfg(test)]
 mod prune_tests;
@@ -62,12 +65,10 @@ use tui_input::backend::crossterm::to_input_request;
 use super::effect::{Effect, JobId};
 use super::keymap::{Action, KeyContext};
 use super::msg::Msg;
-use super::state::form::{Form, TestState};
+use super::state::form::Form;
 use super::state::history::History;
 use super::state::modal::Modal;
-use super::state::{Level, ListProbe, Model, PendingSave, Screen};
-use crate::ops::OpsError;
-use crate::ops::test::TestReport;
+use super::state::{Level, Model, PendingSave, Screen};
 use crate::registry::RegistryKind;
 
 pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
@@ -124,8 +125,8 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
             job,
             report,
             recorded,
-        } => on_probe_done(m, job, report, recorded),
-        Msg::ProbeFailed { job, error } => on_probe_failed(m, job, &error),
+        } => probe::done(m, job, report, recorded),
+        Msg::ProbeFailed { job, error } => probe::failed(m, job, &error),
         Msg::VaultSaved { job } => {
             let mut e = on_saved(m, job);
             e.push(load_history(m));
@@ -191,6 +192,9 @@ fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if !is_typing(&key) && m.keymap.action(here, &key) == Some(Action::Suspend) {
         return vec![Effect::Suspend];
     }
+    if matches!(m.modal, Some(Modal::Test(_))) {
+        return probe::on_key(m, key);
+    }
     if matches!(m.modal, Some(Modal::Apply(_))) {
         return apply::on_key(m, key);
     }
@@ -221,6 +225,9 @@ pub fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     if action.writes() && m.ctx.read_only {
         m.toast(Level::Error, "read-only mode: the vault cannot be changed");
         return Vec::new();
+    }
+    if matches!(m.modal, Some(Modal::Test(_))) {
+        return probe::on_action(m, action);
     }
     if matches!(m.modal, Some(Modal::Apply(_))) {
         return apply::on_action(m, action);
@@ -287,7 +294,7 @@ fn list_action(m: &mut Model, action: Action) -> Vec<Effect> {
             });
         }
         Action::Delete => return dialog::start_delete(m),
-        Action::TestConnection => return test_selected(m),
+        Action::TestConnection => return probe::test_selected(m),
         Action::Filter => m.list_mut().filtering = true,
         Action::CycleSort => {
             let cols = match m.screen {
@@ -438,87 +445,6 @@ fn on_vault_created(
             m.toast(Level::Success, text);
         }
         Err(e) => m.toast(Level::Error, format!("could not create the vault: {e}")),
-    }
-    Vec::new()
-}
-
-/// `t` in the registries list: test the saved credentials; the result is
-/// recorded as the registry's last test.
-fn test_selected(m: &mut Model) -> Vec<Effect> {
-    if m.screen != Screen::Registries {
-        m.toast(Level::Info, "Test Connection works on registries (press 1)");
-        return Vec::new();
-    }
-    let Some(r) = m.selected_registry() else {
-        m.toast(Level::Info, "nothing selected");
-        return Vec::new();
-    };
-    let (id, kind, credentials) = (r.id.clone(), r.kind, r.credentials.clone());
-    let mut effects = Vec::new();
-    // Latest request wins: a second `t` replaces the first test.
-    if let Some(old) = m.list_probe.take() {
-        effects.push(Effect::Cancel { job: old.job });
-    }
-    let job = m.next_job();
-    m.list_probe = Some(ListProbe {
-        job,
-        registry: id.clone(),
-    });
-    // Test-and-record, as `regvault registry test` (unless looking only).
-    let record = (!m.ctx.read_only).then(|| id.clone());
-    effects.push(Effect::RunProbe {
-        job,
-        kind,
-        credentials,
-        record,
-        connection: None,
-    });
-    effects
-}
-
-fn on_probe_done(
-    m: &mut Model,
-    job: JobId,
-    report: TestReport,
-    recorded: Option<Result<(), OpsError>>,
-) -> Vec<Effect> {
-    if let Some(form) = &mut m.form
-        && form.test == (TestState::Running { job })
-    {
-        form.test = TestState::Done {
-            report: Box::new(report),
-            fresh: true,
-        };
-        return Vec::new();
-    }
-    let Some(probe) = m.list_probe.take_if(|p| p.job == job) else {
-        // A cancelled or superseded job: its answer is about old input.
-        return Vec::new();
-    };
-    let name = m
-        .data
-        .registry(probe.registry.as_str())
-        .map(|r| r.name.clone())
-        .unwrap_or_default();
-    let mut text = format!("{name}: {}", report.summary());
-    let mut level = if report.passed() {
-        Level::Success
-    } else {
-        Level::Error
-    };
-    // The runtime recorded it (`Msg::VaultUpdated` brings the data).
-    if let Some(Err(e)) = recorded {
-        use std::fmt::Write as _;
-        let _ = write!(text, " (not recorded: {e})");
-        level = Level::Error;
-    }
-    m.toast(level, text);
-    Vec::new()
-}
-
-fn on_probe_failed(m: &mut Model, job: JobId, error: &OpsError) -> Vec<Effect> {
-    if m.list_probe.take_if(|p| p.job == job).is_some() {
-        m.toast(Level::Error, format!("Test Connection: {error}"));
     }
     Vec::new()
 }

@@ -52,6 +52,7 @@ fn test_connection_in_the_form_runs_async_and_can_be_cancelled() {
                 credentials,
                 record: None,
                 connection: None,
+                image: None,
             },
         ] => {
             assert_eq!(credentials.get("token"), Some(GHP));

@@ -229,6 +229,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         }
         ApplyStep::Failed { message } => failed("No plan:", message, &h, theme),
     };
+    let lines = demo_notice(m, &d.step, lines, theme);
     // Many clusters × namespaces outgrow the screen: the middle goes, so
     // the typed confirm (or the close hint) stays in sight.
     let keep = match d.step {
@@ -243,6 +244,28 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         _ => format!(" Apply '{}' ", d.registry_name),
     };
     show(f, area, lines, title, theme);
+}
+
+/// `regvault demo`: the Kubernetes steps say first that the cluster is a
+/// demo one and nothing is (or was) sent.
+fn demo_notice(
+    m: &Model,
+    step: &ApplyStep,
+    mut lines: Vec<Line<'static>>,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let text = match step {
+        _ if !m.ctx.demo => return lines,
+        ApplyStep::Target | ApplyStep::Planning { .. } | ApplyStep::Confirm { .. } => {
+            "DEMO cluster: planned from the vault; applying sends nothing"
+        }
+        ApplyStep::Applying { .. } | ApplyStep::Done { .. } => {
+            "DEMO: nothing was sent — this is what apply would have done"
+        }
+        _ => return lines,
+    };
+    lines.insert(0, Line::styled(text, theme.warning()));
+    lines
 }
 
 /// A step that could not go on: what failed, then how to close.

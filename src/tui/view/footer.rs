@@ -33,6 +33,17 @@ pub(super) fn header(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     if m.ctx.read_only {
         spans.push(Span::styled("  READ-ONLY", theme.warning()));
     }
+    if m.ctx.demo {
+        // Fake credentials, offline checks, a demo cluster: never mistaken
+        // for the real vault.
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            " DEMO ",
+            theme
+                .warning()
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

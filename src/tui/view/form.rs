@@ -37,24 +37,49 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: T
     let block = Block::bordered().title(Line::styled(title, theme.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
+    // Test Connection's step list goes under the fields; when it would not
+    // fit, fields other than the focused one (or one with a finding to
+    // show) give up their message row.
+    let test_lines = if form.target.is_registry() {
+        test_lines(m, form, usize::from(inner.width), theme)
+    } else {
+        Vec::new()
+    };
+    let want = test_lines.len().max(1) as u16;
     let n = form.fields.len() as u16;
+    let compact = n * 2 + 1 + want + 1 > inner.height;
+    let heights: Vec<u16> = form
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let finding = field.touched && !field.findings.is_empty();
+            if compact && i != form.focus && !finding {
+                1
+            } else {
+                2
+            }
+        })
+        .collect();
+    let fields_height: u16 = heights.iter().sum();
     let [fields_area, _, test_area, error_area, keys_area] = Layout::vertical([
-        Constraint::Length(n * 2),
+        Constraint::Length(fields_height),
         Constraint::Length(1),
-        Constraint::Length(3),
+        Constraint::Length(want),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
     .areas(inner);
     let value_width = inner.width.saturating_sub(LABEL_WIDTH + 1);
     let mut anchor = None;
+    let mut y = fields_area.y;
     for (i, field) in form.fields.iter().enumerate() {
-        let row = Rect::new(
-            fields_area.x,
-            fields_area.y + i as u16 * 2,
-            fields_area.width,
-            2,
-        );
+        let row =
+            Rect::new(fields_area.x, y, fields_area.width, heights[i]).intersection(fields_area);
+        y += heights[i];
+        if row.height == 0 {
+            continue;
+        }
         let focused = i == form.focus;
         field_rows(f, row, field, focused, value_width, theme);
         if focused {
@@ -72,9 +97,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: T
             }
         }
     }
-    if form.target.is_registry() {
-        test_line(f, test_area, m, form, theme);
-    }
+    f.render_widget(Paragraph::new(test_lines), test_area);
     let error = form
         .error
         .as_deref()
@@ -133,8 +156,11 @@ fn field_rows(f: &mut Frame, row: Rect, field: &Field, focused: bool, width: u16
     // and must be readable at 80 columns.
     let msg_width = row.width.saturating_sub(MESSAGE_INDENT);
     let message = message_line(field, focused, msg_width as usize, theme);
-    let msg_area = Rect::new(row.x + MESSAGE_INDENT, row.y + 1, msg_width, 1);
-    f.render_widget(Paragraph::new(message), msg_area);
+    // A compact row (a tall step list below) has no message line.
+    if row.height > 1 {
+        let msg_area = Rect::new(row.x + MESSAGE_INDENT, row.y + 1, msg_width, 1);
+        f.render_widget(Paragraph::new(message), msg_area);
+    }
 }
 
 use ratatui::style::Style;
@@ -205,32 +231,22 @@ fn message_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Lin
     Line::styled(fit(&hint, width), theme.dim())
 }
 
-fn test_line(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: Theme) {
-    let label = Span::styled("Test Connection: ", theme.header());
-    let body = match &form.test {
-        TestState::Idle => Span::styled("not run — Ctrl-T checks the values above", theme.dim()),
-        TestState::Running { .. } => Span::raw(format!(
-            "{} testing… (Esc cancels; typing goes on)",
-            spinner(m)
-        )),
-        TestState::Done { report, fresh } => {
-            let changed = if *fresh {
-                ""
-            } else {
-                " (values changed since)"
-            };
-            let (mark, style) = if report.passed() {
-                ("✓", theme.ok())
-            } else {
-                ("✗", theme.error())
-            };
-            Span::styled(format!("{mark} {}{changed}", report.summary()), style)
-        }
+fn test_lines(m: &Model, form: &Form, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    use super::probe::{Face, Shown};
+    let kind = form.kind().unwrap_or(crate::registry::RegistryKind::Public);
+    let shown = match &form.test {
+        TestState::Idle => Shown::Idle,
+        TestState::Running { job, started } => Shown::Running(crate::tui::state::probe::Running {
+            job: *job,
+            started: *started,
+        }),
+        TestState::Done { report, fresh } => Shown::Done {
+            report,
+            stale: !*fresh,
+        },
     };
-    f.render_widget(
-        Paragraph::new(Line::from(vec![label, body])).wrap(Wrap { trim: true }),
-        area,
-    );
+    let custom = form.fields.iter().any(|f| f.key == FieldKey::CaBundle);
+    super::probe::lines(m, kind, &shown, Face::Form { custom }, width, theme)
 }
 
 /// The form's keys, from the keymap (so a rebinding shows here), most

@@ -15,6 +15,7 @@ mod init;
 pub mod layout;
 mod list;
 mod messages;
+mod probe;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -72,6 +73,7 @@ pub fn render(f: &mut Frame, m: &Model) {
         apply::render(f, area, m, theme);
         apply::render_prune(f, area, m, theme);
         import::render(f, area, m, theme);
+        probe::render_panel(f, area, m, theme);
         help::render(f, area, m, theme);
         messages::render(f, area, m, theme);
     }
