@@ -111,5 +111,10 @@ pub enum Effect {
         job: JobId,
         source: crate::ops::import::read::Source,
     },
+    /// Open the vault file again (another writer saved it, or `:reload`),
+    /// through the same checks as at start; `Msg::VaultReloaded`.
+    Reload {
+        job: JobId,
+    },
     Quit,
 }

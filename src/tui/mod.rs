@@ -11,6 +11,7 @@ pub mod apply;
 pub mod effect;
 pub mod keymap;
 pub mod msg;
+mod reload;
 pub mod runtime;
 pub mod state;
 pub mod terminal;

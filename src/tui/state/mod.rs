@@ -9,6 +9,7 @@ pub mod history;
 pub mod import;
 pub mod list;
 pub mod modal;
+pub mod reload;
 pub mod toast;
 
 use std::borrow::Cow;
@@ -112,6 +113,8 @@ pub struct Model {
     /// The running `regvault watch` of this vault, in one line (its state
     /// file, read every few seconds); `None` when none runs.
     pub watch_line: Option<String>,
+    /// A reload of the vault from disk in flight (`update::reload`).
+    pub reload: reload::ReloadState,
     pub quit: bool,
     next_job: JobId,
     registry_cache: RowCache,
@@ -164,6 +167,7 @@ impl Model {
             spinner: 0,
             helper: helper::HelperCache::default(),
             watch_line: None,
+            reload: reload::ReloadState::default(),
             quit: false,
             next_job: 1,
             registry_cache: RowCache::new(ListKind::Registries),

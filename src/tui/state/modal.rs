@@ -47,4 +47,7 @@ pub enum Modal {
     Prune(Box<PruneDialog>),
     /// Moving in: the preview of an import as a checklist.
     Import(Box<ImportDialog>),
+    /// After a reload: an edit whose record changed on disk, or the
+    /// clusters a rotation left stale.
+    Reload(Box<super::reload::ReloadDialog>),
 }

@@ -120,10 +120,13 @@ fn run_command(m: &mut Model, command: &str) -> Vec<Effect> {
         "q" | "quit" => return quit(m),
         "q!" | "quit!" => return quit_now(m),
         "help" | "h" => m.modal = Some(Modal::Help { scroll: 0 }),
+        "reload" => return super::reload::command(m),
         other if other.starts_with("import") => return super::import::command(m, other),
         other => m.toast(
             Level::Error,
-            format!("unknown command ':{other}' (try :registries, :containers, :import, :q)"),
+            format!(
+                "unknown command ':{other}' (try :registries, :containers, :import, :reload, :q)"
+            ),
         ),
     }
     Vec::new()

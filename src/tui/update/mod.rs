@@ -12,6 +12,8 @@ mod form;
 mod helper;
 mod import;
 mod prune;
+mod reload;
+mod stale;
 pub(crate) use apply::service_outcome;
 
 #[cfg(test)]
@@ -89,7 +91,7 @@ fn show_history(m: &mut Model) -> Vec<Effect> {
 
 /// Reads the log again; only the newest read is shown (reads run in
 /// parallel and may land out of order).
-fn load_history(m: &mut Model) -> Effect {
+pub(super) fn load_history(m: &mut Model) -> Effect {
     let job = m.next_job();
     m.history_job = job;
     Effect::LoadHistory { job }
@@ -117,7 +119,7 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
             e
         }
         Msg::HistoryLoaded { job, history } => on_history(m, job, history),
-        Msg::SaveFailed { job, error } => on_save_failed(m, job, &error.to_string()),
+        Msg::SaveFailed { job, error } => on_save_failed(m, job, &error),
         Msg::VaultUpdated { data } => {
             let mut e = on_vault_updated(m, data);
             e.push(load_history(m));
@@ -141,6 +143,8 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::ComposeApplied { job, result } => apply::compose_applied(m, job, result),
         Msg::ImportRead { job, result } => import::read(m, job, result),
         Msg::Terminate => quit_now(m),
+        Msg::VaultChangedOnDisk => reload::changed_on_disk(m),
+        Msg::VaultReloaded { job, result } => reload::reloaded(m, job, result),
         Msg::HelperChecked { job, status } => {
             helper::checked(m, job, *status);
             Vec::new()
@@ -174,6 +178,9 @@ fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if matches!(m.modal, Some(Modal::Import(_))) {
         return import::on_key(m, key);
     }
+    if matches!(m.modal, Some(Modal::Reload(_))) {
+        return reload::on_key(m, key);
+    }
     if m.modal.is_some() {
         return dialog::on_key(m, key);
     }
@@ -204,6 +211,9 @@ pub fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     }
     if matches!(m.modal, Some(Modal::Import(_))) {
         return import::on_action(m, action);
+    }
+    if matches!(m.modal, Some(Modal::Reload(_))) {
+        return reload::on_action(m, action);
     }
     if m.modal.is_some() {
         return dialog::on_action(m, action);
@@ -499,6 +509,14 @@ pub(super) fn begin_save(
     close_form: bool,
     select: Option<String>,
 ) -> Vec<Effect> {
+    // Data computed before a reload lands must not be written over it.
+    if m.reload.job.is_some() {
+        m.toast(
+            Level::Info,
+            "the vault is being reloaded from disk: try again in a moment",
+        );
+        return Vec::new();
+    }
     let job = m.next_job();
     let data = std::sync::Arc::new(data);
     m.pending_save = Some(PendingSave {
@@ -520,6 +538,7 @@ fn on_saved(m: &mut Model, job: JobId) -> Vec<Effect> {
     let Some(save) = m.pending_save.take_if(|p| p.job == job) else {
         return Vec::new();
     };
+    let before = std::sync::Arc::clone(&m.data);
     m.set_data(save.data);
     if save.close_form {
         m.form = None;
@@ -535,7 +554,9 @@ fn on_saved(m: &mut Model, job: JobId) -> Vec<Effect> {
     if let Some((id, name)) = save.offer_prune {
         prune::offer(m, id, name);
     }
-    Vec::new()
+    let mut effects = stale::after_save(m, &before);
+    effects.extend(reload::after_save(m));
+    effects
 }
 
 fn select_by_name(m: &mut Model, name: &str) {
@@ -554,15 +575,25 @@ fn select_by_name(m: &mut Model, name: &str) {
     }
 }
 
-fn on_save_failed(m: &mut Model, job: JobId, error: &str) -> Vec<Effect> {
+fn on_save_failed(m: &mut Model, job: JobId, error: &crate::vault::VaultError) -> Vec<Effect> {
     if m.pending_save.take_if(|p| p.job == job).is_none() {
         return Vec::new();
     }
+    // Another writer saved first: reload and go through the reload's path
+    // (save again, or show both versions) instead of a dead end.
+    if matches!(error, crate::vault::VaultError::ChangedOnDisk) {
+        m.toast(
+            Level::Info,
+            "the vault changed on disk: reloading it before saving",
+        );
+        return reload::after_lost_race(m);
+    }
+    let error = error.to_string();
     // The form keeps every value: fix the cause and press save again.
     if let Some(form) = &mut m.form {
         form.saving = None;
         form.error = Some(format!("not saved: {error}"));
     }
     m.toast(Level::Error, format!("save failed: {error}"));
-    Vec::new()
+    reload::after_save(m)
 }

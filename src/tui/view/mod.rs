@@ -13,6 +13,7 @@ mod history;
 mod import;
 mod init;
 mod list;
+mod reload;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -69,6 +70,7 @@ pub fn render(f: &mut Frame, m: &Model) {
         apply::render(f, area, m, theme);
         apply::render_prune(f, area, m, theme);
         import::render(f, area, m, theme);
+        reload::render(f, area, m, theme);
         help::render(f, area, m, theme);
     }
     footer::toast(f, main, m, theme);
