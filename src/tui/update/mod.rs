@@ -36,6 +36,8 @@ mod list_tests;
 mod probe_tests;
 #[cfg(test)]
 mod prune_tests;
+#[cfg(test)]
+mod reload_tests;
 
 #[cfg(test)]
 pub(crate) use apply_tests::{compose_at_confirm, swarm_at_confirm};

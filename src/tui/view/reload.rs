@@ -19,7 +19,13 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     let Some(Modal::Reload(d)) = &m.modal else {
         return;
     };
-    let width = area.width.saturating_sub(4).min(96);
+    // Both versions side by side want room; a question does not.
+    let most = if matches!(**d, ReloadDialog::Conflict(_)) {
+        96
+    } else {
+        76
+    };
+    let width = area.width.saturating_sub(4).min(most);
     let inner = usize::from(width.saturating_sub(4));
     let (title, lines) = match &**d {
         ReloadDialog::Conflict(c) => (" Changed on disk ", conflict(m, c, inner, theme)),
@@ -105,13 +111,16 @@ fn stale(m: &Model, q: &StaleQuestion, width: usize, theme: Theme) -> Vec<Line<'
     let mut lines = vec![
         Line::from(fit(
             &format!(
-                "'{}' has new credentials; its pull secrets still hold the old ones:",
+                "Saved new credentials for '{}'. The pull secrets applied",
                 q.registry
             ),
             width,
         )),
         Line::styled(
-            format!("stale in {n} {}:", if n == 1 { "place" } else { "places" }),
+            format!(
+                "before hold the old ones — stale in {n} {}:",
+                if n == 1 { "place" } else { "places" }
+            ),
             theme.warning(),
         ),
     ];
