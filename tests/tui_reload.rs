@@ -406,3 +406,45 @@ async fn reload_command_reads_the_file_again() {
         .await;
     d.quit().await;
 }
+
+/// Attack: an older version of the file is put back (a rollback, as a
+/// careless restore or someone with write access to the directory would
+/// do). A reload goes through the same pin check as an open, so the TUI
+/// refuses it, keeps what it shows, and its own save does not write over
+/// the planted file either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolled_back_file_is_refused_not_reloaded_nor_saved_over() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, keys) = vault_with(dir.path(), &["alpha"]);
+    let older = std::fs::read(&path).expect("read");
+    let mut d = Driver::start(&path, &keys, dir.path());
+    d.see("alpha").await;
+    other_writer(&path, &keys, |data| {
+        data.add_registry(ghcr("bravo", GHP), "teammate", jiff::Timestamp::now())
+            .expect("add");
+    });
+    d.see("vault reloaded: 1 added").await;
+    let planted = dir.path().join("planted");
+    std::fs::write(&planted, &older).expect("write");
+    std::fs::rename(&planted, &path).expect("put the older file back");
+    let screen = d.see("could not be reloaded").await;
+    assert!(
+        screen.contains("bravo"),
+        "the refused file was shown:\n{screen}"
+    );
+    // Refused for what it is: the same check an open makes.
+    let why = Vault::open(&path, &keys)
+        .expect_err("rolled back")
+        .to_string();
+    assert!(why.contains("rolled back"), "{why}");
+    edit_name(&mut d, "-mine").await;
+    d.ctrl('s');
+    let screen = d.see_idle("not saved").await;
+    assert!(!screen.contains("saved registry"), "{screen}");
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        older,
+        "the TUI wrote over a file it could not verify"
+    );
+    d.quit().await;
+}

@@ -189,7 +189,7 @@ pub(super) fn reloaded(
             }
             m.toast(
                 Level::Error,
-                format!("the vault changed on disk and could not be reloaded: {e} (:reload to try again)"),
+                format!("the vault changed on disk and could not be reloaded (:reload to try again): {e}"),
             );
             return Vec::new();
         }
