@@ -280,6 +280,8 @@ fn a_failed_reload_is_not_retried_by_every_poll() {
 fn applied() -> Model {
     let mut data = fixtures::demo();
     let id = data.registry("ghcr-acme").expect("ghcr").id.clone();
+    // The demo's own records name a demo cluster no fixture context has.
+    data.kube.applied.clear();
     for (server, ns) in [
         ("https://127.0.0.1:6443", "env-production"),
         ("https://127.0.0.1:6443", "env-staging"),
@@ -410,4 +412,26 @@ fn snapshots_of_the_conflict_dialog() {
     m.toasts = crate::tui::state::Toasts::default();
     insta::assert_snapshot!("reload_conflict_80x24", draw(&m, 80, 24).backend());
     insta::assert_snapshot!("reload_conflict_120x40", draw(&m, 120, 40).backend());
+}
+
+#[test]
+fn yes_without_a_context_for_the_servers_opens_apply_to_pick_one() {
+    let mut m = applied();
+    m.kube.servers.clear();
+    rotate(&mut m);
+    let effects = key(&mut m, KeyCode::Char('y'));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::PlanApply { .. })),
+        "planned without a context named: {effects:?}"
+    );
+    let Some(Modal::Apply(d)) = &m.modal else {
+        panic!("no Apply dialog: {:?}", m.modal);
+    };
+    assert!(
+        d.environments.iter().all(|(_, on)| *on),
+        "{:?}",
+        d.environments
+    );
 }

@@ -85,7 +85,9 @@ pub(super) fn answer(m: &mut Model, q: StaleQuestion, action: Action) -> Vec<Eff
 }
 
 fn sync(m: &mut Model, q: &StaleQuestion) -> Vec<Effect> {
-    if q.contexts.is_empty() {
+    // No context of the kubeconfig has these servers: without one to name,
+    // nothing can be synced from here.
+    if q.contexts.is_empty() && m.kube.names.is_empty() {
         m.toast(
             Level::Error,
             format!(
@@ -116,11 +118,16 @@ fn sync(m: &mut Model, q: &StaleQuestion) -> Vec<Effect> {
         .iter()
         .filter_map(|p| p.rsplit_once("/env-").map(|(_, e)| e))
         .collect();
-    for (name, on) in &mut d.contexts {
-        *on = q.contexts.contains(name);
-    }
     for (env, on) in &mut d.environments {
         *on = envs.contains(&env.as_str());
+    }
+    if q.contexts.is_empty() {
+        // The servers are not in the kubeconfig by these names: the user
+        // picks the context (the environments are checked already).
+        return effects;
+    }
+    for (name, on) in &mut d.contexts {
+        *on = q.contexts.contains(name);
     }
     let mut effects = effects;
     // Enter on the target: plan each checked cluster, as a user would.
