@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use crate::model::{RegistryId, VaultData};
+use crate::model::{AppliedSecret, Registry, RegistryId, VaultData};
 
 /// One Secret that still holds a registry's credentials from before its
 /// last rotation.
@@ -42,25 +42,40 @@ impl StaleTarget {
 /// never applied.
 #[must_use]
 pub fn stale_targets(data: &VaultData, registry: &RegistryId) -> Vec<StaleTarget> {
-    let Some(rotated) = data
-        .registries
+    data.registries
         .iter()
         .find(|r| &r.id == registry)
-        .and_then(|r| r.credentials_rotated_at)
-    else {
-        return Vec::new();
+        .map(|r| stale_records(data, r).map(StaleTarget::of).collect())
+        .unwrap_or_default()
+}
+
+/// The records behind `stale_targets` for a registry in hand: nothing to
+/// look up, and nothing at all to walk for one never rotated (the detail
+/// pane asks this on every frame).
+pub fn stale_records<'a>(
+    data: &'a VaultData,
+    r: &'a Registry,
+) -> impl Iterator<Item = &'a AppliedSecret> + 'a {
+    let rotated = r.credentials_rotated_at;
+    let records = if rotated.is_some() {
+        data.kube.applied.as_slice()
+    } else {
+        &[]
     };
-    data.kube
-        .applied
+    records
         .iter()
-        .filter(|a| &a.registry_id == registry && a.applied_at < rotated)
-        .map(|a| StaleTarget {
+        .filter(move |a| a.registry_id == r.id && rotated.is_some_and(|at| a.applied_at < at))
+}
+
+impl StaleTarget {
+    fn of(a: &AppliedSecret) -> StaleTarget {
+        StaleTarget {
             server: a.server.clone(),
             context: None,
             namespace: a.namespace.clone(),
             name: a.name.clone(),
-        })
-        .collect()
+        }
+    }
 }
 
 /// Names each target's cluster by the kubeconfig context whose server it
@@ -115,7 +130,6 @@ pub fn sync_command(registry: &str, targets: &[StaleTarget]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::AppliedSecret;
 
     fn rec(id: &RegistryId, ns: &str, at: &str) -> AppliedSecret {
         AppliedSecret {

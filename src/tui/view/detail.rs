@@ -64,7 +64,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     lines.push(row("created", created));
     // Rotated since it was applied: the clusters still pull with the old
     // credentials until synced (`ops::stale`; a few records, not the vault).
-    let stale = crate::ops::stale::stale_targets(&m.data, &r.id).len();
+    let stale = crate::ops::stale::stale_records(&m.data, r).count();
     if stale > 0 {
         let noun = if stale == 1 { "target" } else { "targets" };
         lines.push(row("stale", format!("{stale} {noun} — press A to sync")));
