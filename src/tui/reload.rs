@@ -6,29 +6,46 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::msg::Reloaded;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::effect::JobId;
+use super::msg::{Msg, Reloaded};
 use super::runtime::{VaultSlot, unavailable};
 use crate::model::VaultData;
 use crate::vault::audit::Action;
 use crate::vault::{Vault, VaultError};
 
-/// Reopens the vault in `slot` and makes its data the saved data.
+/// Reopens the vault in `slot`, makes its data the saved data and sends
+/// `Msg::VaultReloaded` — while still holding the vault, so an operation
+/// that records into the reloaded data (`Msg::VaultUpdated`) is heard of
+/// after it, never before.
 pub(super) fn reopen(
     slot: &Mutex<VaultSlot>,
     saved: &Mutex<Arc<VaultData>>,
-) -> Result<Reloaded, VaultError> {
-    let mut guard = slot.lock().map_err(|_| unavailable())?;
-    let VaultSlot::Open(vault) = &mut *guard else {
-        return Err(VaultError::NotFound(std::path::PathBuf::new()));
+    job: JobId,
+    tx: &UnboundedSender<Msg>,
+) {
+    let Ok(mut guard) = slot.lock() else {
+        let _ = tx.send(Msg::VaultReloaded {
+            job,
+            result: Err(unavailable()),
+        });
+        return;
     };
-    let mut fresh = vault.reopen()?;
-    let data = Arc::new(std::mem::take(fresh.data_mut()));
-    let by = last_writer(&fresh);
-    **vault = fresh;
-    if let Ok(mut s) = saved.lock() {
-        *s = Arc::clone(&data);
-    }
-    Ok(Reloaded { data, by })
+    let result = match &mut *guard {
+        VaultSlot::Open(vault) => vault.reopen().map(|mut fresh| {
+            let data = Arc::new(std::mem::take(fresh.data_mut()));
+            let by = last_writer(&fresh);
+            **vault = fresh;
+            if let Ok(mut s) = saved.lock() {
+                *s = Arc::clone(&data);
+            }
+            Reloaded { data, by }
+        }),
+        VaultSlot::Missing { path, .. } => Err(VaultError::NotFound(path.clone())),
+    };
+    let _ = tx.send(Msg::VaultReloaded { job, result });
+    drop(guard);
 }
 
 /// Who made the newest change the log records, if not this user: reads

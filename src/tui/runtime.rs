@@ -466,8 +466,7 @@ impl Runtime {
                 let saved = self.saved.clone();
                 // Decryption (and a log read) block: off the async workers.
                 tokio::task::spawn_blocking(move || {
-                    let result = super::reload::reopen(&vault, &saved);
-                    let _ = tx.send(Msg::VaultReloaded { job, result });
+                    super::reload::reopen(&vault, &saved, job, &tx);
                 });
             }
             Effect::InitVault { job } => {

@@ -584,10 +584,12 @@ fn on_save_failed(m: &mut Model, job: JobId, error: &crate::vault::VaultError) -
     // Another writer saved first: reload and go through the reload's path
     // (save again, or show both versions) instead of a dead end.
     if matches!(error, crate::vault::VaultError::ChangedOnDisk) {
-        m.toast(
-            Level::Info,
-            "the vault changed on disk: reloading it before saving",
-        );
+        let text = if m.form.is_some() {
+            "the vault changed on disk: reloading it, then saving the form onto it"
+        } else {
+            "the vault changed on disk: nothing was saved; reloading it — then try again"
+        };
+        m.toast(Level::Info, text);
         return reload::after_lost_race(m);
     }
     let error = error.to_string();
