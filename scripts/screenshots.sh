@@ -59,7 +59,7 @@ keys() { tmux_ send-keys -t rv "$@"; }
 type_text() { tmux_ send-keys -t rv -l "$1"; }
 
 # Secrets of assets/demo.toml (and the one typed below): none may show.
-SECRETS=(ghp_DEMO dckr_pat_DEMO DEMOfakeSecret DEMO-fake DEMOFAKEQUAY PRIVATE dckr_pat_SHOT SHOTfakeImport)
+SECRETS=(ghp_DEMO dckr_pat_DEMO DEMOfakeSecret DEMO-fake DEMOFAKEQUAY PRIVATE dckr_pat_SHOT SHOTfakeImport ghp_SHOTrotated)
 
 shot() {
     local name=$1 ans="$WORK/$1.ans"
@@ -155,6 +155,30 @@ shot test-panel
 keys Escape
 sleep 0.6
 see "a add"
+
+# Rotation tells the truth: a new token for ghcr-acme (applied to two
+# namespaces, per the demo's records) says where its secrets are now stale
+# and offers the sync; `y` plans it where the demo has a cluster planner.
+keys e
+see "Edit registry"
+keys Tab Tab End
+for ((i = 0; i < 60; i++)); do keys BSpace; done
+type_text "ghp_SHOTrotatedSHOTrotatedSHOTrotated000"
+keys C-s
+see "Secrets now stale"
+shot rotation-stale
+keys y
+sleep 1
+if tmux_ capture-pane -p -t rv | grep -qF "to apply:"; then
+    shot rotation-sync-plan
+    keys Escape
+    sleep 0.6
+else
+    keys n
+fi
+see "press A to sync"
+shot rotation-stale-detail
+sleep 0.6
 
 keys 2
 see "Containers (4)"

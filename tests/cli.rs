@@ -320,7 +320,7 @@ fn update_rotates_credentials_and_records_only_the_rotation() {
     let arg = format!("token={}", newtok.display());
     let o = s.ok(&["registry", "update", &id, "--field-file", &arg]);
     assert!(
-        o.stdout.contains("rotated") && o.stdout.contains("next pull"),
+        o.stdout.contains("rotated") && o.stdout.contains("no Secret applied from this vault"),
         "{}",
         o.stdout
     );

@@ -98,7 +98,7 @@ impl Driver {
             },
             observer: Some(obs),
             console: None,
-            keys: vec![KeySource::IdentityFile(dir.join("identity.txt"))],
+            keys: keys.iter().map(KeySource::duplicate).collect(),
             palette: Default::default(),
         };
         let handle = tokio::spawn(async move {

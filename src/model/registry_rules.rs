@@ -150,8 +150,9 @@ impl VaultData {
     }
 
     /// Renames and/or rotates credentials. A credential change records the
-    /// rotation time — and nothing else: nothing is redeployed; the new
-    /// credentials apply at the next pull. Only the creator (`user`), or a
+    /// rotation time — and nothing else: nothing is redeployed; the Secrets
+    /// applied before it stay stale until synced (`ops::stale`), and only
+    /// then do the new credentials apply at the next pull. Only the creator (`user`), or a
     /// member the creator named, may rotate, as only they may delete.
     pub fn update_registry(
         &mut self,

@@ -20,6 +20,7 @@ pub mod fleet;
 pub mod helper;
 pub mod import;
 pub mod kube;
+pub mod stale;
 pub mod swarm;
 pub mod test;
 pub mod watch;

@@ -122,6 +122,9 @@ where
         crate::ops::watch::state::state_file(std::path::Path::new(&model.ctx.vault_path));
     let mut watch_tick = tokio::time::interval(WATCH_TICK);
     watch_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Another writer's save is noticed by the file's stamp (one stat).
+    let mut vault_poll = tokio::time::interval(VAULT_POLL);
+    vault_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seq = 0;
     let mut dirty = true;
     loop {
@@ -161,6 +164,12 @@ where
                 }
                 continue;
             }
+            _ = vault_poll.tick() => {
+                if !runtime.vault_changed() {
+                    continue;
+                }
+                Msg::VaultChangedOnDisk
+            }
         };
         model.now = clock();
         dirty = true;
@@ -190,6 +199,10 @@ where
     }
     Ok(model)
 }
+
+/// How often the loop looks whether another writer saved the vault: a
+/// `stat` of one file, so often enough that a CLI change shows at once.
+const VAULT_POLL: Duration = Duration::from_millis(500);
 
 /// How often the status bar looks at the state file of `regvault watch`.
 const WATCH_TICK: std::time::Duration = std::time::Duration::from_secs(5);

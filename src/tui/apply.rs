@@ -74,6 +74,9 @@ pub struct ClusterError {
 pub struct KubeContexts {
     pub names: Vec<String>,
     pub current: Option<String>,
+    /// Each name's API server, in the same order (empty: not known), to
+    /// name the clusters of recorded Secrets (stale after a rotation).
+    pub servers: Vec<Option<String>>,
 }
 
 /// Where Swarm and Compose would apply, shown before anything is asked.
@@ -291,10 +294,24 @@ where
 impl Applier for Ops {
     fn contexts(&self) -> KubeContexts {
         match kube::config::Kubeconfig::read() {
-            Ok(k) => KubeContexts {
-                names: k.contexts.iter().map(|c| c.name.clone()).collect(),
-                current: k.current_context,
-            },
+            Ok(k) => {
+                let names: Vec<String> = k.contexts.iter().map(|c| c.name.clone()).collect();
+                let known = crate::deploy::kube::context_servers(None).unwrap_or_default();
+                let servers = names
+                    .iter()
+                    .map(|n| {
+                        known
+                            .iter()
+                            .find(|(k, _)| k == n)
+                            .and_then(|(_, s)| s.clone())
+                    })
+                    .collect();
+                KubeContexts {
+                    names,
+                    current: k.current_context,
+                    servers,
+                }
+            }
             Err(_) => KubeContexts::default(),
         }
     }

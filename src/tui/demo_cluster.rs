@@ -23,6 +23,14 @@ use crate::ops::{Cancel, OpsError};
 /// The demo cluster's kubeconfig contexts.
 pub const DEMO_CONTEXTS: [&str; 2] = ["demo-dev", "demo-prod"];
 
+/// Their API servers: `demo-dev`'s is the one the demo seed's recorded
+/// applies name (`assets/demo.toml`), so a rotation's stale places carry
+/// its context name and the sync can be planned. `.invalid` resolves nowhere.
+pub const DEMO_SERVERS: [&str; 2] = [
+    "https://demo-cluster.invalid:6443",
+    "https://demo-prod.invalid:6443",
+];
+
 /// What an applied namespace says in the demo.
 pub const WOULD_APPLY: &str = "demo: nothing was sent — this is what apply would do";
 
@@ -78,6 +86,7 @@ impl Applier for DemoCluster {
         KubeContexts {
             names: DEMO_CONTEXTS.iter().map(|c| (*c).to_owned()).collect(),
             current: Some(DEMO_CONTEXTS[0].to_owned()),
+            servers: DEMO_SERVERS.iter().map(|s| Some((*s).to_owned())).collect(),
         }
     }
     fn engines(&self) -> EngineTargets {

@@ -126,5 +126,10 @@ pub enum Effect {
     },
     /// Ctrl-Z: give the terminal back to the shell and stop; redraw on `fg`.
     Suspend,
+    /// Open the vault file again (another writer saved it, or `:reload`),
+    /// through the same checks as at start; `Msg::VaultReloaded`.
+    Reload {
+        job: JobId,
+    },
     Quit,
 }

@@ -12,6 +12,7 @@ pub mod demo_cluster;
 pub mod effect;
 pub mod keymap;
 pub mod msg;
+mod reload;
 pub mod runtime;
 pub mod state;
 pub mod terminal;

@@ -139,6 +139,22 @@ pub enum Msg {
     },
     /// SIGTERM / SIGHUP: leave now, restoring the terminal on the way out.
     Terminate,
+    /// The vault file is no longer the version the TUI read or saved (the
+    /// loop's poll of its stamp): another writer saved it.
+    VaultChangedOnDisk,
+    /// `Effect::Reload` finished: the newest version on disk, or why not.
+    VaultReloaded {
+        job: JobId,
+        result: Result<Reloaded, VaultError>,
+    },
+}
+
+/// The vault as reopened, and who saved it last (from the audit log's
+/// newest write by someone else; `None` when the log does not say).
+#[derive(Debug)]
+pub struct Reloaded {
+    pub data: Arc<VaultData>,
+    pub by: Option<String>,
 }
 
 impl Msg {

@@ -223,6 +223,16 @@ impl Runtime {
         open.then(|| Arc::clone(&saved))
     }
 
+    /// The open vault's file is no longer the version last read or saved:
+    /// one `stat`, for the loop's poll. `false` while a save or a reload
+    /// holds the vault (that writer is this process; ask again later).
+    pub fn vault_changed(&self) -> bool {
+        match self.vault.try_lock().as_deref() {
+            Ok(VaultSlot::Open(vault)) => vault.changed_on_disk(),
+            _ => false,
+        }
+    }
+
     /// A new job's token, kept until the job is cancelled or replaced.
     fn token(&mut self, job: JobId) -> Cancel {
         self.jobs.retain(|_, c| !c.is_cancelled());
@@ -473,6 +483,14 @@ impl Runtime {
                     let _ = tx.send(Msg::ImportRead { job, result });
                 });
             }
+            Effect::Reload { job } => {
+                let vault = self.vault.clone();
+                let saved = self.saved.clone();
+                // Decryption (and a log read) block: off the async workers.
+                tokio::task::spawn_blocking(move || {
+                    super::reload::reopen(&vault, &saved, job, &tx);
+                });
+            }
             Effect::InitVault { job } => {
                 let vault = self.vault.clone();
                 let saved = self.saved.clone();
@@ -506,7 +524,7 @@ fn load_history(slot: &Mutex<VaultSlot>) -> History {
     }
 }
 
-fn unavailable() -> VaultError {
+pub(super) fn unavailable() -> VaultError {
     vault::io_err(
         "the vault is unavailable after an earlier failure",
         std::io::Error::other("poisoned lock"),

@@ -56,6 +56,10 @@ pub fn kube() -> super::apply::KubeContexts {
     super::apply::KubeContexts {
         names: vec!["kind-dev".into(), "prod-eu".into()],
         current: Some("kind-dev".into()),
+        servers: vec![
+            Some("https://127.0.0.1:6443".into()),
+            Some("https://prod-eu.example:6443".into()),
+        ],
     }
 }
 

@@ -70,6 +70,22 @@ pub enum KeySource {
     Agent(crate::agent::AgentKey),
 }
 
+impl KeySource {
+    /// A second handle on the same key (the passphrase copied into a new
+    /// secret), for `Vault::reopen` and the TUI's undo.
+    #[must_use]
+    pub fn duplicate(&self) -> KeySource {
+        match self {
+            KeySource::IdentityFile(p) => KeySource::IdentityFile(p.clone()),
+            KeySource::Passphrase(s) => {
+                use secrecy::ExposeSecret as _;
+                KeySource::Passphrase(SecretString::from(s.expose_secret().to_owned()))
+            }
+            KeySource::Agent(k) => KeySource::Agent(k.clone()),
+        }
+    }
+}
+
 impl fmt::Debug for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -124,6 +140,9 @@ pub struct Vault {
     signing_key: PathBuf,
     /// The audit log's key and the heads recorded at the last save.
     audit: audit::AuditRecords,
+    /// What opened it, so `reopen` can read a newer version the same way
+    /// (identity paths; a passphrase is kept in `passphrase` anyway).
+    keys: Vec<KeySource>,
 }
 
 /// Shows the shape, never the credentials.
@@ -220,6 +239,7 @@ impl Vault {
             signer: None,
             signing_key: sign::default_signing_key_path(),
             audit: audit::AuditRecords::default(),
+            keys: Vec::new(),
         };
         // A log left by an earlier vault here is under another key: this
         // vault's chain starts afresh beside it.
@@ -328,7 +348,27 @@ impl Vault {
             signer,
             signing_key: sign::default_signing_key_path(),
             audit: parsed.audit,
+            keys: keys.iter().map(KeySource::duplicate).collect(),
         })
+    }
+
+    /// The file on disk is no longer the version this state came from
+    /// (another writer saved it, or it was replaced or removed). One
+    /// `stat`, nothing read: cheap enough to poll.
+    #[must_use]
+    pub fn changed_on_disk(&self) -> bool {
+        store::stamp(&self.path).map_or(true, |s| s != self.disk_stamp)
+    }
+
+    /// The newest version on disk, opened with the keys this one was opened
+    /// with and through the same checks as `open` — decryption, a team
+    /// vault's signature and members, the pin — so another writer's save
+    /// is trusted exactly as much as at start. Keeps this one's signing
+    /// key. `self` is untouched when it fails.
+    pub fn reopen(&self) -> Result<Vault, VaultError> {
+        let mut vault = Self::open_with(&self.path, &self.keys, None)?;
+        vault.signing_key.clone_from(&self.signing_key);
+        Ok(vault)
     }
 
     fn seen(&self) -> pin::Seen {

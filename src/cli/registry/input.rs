@@ -379,14 +379,36 @@ pub(super) fn update(g: &Global, args: UpdateArgs) -> anyhow::Result<i32> {
         .registry(current.id.as_str())
         .context("the registry vanished during the update")?;
     let rotated = r.credentials_rotated_at != current.credentials_rotated_at;
+    // Where the old credentials still are: the Secrets this vault recorded
+    // applying (the same answer the TUI gives after a rotation).
+    let mut stale = if rotated {
+        crate::ops::stale::stale_targets(vault.data(), &r.id)
+    } else {
+        Vec::new()
+    };
+    crate::ops::stale::name_contexts(&mut stale, None);
+    if !stale.is_empty() {
+        errln!(
+            "{}\n  they pull with the old credentials until synced: run `{}`",
+            crate::ops::stale::summary(&stale),
+            crate::ops::stale::sync_command(r.id.as_str(), &stale)
+        );
+    }
     if args.json {
         print_json(&json!({
             "id": r.id, "name": r.name, "rotated": rotated,
+            "stale": stale,
             "warnings": output::findings_json(&warnings),
         }));
+    } else if rotated && stale.is_empty() {
+        outln!(
+            "updated {} {}: credentials rotated — no Secret applied from this vault holds the old ones; nothing was redeployed",
+            r.id,
+            r.name
+        );
     } else if rotated {
         outln!(
-            "updated {} {}: credentials rotated — they apply at the next pull; nothing was redeployed",
+            "updated {} {}: credentials rotated — nothing was redeployed; the Secrets named below are stale until synced",
             r.id,
             r.name
         );

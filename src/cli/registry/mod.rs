@@ -40,7 +40,8 @@ pub enum RegistryCmd {
     /// Add a registry (from a file in the platform's shape, flags, or prompts).
     Add(AddArgs),
     /// Rename a registry or rotate its credentials (nothing is redeployed:
-    /// new credentials apply at the next pull).
+    /// the Secrets it was applied to are named as stale until `regvault
+    /// sync` updates them).
     Update(UpdateArgs),
     /// Name the members who may rotate and delete a registry like its
     /// creator (--add / --remove; without them, show who is named). Only

@@ -11,6 +11,7 @@ pub mod import;
 pub mod list;
 pub mod modal;
 pub mod probe;
+pub mod reload;
 pub mod toast;
 pub mod undo;
 
@@ -130,6 +131,8 @@ pub struct Model {
     pub last_delete: Option<undo::Deleted>,
     /// An undo running in the runtime.
     pub undo_job: Option<JobId>,
+    /// A reload of the vault from disk in flight (`update::reload`).
+    pub reload: reload::ReloadState,
     pub quit: bool,
     next_job: JobId,
     registry_cache: RowCache,
@@ -187,6 +190,7 @@ impl Model {
             palette: crate::tui::theme::Palette::DARK,
             last_delete: None,
             undo_job: None,
+            reload: reload::ReloadState::default(),
             quit: false,
             next_job: 1,
             registry_cache: RowCache::new(ListKind::Registries),

@@ -64,4 +64,7 @@ pub enum Modal {
     ConfirmUndo(super::undo::Deleted),
     /// `t` in a list: Test Connection's step list for a saved registry.
     Test(Box<super::probe::TestPanel>),
+    /// After a reload: an edit whose record changed on disk, or the
+    /// clusters a rotation left stale.
+    Reload(Box<super::reload::ReloadDialog>),
 }

@@ -39,6 +39,9 @@ pub const COMMANDS: &[Command] = &[
         "Import logins",
         import,
     ),
+    cmd("reload", &[], "", "Reread the vault file", |m, _| {
+        super::reload::command(m)
+    }),
     cmd("undo", &["u"], "", "Undo the last delete", |m, _| {
         super::undo::offer(m)
     }),

@@ -355,9 +355,16 @@ pub(super) fn paste(m: &mut Model, text: &str) -> Vec<Effect> {
 /// Ctrl-S: check the fields, apply the platform's rules to a copy of the
 /// data and hand that copy to the runtime. The form stays open until the
 /// save lands, so a failed save loses nothing.
-fn save(m: &mut Model) -> Vec<Effect> {
+pub(super) fn save(m: &mut Model) -> Vec<Effect> {
     if m.pending_save.is_some() {
         m.toast(Level::Info, "still saving…");
+        return Vec::new();
+    }
+    // Another writer's version is being read: save onto it once it is in
+    // (`update::reload` saves again, or shows both versions).
+    if let Some(job) = m.reload.job {
+        m.reload.resave = true;
+        form(m).saving = Some(job);
         return Vec::new();
     }
     let (now, user, demo) = (m.now, m.ctx.user.clone(), m.ctx.demo);

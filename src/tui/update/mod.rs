@@ -16,6 +16,8 @@ mod import;
 mod mouse;
 mod probe;
 mod prune;
+mod reload;
+mod stale;
 mod undo;
 pub(crate) use apply::service_outcome;
 
@@ -47,6 +49,8 @@ mod probe_panel_tests;
 mod probe_tests;
 #[cfg(test)]
 mod prune_tests;
+#[cfg(test)]
+mod reload_tests;
 #[cfg(test)]
 mod toast_tests;
 #[cfg(test)]
@@ -104,7 +108,7 @@ fn show_history(m: &mut Model) -> Vec<Effect> {
 
 /// Reads the log again; only the newest read is shown (reads run in
 /// parallel and may land out of order).
-fn load_history(m: &mut Model) -> Effect {
+pub(super) fn load_history(m: &mut Model) -> Effect {
     let job = m.next_job();
     m.history_job = job;
     Effect::LoadHistory { job }
@@ -133,7 +137,7 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
             e
         }
         Msg::HistoryLoaded { job, history } => on_history(m, job, history),
-        Msg::SaveFailed { job, error } => on_save_failed(m, job, &error.to_string()),
+        Msg::SaveFailed { job, error } => on_save_failed(m, job, &error),
         Msg::VaultUpdated { data } => {
             let mut e = on_vault_updated(m, data);
             e.push(load_history(m));
@@ -158,6 +162,8 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::ImportRead { job, result } => import::read(m, job, result),
         Msg::Terminate => quit_now(m),
         Msg::Undone { job, result } => undo::done(m, job, result),
+        Msg::VaultChangedOnDisk => reload::changed_on_disk(m),
+        Msg::VaultReloaded { job, result } => reload::reloaded(m, job, result),
         Msg::HelperChecked { job, status } => {
             helper::checked(m, job, *status);
             Vec::new()
@@ -204,6 +210,9 @@ fn on_key(m: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if matches!(m.modal, Some(Modal::Import(_))) {
         return import::on_key(m, key);
     }
+    if matches!(m.modal, Some(Modal::Reload(_))) {
+        return reload::on_key(m, key);
+    }
     if m.modal.is_some() {
         return dialog::on_key(m, key);
     }
@@ -237,6 +246,9 @@ pub fn on_action(m: &mut Model, action: Action) -> Vec<Effect> {
     }
     if matches!(m.modal, Some(Modal::Import(_))) {
         return import::on_action(m, action);
+    }
+    if matches!(m.modal, Some(Modal::Reload(_))) {
+        return reload::on_action(m, action);
     }
     if m.modal.is_some() {
         return dialog::on_action(m, action);
@@ -466,6 +478,14 @@ pub(super) fn begin_save(
     close_form: bool,
     select: Option<String>,
 ) -> Vec<Effect> {
+    // Data computed before a reload lands must not be written over it.
+    if m.reload.job.is_some() {
+        m.toast(
+            Level::Info,
+            "the vault is being reloaded from disk: try again in a moment",
+        );
+        return Vec::new();
+    }
     let job = m.next_job();
     let data = std::sync::Arc::new(data);
     m.pending_save = Some(PendingSave {
@@ -491,6 +511,7 @@ fn on_saved(m: &mut Model, job: JobId) -> Vec<Effect> {
     if let Some(deleted) = super::state::undo::deleted_between(&m.data, &save.data) {
         m.last_delete = Some(deleted);
     }
+    let before = std::sync::Arc::clone(&m.data);
     m.set_data(save.data);
     if save.close_form {
         m.form = None;
@@ -506,7 +527,9 @@ fn on_saved(m: &mut Model, job: JobId) -> Vec<Effect> {
     if let Some((id, name)) = save.offer_prune {
         prune::offer(m, id, name);
     }
-    Vec::new()
+    let mut effects = stale::after_save(m, &before);
+    effects.extend(reload::after_save(m));
+    effects
 }
 
 fn select_by_name(m: &mut Model, name: &str) {
@@ -525,15 +548,27 @@ fn select_by_name(m: &mut Model, name: &str) {
     }
 }
 
-fn on_save_failed(m: &mut Model, job: JobId, error: &str) -> Vec<Effect> {
+fn on_save_failed(m: &mut Model, job: JobId, error: &crate::vault::VaultError) -> Vec<Effect> {
     if m.pending_save.take_if(|p| p.job == job).is_none() {
         return Vec::new();
     }
+    // Another writer saved first: reload and go through the reload's path
+    // (save again, or show both versions) instead of a dead end.
+    if matches!(error, crate::vault::VaultError::ChangedOnDisk) {
+        let text = if m.form.is_some() {
+            "the vault changed on disk: reloading it, then saving the form onto it"
+        } else {
+            "the vault changed on disk: nothing was saved; reloading it — then try again"
+        };
+        m.toast(Level::Info, text);
+        return reload::after_lost_race(m);
+    }
+    let error = error.to_string();
     // The form keeps every value: fix the cause and press save again.
     if let Some(form) = &mut m.form {
         form.saving = None;
         form.error = Some(format!("not saved: {error}"));
     }
     m.toast(Level::Error, format!("save failed: {error}"));
-    Vec::new()
+    reload::after_save(m)
 }

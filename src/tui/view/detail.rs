@@ -62,6 +62,13 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         let _ = write!(created, "; rotated {} ago", age(at, m.now));
     }
     lines.push(row("created", created));
+    // Rotated since it was applied: the clusters still pull with the old
+    // credentials until synced (`ops::stale`; a few records, not the vault).
+    let stale = crate::ops::stale::stale_records(&m.data, r).count();
+    if stale > 0 {
+        let noun = if stale == 1 { "target" } else { "targets" };
+        lines.push(row("stale", format!("{stale} {noun} — press A to sync")));
+    }
     let last = r.last_test.as_ref().map_or_else(
         || "never".to_owned(),
         |t| {

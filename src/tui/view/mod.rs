@@ -16,6 +16,7 @@ pub mod layout;
 mod list;
 mod messages;
 mod probe;
+mod reload;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -74,6 +75,7 @@ pub fn render(f: &mut Frame, m: &Model) {
         apply::render_prune(f, area, m, theme);
         import::render(f, area, m, theme);
         probe::render_panel(f, area, m, theme);
+        reload::render(f, area, m, theme);
         help::render(f, area, m, theme);
         messages::render(f, area, m, theme);
     }
