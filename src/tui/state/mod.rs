@@ -9,6 +9,7 @@ pub mod history;
 pub mod import;
 pub mod list;
 pub mod modal;
+pub mod size;
 pub mod toast;
 
 use std::borrow::Cow;
@@ -113,6 +114,11 @@ pub struct Model {
     /// file, read every few seconds); `None` when none runs.
     pub watch_line: Option<String>,
     pub quit: bool,
+    /// The terminal's size (`None`: not known yet, taken as large enough).
+    pub size: Option<size::TermSize>,
+    /// Too small a terminal with unsaved edits: the quit key was pressed
+    /// once (a second press quits and discards them).
+    pub small_quit: bool,
     next_job: JobId,
     registry_cache: RowCache,
     container_cache: RowCache,
@@ -165,6 +171,8 @@ impl Model {
             helper: helper::HelperCache::default(),
             watch_line: None,
             quit: false,
+            size: None,
+            small_quit: false,
             next_job: 1,
             registry_cache: RowCache::new(ListKind::Registries),
             container_cache: RowCache::new(ListKind::Containers),
@@ -195,6 +203,12 @@ impl Model {
             }
             Screen::Init | Screen::History => {}
         }
+    }
+
+    /// The terminal is known to be too small for any layout: keys must not
+    /// act on what is not on screen.
+    pub fn too_small(&self) -> bool {
+        self.size.is_some_and(size::TermSize::too_small)
     }
 
     /// Job ids count up from 1: deterministic, and never reused.

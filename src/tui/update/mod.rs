@@ -12,6 +12,7 @@ mod form;
 mod helper;
 mod import;
 mod prune;
+mod size;
 pub(crate) use apply::service_outcome;
 
 #[cfg(test)]
@@ -34,6 +35,8 @@ mod list_tests;
 mod probe_tests;
 #[cfg(test)]
 mod prune_tests;
+#[cfg(test)]
+mod size_tests;
 
 #[cfg(test)]
 pub(crate) use apply_tests::{compose_at_confirm, swarm_at_confirm};
@@ -97,7 +100,9 @@ fn load_history(m: &mut Model) -> Effect {
 
 fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
+        Msg::Key(key) if m.too_small() => size::key_when_too_small(m, &key),
         Msg::Key(key) => on_key(m, key),
+        Msg::Paste(_) if m.too_small() => Vec::new(),
         Msg::Paste(text) => form::paste(m, text.expose()),
         Msg::Action(action) => on_action(m, action),
         Msg::Tick => {
@@ -105,6 +110,7 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Resize => Vec::new(),
+        Msg::Resized { width, height } => size::resized(m, width, height),
         Msg::ProbeDone {
             job,
             report,

@@ -19,12 +19,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use super::keymap::{Action, KeyContext};
 use super::state::{Model, Screen};
 use super::theme::Theme;
 
-/// The smallest terminal the layout is designed for.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+/// The smallest terminal any layout serves (the compact one, below 80×24).
+pub use super::state::size::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Spinner frames, advanced by `Model::spinner`.
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -37,7 +37,7 @@ pub fn render(f: &mut Frame, m: &Model) {
     let theme = Theme { color: m.ctx.color };
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(f, area, theme);
+        too_small(f, area, m, theme);
         return;
     }
     let [header, main, hints, status] = Layout::vertical([
@@ -88,14 +88,33 @@ fn scrub_cells(buf: &mut ratatui::buffer::Buffer) {
     }
 }
 
-fn too_small(f: &mut Frame, area: Rect, theme: Theme) {
-    let text = vec![
-        Line::styled("regvault needs a terminal of at least 80×24", theme.error()),
+fn too_small(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
+    let quit = m
+        .keymap
+        .first_key(KeyContext::Form, Action::Quit)
+        .map_or_else(|| "Ctrl-C".to_owned(), |k| k.to_string());
+    let mut text = vec![
+        Line::styled(
+            format!("regvault needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}"),
+            theme.error(),
+        ),
         Line::from(format!(
-            "this one is {}×{}: enlarge it, or press q to quit",
+            "this one is {}×{}: enlarge it, or press {quit} to quit",
             area.width, area.height
         )),
+        Line::styled("(no other key acts until then)", theme.dim()),
     ];
+    if m.small_quit {
+        text.push(Line::styled(
+            format!("{quit} again quits and discards the unsaved edits"),
+            theme.warning(),
+        ));
+    } else if m.has_unsaved() {
+        text.push(Line::styled(
+            "unsaved edits are kept: enlarge the terminal to save them",
+            theme.warning(),
+        ));
+    }
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
