@@ -21,6 +21,8 @@ pub mod view;
 #[cfg(test)]
 mod helper_tests;
 #[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
 mod runtime_tests;
 #[cfg(test)]
 mod test_support;

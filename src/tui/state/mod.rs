@@ -269,6 +269,16 @@ impl Model {
         }
     }
 
+    /// The widest cell per column of the registries (`None`: not cached
+    /// for this data; the view then measures the rows on screen).
+    pub fn registry_widths(&self) -> Option<&[u16]> {
+        self.registry_cache.widths(&self.data)
+    }
+
+    pub fn container_widths(&self) -> Option<&[u16]> {
+        self.container_cache.widths(&self.data)
+    }
+
     /// How many containers use registry `i` (the USED BY column).
     pub fn used_by(&self, i: usize) -> usize {
         self.registry_cache

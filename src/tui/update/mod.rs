@@ -11,6 +11,7 @@ mod dialog;
 mod form;
 mod helper;
 mod import;
+mod keep;
 mod prune;
 mod size;
 pub(crate) use apply::service_outcome;
@@ -27,6 +28,8 @@ mod delete_tests;
 mod form_tests;
 #[cfg(test)]
 mod import_tests;
+#[cfg(test)]
+mod keep_tests;
 #[cfg(test)]
 mod keymap_tests;
 #[cfg(test)]
@@ -64,8 +67,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     // The clock moved since the last message: ages in the rows may read
     // differently. Then, after the message, the filter, sort or screen.
     m.refresh_rows();
+    let anchor = keep::Anchor::take(m);
     let mut effects = route(m, msg);
     m.refresh_rows();
+    anchor.restore(m);
     effects.extend(helper::due(m));
     effects
 }

@@ -79,6 +79,7 @@ pub(super) fn hints(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             spans.push(Span::raw(format!(" {what} ")));
         }
     }
+    let spans = super::layout::fit_hints(spans, area.width);
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

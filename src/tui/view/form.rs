@@ -37,9 +37,29 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: T
     let block = Block::bordered().title(Line::styled(title, theme.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let n = form.fields.len() as u16;
+    // Each field's message lines: a finding wraps (never cut); in the
+    // compact layout an unfocused field's hint is left out.
+    let compact = super::layout::compact(f.area());
+    let msg_width = inner.width.saturating_sub(MESSAGE_INDENT);
+    let messages: Vec<Vec<Line>> = form
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let focused = i == form.focus;
+            let lines = message_lines(field, focused, msg_width as usize, theme);
+            let hint_only =
+                !(field.touched && (field.first_error().is_some() || !field.findings.is_empty()));
+            if compact && hint_only && !focused {
+                Vec::new()
+            } else {
+                lines
+            }
+        })
+        .collect();
+    let n: u16 = messages.iter().map(|l| 1 + l.len() as u16).sum();
     let [fields_area, _, test_area, error_area, keys_area] = Layout::vertical([
-        Constraint::Length(n * 2),
+        Constraint::Length(n),
         Constraint::Length(1),
         Constraint::Length(3),
         Constraint::Fill(1),
@@ -48,15 +68,13 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: T
     .areas(inner);
     let value_width = inner.width.saturating_sub(LABEL_WIDTH + 1);
     let mut anchor = None;
-    for (i, field) in form.fields.iter().enumerate() {
-        let row = Rect::new(
-            fields_area.x,
-            fields_area.y + i as u16 * 2,
-            fields_area.width,
-            2,
-        );
+    let mut y = fields_area.y;
+    for (i, (field, message)) in form.fields.iter().zip(messages).enumerate() {
+        let height = 1 + message.len() as u16;
+        let row = Rect::new(fields_area.x, y, fields_area.width, height).intersection(fields_area);
+        y += height;
         let focused = i == form.focus;
-        field_rows(f, row, field, focused, value_width, theme);
+        field_rows(f, row, field, (focused, message), value_width, theme);
         if focused {
             anchor = Some(Rect::new(row.x + LABEL_WIDTH, row.y + 1, value_width, 1));
             if let FieldValue::Text(input) = &field.value
@@ -96,7 +114,10 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: T
         .flatten()
         .collect();
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), error_area);
-    f.render_widget(Paragraph::new(key_hints(m, form, theme)), keys_area);
+    f.render_widget(
+        Paragraph::new(key_hints(m, form, keys_area.width, theme)),
+        keys_area,
+    );
     if let (Some(hi), Some(anchor)) = (form.dropdown, anchor) {
         dropdown::render(f, area, anchor, form.focused(), hi, theme);
     }
@@ -108,7 +129,14 @@ fn name_of(m: &Model, id: &str) -> String {
         .map_or_else(|| id.to_owned(), |r| format!("'{}'", r.name))
 }
 
-fn field_rows(f: &mut Frame, row: Rect, field: &Field, focused: bool, width: u16, theme: Theme) {
+fn field_rows(
+    f: &mut Frame,
+    row: Rect,
+    field: &Field,
+    (focused, message): (bool, Vec<Line<'static>>),
+    width: u16,
+    theme: Theme,
+) {
     let marker = if focused { "▸ " } else { "  " };
     let label_style = if focused {
         theme.focused()
@@ -129,8 +157,12 @@ fn field_rows(f: &mut Frame, row: Rect, field: &Field, focused: bool, width: u16
     // Messages start under the label, not the value: findings are long
     // and must be readable at 80 columns.
     let msg_width = row.width.saturating_sub(MESSAGE_INDENT);
-    let message = message_line(field, focused, msg_width as usize, theme);
-    let msg_area = Rect::new(row.x + MESSAGE_INDENT, row.y + 1, msg_width, 1);
+    let msg_area = Rect::new(
+        row.x + MESSAGE_INDENT,
+        row.y + 1,
+        msg_width,
+        row.height.saturating_sub(1),
+    );
     f.render_widget(Paragraph::new(message), msg_area);
 }
 
@@ -177,7 +209,9 @@ fn value_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Line<
     ))
 }
 
-fn message_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Line<'static> {
+/// The message under a field: its first finding, wrapped in `width`; else
+/// its hint on one line.
+fn message_lines(field: &Field, focused: bool, width: usize, theme: Theme) -> Vec<Line<'static>> {
     if field.touched {
         let first = field.first_error().or_else(|| field.findings.first());
         if let Some(finding) = first {
@@ -186,7 +220,11 @@ fn message_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Lin
             } else {
                 ("!", theme.warning())
             };
-            return Line::styled(fit(&format!("{mark} {}", finding.message), width), style);
+            let text = format!("{mark} {}", finding.message);
+            return super::wrap::wrap(&text, width)
+                .into_iter()
+                .map(|l| Line::styled(l, style))
+                .collect();
         }
     }
     let mut hint = field.hint.to_owned();
@@ -199,7 +237,7 @@ fn message_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Lin
     } else if focused && matches!(field.value, FieldValue::Multi(_)) {
         "paste the key file, or type its path and press Ctrl-O".clone_into(&mut hint);
     }
-    Line::styled(fit(&hint, width), theme.dim())
+    vec![Line::styled(fit(&hint, width), theme.dim())]
 }
 
 fn test_line(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: Theme) {
@@ -231,7 +269,7 @@ fn test_line(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: Theme) {
 }
 
 /// The form's keys, from the keymap (so a rebinding shows here).
-fn key_hints(m: &Model, form: &Form, theme: Theme) -> Line<'static> {
+fn key_hints(m: &Model, form: &Form, width: u16, theme: Theme) -> Line<'static> {
     let mut actions = vec![
         (Action::NextField, "next"),
         (Action::PrevField, "prev"),
@@ -252,5 +290,5 @@ fn key_hints(m: &Model, form: &Form, theme: Theme) -> Line<'static> {
             spans.push(Span::raw(format!(" {what}  ")));
         }
     }
-    Line::from(spans)
+    Line::from(super::layout::fit_hints(spans, width))
 }

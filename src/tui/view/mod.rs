@@ -2,6 +2,7 @@
 //! nothing else. Secrets are masked here unless the form's reveal is on.
 
 mod apply;
+mod columns;
 mod confirm;
 mod containers;
 mod detail;
@@ -12,7 +13,9 @@ mod help;
 mod history;
 mod import;
 mod init;
+mod layout;
 mod list;
+mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -51,8 +54,8 @@ pub fn render(f: &mut Frame, m: &Model) {
     match m.screen {
         Screen::Init => init::render(f, main, m, theme),
         Screen::Registries => {
-            let [top, bottom] =
-                Layout::vertical([Constraint::Length(11), Constraint::Fill(1)]).areas(main);
+            let rows = m.registry_rows().len();
+            let [top, bottom] = layout::split(main, rows, layout::compact(area));
             list::render(f, top, m, theme);
             detail::render(f, bottom, m, theme);
         }
