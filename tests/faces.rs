@@ -175,7 +175,7 @@ fn ecr_test_apply_and_prune_are_the_same_through_the_tui_and_the_cli() {
     p.see("Type the context name");
     p.type_text("admin");
     p.keys_press(&["Enter"]);
-    p.see("Applied to 1 namespace(s)");
+    p.see("Applied to 1 namespace in");
     p.keys_press(&["Enter"]);
 
     let cli_secret = kube.get(&ns, "secret", &format!("{cli_name}-creds"));
@@ -214,7 +214,7 @@ fn ecr_test_apply_and_prune_are_the_same_through_the_tui_and_the_cli() {
     p.keys_press(&["Enter"]);
     p.see("Remove ");
     p.keys_press(&["y"]);
-    p.see("Removed 1 managed secret(s)");
+    p.see("Removed 1 managed secret in");
 
     for name in [&cli_name, &tui_name] {
         let out = kube.kubectl_raw(

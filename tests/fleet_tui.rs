@@ -111,9 +111,9 @@ fn the_apply_dialog_applies_to_every_checked_cluster_and_a_stopped_one_stops_non
     }
     p.type_text("one,stopped,two");
     p.keys_press(&["Enter"]);
-    let done = p.see("namespace(s) failed");
+    let done = p.see("namespaces failed");
     assert!(done.contains("Results:"), "{done}");
-    assert!(done.contains("Apply: 1 of 3 namespace(s) failed"), "{done}");
+    assert!(done.contains("Apply: 1 of 3 namespaces failed"), "{done}");
     let secret_name = format!("{name}-creds");
     for kube in [k1, k2] {
         let secret = kube.get(&ns, "secret", &secret_name);

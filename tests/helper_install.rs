@@ -262,7 +262,7 @@ fn install_replaces_the_plaintext_logins_of_real_clients() {
     let o = s.ok(&f.args(&["helper", "install"]), &[]);
     no_secret(&(o.stdout.clone() + &o.stderr));
     assert!(
-        o.stderr.contains("plaintext credential(s) left in"),
+        o.stderr.contains("plaintext credential") && o.stderr.contains("left in"),
         "{}",
         o.stderr
     );
@@ -587,11 +587,14 @@ fn at_a_terminal_install_asks_before_removing_plaintext() {
     };
     let out = at_terminal("\n");
     assert!(out.contains("[y/N]"), "{out}");
-    assert!(out.contains("plaintext credential(s) left"), "{out}");
+    assert!(
+        out.contains("plaintext credential") && out.contains("left in"),
+        "{out}"
+    );
     assert!(read_json(&f.config())["auths"]["ghcr.io"]["auth"].is_string());
 
     let out = at_terminal("y\n");
-    assert!(out.contains("removed 1 plaintext credential(s)"), "{out}");
+    assert!(out.contains("removed 1 plaintext credential from"), "{out}");
     no_credential(&f.config());
     assert_eq!(read_json(&f.config())["credHelpers"]["ghcr.io"], "regvault");
 

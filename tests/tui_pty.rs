@@ -197,3 +197,52 @@ fn the_restore_checks_catch_a_terminal_left_broken() {
         ]
     );
 }
+
+/// Below 60×20 (a tmux `resize-window` to 50×15) the "too small" screen is
+/// shown and no key acts on the hidden UI: `q` does not quit or type into
+/// the open form, `Esc` does not close it or ask about discarding, `a`
+/// does nothing; nothing reaches the vault. Back at 100×30 the form is as
+/// it was, and keys act again.
+#[test]
+fn a_too_small_terminal_ignores_keys_and_the_ui_comes_back_as_it_was() {
+    let pty = Pty::new();
+    pty.start();
+    pty.see("No registries yet");
+    pty.keys_press(&["a"]);
+    pty.see("Add registry");
+    pty.keys_press(&["Tab"]);
+    pty.type_text("ghcr-half");
+    let before = pty.see("ghcr-half");
+
+    pty.tmux(&["resize-window", "-t", "rv", "-x", "50", "-y", "15"]);
+    pty.see("needs a terminal of at least 60×20");
+    pty.keys_press(&["q", "Escape", "a", "Enter", "Escape", "q"]);
+    // Keys are read in order: one more, then a look at what they did.
+    pty.keys_press(&["x"]);
+    let small = pty.see("needs a terminal");
+    assert!(
+        small.contains("unsaved edits are kept"),
+        "the screen does not say the edits are kept:\n{small}"
+    );
+
+    pty.tmux(&["resize-window", "-t", "rv", "-x", "100", "-y", "30"]);
+    let after = pty.see("Add registry");
+    assert_eq!(
+        after, before,
+        "the form changed while the terminal was too small"
+    );
+    assert!(
+        pty.disk().registries.is_empty(),
+        "something was saved while the terminal was too small"
+    );
+
+    // Keys act again: leave the form (discarding), then quit.
+    pty.keys_press(&["Escape"]);
+    pty.see("Discard");
+    pty.keys_press(&["y"]);
+    pty.see("No registries yet");
+    pty.keys_press(&["q"]);
+    let exited = pty.wait_exit();
+    exited.assert_restored();
+    assert_eq!(exited.exit, "0", "exit code; stderr:\n{}", exited.stderr);
+}

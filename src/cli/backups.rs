@@ -170,7 +170,10 @@ pub fn rekey(g: &Global, args: &RekeyArgs) -> anyhow::Result<i32> {
         );
     } else {
         let removed = v.purge_backups(false)?;
-        outln!("removed {removed} backup(s) encrypted to the old recipients");
+        outln!(
+            "removed {} encrypted to the old recipients",
+            crate::model::plural(removed, "backup", "backups")
+        );
     }
     if !old.is_empty() {
         outln!(
@@ -208,7 +211,11 @@ pub fn backups(g: &Global, cmd: &BackupsCmd) -> anyhow::Result<i32> {
             // Only once the vault opens: its backups may be all that is left.
             let v = keys::open_locked(g)?;
             let removed = v.purge_backups(*earlier)?;
-            outln!("removed {removed} backup(s) of {}", v.path().display());
+            outln!(
+                "removed {} of {}",
+                crate::model::plural(removed, "backup", "backups"),
+                v.path().display()
+            );
             Ok(0)
         }
     }

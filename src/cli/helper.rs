@@ -133,7 +133,8 @@ fn install(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
                 errln!("plaintext in {}: {}", path.display(), keys.join(", "));
             }
             let answer = prompt::line(&format!(
-                "Remove these {count} plaintext credential(s)? The helper serves them from the vault. [y/N] "
+                "Remove these {}? The helper serves them from the vault. [y/N] ",
+                crate::model::plural(count, "plaintext credential", "plaintext credentials")
             ))?;
             remove = matches!(answer.trim(), "y" | "Y" | "yes");
         }
@@ -191,8 +192,12 @@ fn install(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
         }
         if !c.removed_plaintext.is_empty() {
             outln!(
-                "{who}: removed {} plaintext credential(s) from {}: {}",
-                c.removed_plaintext.len(),
+                "{who}: removed {} from {}: {}",
+                crate::model::plural(
+                    c.removed_plaintext.len(),
+                    "plaintext credential",
+                    "plaintext credentials"
+                ),
                 f.path.display(),
                 c.removed_plaintext.join(", ")
             );
@@ -200,8 +205,12 @@ fn install(g: &Global, a: &InstallArgs) -> anyhow::Result<i32> {
         if !c.plaintext_left.is_empty() {
             left += c.plaintext_left.len();
             errln!(
-                "{} plaintext credential(s) left in {}: {}",
-                c.plaintext_left.len(),
+                "{} left in {}: {}",
+                crate::model::plural(
+                    c.plaintext_left.len(),
+                    "plaintext credential",
+                    "plaintext credentials"
+                ),
                 f.path.display(),
                 c.plaintext_left.join(", ")
             );

@@ -323,8 +323,12 @@ fn install_helper(
         }
         if !c.removed_plaintext.is_empty() {
             lines.push(format!(
-                "helper: removed {} plaintext credential(s) from {}: {}",
-                c.removed_plaintext.len(),
+                "helper: removed {} from {}: {}",
+                crate::model::plural(
+                    c.removed_plaintext.len(),
+                    "plaintext credential",
+                    "plaintext credentials"
+                ),
                 f.path.display(),
                 c.removed_plaintext.join(", ")
             ));

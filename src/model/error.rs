@@ -35,7 +35,7 @@ pub enum RuleError {
         delegable: bool,
     },
 
-    #[error("registry '{name}' is used by {} container(s): {}; delete or repoint them first", .containers.len(), .containers.join(", "))]
+    #[error("registry '{name}' is used by {}: {}; delete or repoint them first", super::plural(.containers.len(), "container", "containers"), .containers.join(", "))]
     InUse {
         name: String,
         /// `name (environment)` of each referencing container.

@@ -115,6 +115,14 @@ where
     // Test Connection shows its elapsed time against this limit.
     model.probe_timeout =
         crate::probe::ProbeOptions::from_env(crate::registry::RegistryKind::Public).total_timeout;
+    // Keys are refused while the terminal is too small: the model knows
+    // the size from the start, not only after the first resize.
+    if let Ok(size) = terminal.size() {
+        model.size = Some(crate::tui::state::size::TermSize::new(
+            size.width,
+            size.height,
+        ));
+    }
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // A `regvault watch` of this vault shows in the status bar.

@@ -124,7 +124,9 @@ fn an_unreadable_file_shows_a_question_mark() {
     answer(&mut m, check);
     select_registry(&mut m, "ghcr-acme");
     assert!(
-        text(&m).contains("docker ?  podman/skopeo ✗ — run regvault helper install"),
+        // The line wraps in the detail pane: its start and its end.
+        text(&m).contains("docker ?  podman/skopeo ✗ — run regvault")
+            && text(&m).contains("helper install"),
         "{}",
         text(&m)
     );

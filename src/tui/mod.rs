@@ -28,6 +28,8 @@ mod helper_tests;
 #[cfg(test)]
 mod k9s_tests;
 #[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
 mod probe_snapshots;
 #[cfg(test)]
 mod runtime_tests;

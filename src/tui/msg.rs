@@ -28,9 +28,15 @@ pub enum Msg {
     Action(Action),
     /// Spinner frames and toast expiry; sent only while something is running.
     Tick,
+    /// Redraw (also the loop's first message); carries no size.
     Resize,
     /// A mouse click or wheel turn (only with mouse capture on).
     Mouse(MouseEvent),
+    /// The terminal's new size (a resize event).
+    Resized {
+        width: u16,
+        height: u16,
+    },
     /// Test Connection's answer. `recorded` is set when the registry's
     /// test was recorded in the vault (`Err`: it could not be).
     ProbeDone {
@@ -164,7 +170,7 @@ impl Msg {
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
             Event::Paste(text) => Some(Msg::Paste(SecretValue::new(text))),
-            Event::Resize(..) => Some(Msg::Resize),
+            Event::Resize(width, height) => Some(Msg::Resized { width, height }),
             // Clicks and the wheel only: motion and releases would cost a
             // frame each and change nothing.
             Event::Mouse(m)

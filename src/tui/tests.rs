@@ -340,7 +340,16 @@ fn first_run() {
 
 #[test]
 fn too_small() {
-    insta::assert_snapshot!("too_small", draw(&fixtures::full(), 60, 20).backend());
+    insta::assert_snapshot!("too_small", draw(&fixtures::full(), 59, 20).backend());
+}
+
+/// Below 60×20 with a form half filled: the edits are kept, and the
+/// screen says how to get back to them (or quit anyway).
+#[test]
+fn too_small_with_unsaved_edits() {
+    let mut m = fixtures::full();
+    fill_ghcr(&mut m, "ghcr-team", GHP);
+    insta::assert_snapshot!("too_small_with_unsaved_edits", draw(&m, 50, 15).backend());
 }
 
 /// The demo with two contexts and the Apply dialog open on ghcr-acme.

@@ -96,7 +96,10 @@ pub(super) fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
     }
     if let Some(pem) = &r.connection.ca_bundle {
         let n = pem.matches("-----BEGIN CERTIFICATE-----").count();
-        outln!("  CA bundle     {n} certificate(s) (only these are trusted for this registry)");
+        outln!(
+            "  CA bundle     {} (only these are trusted for this registry)",
+            crate::model::plural(n, "certificate", "certificates")
+        );
     }
     if r.connection.insecure {
         outln!("  insecure      plain http allowed");
@@ -116,7 +119,10 @@ pub(super) fn show(g: &Global, id: &str, json: bool) -> anyhow::Result<i32> {
         None => outln!("  last test     never"),
     }
     let users = data.containers_using(&r.id);
-    outln!("  used by       {} container(s)", users.len());
+    outln!(
+        "  used by       {}",
+        crate::model::plural(users.len(), "container", "containers")
+    );
     for c in users {
         outln!(
             "    {} {} ({}) {}",

@@ -190,6 +190,12 @@ pub fn window(len: usize, selected: usize, height: usize) -> std::ops::Range<usi
     start..(start + height.max(1)).min(len)
 }
 
+/// Grows `width` to the characters in `cell`.
+fn widen(width: &mut u16, cell: &str) {
+    let n = u16::try_from(cell.chars().count()).unwrap_or(u16::MAX);
+    *width = (*width).max(n);
+}
+
 /// Separates the cells of a row in `RowCache` text. A filter holding it
 /// (it cannot be typed) is matched cell by cell, the slow way.
 const SEP: char = '\0';
@@ -272,6 +278,9 @@ pub struct RowCache {
     filter: String,
     /// Lowercase filters, each containing the one before, with their rows.
     narrowed: Vec<(String, Vec<usize>)>,
+    /// Per column: the widest cell of any row (characters), for the view's
+    /// column widths; with the data, and LAST TEST with the clock.
+    widths: Vec<u16>,
 }
 
 impl fmt::Debug for RowCache {
@@ -300,7 +309,14 @@ impl RowCache {
             order: Vec::new(),
             filter: String::new(),
             narrowed: Vec::new(),
+            widths: Vec::new(),
         }
+    }
+
+    /// The widest cell of each column over every row, when the cache is
+    /// for `data` (the view shares the width by these, not by a pass).
+    pub fn widths(&self, data: &Arc<VaultData>) -> Option<&[u16]> {
+        (self.built_from(data) && self.widths.len() == self.columns()).then_some(&self.widths[..])
     }
 
     fn columns(&self) -> usize {
@@ -375,6 +391,7 @@ impl RowCache {
         self.text = Texts::default();
         self.sort = None;
         self.narrowed.clear();
+        self.widths = vec![0; self.columns()];
         match self.kind {
             ListKind::Registries => {
                 self.used_by = data.used_by_counts();
@@ -383,6 +400,9 @@ impl RowCache {
                     let host = registry::display_host(r.kind, &r.credentials);
                     let n = n.to_string();
                     let cells = [&r.name, r.kind.type_key(), &host, &r.created_by, &n];
+                    for (col, cell) in [0, 1, 2, 3, 5].into_iter().zip(&cells) {
+                        widen(&mut self.widths[col], cell);
+                    }
                     self.text.push(cells);
                 }
                 self.text.shrink();
@@ -404,8 +424,11 @@ impl RowCache {
                     })
                     .collect();
                 for (c, of) in data.containers.iter().zip(&self.registry_of) {
-                    self.text
-                        .push(container_cells_in(c, |_| of.map(|i| &data.registries[i])));
+                    let cells = container_cells_in(c, |_| of.map(|i| &data.registries[i]));
+                    for (width, cell) in self.widths.iter_mut().zip(&cells) {
+                        widen(width, cell);
+                    }
+                    self.text.push(cells);
                 }
                 self.text.shrink();
             }
@@ -416,13 +439,19 @@ impl RowCache {
     fn retime(&mut self, data: &VaultData, now: Timestamp) -> bool {
         let mut timed = Texts::default();
         let mut until = i64::MAX;
+        let mut widest = 0;
         for r in &data.registries {
-            timed.push([last_test_cell(r, now)]);
+            let cell = last_test_cell(r, now);
+            widen(&mut widest, &cell);
+            timed.push([cell]);
             if let Some(t) = &r.last_test {
                 until = until.min(age_changes_at(t.at, now));
             }
         }
         timed.shrink();
+        if let Some(w) = self.widths.get_mut(4) {
+            *w = widest;
+        }
         let changed = timed != self.timed;
         self.timed = timed;
         self.timed_from = now.as_second();

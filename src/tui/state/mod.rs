@@ -12,6 +12,7 @@ pub mod list;
 pub mod modal;
 pub mod probe;
 pub mod reload;
+pub mod size;
 pub mod toast;
 pub mod undo;
 
@@ -134,6 +135,11 @@ pub struct Model {
     /// A reload of the vault from disk in flight (`update::reload`).
     pub reload: reload::ReloadState,
     pub quit: bool,
+    /// The terminal's size (`None`: not known yet, taken as large enough).
+    pub size: Option<size::TermSize>,
+    /// Too small a terminal with unsaved edits: the quit key was pressed
+    /// once (a second press quits and discards them).
+    pub small_quit: bool,
     next_job: JobId,
     registry_cache: RowCache,
     container_cache: RowCache,
@@ -192,6 +198,8 @@ impl Model {
             undo_job: None,
             reload: reload::ReloadState::default(),
             quit: false,
+            size: None,
+            small_quit: false,
             next_job: 1,
             registry_cache: RowCache::new(ListKind::Registries),
             container_cache: RowCache::new(ListKind::Containers),
@@ -222,6 +230,12 @@ impl Model {
             }
             Screen::Init | Screen::History => {}
         }
+    }
+
+    /// The terminal is known to be too small for any layout: keys must not
+    /// act on what is not on screen.
+    pub fn too_small(&self) -> bool {
+        self.size.is_some_and(size::TermSize::too_small)
     }
 
     /// Job ids count up from 1: deterministic, and never reused.
@@ -281,6 +295,16 @@ impl Model {
         } else {
             Cow::Owned(list::container_rows(&self.data, &self.containers))
         }
+    }
+
+    /// The widest cell per column of the registries (`None`: not cached
+    /// for this data; the view then measures the rows on screen).
+    pub fn registry_widths(&self) -> Option<&[u16]> {
+        self.registry_cache.widths(&self.data)
+    }
+
+    pub fn container_widths(&self) -> Option<&[u16]> {
+        self.container_cache.widths(&self.data)
     }
 
     /// How many containers use registry `i` (the USED BY column).

@@ -531,8 +531,8 @@ pub(super) fn finished(m: &mut Model, job: JobId, result: ApplyFinish) -> Vec<Ef
         (
             Level::Info,
             format!(
-                "Apply cancelled: {} namespace(s) done, {not_started} not started",
-                done.len() - not_started
+                "Apply cancelled: {} done, {not_started} not started",
+                crate::model::plural(done.len() - not_started, "namespace", "namespaces")
             ),
         )
     } else if failed == 0 && bad_clusters == 0 && demo {
@@ -549,8 +549,8 @@ pub(super) fn finished(m: &mut Model, job: JobId, result: ApplyFinish) -> Vec<Ef
         (
             Level::Success,
             format!(
-                "Applied to {} namespace(s) in {}",
-                done.len(),
+                "Applied to {} in {}",
+                crate::model::plural(done.len(), "namespace", "namespaces"),
                 target.contexts.join(", ")
             ),
         )
@@ -558,14 +558,18 @@ pub(super) fn finished(m: &mut Model, job: JobId, result: ApplyFinish) -> Vec<Ef
         (
             Level::Error,
             format!(
-                "Apply: {bad_clusters} of {} cluster(s), {failed} namespace(s) failed",
-                plans.len()
+                "Apply: {bad_clusters} of {}, {} failed",
+                crate::model::plural(plans.len(), "cluster", "clusters"),
+                crate::model::plural(failed, "namespace", "namespaces")
             ),
         )
     } else {
         (
             Level::Error,
-            format!("Apply: {failed} of {} namespace(s) failed", done.len()),
+            format!(
+                "Apply: {failed} of {} failed",
+                crate::model::plural(done.len(), "namespace", "namespaces")
+            ),
         )
     };
     d.step = ApplyStep::Done {
@@ -640,17 +644,23 @@ pub(super) fn swarm_finished(
         None if not_started > 0 => (
             Level::Info,
             format!(
-                "Swarm apply cancelled: {} service(s) done, {not_started} not started",
-                done.len() - not_started
+                "Swarm apply cancelled: {} done, {not_started} not started",
+                crate::model::plural(done.len() - not_started, "service", "services")
             ),
         ),
         None if failed == 0 => (
             Level::Success,
-            format!("Applied {} service(s) on the Swarm", done.len()),
+            format!(
+                "Applied {} on the Swarm",
+                crate::model::plural(done.len(), "service", "services")
+            ),
         ),
         None => (
             Level::Error,
-            format!("Swarm apply: {failed} of {} service(s) failed", done.len()),
+            format!(
+                "Swarm apply: {failed} of {} failed",
+                crate::model::plural(done.len(), "service", "services")
+            ),
         ),
     };
     d.step = ApplyStep::SwarmDone {

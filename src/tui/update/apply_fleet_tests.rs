@@ -114,7 +114,7 @@ fn several_contexts_need_every_name_typed_and_a_failed_cluster_does_not_stop_the
     assert_eq!(reports[0].0, "kind-dev");
     assert!(plans[1].planned.is_err(), "prod-eu's reason stays shown");
     assert!(
-        toast(&m).contains("1 of 2 cluster(s), 0 namespace(s) failed"),
+        toast(&m).contains("1 of 2 clusters, 0 namespaces failed"),
         "{}",
         toast(&m)
     );
@@ -163,7 +163,7 @@ fn a_cluster_failing_at_apply_is_named_with_the_others_results() {
     assert_eq!(reports.len(), 2, "kind-dev's results stand");
     assert_eq!(failures[0].context, "prod-eu");
     assert!(
-        toast(&m).contains("1 of 2 cluster(s), 0 namespace(s) failed"),
+        toast(&m).contains("1 of 2 clusters, 0 namespaces failed"),
         "{}",
         toast(&m)
     );

@@ -227,7 +227,7 @@ fn esc_cancels_a_running_apply_and_says_what_was_done() {
     assert_eq!(reports[0].1.outcome, Outcome::Applied);
     assert_eq!(reports[1].1.outcome, Outcome::Cancelled);
     assert!(
-        toast(&m).contains("1 namespace(s) done, 1 not started"),
+        toast(&m).contains("1 namespace done, 1 not started"),
         "{}",
         toast(&m)
     );
@@ -582,7 +582,7 @@ fn esc_cancels_a_swarm_apply_and_names_what_was_done() {
         },
     );
     assert!(
-        toast(&m).contains("1 service(s) done, 1 not started"),
+        toast(&m).contains("1 service done, 1 not started"),
         "{}",
         toast(&m)
     );

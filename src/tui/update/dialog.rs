@@ -202,8 +202,8 @@ fn refusal(e: &RuleError, user: &str) -> Modal {
         ),
         RuleError::InUse { name, containers } => {
             let mut lines = vec![format!(
-                "'{name}' is used by {} container(s):",
-                containers.len()
+                "'{name}' is used by {}:",
+                crate::model::plural(containers.len(), "container", "containers")
             )];
             lines.extend(containers.iter().map(|c| format!("  • {c}")));
             lines.push(String::new());

@@ -13,10 +13,12 @@ mod dialog;
 mod form;
 mod helper;
 mod import;
+mod keep;
 mod mouse;
 mod probe;
 mod prune;
 mod reload;
+mod size;
 mod stale;
 mod undo;
 pub(crate) use apply::service_outcome;
@@ -38,6 +40,8 @@ mod form_tests;
 #[cfg(test)]
 mod import_tests;
 #[cfg(test)]
+mod keep_tests;
+#[cfg(test)]
 mod keymap_tests;
 #[cfg(test)]
 mod list_tests;
@@ -51,6 +55,8 @@ mod probe_tests;
 mod prune_tests;
 #[cfg(test)]
 mod reload_tests;
+#[cfg(test)]
+mod size_tests;
 #[cfg(test)]
 mod toast_tests;
 #[cfg(test)]
@@ -80,8 +86,10 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Effect> {
     // The clock moved since the last message: ages in the rows may read
     // differently. Then, after the message, the filter, sort or screen.
     m.refresh_rows();
+    let anchor = keep::Anchor::take(m);
     let mut effects = route(m, msg);
     m.refresh_rows();
+    anchor.restore(m);
     effects.extend(helper::due(m));
     effects
 }
@@ -116,7 +124,9 @@ pub(super) fn load_history(m: &mut Model) -> Effect {
 
 fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
+        Msg::Key(key) if m.too_small() => size::key_when_too_small(m, &key),
         Msg::Key(key) => on_key(m, key),
+        Msg::Paste(_) if m.too_small() => Vec::new(),
         Msg::Paste(text) => form::paste(m, text.expose()),
         Msg::Action(action) => on_action(m, action),
         Msg::Tick => {
@@ -125,6 +135,7 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Resize => Vec::new(),
         Msg::Mouse(event) => mouse::on_mouse(m, event),
+        Msg::Resized { width, height } => size::resized(m, width, height),
         Msg::ProbeDone {
             job,
             report,

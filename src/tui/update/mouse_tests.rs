@@ -17,7 +17,8 @@ use crate::tui::state::{Model, Screen};
 use crate::tui::test_support::{self as fixtures, act};
 use crate::tui::view::layout::layout;
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+// The compact layout too: its list and detail split differently.
+const SIZES: [(u16, u16); 3] = [(60, 20), (80, 24), (120, 40)];
 
 fn sized(w: u16, h: u16) -> Model {
     let mut m = fixtures::full();
@@ -73,7 +74,7 @@ fn clicking_the_header_or_the_border_selects_nothing_else() {
     for (w, h) in SIZES {
         let mut m = sized(w, h);
         act(&mut m, Action::MoveDown);
-        let a = layout(m.area, m.screen).unwrap();
+        let a = layout(m.area, m.screen, m.row_count()).unwrap();
         // The column header row, the top border and the detail pane.
         for at in [
             (a.list.x + 4, a.list.y + 1),
@@ -103,7 +104,7 @@ fn a_row_scrolled_into_view_is_the_one_clicked() {
 fn the_wheel_moves_the_selection() {
     for (w, h) in SIZES {
         let mut m = sized(w, h);
-        let a = layout(m.area, m.screen).unwrap();
+        let a = layout(m.area, m.screen, m.row_count()).unwrap();
         let (x, y) = (a.list.x + 5, a.list.y + 3);
         mouse(&mut m, MouseEventKind::ScrollDown, x, y);
         mouse(&mut m, MouseEventKind::ScrollDown, x, y);
@@ -181,7 +182,8 @@ fn clicks_while_a_dialog_or_form_is_open_do_nothing() {
 
 #[test]
 fn below_the_minimum_size_clicks_do_nothing() {
-    let mut m = sized(60, 20);
+    // 60×20 is the compact layout, still usable; one row less is not.
+    let mut m = sized(60, 19);
     click(&mut m, (20, 0));
     click(&mut m, (5, 5));
     assert_eq!(m.screen, Screen::Registries);

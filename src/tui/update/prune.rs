@@ -144,27 +144,38 @@ pub(super) fn done(m: &mut Model, job: JobId, result: PruneResult) -> Vec<Effect
             if left > 0 {
                 (
                     Level::Info,
-                    format!("Prune cancelled: {deleted} secret(s) removed, {left} left in place"),
+                    format!(
+                        "Prune cancelled: {} removed, {left} left in place",
+                        crate::model::plural(deleted, "secret", "secrets")
+                    ),
                 )
             } else if failed == 0 && count(PruneOutcome::Foreign) > 0 {
                 (
                     Level::Error,
                     format!(
-                        "Removed {deleted} managed secret(s) in {context}; {} foreign secret(s) left in place",
-                        count(PruneOutcome::Foreign)
+                        "Removed {} in {context}; {} left in place",
+                        crate::model::plural(deleted, "managed secret", "managed secrets"),
+                        crate::model::plural(
+                            count(PruneOutcome::Foreign),
+                            "foreign secret",
+                            "foreign secrets"
+                        )
                     ),
                 )
             } else if failed == 0 {
                 (
                     Level::Success,
-                    format!("Removed {deleted} managed secret(s) in {context}"),
+                    format!(
+                        "Removed {} in {context}",
+                        crate::model::plural(deleted, "managed secret", "managed secrets")
+                    ),
                 )
             } else {
                 (
                     Level::Error,
                     format!(
-                        "Prune: {failed} of {} secret(s) failed",
-                        report.secrets.len()
+                        "Prune: {failed} of {} failed",
+                        crate::model::plural(report.secrets.len(), "secret", "secrets")
                     ),
                 )
             }

@@ -148,7 +148,7 @@ fn esc_cancels_a_running_prune_and_late_results_are_dropped() {
             result: Ok(report(vec![left])),
         },
     );
-    assert!(toast(&m).contains("0 secret(s) removed, 1 left in place"));
+    assert!(toast(&m).contains("0 secrets removed, 1 left in place"));
     key(&mut m, KeyCode::Esc);
     assert!(m.modal.is_none());
     // A second Esc while it still runs closes; its late result is dropped.

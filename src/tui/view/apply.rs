@@ -478,7 +478,10 @@ fn compose_plan_lines(plan: &ComposePlan, theme: Theme) -> Vec<Line<'static>> {
     l.extend(shown.map(|i| Line::styled(fit(&format!("  image {i}"), TEXT), theme.dim())));
     if plan.images.len() > IMAGES_SHOWN {
         l.push(Line::styled(
-            format!("  … and {} more image(s)", plan.images.len() - IMAGES_SHOWN),
+            format!(
+                "  … and {} more",
+                crate::model::plural(plan.images.len() - IMAGES_SHOWN, "image", "images")
+            ),
             theme.dim(),
         ));
     }

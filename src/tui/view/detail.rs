@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
 use super::fit;
+use super::wrap::labelled;
 use crate::model::escape;
 use crate::registry;
 use crate::tui::state::Model;
@@ -26,32 +27,22 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         return;
     };
     let width = area.width.saturating_sub(19) as usize;
-    let row = |label: &str, value: String| {
-        Line::from(vec![
-            Span::styled(format!(" {label:<16}"), theme.dim()),
-            Span::raw(fit(&value, width)),
-        ])
-    };
-    let mut lines = vec![row(
-        "type",
-        format!(
-            "{} ({})  id {}",
-            r.kind.display_name(),
-            r.kind.type_key(),
-            r.id
-        ),
-    )];
+    // Long values wrap: the pane shows all of a finding or a test summary.
+    let row = |label: &str, value: String| labelled(label, 16, &value, width, theme.dim());
+    // The kind and id go in the title: one line more for the rows below.
+    let mut lines = Vec::new();
     let host = registry::display_host(r.kind, &r.credentials);
     let helper = helper_text(m, r);
-    lines.push(row("host", host.clone()));
+    lines.extend(row("host", host.clone()));
     let helper_at = lines.len();
+    let host_lines = 0;
     for spec in r.kind.fields() {
         let shown = match r.credentials.get(spec.name) {
             None | Some("") => "(not set)".to_owned(),
             Some(_) if spec.secret => MASK.to_owned(),
             Some(v) => v.to_owned(),
         };
-        lines.push(row(spec.name, escape(&shown).into_owned()));
+        lines.extend(row(spec.name, escape(&shown).into_owned()));
     }
     let mut created = format!(
         "by {}, {} ago",
@@ -61,13 +52,13 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     if let Some(at) = r.credentials_rotated_at {
         let _ = write!(created, "; rotated {} ago", age(at, m.now));
     }
-    lines.push(row("created", created));
+    lines.extend(row("created", created));
     // Rotated since it was applied: the clusters still pull with the old
     // credentials until synced (`ops::stale`; a few records, not the vault).
     let stale = crate::ops::stale::stale_records(&m.data, r).count();
     if stale > 0 {
         let noun = if stale == 1 { "target" } else { "targets" };
-        lines.push(row("stale", format!("{stale} {noun} — press A to sync")));
+        lines.extend(row("stale", format!("{stale} {noun} — press A to sync")));
     }
     let last = r.last_test.as_ref().map_or_else(
         || "never".to_owned(),
@@ -80,7 +71,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             )
         },
     );
-    lines.push(row("last test", last));
+    lines.extend(row("last test", last));
     let users: Vec<String> = m
         .data
         .containers_using(&r.id)
@@ -92,27 +83,31 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     } else {
         users.join(", ")
     };
-    lines.push(row("used by", used));
+    lines.extend(row("used by", used));
     if !r.delegates.is_empty() {
         // Who else may rotate and delete it; named with `regvault registry
         // delegate` (the TUI shows them, it does not edit them).
         let named: Vec<_> = r.delegates.iter().map(|d| escape(d)).collect();
-        lines.push(row("delegates", named.join(", ")));
+        lines.extend(row("delegates", named.join(", ")));
     }
     if let Some(text) = helper {
         // Its own row when the pane has room; else on the host row, so a
         // registry with many fields still shows every row at 80×24.
         let inner = usize::from(area.height.saturating_sub(2));
-        if lines.len() < inner {
-            lines.insert(helper_at, row("helper", text));
+        let own = row("helper", text.clone());
+        if lines.len() + own.len() <= inner {
+            lines.splice(helper_at..helper_at, own);
         } else {
-            lines[helper_at - 1] = row("host", format!("{host}  · helper {text}"));
+            lines.splice(
+                host_lines..helper_at,
+                row("host", format!("{host}  · helper {text}")),
+            );
         }
     }
     // Its own last entries in the audit log (the History tab has all).
     for (i, e) in m.registry_history(&r.id, 3).iter().rev().enumerate() {
         let label = if i == 0 { "history" } else { "" };
-        lines.push(row(
+        lines.extend(row(
             label,
             format!(
                 "{} ago  {} {} by {}",
@@ -123,7 +118,17 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             ),
         ));
     }
-    let title = Line::styled(format!(" {} ", escape(&r.name)), theme.title());
+    let title = format!(
+        " {} · {} ({}) · {} ",
+        escape(&r.name),
+        r.kind.display_name(),
+        r.kind.type_key(),
+        r.id
+    );
+    let title = Line::styled(
+        fit(&title, usize::from(area.width.saturating_sub(2))),
+        theme.title(),
+    );
     let mut block = Block::bordered().title(title);
     // The newest entry stays visible when the rows above fill the pane.
     if let Some(e) = m.registry_history(&r.id, 1).first() {
@@ -137,7 +142,26 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         );
         block = block.title_bottom(Line::styled(fit(&last, width), theme.dim()));
     }
+    block = more_below(block, lines.len(), area, theme);
     f.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// When `lines` do not all fit in the bordered `area`, its bottom border
+/// says how many are left out and how to see them: never a silent cut.
+pub(super) fn more_below(block: Block<'_>, lines: usize, area: Rect, theme: Theme) -> Block<'_> {
+    let inner = usize::from(area.height.saturating_sub(2));
+    if lines <= inner {
+        return block;
+    }
+    let hidden = lines - inner;
+    let s = if hidden == 1 { "" } else { "s" };
+    block.title_bottom(
+        Line::styled(
+            format!(" +{hidden} line{s}: enlarge the terminal "),
+            theme.warning(),
+        )
+        .right_aligned(),
+    )
 }
 
 /// The helper line for `r`: `None` without client files to check (or for

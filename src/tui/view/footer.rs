@@ -153,6 +153,7 @@ fn command_line(f: &mut Frame, area: Rect, input: &tui_input::Input, theme: Them
             spans.push(Span::styled("  (Tab completes)", theme.dim()));
         }
     }
+    let spans = super::layout::fit_hints(spans, area.width);
     f.render_widget(Paragraph::new(Line::from(spans)), area);
     f.set_cursor_position((area.x + 1 + input.visual_cursor() as u16, area.y));
 }

@@ -37,33 +37,43 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: T
     let block = Block::bordered().title(Line::styled(title, theme.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    // Test Connection's step list goes under the fields; when it would not
-    // fit, fields other than the focused one (or one with a finding to
-    // show) give up their message row.
+    // Test Connection's step list goes under the fields.
     let test_lines = if form.target.is_registry() {
         test_lines(m, form, usize::from(inner.width), theme)
     } else {
         Vec::new()
     };
     let want = test_lines.len().max(1) as u16;
-    let n = form.fields.len() as u16;
-    let compact = n * 2 + 1 + want + 1 > inner.height;
-    let heights: Vec<u16> = form
+    // Each field's message lines: a finding wraps (never cut). In the
+    // compact layout, or when the step list would not fit under every
+    // message, an unfocused field's hint is left out (a finding stays).
+    let msg_width = inner.width.saturating_sub(MESSAGE_INDENT);
+    let all: Vec<Vec<Line>> = form
         .fields
         .iter()
         .enumerate()
-        .map(|(i, field)| {
-            let finding = field.touched && !field.findings.is_empty();
-            if compact && i != form.focus && !finding {
-                1
+        .map(|(i, field)| message_lines(field, i == form.focus, msg_width as usize, theme))
+        .collect();
+    let full: u16 = all.iter().map(|l| 1 + l.len() as u16).sum();
+    let compact = super::layout::compact(f.area()) || full + 1 + want + 1 > inner.height;
+    let messages: Vec<Vec<Line>> = form
+        .fields
+        .iter()
+        .zip(all)
+        .enumerate()
+        .map(|(i, (field, lines))| {
+            let hint_only =
+                !(field.touched && (field.first_error().is_some() || !field.findings.is_empty()));
+            if compact && hint_only && i != form.focus {
+                Vec::new()
             } else {
-                2
+                lines
             }
         })
         .collect();
-    let fields_height: u16 = heights.iter().sum();
+    let n: u16 = messages.iter().map(|l| 1 + l.len() as u16).sum();
     let [fields_area, _, test_area, error_area, keys_area] = Layout::vertical([
-        Constraint::Length(fields_height),
+        Constraint::Length(n),
         Constraint::Length(1),
         Constraint::Length(want),
         Constraint::Fill(1),
@@ -73,15 +83,15 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, form: &Form, theme: T
     let value_width = inner.width.saturating_sub(LABEL_WIDTH + 1);
     let mut anchor = None;
     let mut y = fields_area.y;
-    for (i, field) in form.fields.iter().enumerate() {
-        let row =
-            Rect::new(fields_area.x, y, fields_area.width, heights[i]).intersection(fields_area);
-        y += heights[i];
+    for (i, (field, message)) in form.fields.iter().zip(messages).enumerate() {
+        let height = 1 + message.len() as u16;
+        let row = Rect::new(fields_area.x, y, fields_area.width, height).intersection(fields_area);
+        y += height;
         if row.height == 0 {
             continue;
         }
         let focused = i == form.focus;
-        field_rows(f, row, field, focused, value_width, theme);
+        field_rows(f, row, field, (focused, message), value_width, theme);
         if focused {
             anchor = Some(Rect::new(row.x + LABEL_WIDTH, row.y + 1, value_width, 1));
             if let FieldValue::Text(input) = &field.value
@@ -134,7 +144,14 @@ fn name_of(m: &Model, id: &str) -> String {
         .map_or_else(|| id.to_owned(), |r| format!("'{}'", r.name))
 }
 
-fn field_rows(f: &mut Frame, row: Rect, field: &Field, focused: bool, width: u16, theme: Theme) {
+fn field_rows(
+    f: &mut Frame,
+    row: Rect,
+    field: &Field,
+    (focused, message): (bool, Vec<Line<'static>>),
+    width: u16,
+    theme: Theme,
+) {
     let marker = if focused { "▸ " } else { "  " };
     let label_style = if focused {
         theme.focused()
@@ -155,12 +172,13 @@ fn field_rows(f: &mut Frame, row: Rect, field: &Field, focused: bool, width: u16
     // Messages start under the label, not the value: findings are long
     // and must be readable at 80 columns.
     let msg_width = row.width.saturating_sub(MESSAGE_INDENT);
-    let message = message_line(field, focused, msg_width as usize, theme);
-    // A compact row (a tall step list below) has no message line.
-    if row.height > 1 {
-        let msg_area = Rect::new(row.x + MESSAGE_INDENT, row.y + 1, msg_width, 1);
-        f.render_widget(Paragraph::new(message), msg_area);
-    }
+    let msg_area = Rect::new(
+        row.x + MESSAGE_INDENT,
+        row.y + 1,
+        msg_width,
+        row.height.saturating_sub(1),
+    );
+    f.render_widget(Paragraph::new(message), msg_area);
 }
 
 use ratatui::style::Style;
@@ -206,7 +224,9 @@ fn value_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Line<
     ))
 }
 
-fn message_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Line<'static> {
+/// The message under a field: its first finding, wrapped in `width`; else
+/// its hint on one line.
+fn message_lines(field: &Field, focused: bool, width: usize, theme: Theme) -> Vec<Line<'static>> {
     if field.touched {
         let first = field.first_error().or_else(|| field.findings.first());
         if let Some(finding) = first {
@@ -215,7 +235,11 @@ fn message_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Lin
             } else {
                 ("!", theme.warning())
             };
-            return Line::styled(fit(&format!("{mark} {}", finding.message), width), style);
+            let text = format!("{mark} {}", finding.message);
+            return super::wrap::wrap(&text, width)
+                .into_iter()
+                .map(|l| Line::styled(l, style))
+                .collect();
         }
     }
     let mut hint = field.hint.to_owned();
@@ -228,7 +252,7 @@ fn message_line(field: &Field, focused: bool, width: usize, theme: Theme) -> Lin
     } else if focused && matches!(field.value, FieldValue::Multi(_)) {
         "paste the key file, or type its path and press Ctrl-O".clone_into(&mut hint);
     }
-    Line::styled(fit(&hint, width), theme.dim())
+    vec![Line::styled(fit(&hint, width), theme.dim())]
 }
 
 fn test_lines(m: &Model, form: &Form, width: usize, theme: Theme) -> Vec<Line<'static>> {

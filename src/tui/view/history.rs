@@ -3,18 +3,29 @@
 //! (names and reasons come from other users) and none of it is secret.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::layout::Rect;
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
-use super::fit;
-use super::list::{list_title, table, table_height};
+use super::columns::{Col, col};
+use super::detail::more_below;
+use super::layout::table_height;
+use super::list::{list_title, no_match, table, widths};
+use super::wrap::labelled;
+use super::{fit, layout};
 use crate::tui::state::Model;
 use crate::tui::state::history::History;
 use crate::tui::state::list::window;
 use crate::tui::theme::Theme;
 
 const COLUMNS: [&str; 5] = ["WHEN", "WHO", "ACTION", "TARGET", "RESULT"];
+const COLS: [Col; 5] = [
+    col(COLUMNS[0], 16, 16),
+    col(COLUMNS[1], 8, 28),
+    col(COLUMNS[2], 8, 20),
+    col(COLUMNS[3], 8, 28),
+    col(COLUMNS[4], 8, 200),
+];
 
 /// `2026-11-30 12:09` (UTC): a table cell; the detail shows seconds.
 fn when(at: jiff::Timestamp) -> String {
@@ -23,11 +34,11 @@ fn when(at: jiff::Timestamp) -> String {
 }
 
 pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
-    let [top, bottom] = super::layout::split_main(area, crate::tui::state::Screen::History);
     let rows = m.history_rows();
+    let [top, bottom] = layout::split(area, rows.len(), layout::compact(f.area()));
     let all = m.history.rows();
     let title = list_title("History", rows.len(), all.len(), &m.history_list);
-    let block = Block::bordered().title(Line::styled(title, theme.title()));
+    let block = layout::list_block(title, rows.len(), &m.history_list, theme);
     let empty = match &m.history {
         History::NotLoaded => Some("reading the audit log…".to_owned()),
         History::Unavailable(why) => Some(why.clone()),
@@ -36,6 +47,8 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     };
     if let Some(text) = empty {
         f.render_widget(Paragraph::new(text).style(theme.dim()).block(block), top);
+    } else if rows.is_empty() {
+        no_match(f, top, block, m, "entry", &m.history_list, theme);
     } else {
         let shown = window(rows.len(), m.history_list.selected, table_height(top));
         let cells: Vec<[String; 5]> = rows[shown.clone()]
@@ -51,13 +64,8 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
                 ]
             })
             .collect();
-        let widths = [
-            Constraint::Length(16),
-            Constraint::Length(14),
-            Constraint::Length(16),
-            Constraint::Length(13),
-            Constraint::Fill(1),
-        ];
+        // Measured on the rows on screen: the log is read whole, not cached.
+        let widths = widths(top, &COLS, None, &cells, (&m.history_list, 4));
         table(
             f,
             top,
@@ -68,6 +76,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
             &m.history_list,
             theme,
         );
+        layout::scrollbar(f, top, rows.len(), table_height(top), shown.start);
     }
     detail(f, bottom, m, theme);
 }
@@ -92,13 +101,8 @@ fn detail(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         return;
     };
     let width = area.width.saturating_sub(12) as usize;
-    let line = |label: &str, value: &str| {
-        Line::from(vec![
-            Span::styled(format!(" {label:<9}"), theme.dim()),
-            Span::raw(fit(value, width)),
-        ])
-    };
-    let mut lines = vec![
+    let line = |label: &str, value: &str| labelled(label, 9, value, width, theme.dim());
+    let mut lines = [
         line(
             "when",
             &r.at.round(jiff::Unit::Second).unwrap_or(r.at).to_string(),
@@ -107,7 +111,8 @@ fn detail(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         line("what", &format!("{} {}", r.action, r.target)),
         line("where", &r.place),
         line("result", &r.result),
-    ];
+    ]
+    .concat();
     if let Some(b) = broken {
         lines.push(Line::styled(
             fit(
@@ -118,8 +123,6 @@ fn detail(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         ));
     }
     let title = Line::styled(format!(" Entry {} ", r.index), theme.title());
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(title)),
-        area,
-    );
+    let block = more_below(Block::bordered().title(title), lines.len(), area, theme);
+    f.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -2,6 +2,7 @@
 //! nothing else. Secrets are masked here unless the form's reveal is on.
 
 mod apply;
+mod columns;
 mod confirm;
 mod containers;
 mod detail;
@@ -17,18 +18,19 @@ mod list;
 mod messages;
 mod probe;
 mod reload;
+mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use super::keymap::{Action, KeyContext};
 use super::state::{Model, Screen};
 use super::theme::Theme;
 
-/// The smallest terminal the layout is designed for.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+/// The smallest terminal any layout serves (the compact one, below 80×24).
+pub use super::state::size::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Spinner frames, advanced by `Model::spinner`.
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -43,8 +45,8 @@ pub fn render(f: &mut Frame, m: &Model) {
         palette: m.palette,
     };
     let area = f.area();
-    let Some(areas) = layout::layout(area, m.screen) else {
-        too_small(f, area, theme);
+    let Some(areas) = layout::layout(area, m.screen, m.row_count()) else {
+        too_small(f, area, m, theme);
         return;
     };
     let layout::Areas {
@@ -95,14 +97,33 @@ fn scrub_cells(buf: &mut ratatui::buffer::Buffer) {
     }
 }
 
-fn too_small(f: &mut Frame, area: Rect, theme: Theme) {
-    let text = vec![
-        Line::styled("regvault needs a terminal of at least 80×24", theme.error()),
+fn too_small(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
+    let quit = m
+        .keymap
+        .first_key(KeyContext::Form, Action::Quit)
+        .map_or_else(|| "Ctrl-C".to_owned(), |k| k.to_string());
+    let mut text = vec![
+        Line::styled(
+            format!("regvault needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}"),
+            theme.error(),
+        ),
         Line::from(format!(
-            "this one is {}×{}: enlarge it, or press q to quit",
+            "this one is {}×{}: enlarge it, or press {quit} to quit",
             area.width, area.height
         )),
+        Line::styled("(no other key acts until then)", theme.dim()),
     ];
+    if m.small_quit {
+        text.push(Line::styled(
+            format!("{quit} again quits and discards the unsaved edits"),
+            theme.warning(),
+        ));
+    } else if m.has_unsaved() {
+        text.push(Line::styled(
+            "unsaved edits are kept: enlarge the terminal to save them",
+            theme.warning(),
+        ));
+    }
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
