@@ -102,8 +102,12 @@ pub async fn login(
                 r.plan.config.display()
             ));
             e = e.reason(format!(
-                "{} login(s) written{}",
-                if r.written { "config" } else { "no" },
+                "{}{}",
+                if r.written {
+                    "logins written to the config"
+                } else {
+                    "no logins written"
+                },
                 if req.pull { ", images pulled" } else { "" }
             ));
             store.record(&e);

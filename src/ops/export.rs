@@ -58,7 +58,8 @@ pub fn export(store: &dyn VaultStore, req: &ExportRequest) -> Result<Export, Ops
             } else {
                 req.registries.join(", ")
             };
-            store.record(&entry.reason(format!("{} login(s): {names}", x.count)));
+            let logins = crate::model::plural(x.count, "login", "logins");
+            store.record(&entry.reason(format!("{logins}: {names}")));
         }
         Err(_) => super::record_err(store, entry, &result),
     }

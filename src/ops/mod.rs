@@ -102,7 +102,12 @@ fn scope(envs: &[String]) -> String {
     if envs.is_empty() {
         String::new()
     } else {
-        format!(" in environment(s) {}", envs.join(", "))
+        let noun = if envs.len() == 1 {
+            "environment"
+        } else {
+            "environments"
+        };
+        format!(" in {noun} {}", envs.join(", "))
     }
 }
 

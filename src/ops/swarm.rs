@@ -296,8 +296,8 @@ pub async fn sync(
         Ok(r) => {
             let e = entry.place(format!("sync on {}", r.endpoint));
             let line = format!(
-                "{} service(s) updated{}",
-                r.services.len(),
+                "{} updated{}",
+                crate::model::plural(r.services.len(), "service", "services"),
                 if r.cancelled { "; cancelled" } else { "" }
             );
             store.record(&if r.login != LoginCheck::Ok {

@@ -160,7 +160,10 @@ fn offline(
             Step {
                 step: StepKind::Structure,
                 status: StepStatus::Passed,
-                detail: format!("well-formed, {} warning(s)", findings.len()),
+                detail: format!(
+                    "well-formed, {}",
+                    crate::model::plural(findings.len(), "warning", "warnings")
+                ),
             },
         ),
         Some(first) => (
@@ -169,7 +172,10 @@ fn offline(
             Step {
                 step: StepKind::Structure,
                 status: StepStatus::Failed,
-                detail: format!("{errors} error(s); nothing was sent"),
+                detail: format!(
+                    "{}; nothing was sent",
+                    crate::model::plural(errors, "error", "errors")
+                ),
             },
         ),
     };

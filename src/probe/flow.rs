@@ -145,7 +145,12 @@ impl Session<'_> {
                 if let Some(c) = pick {
                     let others = all.len() - 1;
                     let extra = if others > 0 {
-                        format!(" (+{others} other challenge(s))")
+                        let noun = if others == 1 {
+                            "challenge"
+                        } else {
+                            "challenges"
+                        };
+                        format!(" (+{others} other {noun})")
                     } else {
                         String::new()
                     };

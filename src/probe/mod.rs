@@ -325,7 +325,10 @@ pub async fn probe(
         let errors = findings.iter().filter(|f| f.is_error()).count();
         steps.fail(
             StepKind::Structure,
-            format!("{errors} error(s); nothing was sent"),
+            format!(
+                "{}; nothing was sent",
+                crate::model::plural(errors, "error", "errors")
+            ),
         );
         return finish(Outcome::Invalid, first.to_string(), None, &steps, &found);
     }
@@ -335,7 +338,10 @@ pub async fn probe(
         if warnings == 0 {
             "all fields present and well-formed".to_owned()
         } else {
-            format!("well-formed, {warnings} warning(s)")
+            format!(
+                "well-formed, {}",
+                crate::model::plural(warnings, "warning", "warnings")
+            )
         },
     );
     if kind == RegistryKind::Public {

@@ -269,7 +269,7 @@ fn the_demo_wears_a_badge_and_labels_its_offline_check() {
             steps: vec![step(
                 StepKind::Structure,
                 StepStatus::Passed,
-                "well-formed, 0 warning(s)",
+                "well-formed, 0 warnings",
             )],
             ..report.probe
         },

@@ -747,7 +747,7 @@ fn with_history(mut m: Model) -> Model {
             "export",
             ghcr.clone(),
             "/home/alice/deploy/config.json",
-            "ok: 1 login(s): ghcr-acme",
+            "ok: 1 login: ghcr-acme",
         ),
         row(
             8,

@@ -165,7 +165,8 @@ fn print_offline(args: &TestArgs, label: &str, kind: RegistryKind, report: &Test
         if report.passed() {
             outln!("{label} {kind}: {}", report.summary());
         } else {
-            outln!("{label} {kind}: invalid — {errors} error(s)");
+            let errors = crate::model::plural(errors, "error", "errors");
+            outln!("{label} {kind}: invalid — {errors}");
         }
     }
 }

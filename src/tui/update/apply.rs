@@ -540,8 +540,8 @@ pub(super) fn finished(m: &mut Model, job: JobId, result: ApplyFinish) -> Vec<Ef
         (
             Level::Info,
             format!(
-                "demo: would apply to {} namespace(s) in {}; nothing was sent",
-                done.len(),
+                "demo: would apply to {} in {}; nothing was sent",
+                crate::model::plural(done.len(), "namespace", "namespaces"),
                 target.contexts.join(", ")
             ),
         )
