@@ -35,8 +35,22 @@ pub fn ctx() -> Context {
 }
 
 /// The demo seed, created by `USER` (one registry by alice@ops-laptop).
+/// The demo seed, plus what a real vault would also hold: ghcr-acme
+/// passed a live Test Connection a week before `now()` (the demo itself
+/// never records one).
 pub fn demo() -> VaultData {
-    super::demo_data(USER).expect("demo seed parses")
+    let mut data = super::demo_data(USER).expect("demo seed parses");
+    let ghcr = data
+        .registries
+        .iter_mut()
+        .find(|r| r.name == "ghcr-acme")
+        .expect("the seed has ghcr-acme");
+    ghcr.last_test = Some(crate::model::TestRecord {
+        at: "2026-11-20T10:00:00Z".parse().expect("time"),
+        outcome: crate::model::TestOutcome::Ok,
+        summary: "credentials accepted for acme-bot".into(),
+    });
+    data
 }
 
 pub fn model(data: VaultData) -> Model {
