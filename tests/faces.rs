@@ -133,7 +133,12 @@ fn ecr_test_apply_and_prune_are_the_same_through_the_tui_and_the_cli() {
     p.start_with(&env);
     p.see(&tui_name);
     p.keys_press(&["t"]);
-    p.see(&format!("{tui_name}: "));
+    // The Test Connection panel, done: its outcome line and close key.
+    let panel = p.see("Esc close");
+    assert!(
+        panel.contains(&format!("registry {tui_name} (ECR)")),
+        "{panel}"
+    );
     let recorded = wait_for(&p, |d| {
         d.registry(&tui_name)
             .is_some_and(|r| r.last_test.is_some() && r.ecr_token.is_some())
@@ -142,6 +147,7 @@ fn ecr_test_apply_and_prune_are_the_same_through_the_tui_and_the_cli() {
         recorded,
         "the TUI's test was not recorded with its ECR token"
     );
+    p.keys_press(&["Escape"]);
 
     // The ECR API goes away: from here only the token the test kept can be
     // applied (a fresh exchange would fail).

@@ -138,7 +138,10 @@ impl Palette {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Palette::DARK, None),
             Err(e) => {
-                let warning = format!("theme: {}: {e}; using the default colours", path.display());
+                let warning = format!(
+                    "theme.toml: {e}; using the default colours ({})",
+                    path.display()
+                );
                 return (Palette::DARK, Some(warning));
             }
         };
@@ -146,8 +149,10 @@ impl Palette {
             Ok(p) => (p, None),
             Err(e) => (
                 Palette::DARK,
+                // What is wrong first: a toast too narrow for it all
+                // still shows the key (the path is in the message log).
                 Some(format!(
-                    "theme: {}: {e}; using the default colours",
+                    "theme.toml: {e}; using the default colours ({})",
                     path.display()
                 )),
             ),
