@@ -82,9 +82,9 @@ actions! {
     ShowRegistries,
     /// Show containers
     ShowContainers,
-    /// Show the history (audit log)
+    /// Show the audit log
     ShowHistory,
-    /// Registries → containers → history
+    /// Next view
     NextView,
     /// This help
     Help,
@@ -94,7 +94,7 @@ actions! {
     Quit,
     /// Back; cancels a test
     Back,
-    /// Apply: Kubernetes, Swarm, Compose
+    /// Apply the pull secret
     Apply,
     /// Yes
     Yes,
@@ -102,9 +102,9 @@ actions! {
     No,
     /// Check / uncheck
     Toggle,
-    /// Check only the next Kubernetes context
+    /// Check the next only
     NextContext,
-    /// Check every Kubernetes context (again: none)
+    /// Check all (again: none)
     AllContexts,
     /// Import logins (:import)
     Import,

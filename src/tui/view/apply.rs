@@ -264,6 +264,14 @@ fn demo_notice(
         }
         _ => return lines,
     };
+    // The typed confirm writes nowhere in the demo: it must not say so.
+    for line in &mut lines {
+        for span in &mut line.spans {
+            if let Some(rest) = span.content.strip_prefix("Dangerous: writes to ") {
+                span.content = format!("Demo, nothing is sent: would write to {rest}").into();
+            }
+        }
+    }
     lines.insert(0, Line::styled(text, theme.warning()));
     lines
 }

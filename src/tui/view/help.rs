@@ -54,8 +54,31 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         .spacing(1)
         .split(inner);
     for (lines, area) in columns.into_iter().zip(areas.iter()) {
+        let width = usize::from(area.width);
+        let lines: Vec<Line> = lines.into_iter().map(|l| fit_line(l, width)).collect();
         f.render_widget(Paragraph::new(lines).scroll((*scroll, 0)), *area);
     }
+}
+
+/// `line` in `width` columns: a description too long for its column ends
+/// in `…`, never cut silently.
+fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut room = width;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        let w = span.width();
+        if w <= room {
+            room -= w;
+            spans.push(span);
+        } else {
+            spans.push(Span::styled(super::fit(&span.content, room), span.style));
+            break;
+        }
+    }
+    Line::from(spans).style(line.style)
 }
 
 /// Every section of the help: each keymap context, then the commands.
