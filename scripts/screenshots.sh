@@ -232,12 +232,15 @@ shot help
 
 keys Escape
 sleep 0.6
+# The undo step left a filter on: Esc clears it, every row is back.
+keys Escape
+sleep 0.6
 
 # The same list at 120×40: the list takes the rows it needs, columns share
 # the width by content, the detail pane the rest. Back to 100×30 after.
 COLS=120 ROWS=40
 tmux_ resize-window -t rv -x "$COLS" -y "$ROWS"
-see "Container Registries (1"
+see "Container Registries (11)"
 shot registries-120x40
 COLS=100 ROWS=30
 tmux_ resize-window -t rv -x "$COLS" -y "$ROWS"
