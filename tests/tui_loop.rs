@@ -3,31 +3,25 @@
 //! directory. Each step waits for what a user would see on screen, then
 //! the vault on disk is reopened and checked.
 
-use std::io;
+#[path = "support/tui.rs"]
+mod tui_support;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use regvault::model::VaultData;
 use regvault::ops::Cancel;
 use regvault::ops::test::{TestReport, Tester};
 use regvault::probe::ProbeOptions;
 use regvault::registry::{Credentials, RegistryKind};
-use regvault::tui::app::{self, FrameInfo, Setup};
-use regvault::tui::keymap::Keymap;
 use regvault::tui::runtime::{self, SharedTester, VaultSlot};
-use regvault::tui::state::{Context, Model};
-use regvault::vault::{self, Encryption, KeySource, Vault};
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
+use regvault::tui::state::Context;
+use regvault::vault::{KeySource, Vault};
+use tui_support::{Driver, Tui, USER, ctx, reopen, vault_with};
 
 const GHP: &str = "ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2";
-const USER: &str = "ops@laptop";
 
 /// The structural check, slowed down so the spinner is on screen long
 /// enough to be seen and typed over — as a live check will be.
@@ -52,140 +46,22 @@ fn slow_probe() -> SharedTester {
     Arc::new(Slow(runtime::offline()))
 }
 
-fn ctx(dir: &Path) -> Context {
-    Context {
-        vault_path: "/home/ops/.local/share/regvault/vault.age".into(),
-        identity_path: dir.join("identity.txt").display().to_string(),
-        user: USER.into(),
-        read_only: false,
-        color: false,
-        helper_paths: None,
-        demo: false,
-    }
-}
-
 /// A vault with a fresh identity, as `regvault init` makes it.
 fn new_vault(dir: &Path) -> (PathBuf, Vec<KeySource>) {
-    let identity = dir.join("identity.txt");
-    let recipient = vault::generate_identity(&identity).expect("identity");
-    let path = dir.join("vault.age");
-    Vault::create(
-        &path,
-        VaultData::default(),
-        Encryption::Recipients(vec![recipient]),
-        None,
-    )
-    .expect("create");
-    (path, vec![KeySource::IdentityFile(identity)])
+    vault_with(dir, VaultData::default())
 }
 
-/// Sends keys into the running loop and watches what it draws.
-struct Driver {
-    keys: mpsc::UnboundedSender<io::Result<Event>>,
-    frames: watch::Receiver<FrameInfo>,
-    handle: JoinHandle<anyhow::Result<Model>>,
+/// The loop at 80×24 with the fixed clock and the slowed check.
+fn start(vault: VaultSlot, ctx: Context) -> Driver {
+    Tui::new(vault, ctx).tester(slow_probe()).start()
 }
 
-impl Driver {
-    fn start(vault: VaultSlot, ctx: Context) -> Self {
-        Self::start_with_keys(vault, ctx, Vec::new())
-    }
-
-    /// `start`, with the keys that opened the vault (undo reads backups).
-    fn start_with_keys(vault: VaultSlot, ctx: Context, vault_keys: Vec<KeySource>) -> Self {
-        let (keys, rx) = mpsc::unbounded_channel::<io::Result<Event>>();
-        let events: BoxStream<'static, io::Result<Event>> = futures_util::stream::unfold(
-            rx,
-            |mut rx| async move { rx.recv().await.map(|e| (e, rx)) },
-        )
-        .boxed();
-        let (obs, frames) = watch::channel(FrameInfo::default());
-        let now: jiff::Timestamp = "2026-11-27T12:00:00Z".parse().expect("time");
-        let setup = Setup {
-            vault,
-            ctx,
-            keymap: Keymap::defaults(),
-            clock: Arc::new(move || now),
-            tester: slow_probe(),
-            applier: Arc::new(regvault::tui::apply::NoCluster),
-            observer: Some(obs),
-            console: None,
-            keys: vault_keys,
-            palette: Default::default(),
-        };
-        let handle = tokio::spawn(async move {
-            let mut terminal = Terminal::new(TestBackend::new(80, 24))?;
-            app::run_app(&mut terminal, events, setup, app::channel()).await
-        });
-        Self {
-            keys,
-            frames,
-            handle,
-        }
-    }
-
-    fn key(&self, code: KeyCode, mods: KeyModifiers) {
-        self.keys
-            .send(Ok(Event::Key(KeyEvent::new(code, mods))))
-            .expect("loop is running");
-    }
-
-    fn press(&self, code: KeyCode) {
-        self.key(code, KeyModifiers::NONE);
-    }
-
-    fn char(&self, c: char) {
-        self.press(KeyCode::Char(c));
-    }
-
-    fn ctrl(&self, c: char) {
-        self.key(KeyCode::Char(c), KeyModifiers::CONTROL);
-    }
-
-    fn type_text(&self, text: &str) {
-        text.chars().for_each(|c| self.char(c));
-    }
-
-    /// Waits until a drawn frame satisfies `pred`; fails with the screen.
-    async fn wait(&mut self, what: &str, pred: impl Fn(&FrameInfo) -> bool) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            {
-                let frame = self.frames.borrow_and_update();
-                if pred(&frame) {
-                    return frame.text.clone();
-                }
-            }
-            let changed = tokio::time::timeout_at(deadline, self.frames.changed()).await;
-            assert!(
-                matches!(changed, Ok(Ok(()))),
-                "timed out waiting for {what}; screen:\n{}",
-                self.frames.borrow().text
-            );
-        }
-    }
-
-    async fn see(&mut self, needle: &str) -> String {
-        self.wait(needle, |f| f.text.contains(needle)).await
-    }
-
-    /// Waits for the text and for every job (save, test) to have finished.
-    async fn see_idle(&mut self, needle: &str) -> String {
-        self.wait(needle, |f| f.text.contains(needle) && !f.busy)
-            .await
-    }
-
-    async fn finish(self) -> Model {
-        tokio::time::timeout(Duration::from_secs(10), self.handle)
-            .await
-            .expect("loop ended")
-            .expect("loop task")
-            .expect("loop result")
-    }
-}
-
-fn reopen(path: &Path, keys: &[KeySource]) -> VaultData {
-    Vault::open(path, keys).expect("reopen").data().clone()
+/// `start`, with the keys that opened the vault (undo reads backups).
+fn start_with_keys(vault: VaultSlot, ctx: Context, vault_keys: Vec<KeySource>) -> Driver {
+    Tui::new(vault, ctx)
+        .tester(slow_probe())
+        .keys(vault_keys)
+        .start()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,7 +69,7 @@ async fn add_test_save_container_and_delete_round_trip() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = new_vault(dir.path());
     let vault = Vault::open(&path, &keys).expect("open");
-    let mut d = Driver::start(VaultSlot::Open(Box::new(vault)), ctx(dir.path()));
+    let mut d = start(VaultSlot::Open(Box::new(vault)), ctx(dir.path()));
     d.see("No registries yet").await;
 
     // Add a GHCR registry: the form starts on the type (GHCR by default).
@@ -328,7 +204,7 @@ async fn first_run_creates_the_vault_and_identity() {
         path: path.clone(),
         identity: identity.clone(),
     };
-    let mut d = Driver::start(slot, ctx(dir.path()));
+    let mut d = start(slot, ctx(dir.path()));
     d.see("There is no vault at").await;
     d.press(KeyCode::Enter);
     d.see_idle("No registries yet").await;
@@ -343,7 +219,7 @@ async fn quitting_with_an_edited_form_asks_first() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = new_vault(dir.path());
     let vault = Vault::open(&path, &keys).expect("open");
-    let mut d = Driver::start(VaultSlot::Open(Box::new(vault)), ctx(dir.path()));
+    let mut d = start(VaultSlot::Open(Box::new(vault)), ctx(dir.path()));
     d.char('a');
     d.press(KeyCode::Tab);
     d.type_text("draft");
@@ -388,7 +264,7 @@ async fn undo_puts_a_deleted_registry_back_and_keeps_a_later_change() {
     let victim = data.containers[0].clone();
 
     let vault = Vault::open(&path, &keys).expect("open");
-    let mut d = Driver::start_with_keys(
+    let mut d = start_with_keys(
         VaultSlot::Open(Box::new(vault)),
         ctx(dir.path()),
         vec![KeySource::IdentityFile(dir.path().join("identity.txt"))],

@@ -9,31 +9,27 @@
 
 mod support;
 
-use std::io;
-use std::path::{Path, PathBuf};
+#[path = "support/tui.rs"]
+mod tui_support;
+
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use regvault::model::{Connection, ContainerSpec, NewRegistry, VaultData};
 use regvault::registry::{Credentials, RegistryKind};
-use regvault::tui::app::{self, FrameInfo, Setup};
-use regvault::tui::keymap::Keymap;
-use regvault::tui::runtime::{self, VaultSlot};
-use regvault::tui::state::{Context, Model};
-use regvault::vault::{self, Encryption, KeySource, Vault};
+use regvault::tui::runtime;
+use regvault::tui::state::Context;
+use regvault::vault::{KeySource, Vault};
 use serde_json::json;
 use support::{Auth, Registry, Sandbox};
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
+use tui_support::{Driver, Tui, ctx, vault_with};
 
 const USER: &str = "ci-puller";
 const PASS: &str = "correct-horse-Battery-9";
-const ME: &str = "ops@laptop";
+/// Who the TUI says is at the keyboard (`ctx` sets it).
+const ME: &str = tui_support::USER;
 
 fn custom(url: &str) -> Credentials {
     [("url", url), ("username", USER), ("password", PASS)]
@@ -41,110 +37,29 @@ fn custom(url: &str) -> Credentials {
         .collect()
 }
 
-/// A vault on disk holding `data`.
-fn vault_with(dir: &Path, data: VaultData) -> (PathBuf, Vec<KeySource>) {
-    let identity = dir.join("identity.txt");
-    let recipient = vault::generate_identity(&identity).expect("identity");
-    let path = dir.join("vault.age");
-    Vault::create(&path, data, Encryption::Recipients(vec![recipient]), None).expect("create");
-    (path, vec![KeySource::IdentityFile(identity)])
+/// The loop at 120×40 on the wall clock with the live Test Connection.
+fn start(path: &Path, keys: &[KeySource], dir: &Path) -> Driver {
+    start_with(path, keys, dir, false)
 }
 
-/// The TUI loop with the live Test Connection, keys in, frames out.
-struct Driver {
-    keys: mpsc::UnboundedSender<io::Result<Event>>,
-    frames: watch::Receiver<FrameInfo>,
-    handle: JoinHandle<anyhow::Result<Model>>,
-}
-
-impl Driver {
-    fn start(path: &Path, keys: &[KeySource], dir: &Path) -> Self {
-        Self::start_with(path, keys, dir, false)
+/// `demo`: as `regvault demo` runs it — the offline check, the demo cluster.
+fn start_with(path: &Path, keys: &[KeySource], dir: &Path, demo: bool) -> Driver {
+    let ctx = Context {
+        vault_path: path.display().to_string(),
+        demo,
+        ..ctx(dir)
+    };
+    let tui = Tui::open(path, keys, ctx)
+        .size(120, 40)
+        .real_clock()
+        .patience(Duration::from_secs(20));
+    if demo {
+        tui.tester(runtime::offline())
+            .applier(Arc::new(regvault::tui::demo_cluster::DemoCluster))
+    } else {
+        tui.tester(runtime::live())
     }
-
-    /// `demo`: as `regvault demo` runs it — the offline check, the demo cluster.
-    fn start_with(path: &Path, keys: &[KeySource], dir: &Path, demo: bool) -> Self {
-        let vault = Vault::open(path, keys).expect("open");
-        let ctx = Context {
-            vault_path: path.display().to_string(),
-            identity_path: dir.join("identity.txt").display().to_string(),
-            user: ME.into(),
-            read_only: false,
-            color: false,
-            helper_paths: None,
-            demo,
-        };
-        let (tx, rx) = mpsc::unbounded_channel::<io::Result<Event>>();
-        let events: BoxStream<'static, io::Result<Event>> = futures_util::stream::unfold(
-            rx,
-            |mut rx| async move { rx.recv().await.map(|e| (e, rx)) },
-        )
-        .boxed();
-        let (obs, frames) = watch::channel(FrameInfo::default());
-        let setup = Setup {
-            vault: VaultSlot::Open(Box::new(vault)),
-            ctx,
-            keymap: Keymap::defaults(),
-            clock: Arc::new(jiff::Timestamp::now),
-            tester: if demo {
-                runtime::offline()
-            } else {
-                runtime::live()
-            },
-            applier: if demo {
-                Arc::new(regvault::tui::demo_cluster::DemoCluster)
-            } else {
-                Arc::new(regvault::tui::apply::NoCluster)
-            },
-            observer: Some(obs),
-            console: None,
-            keys: keys.iter().map(KeySource::duplicate).collect(),
-            palette: Default::default(),
-        };
-        let handle = tokio::spawn(async move {
-            let mut terminal = Terminal::new(TestBackend::new(120, 40))?;
-            app::run_app(&mut terminal, events, setup, app::channel()).await
-        });
-        Self {
-            keys: tx,
-            frames,
-            handle,
-        }
-    }
-
-    fn press(&self, code: KeyCode) {
-        self.keys
-            .send(Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))))
-            .expect("loop is running");
-    }
-
-    /// Waits for a frame with `needle` and no job running; fails with the screen.
-    async fn see_idle(&mut self, needle: &str) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            {
-                let f = self.frames.borrow_and_update();
-                if f.text.contains(needle) && !f.busy {
-                    return f.text.clone();
-                }
-            }
-            let changed = tokio::time::timeout_at(deadline, self.frames.changed()).await;
-            assert!(
-                matches!(changed, Ok(Ok(()))),
-                "timed out waiting for {needle}; screen:\n{}",
-                self.frames.borrow().text
-            );
-        }
-    }
-
-    async fn quit(self) -> Model {
-        self.press(KeyCode::Char('q'));
-        tokio::time::timeout(Duration::from_secs(10), self.handle)
-            .await
-            .expect("loop ended")
-            .expect("loop task")
-            .expect("loop result")
-    }
+    .start()
 }
 
 fn row<'a>(screen: &'a str, needle: &str) -> &'a str {
@@ -194,7 +109,7 @@ async fn t_on_a_container_checks_its_image_pull_against_a_real_registry() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = vault_with(dir.path(), data);
-    let mut d = Driver::start(&path, &keys, dir.path());
+    let mut d = start(&path, &keys, dir.path());
     d.see_idle("Container Registries").await;
     d.press(KeyCode::Char('2'));
     d.see_idle("ghost").await;
@@ -260,7 +175,7 @@ async fn a_custom_url_without_scheme_is_https_and_a_private_ca_makes_it_pass_in_
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = vault_with(dir.path(), data);
-    let mut d = Driver::start(&path, &keys, dir.path());
+    let mut d = start(&path, &keys, dir.path());
     d.see_idle("internal").await;
     d.press(KeyCode::Char('t'));
     let screen = d.see_idle("✓ ok in").await;
@@ -348,7 +263,7 @@ async fn the_demo_offline_check_is_labelled_and_never_recorded_on_disk() {
     .expect("registry");
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = vault_with(dir.path(), data);
-    let mut d = Driver::start_with(&path, &keys, dir.path(), true);
+    let mut d = start_with(&path, &keys, dir.path(), true);
     let screen = d.see_idle("Container Registries").await;
     assert!(row(&screen, "regvault").contains("DEMO"), "{screen}");
     d.press(KeyCode::Char('t'));

@@ -4,44 +4,21 @@
 //! user's place, let a form save onto the new version when its record did
 //! not change, and show both versions when it did. The vault on disk is
 //! reopened at the end to check nobody's change was lost.
-//!
-//! (The same driver as `tui_loop.rs`, kept here so this file stands alone.)
 
-use std::io;
+#[path = "support/tui.rs"]
+mod tui_support;
+
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use regvault::model::{NewRegistry, RegistryUpdate, VaultData};
 use regvault::registry::{Credentials, RegistryKind};
-use regvault::tui::app::{self, FrameInfo, Setup};
-use regvault::tui::keymap::Keymap;
-use regvault::tui::runtime::{self, VaultSlot};
-use regvault::tui::state::{Context, Model};
-use regvault::vault::{self, Encryption, KeySource, Vault};
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
+use regvault::vault::{KeySource, Vault};
+use tui_support::{Driver, Tui, USER, ctx, reopen};
 
 const GHP: &str = "ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2";
 const OTHER_GHP: &str = "ghp_Z9y8Z9y8Z9y8Z9y8Z9y8Z9y8Z9y8Z9y8Z9y8";
-const USER: &str = "ops@laptop";
-
-fn ctx(dir: &Path) -> Context {
-    Context {
-        vault_path: "/home/ops/.local/share/regvault/vault.age".into(),
-        identity_path: dir.join("identity.txt").display().to_string(),
-        user: USER.into(),
-        read_only: false,
-        color: false,
-        helper_paths: None,
-        demo: false,
-    }
-}
 
 fn ghcr(name: &str, token: &str) -> NewRegistry {
     let mut credentials = Credentials::new();
@@ -57,16 +34,12 @@ fn ghcr(name: &str, token: &str) -> NewRegistry {
 /// A vault holding GHCR registries `names`, as `regvault init` and
 /// `registry add` make them.
 fn vault_with(dir: &Path, names: &[&str]) -> (PathBuf, Vec<KeySource>) {
-    let identity = dir.join("identity.txt");
-    let recipient = vault::generate_identity(&identity).expect("identity");
-    let path = dir.join("vault.age");
     let mut data = VaultData::default();
     for n in names {
         data.add_registry(ghcr(n, GHP), USER, jiff::Timestamp::now())
             .expect("add");
     }
-    Vault::create(&path, data, Encryption::Recipients(vec![recipient]), None).expect("create");
-    (path, vec![KeySource::IdentityFile(identity)])
+    tui_support::vault_with(dir, data)
 }
 
 /// The second writer: opens the file under the writer lock, changes it,
@@ -77,121 +50,18 @@ fn other_writer(path: &Path, keys: &[KeySource], change: impl FnOnce(&mut VaultD
     v.save().expect("second writer saves");
 }
 
-fn reopen(path: &Path, keys: &[KeySource]) -> VaultData {
-    Vault::open(path, keys).expect("reopen").data().clone()
-}
-
 fn names(data: &VaultData) -> Vec<String> {
     let mut n: Vec<String> = data.registries.iter().map(|r| r.name.clone()).collect();
     n.sort();
     n
 }
 
-struct Driver {
-    keys: mpsc::UnboundedSender<io::Result<Event>>,
-    frames: watch::Receiver<FrameInfo>,
-    handle: JoinHandle<anyhow::Result<Model>>,
-}
-
-impl Driver {
-    fn start(path: &Path, keys: &[KeySource], dir: &Path) -> Self {
-        let vault = Vault::open(path, keys).expect("open");
-        let (tx, rx) = mpsc::unbounded_channel::<io::Result<Event>>();
-        let events: BoxStream<'static, io::Result<Event>> = futures_util::stream::unfold(
-            rx,
-            |mut rx| async move { rx.recv().await.map(|e| (e, rx)) },
-        )
-        .boxed();
-        let (obs, frames) = watch::channel(FrameInfo::default());
-        let now: jiff::Timestamp = "2026-11-27T12:00:00Z".parse().expect("time");
-        let setup = Setup {
-            vault: VaultSlot::Open(Box::new(vault)),
-            ctx: ctx(dir),
-            keymap: Keymap::defaults(),
-            clock: Arc::new(move || now),
-            tester: runtime::offline(),
-            applier: Arc::new(regvault::tui::apply::NoCluster),
-            observer: Some(obs),
-            console: None,
-            keys: keys.iter().map(KeySource::duplicate).collect(),
-            palette: Default::default(),
-        };
-        let handle = tokio::spawn(async move {
-            let mut terminal = Terminal::new(TestBackend::new(100, 30))?;
-            app::run_app(&mut terminal, events, setup, app::channel()).await
-        });
-        Self {
-            keys: tx,
-            frames,
-            handle,
-        }
-    }
-
-    fn key(&self, code: KeyCode, mods: KeyModifiers) {
-        self.keys
-            .send(Ok(Event::Key(KeyEvent::new(code, mods))))
-            .expect("loop is running");
-    }
-
-    fn press(&self, code: KeyCode) {
-        self.key(code, KeyModifiers::NONE);
-    }
-
-    fn ctrl(&self, c: char) {
-        self.key(KeyCode::Char(c), KeyModifiers::CONTROL);
-    }
-
-    fn type_text(&self, text: &str) {
-        text.chars().for_each(|c| self.press(KeyCode::Char(c)));
-    }
-
-    async fn wait(&mut self, what: &str, pred: impl Fn(&FrameInfo) -> bool) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-        loop {
-            {
-                let frame = self.frames.borrow_and_update();
-                if pred(&frame) {
-                    return frame.text.clone();
-                }
-            }
-            let changed = tokio::time::timeout_at(deadline, self.frames.changed()).await;
-            assert!(
-                matches!(changed, Ok(Ok(()))),
-                "timed out waiting for {what}; screen:\n{}",
-                self.frames.borrow().text
-            );
-        }
-    }
-
-    async fn see(&mut self, needle: &str) -> String {
-        self.wait(needle, |f| f.text.contains(needle)).await
-    }
-
-    async fn see_idle(&mut self, needle: &str) -> String {
-        self.wait(needle, |f| f.text.contains(needle) && !f.busy)
-            .await
-    }
-
-    /// Leaves, discarding an open form's edits (Esc, then `y`) and
-    /// answering a quit question; the model as it was at the end.
-    async fn quit(self) -> Model {
-        let send = |code| {
-            let _ = self
-                .keys
-                .send(Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
-        };
-        if self.frames.borrow().text.contains("Edit registry") {
-            send(KeyCode::Esc);
-            send(KeyCode::Char('y'));
-        }
-        send(KeyCode::Char('q'));
-        send(KeyCode::Char('y'));
-        tokio::time::timeout(Duration::from_secs(10), self.handle)
-            .await
-            .expect("loop ended")
-            .expect("loop task")
-            .expect("loop result")
-    }
+/// The loop at 100×30 with the fixed clock and the offline check.
+fn start(path: &Path, keys: &[KeySource], dir: &Path) -> Driver {
+    Tui::open(path, keys, ctx(dir))
+        .size(100, 30)
+        .patience(Duration::from_secs(15))
+        .start()
 }
 
 /// Opens the edit form of the selected registry and appends `suffix` to
@@ -206,7 +76,7 @@ async fn edit_name(d: &mut Driver, suffix: &str) {
 async fn another_writers_new_registry_appears_and_the_selection_stays() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = vault_with(dir.path(), &["alpha", "charlie"]);
-    let mut d = Driver::start(&path, &keys, dir.path());
+    let mut d = start(&path, &keys, dir.path());
     d.see("charlie").await;
     // Select charlie (second by name), then another writer adds bravo,
     // which sorts before it.
@@ -221,7 +91,7 @@ async fn another_writers_new_registry_appears_and_the_selection_stays() {
         screen.contains("bravo"),
         "new registry not listed:\n{screen}"
     );
-    let m = d.quit().await;
+    let m = d.quit_discarding().await;
     assert_eq!(
         m.selected_registry().map(|r| r.name.as_str()),
         Some("charlie"),
@@ -233,7 +103,7 @@ async fn another_writers_new_registry_appears_and_the_selection_stays() {
 async fn a_deleted_selection_falls_to_its_neighbour() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = vault_with(dir.path(), &["alpha", "bravo", "charlie"]);
-    let mut d = Driver::start(&path, &keys, dir.path());
+    let mut d = start(&path, &keys, dir.path());
     d.see("charlie").await;
     d.press(KeyCode::Char('j'));
     d.see_idle("bravo").await;
@@ -241,7 +111,7 @@ async fn a_deleted_selection_falls_to_its_neighbour() {
         data.delete_registry("bravo", USER).expect("delete");
     });
     d.see("vault reloaded: 1 removed").await;
-    let m = d.quit().await;
+    let m = d.quit_discarding().await;
     assert_eq!(
         m.selected_registry().map(|r| r.name.as_str()),
         Some("charlie"),
@@ -253,7 +123,7 @@ async fn a_deleted_selection_falls_to_its_neighbour() {
 async fn an_edit_of_an_untouched_registry_saves_and_keeps_the_other_writers_change() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = vault_with(dir.path(), &["alpha", "charlie"]);
-    let mut d = Driver::start(&path, &keys, dir.path());
+    let mut d = start(&path, &keys, dir.path());
     d.see("charlie").await;
     edit_name(&mut d, "-mine").await;
     d.see("alpha-mine").await;
@@ -279,7 +149,7 @@ async fn an_edit_of_an_untouched_registry_saves_and_keeps_the_other_writers_chan
         ["alpha-mine", "bravo", "charlie-theirs"],
         "a save lost the other writer's changes"
     );
-    d.quit().await;
+    d.quit_discarding().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -288,7 +158,7 @@ async fn a_save_racing_another_writer_reloads_and_goes_through() {
     // it: the save meets "changed on disk", reloads, and saves again.
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = vault_with(dir.path(), &["alpha"]);
-    let mut d = Driver::start(&path, &keys, dir.path());
+    let mut d = start(&path, &keys, dir.path());
     d.see("alpha").await;
     edit_name(&mut d, "-mine").await;
     d.see("alpha-mine").await;
@@ -299,14 +169,14 @@ async fn a_save_racing_another_writer_reloads_and_goes_through() {
     d.ctrl('s');
     d.see_idle("saved registry 'alpha-mine'").await;
     assert_eq!(names(&reopen(&path, &keys)), ["alpha-mine", "bravo"]);
-    d.quit().await;
+    d.quit_discarding().await;
 }
 
 /// Edits alpha while another writer changes alpha too: the dialog shows
 /// both versions, secrets masked.
 async fn conflicting_edit(dir: &Path) -> (Driver, PathBuf, Vec<KeySource>) {
     let (path, keys) = vault_with(dir, &["alpha"]);
-    let mut d = Driver::start(&path, &keys, dir);
+    let mut d = start(&path, &keys, dir);
     d.see("alpha").await;
     edit_name(&mut d, "-mine").await;
     d.see("alpha-mine").await;
@@ -352,7 +222,7 @@ async fn a_conflicting_edit_kept_saves_over_the_version_on_disk() {
         Some(GHP),
         "keep mine saves the form's token"
     );
-    d.quit().await;
+    d.quit_discarding().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -375,7 +245,7 @@ async fn a_conflicting_edit_dropped_takes_the_version_on_disk() {
         on_disk.registries[0].credentials.get("token"),
         Some(OTHER_GHP)
     );
-    d.quit().await;
+    d.quit_discarding().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -394,21 +264,21 @@ async fn a_conflicting_edit_can_go_back_to_the_form_with_every_value() {
         "the edit was lost:\n{screen}"
     );
     assert_eq!(names(&reopen(&path, &keys)), ["alpha-theirs"]);
-    d.quit().await;
+    d.quit_discarding().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reload_command_reads_the_file_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = vault_with(dir.path(), &["alpha"]);
-    let mut d = Driver::start(&path, &keys, dir.path());
+    let mut d = start(&path, &keys, dir.path());
     d.see("alpha").await;
     d.press(KeyCode::Char(':'));
     d.type_text("reload");
     d.press(KeyCode::Enter);
     d.see("vault reloaded: no registry or container changed")
         .await;
-    d.quit().await;
+    d.quit_discarding().await;
 }
 
 /// Attack: an older version of the file is put back (a rollback, as a
@@ -421,7 +291,7 @@ async fn a_rolled_back_file_is_refused_not_reloaded_nor_saved_over() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, keys) = vault_with(dir.path(), &["alpha"]);
     let older = std::fs::read(&path).expect("read");
-    let mut d = Driver::start(&path, &keys, dir.path());
+    let mut d = start(&path, &keys, dir.path());
     d.see("alpha").await;
     other_writer(&path, &keys, |data| {
         data.add_registry(ghcr("bravo", GHP), "teammate", jiff::Timestamp::now())
@@ -450,5 +320,5 @@ async fn a_rolled_back_file_is_refused_not_reloaded_nor_saved_over() {
         older,
         "the TUI wrote over a file it could not verify"
     );
-    d.quit().await;
+    d.quit_discarding().await;
 }
