@@ -110,20 +110,7 @@ fn ecr_test_apply_and_prune_are_the_same_through_the_tui_and_the_cli() {
     let tui_name = format!("ft-tui-{t}");
     let mut p = Pty::new();
     p.wait = Duration::from_secs(30);
-    let doc = p.path("reg.json");
-    std::fs::write(&doc, support::ecr_doc(&tui_name).to_string()).unwrap();
-    let added = p.cli(&[
-        "registry",
-        "add",
-        "--from-file",
-        doc.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(added.status.success(), "{added:?}");
-    let tui_id = serde_json::from_slice::<Value>(&added.stdout).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tui_id = p.add_registry(&support::ecr_doc(&tui_name));
     let c = p.cli(&container_args(
         &format!("{tui_name}-app"),
         &env_name,

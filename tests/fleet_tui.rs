@@ -25,24 +25,10 @@ fn the_apply_dialog_applies_to_every_checked_cluster_and_a_stopped_one_stops_non
     let env = format!("ftui{t}");
     let mut p = Pty::new();
     p.wait = Duration::from_secs(30);
-    let doc = p.path("reg.json");
     let token = format!("ghp_{}", "t".repeat(36));
     let reg = json!({"name": name, "type": "GHCR",
         "credentials": {"username": "octo", "token": token}});
-    std::fs::write(&doc, reg.to_string()).unwrap();
-    let added = p.cli(&[
-        "registry",
-        "add",
-        "--from-file",
-        doc.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(added.status.success(), "{added:?}");
-    let id = serde_json::from_slice::<serde_json::Value>(&added.stdout).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    std::fs::remove_file(&doc).unwrap();
+    let id = p.add_registry(&reg);
     let c = p.cli(&[
         "container",
         "add",

@@ -26,25 +26,11 @@ fn a_rotation_in_the_tui_names_the_stale_secret_and_yes_syncs_it() {
     let ns = format!("env-{env}");
     let mut p = Pty::new();
     p.wait = Duration::from_secs(30);
-    let doc = p.path("reg.json");
     let old = format!("ghp_{}", "o".repeat(36));
     let new = format!("ghp_{}", "N".repeat(36));
     let reg = json!({"name": name, "type": "GHCR",
         "credentials": {"username": "octo", "token": old}});
-    std::fs::write(&doc, reg.to_string()).unwrap();
-    let added = p.cli(&[
-        "registry",
-        "add",
-        "--from-file",
-        doc.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(added.status.success(), "{added:?}");
-    std::fs::remove_file(&doc).unwrap();
-    let id = serde_json::from_slice::<serde_json::Value>(&added.stdout).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = p.add_registry(&reg);
     let c = p.cli(&[
         "container",
         "add",

@@ -83,6 +83,21 @@ impl Pty {
         c.output().expect("run regvault")
     }
 
+    /// `regvault registry add --from-file` of `doc` (a registry as JSON:
+    /// name, type, credentials) in this sandbox; returns its id. The file
+    /// holding the credentials is removed again.
+    pub fn add_registry(&self, doc: &serde_json::Value) -> String {
+        let path = self.path("reg.json");
+        std::fs::write(&path, doc.to_string()).expect("write the registry document");
+        let file = path.to_str().expect("a UTF-8 path");
+        let added = self.cli(&["registry", "add", "--from-file", file, "--json"]);
+        std::fs::remove_file(&path).expect("remove the registry document");
+        assert!(added.status.success(), "{added:?}");
+        let out: serde_json::Value =
+            serde_json::from_slice(&added.stdout).expect("registry add --json");
+        out["id"].as_str().expect("an id").to_owned()
+    }
+
     /// Starts the TUI in a 100×30 pane. The pane's shell runs `regvault`
     /// (recording its pid, exit code and stderr), then `stty -a` on the
     /// same terminal, prints a marker and stays alive so tmux can still be
