@@ -170,42 +170,54 @@ pub trait Applier: Send + Sync {
         progress: ApplyProgress,
         cancel: Cancel,
     ) -> BoxFuture<'static, ApplyFinish>;
+    // Swarm, Compose and prune: by default nothing is contacted and the
+    // result says so (the demo and the offline seams); `Ops` overrides each.
     /// `ops::swarm::plan`.
     fn swarm_plan(
         &self,
-        store: Store,
-        target: SwarmTarget,
-        cancel: Cancel,
-    ) -> BoxFuture<'static, SwarmPlanResult>;
+        _store: Store,
+        _target: SwarmTarget,
+        _cancel: Cancel,
+    ) -> BoxFuture<'static, SwarmPlanResult> {
+        demo("swarm apply")
+    }
     /// `ops::swarm::apply`: the login checked on the node, then each
     /// service through `progress`.
     fn swarm_apply(
         &self,
-        store: Store,
-        target: SwarmTarget,
-        progress: SwarmProgress,
-        cancel: Cancel,
-    ) -> BoxFuture<'static, Result<SwarmApplyReport, OpsError>>;
+        _store: Store,
+        _target: SwarmTarget,
+        _progress: SwarmProgress,
+        _cancel: Cancel,
+    ) -> BoxFuture<'static, Result<SwarmApplyReport, OpsError>> {
+        demo("swarm apply")
+    }
     /// `ops::compose::plan` for the project in `dir`.
-    fn compose_plan(&self, store: Store, dir: PathBuf) -> BoxFuture<'static, ComposePlanResult>;
+    fn compose_plan(&self, _store: Store, _dir: PathBuf) -> BoxFuture<'static, ComposePlanResult> {
+        demo("compose login")
+    }
     /// `ops::compose::login` (no pull) for the project in `dir`.
     fn compose_apply(
         &self,
-        store: Store,
-        dir: PathBuf,
-        cancel: Cancel,
-    ) -> BoxFuture<'static, ComposeResult>;
+        _store: Store,
+        _dir: PathBuf,
+        _cancel: Cancel,
+    ) -> BoxFuture<'static, ComposeResult> {
+        demo("compose login")
+    }
     /// `ops::kube::prune`: every secret this vault applied for this
     /// registry id in `context`, each re-checked (uid, label), then
     /// deleted; foreign ones are named and left.
     fn prune(
         &self,
-        store: Store,
-        context: String,
+        _store: Store,
+        _context: String,
         registry: String,
-        progress: PruneProgress,
-        cancel: Cancel,
-    ) -> BoxFuture<'static, PruneResult>;
+        _progress: PruneProgress,
+        _cancel: Cancel,
+    ) -> BoxFuture<'static, PruneResult> {
+        demo(&format!("prune {registry}"))
+    }
 }
 
 pub type SharedApplier = Arc<dyn Applier>;
@@ -234,39 +246,6 @@ impl Applier for NoCluster {
         _: Cancel,
     ) -> BoxFuture<'static, ApplyFinish> {
         demo("apply")
-    }
-    fn swarm_plan(
-        &self,
-        _: Store,
-        _: SwarmTarget,
-        _: Cancel,
-    ) -> BoxFuture<'static, SwarmPlanResult> {
-        demo("swarm apply")
-    }
-    fn swarm_apply(
-        &self,
-        _: Store,
-        _: SwarmTarget,
-        _: SwarmProgress,
-        _: Cancel,
-    ) -> BoxFuture<'static, Result<SwarmApplyReport, OpsError>> {
-        demo("swarm apply")
-    }
-    fn compose_plan(&self, _: Store, _: PathBuf) -> BoxFuture<'static, ComposePlanResult> {
-        demo("compose login")
-    }
-    fn compose_apply(&self, _: Store, _: PathBuf, _: Cancel) -> BoxFuture<'static, ComposeResult> {
-        demo("compose login")
-    }
-    fn prune(
-        &self,
-        _: Store,
-        _: String,
-        registry: String,
-        _: PruneProgress,
-        _: Cancel,
-    ) -> BoxFuture<'static, PruneResult> {
-        demo(&format!("prune {registry}"))
     }
 }
 

@@ -5,19 +5,15 @@
 //! reports, per namespace, what would have been done. Swarm, Compose and
 //! prune say the demo contacts nothing, as `NoCluster` does.
 
-use std::path::PathBuf;
-
 use futures_util::future::BoxFuture;
 
 use super::apply::{
-    Applier, ApplyFinish, ApplyProgress, ApplyResult, ApplyTarget, ClusterPlan, ComposePlanResult,
-    ComposeResult, EngineTargets, KubeContexts, NoCluster, PruneProgress, PruneResult, Store,
-    SwarmPlanResult, SwarmProgress, SwarmTarget,
+    Applier, ApplyFinish, ApplyProgress, ApplyResult, ApplyTarget, ClusterPlan, EngineTargets,
+    KubeContexts, NoCluster, Store,
 };
 use crate::deploy::PullSecretPlan;
 use crate::deploy::kube::{Change, NamespaceReport, ObjectChange, Outcome};
 use crate::model::VaultData;
-use crate::ops::swarm::SwarmApplyReport;
 use crate::ops::{Cancel, OpsError};
 
 /// The demo cluster's kubeconfig contexts.
@@ -136,43 +132,5 @@ impl Applier for DemoCluster {
             }
             Ok(Vec::new())
         })
-    }
-    fn swarm_plan(
-        &self,
-        s: Store,
-        t: SwarmTarget,
-        c: Cancel,
-    ) -> BoxFuture<'static, SwarmPlanResult> {
-        NoCluster.swarm_plan(s, t, c)
-    }
-    fn swarm_apply(
-        &self,
-        s: Store,
-        t: SwarmTarget,
-        p: SwarmProgress,
-        c: Cancel,
-    ) -> BoxFuture<'static, Result<SwarmApplyReport, OpsError>> {
-        NoCluster.swarm_apply(s, t, p, c)
-    }
-    fn compose_plan(&self, s: Store, dir: PathBuf) -> BoxFuture<'static, ComposePlanResult> {
-        NoCluster.compose_plan(s, dir)
-    }
-    fn compose_apply(
-        &self,
-        s: Store,
-        dir: PathBuf,
-        c: Cancel,
-    ) -> BoxFuture<'static, ComposeResult> {
-        NoCluster.compose_apply(s, dir, c)
-    }
-    fn prune(
-        &self,
-        s: Store,
-        context: String,
-        registry: String,
-        p: PruneProgress,
-        c: Cancel,
-    ) -> BoxFuture<'static, PruneResult> {
-        NoCluster.prune(s, context, registry, p, c)
     }
 }

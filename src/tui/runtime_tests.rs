@@ -10,9 +10,8 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 use super::apply::{
-    Applier, ApplyFinish, ApplyProgress, ApplyResult, ApplyTarget, ClusterPlan, ComposePlanResult,
-    ComposeResult, KubeContexts, NoCluster, PruneProgress, PruneResult, Store, SwarmPlanResult,
-    SwarmProgress, SwarmTarget,
+    Applier, ApplyFinish, ApplyProgress, ApplyResult, ApplyTarget, ClusterPlan, KubeContexts,
+    NoCluster, Store,
 };
 use super::effect::Effect;
 use super::msg::Msg;
@@ -20,8 +19,7 @@ use super::runtime::{Runtime, VaultSlot, offline};
 use super::test_support::ns_report;
 use crate::deploy::kube::{Change, Outcome};
 use crate::ops::kube::ApplySettings;
-use crate::ops::swarm::SwarmApplyReport;
-use crate::ops::{Cancel, OpsError};
+use crate::ops::Cancel;
 
 /// Applies on its own thread, one namespace every 100 ms, checking its
 /// token before each — as `ops::kube` does between namespaces. Plans each
@@ -82,39 +80,6 @@ impl Applier for Threaded {
             let _ = finished.await;
             Ok(Vec::new())
         })
-    }
-    fn swarm_plan(
-        &self,
-        s: Store,
-        t: SwarmTarget,
-        c: Cancel,
-    ) -> BoxFuture<'static, SwarmPlanResult> {
-        NoCluster.swarm_plan(s, t, c)
-    }
-    fn swarm_apply(
-        &self,
-        s: Store,
-        t: SwarmTarget,
-        p: SwarmProgress,
-        c: Cancel,
-    ) -> BoxFuture<'static, Result<SwarmApplyReport, OpsError>> {
-        NoCluster.swarm_apply(s, t, p, c)
-    }
-    fn compose_plan(&self, s: Store, d: PathBuf) -> BoxFuture<'static, ComposePlanResult> {
-        NoCluster.compose_plan(s, d)
-    }
-    fn compose_apply(&self, s: Store, d: PathBuf, c: Cancel) -> BoxFuture<'static, ComposeResult> {
-        NoCluster.compose_apply(s, d, c)
-    }
-    fn prune(
-        &self,
-        s: Store,
-        c: String,
-        r: String,
-        p: PruneProgress,
-        t: Cancel,
-    ) -> BoxFuture<'static, PruneResult> {
-        NoCluster.prune(s, c, r, p, t)
     }
 }
 
