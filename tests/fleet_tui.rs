@@ -29,21 +29,7 @@ fn the_apply_dialog_applies_to_every_checked_cluster_and_a_stopped_one_stops_non
     let reg = json!({"name": name, "type": "GHCR",
         "credentials": {"username": "octo", "token": token}});
     let id = p.add_registry(&reg);
-    let c = p.cli(&[
-        "container",
-        "add",
-        "--name",
-        &format!("{name}-web"),
-        "--environment",
-        &env,
-        "--image",
-        "ghcr.io/acme/web",
-        "--tag",
-        "1.0",
-        "--registry",
-        &id,
-    ]);
-    assert!(c.status.success(), "{c:?}");
+    p.add_container(&format!("{name}-web"), &env, "ghcr.io/acme/web", &id);
     // The namespace exists in both live clusters, with a ServiceAccount of
     // its own that lists someone else's pull secret.
     let ns = format!("env-{env}");

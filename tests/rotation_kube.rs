@@ -31,21 +31,7 @@ fn a_rotation_in_the_tui_names_the_stale_secret_and_yes_syncs_it() {
     let reg = json!({"name": name, "type": "GHCR",
         "credentials": {"username": "octo", "token": old}});
     let id = p.add_registry(&reg);
-    let c = p.cli(&[
-        "container",
-        "add",
-        "--name",
-        &format!("{name}-web"),
-        "--environment",
-        &env,
-        "--image",
-        "ghcr.io/acme/web",
-        "--tag",
-        "1.0",
-        "--registry",
-        &id,
-    ]);
-    assert!(c.status.success(), "{c:?}");
+    p.add_container(&format!("{name}-web"), &env, "ghcr.io/acme/web", &id);
     let kc = kube.kubeconfig.display().to_string();
     let applied = p.cli(&[
         "apply",

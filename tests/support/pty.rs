@@ -98,6 +98,27 @@ impl Pty {
         out["id"].as_str().expect("an id").to_owned()
     }
 
+    /// `regvault container add` of `image:1.0` in `environment` with
+    /// `registry`, as `Sandbox::add_container` does; fails the test if refused.
+    pub fn add_container(&self, name: &str, environment: &str, image: &str, registry: &str) {
+        let args = [
+            "container",
+            "add",
+            "--name",
+            name,
+            "--environment",
+            environment,
+            "--image",
+            image,
+            "--tag",
+            "1.0",
+            "--registry",
+            registry,
+        ];
+        let c = self.cli(&args);
+        assert!(c.status.success(), "{c:?}");
+    }
+
     /// Starts the TUI in a 100×30 pane. The pane's shell runs `regvault`
     /// (recording its pid, exit code and stderr), then `stty -a` on the
     /// same terminal, prints a marker and stays alive so tmux can still be
