@@ -18,8 +18,8 @@ use super::msg::Msg;
 use super::runtime::{Runtime, VaultSlot, offline};
 use super::test_support::ns_report;
 use crate::deploy::kube::{Change, Outcome};
-use crate::ops::kube::ApplySettings;
 use crate::ops::Cancel;
+use crate::ops::kube::ApplySettings;
 
 /// Applies on its own thread, one namespace every 100 ms, checking its
 /// token before each — as `ops::kube` does between namespaces. Plans each

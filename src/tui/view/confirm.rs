@@ -5,9 +5,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Padding, Paragraph, Wrap};
 
-use super::popup;
+use super::{dialog_box, popup};
 use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::state::Model;
 use crate::tui::state::modal::{Modal, PendingDelete};
@@ -110,16 +109,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     } else {
         theme.focused()
     };
-    let block = Block::bordered()
-        .title(Line::styled(title, theme.title()))
-        .border_style(border)
-        .padding(Padding::horizontal(1));
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        rect,
-    );
+    dialog_box(f, rect, Line::styled(title, theme.title()), border, lines);
 }
 
 pub(super) const DIALOG: &[KeyContext] = &[KeyContext::Dialog];

@@ -4,9 +4,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Padding, Paragraph, Wrap};
 
-use super::{popup, spinner};
+use super::{dialog_box, popup, spinner};
 use crate::tui::state::Model;
 use crate::tui::theme::Theme;
 
@@ -28,14 +27,5 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
         lines.push(Line::styled("Enter create · q quit", theme.dim()));
     }
     let rect = popup(f, area, 66, lines.len() as u16 + 2);
-    let block = Block::bordered()
-        .title(" First run ")
-        .border_style(theme.focused())
-        .padding(Padding::horizontal(1));
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        rect,
-    );
+    dialog_box(f, rect, " First run ", theme.focused(), lines);
 }

@@ -141,6 +141,28 @@ pub(crate) fn popup(f: &mut Frame, area: Rect, width: u16, height: u16) -> Rect 
     rect
 }
 
+/// A dialog's frame and text: `lines` wrapped (never trimmed) in a bordered
+/// box at `rect` (from `popup`) with `title`, `border` and a column of
+/// padding each side.
+pub(crate) fn dialog_box<'a>(
+    f: &mut Frame,
+    rect: Rect,
+    title: impl Into<Line<'a>>,
+    border: ratatui::style::Style,
+    lines: Vec<Line<'a>>,
+) {
+    let block = ratatui::widgets::Block::bordered()
+        .title(title)
+        .border_style(border)
+        .padding(ratatui::widgets::Padding::horizontal(1));
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        rect,
+    );
+}
+
 /// `text` cut to `width` characters, ending in `…` when cut.
 pub(crate) fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {

@@ -5,10 +5,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Padding, Paragraph, Wrap};
 
 use super::confirm::{DIALOG, QUESTION, hint};
-use super::{fit, popup};
+use super::{dialog_box, fit, popup};
 use crate::tui::keymap::Action;
 use crate::tui::state::Model;
 use crate::tui::state::modal::Modal;
@@ -33,16 +32,8 @@ pub(super) fn render(f: &mut Frame, area: Rect, m: &Model, theme: Theme) {
     };
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let rect = popup(f, area, width, height);
-    let block = Block::bordered()
-        .title(Line::styled(title, theme.title()))
-        .border_style(theme.focused())
-        .padding(Padding::horizontal(1));
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        rect,
-    );
+    let title = Line::styled(title, theme.title());
+    dialog_box(f, rect, title, theme.focused(), lines);
 }
 
 fn conflict(m: &Model, c: &Conflict, width: usize, theme: Theme) -> Vec<Line<'static>> {
