@@ -148,12 +148,7 @@ fn escapes_in_a_message_never_reach_the_screen() {
         }
         let terminal = draw(&m, 80, 24);
         let buf = terminal.backend().buffer();
-        assert!(
-            !buf.content
-                .iter()
-                .any(|c| c.symbol().chars().any(crate::model::is_unsafe)),
-            "a control or bidi character in a cell"
-        );
+        crate::tui::test_support::assert_no_unsafe_cells(buf);
         assert!(terminal.backend().to_string().contains("denied:"));
     }
 }

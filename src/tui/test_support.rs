@@ -192,3 +192,14 @@ pub fn fill_ghcr(m: &mut Model, name: &str, token: &str) {
     act(m, Action::NextField);
     typ(m, token);
 }
+
+/// Fails when any cell of `buf` holds a control or invisible formatting
+/// character: what reaches the terminal must be drawn, never obeyed.
+pub fn assert_no_unsafe_cells(buf: &ratatui::buffer::Buffer) {
+    assert!(
+        !buf.content
+            .iter()
+            .any(|c| c.symbol().chars().any(crate::model::is_unsafe)),
+        "a control or bidi character in a cell"
+    );
+}

@@ -189,12 +189,7 @@ mod scrub_tests {
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
         terminal.draw(|f| super::render(f, &m)).unwrap();
         let buf = terminal.backend().buffer();
-        assert!(
-            !buf.content
-                .iter()
-                .any(|c| c.symbol().chars().any(crate::model::is_unsafe)),
-            "a control or bidi character in a cell"
-        );
+        crate::tui::test_support::assert_no_unsafe_cells(buf);
         let text = terminal.backend().to_string();
         assert!(text.contains("ghcr\\x1b]0;pwn"), "{text}");
     }
