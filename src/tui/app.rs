@@ -95,7 +95,7 @@ where
     if setup.ctx.helper_paths.is_some() {
         // A first message, so the helper line's check starts with the
         // first frame instead of at the first key press.
-        let _ = tx.send(Msg::Resize);
+        let _ = tx.send(Msg::Redraw);
     }
     let mut runtime = Runtime::new(tx, setup.vault, setup.tester, setup.applier);
     runtime.set_keys(setup.keys);

@@ -27,7 +27,7 @@ fn paths(dir: &Path) -> HelperPaths {
 fn model_with_files(dir: &Path) -> (Model, Effect) {
     let mut m = fixtures::full();
     m.ctx.helper_paths = Some(paths(dir));
-    let mut effects = update(&mut m, Msg::Resize);
+    let mut effects = update(&mut m, Msg::Redraw);
     assert_eq!(effects.len(), 1, "{effects:?}");
     (m, effects.remove(0))
 }
@@ -139,14 +139,14 @@ fn checks_are_cached_and_renewed() {
     let dir = tempfile::tempdir().unwrap();
     let (mut m, first) = model_with_files(dir.path());
     assert!(
-        update(&mut m, Msg::Resize).is_empty(),
+        update(&mut m, Msg::Redraw).is_empty(),
         "one check in flight"
     );
     answer(&mut m, first);
-    assert!(update(&mut m, Msg::Resize).is_empty(), "cached");
+    assert!(update(&mut m, Msg::Redraw).is_empty(), "cached");
 
     m.now += jiff::SignedDuration::from_secs(31);
-    let again = update(&mut m, Msg::Resize);
+    let again = update(&mut m, Msg::Redraw);
     assert!(
         matches!(again[..], [Effect::CheckHelper { .. }]),
         "{again:?}"
@@ -161,7 +161,7 @@ fn checks_are_cached_and_renewed() {
     data.registries.retain(|r| r.name != "ghcr-acme");
     m.set_data(std::sync::Arc::new(data));
     m.helper.job = None;
-    let next = update(&mut m, Msg::Resize);
+    let next = update(&mut m, Msg::Redraw);
     let [Effect::CheckHelper { hosts, .. }] = &next[..] else {
         panic!("{next:?}")
     };
@@ -175,6 +175,6 @@ fn checks_are_cached_and_renewed() {
     );
 
     let mut plain = fixtures::full();
-    assert!(update(&mut plain, Msg::Resize).is_empty());
+    assert!(update(&mut plain, Msg::Redraw).is_empty());
     assert!(!text(&plain).contains("helper"), "no paths: no helper line");
 }

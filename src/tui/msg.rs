@@ -28,8 +28,9 @@ pub enum Msg {
     Action(Action),
     /// Spinner frames and toast expiry; sent only while something is running.
     Tick,
-    /// Redraw (also the loop's first message); carries no size.
-    Resize,
+    /// Nothing happened but a frame is wanted (the loop's first message,
+    /// so the helper line's check starts at once); a resize is `Resized`.
+    Redraw,
     /// A mouse click or wheel turn (only with mouse capture on).
     Mouse(MouseEvent),
     /// The terminal's new size (a resize event).

@@ -133,7 +133,7 @@ fn route(m: &mut Model, msg: Msg) -> Vec<Effect> {
             m.spinner = m.spinner.wrapping_add(1);
             Vec::new()
         }
-        Msg::Resize => Vec::new(),
+        Msg::Redraw => Vec::new(),
         Msg::Mouse(event) => mouse::on_mouse(m, event),
         Msg::Resized { width, height } => size::resized(m, width, height),
         Msg::ProbeDone {
