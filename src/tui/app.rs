@@ -138,8 +138,6 @@ where
     loop {
         if dirty && rx.is_empty() {
             let frame = terminal.draw(|f| view::render(f, &model))?;
-            // What mouse clicks are hit-tested against.
-            model.area = frame.area;
             if let Some(obs) = &setup.observer {
                 seq += 1;
                 let text = buffer_text(frame.buffer);

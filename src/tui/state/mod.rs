@@ -123,9 +123,6 @@ pub struct Model {
     /// The running `regvault watch` of this vault, in one line (its state
     /// file, read every few seconds); `None` when none runs.
     pub watch_line: Option<String>,
-    /// The size of the last frame drawn (set by the loop after each draw):
-    /// mouse clicks are hit-tested against `view::layout::layout(area, …)`.
-    pub area: ratatui::layout::Rect,
     /// The colours of each role (theme file; `ctx.color` off ignores them).
     pub palette: crate::tui::theme::Palette,
     /// The last delete saved in this session: what `u` offers to undo.
@@ -192,7 +189,6 @@ impl Model {
             spinner: 0,
             helper: helper::HelperCache::default(),
             watch_line: None,
-            area: ratatui::layout::Rect::new(0, 0, 80, 24),
             palette: crate::tui::theme::Palette::DARK,
             last_delete: None,
             undo_job: None,
@@ -236,6 +232,13 @@ impl Model {
     /// act on what is not on screen.
     pub fn too_small(&self) -> bool {
         self.size.is_some_and(size::TermSize::too_small)
+    }
+
+    /// The screen as the view lays it out (80×24 until the size is known):
+    /// mouse clicks are hit-tested against `view::layout::layout(area, …)`.
+    pub fn area(&self) -> ratatui::layout::Rect {
+        let size = self.size.unwrap_or(size::TermSize::new(80, 24));
+        ratatui::layout::Rect::new(0, 0, size.width, size.height)
     }
 
     /// Job ids count up from 1: deterministic, and never reused.

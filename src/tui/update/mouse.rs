@@ -18,7 +18,7 @@ pub(super) fn on_mouse(m: &mut Model, event: MouseEvent) -> Vec<Effect> {
     if m.form.is_some() || m.modal.is_some() || m.screen == Screen::Init {
         return Vec::new();
     }
-    let Some(areas) = layout(m.area, m.screen, m.row_count()) else {
+    let Some(areas) = layout(m.area(), m.screen, m.row_count()) else {
         return Vec::new();
     };
     let at = (event.column, event.row);

@@ -7,7 +7,6 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::Rect;
 
 use super::update;
 use crate::tui::effect::Effect;
@@ -22,7 +21,7 @@ const SIZES: [(u16, u16); 3] = [(60, 20), (80, 24), (120, 40)];
 
 fn sized(w: u16, h: u16) -> Model {
     let mut m = fixtures::full();
-    m.area = Rect::new(0, 0, w, h);
+    m.size = Some(crate::tui::state::size::TermSize::new(w, h));
     m
 }
 
@@ -44,7 +43,7 @@ fn click(m: &mut Model, (x, y): (u16, u16)) -> Vec<Effect> {
 
 /// Where `text` is drawn on the screen `m` shows (first match).
 fn drawn_at(m: &Model, text: &str) -> (u16, u16) {
-    let mut t = Terminal::new(TestBackend::new(m.area.width, m.area.height)).expect("backend");
+    let mut t = Terminal::new(TestBackend::new(m.area().width, m.area().height)).expect("backend");
     t.draw(|f| crate::tui::view::render(f, m)).expect("draw");
     let screen = crate::tui::app::buffer_text(t.backend().buffer());
     for (y, line) in screen.lines().enumerate() {
@@ -74,7 +73,7 @@ fn clicking_the_header_or_the_border_selects_nothing_else() {
     for (w, h) in SIZES {
         let mut m = sized(w, h);
         act(&mut m, Action::MoveDown);
-        let a = layout(m.area, m.screen, m.row_count()).unwrap();
+        let a = layout(m.area(), m.screen, m.row_count()).unwrap();
         // The column header row, the top border and the detail pane.
         for at in [
             (a.list.x + 4, a.list.y + 1),
@@ -104,7 +103,7 @@ fn a_row_scrolled_into_view_is_the_one_clicked() {
 fn the_wheel_moves_the_selection() {
     for (w, h) in SIZES {
         let mut m = sized(w, h);
-        let a = layout(m.area, m.screen, m.row_count()).unwrap();
+        let a = layout(m.area(), m.screen, m.row_count()).unwrap();
         let (x, y) = (a.list.x + 5, a.list.y + 3);
         mouse(&mut m, MouseEventKind::ScrollDown, x, y);
         mouse(&mut m, MouseEventKind::ScrollDown, x, y);
