@@ -56,14 +56,6 @@ fn start(vault: VaultSlot, ctx: Context) -> Driver {
     Tui::new(vault, ctx).tester(slow_probe()).start()
 }
 
-/// `start`, with the keys that opened the vault (undo reads backups).
-fn start_with_keys(vault: VaultSlot, ctx: Context, vault_keys: Vec<KeySource>) -> Driver {
-    Tui::new(vault, ctx)
-        .tester(slow_probe())
-        .keys(vault_keys)
-        .start()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_test_save_container_and_delete_round_trip() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -264,11 +256,7 @@ async fn undo_puts_a_deleted_registry_back_and_keeps_a_later_change() {
     let victim = data.containers[0].clone();
 
     let vault = Vault::open(&path, &keys).expect("open");
-    let mut d = start_with_keys(
-        VaultSlot::Open(Box::new(vault)),
-        ctx(dir.path()),
-        vec![KeySource::IdentityFile(dir.path().join("identity.txt"))],
-    );
+    let mut d = start(VaultSlot::Open(Box::new(vault)), ctx(dir.path()));
     d.see("Container Registries").await;
     d.char('u');
     d.see("nothing to undo").await;

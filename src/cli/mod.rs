@@ -265,5 +265,5 @@ fn tui(g: &Global) -> anyhow::Result<i32> {
         helper_paths: None,
         no_mouse: g.no_mouse || crate::tui::no_mouse_from_env(),
     };
-    crate::tui::run(&path, sources, opts).map(|()| 0)
+    crate::tui::run(&path, &sources, opts).map(|()| 0)
 }

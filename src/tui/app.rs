@@ -48,8 +48,6 @@ pub struct Setup {
     /// The real terminal's extras (clipboard, Ctrl-Z); `None` in tests on
     /// a `TestBackend`, where those effects do nothing.
     pub console: Option<Console>,
-    /// The keys that opened the vault, for undo (empty: undo says so).
-    pub keys: Vec<crate::vault::KeySource>,
     /// The colours (`theme::Palette::load`), and why the theme file was
     /// not used, if it was bad: shown as a toast at start.
     pub palette: (super::theme::Palette, Option<String>),
@@ -98,7 +96,6 @@ where
         let _ = tx.send(Msg::Redraw);
     }
     let mut runtime = Runtime::new(tx, setup.vault, setup.tester, setup.applier);
-    runtime.set_keys(setup.keys);
     let console = setup.console;
     // One copy of the data, shared by the runtime and the model.
     let mut model = Model::with_shared(setup.ctx, setup.keymap, runtime.data(), clock());

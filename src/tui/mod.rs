@@ -75,7 +75,7 @@ pub struct TuiOptions {
 /// Runs the TUI on the real terminal. `keys` open the vault at
 /// `vault_path`; when there is no vault there yet, the TUI offers to create
 /// one (identity mode, like `regvault init`) and `keys` may be empty.
-pub fn run(vault_path: &Path, keys: Vec<KeySource>, opts: TuiOptions) -> anyhow::Result<()> {
+pub fn run(vault_path: &Path, keys: &[KeySource], opts: TuiOptions) -> anyhow::Result<()> {
     // Test Connection talks to the registry: structure first, then live.
     let applier = Arc::new(apply::Ops);
     run_with(vault_path, keys, opts, runtime::live(), applier, false)
@@ -83,7 +83,7 @@ pub fn run(vault_path: &Path, keys: Vec<KeySource>, opts: TuiOptions) -> anyhow:
 
 fn run_with(
     vault_path: &Path,
-    keys: Vec<KeySource>,
+    keys: &[KeySource],
     opts: TuiOptions,
     tester: runtime::SharedTester,
     applier: apply::SharedApplier,
@@ -93,7 +93,7 @@ fn run_with(
     let mut read_only = opts.read_only;
     let mut acting = None;
     let slot = if vault_path.symlink_metadata().is_ok() {
-        let vault = Vault::open(vault_path, &keys)
+        let vault = Vault::open(vault_path, keys)
             .with_context(|| format!("opening {}", vault_path.display()))?;
         // In a team vault, the creator rule compares signing keys.
         acting = Some(vault.acting_user(&model::current_user()));
@@ -143,7 +143,6 @@ fn run_with(
             applier,
             observer: None,
             console: Some(app::Console { mouse }),
-            keys,
             palette,
         };
         run_app(&mut guard.terminal, EventStream::new(), setup, (tx, rx))
@@ -197,7 +196,7 @@ pub fn run_demo() -> anyhow::Result<()> {
     // real registries, so its Test Connection stays structural (and is
     // never recorded). Its Apply plans a demo cluster and sends nothing.
     let applier = Arc::new(demo_cluster::DemoCluster);
-    run_with(&path, keys, opts, runtime::offline(), applier, true)
+    run_with(&path, &keys, opts, runtime::offline(), applier, true)
 }
 
 /// The demo's client files, never the user's: a docker config.json that

@@ -175,9 +175,6 @@ pub struct Runtime {
     tester: SharedTester,
     applier: SharedApplier,
     jobs: HashMap<JobId, Cancel>,
-    /// The keys that opened the vault: an undo reads a backup with them
-    /// and opens the vault afresh (`set_keys`; none: undo says so).
-    keys: Arc<Vec<KeySource>>,
 }
 
 impl Runtime {
@@ -206,13 +203,7 @@ impl Runtime {
             tester,
             applier,
             jobs: HashMap::new(),
-            keys: Arc::default(),
         }
-    }
-
-    /// The keys that opened the vault, for undo.
-    pub fn set_keys(&mut self, keys: Vec<KeySource>) {
-        self.keys = Arc::new(keys);
     }
 
     /// The opened vault's data for the model (`None` on a first run): the
@@ -248,10 +239,9 @@ impl Runtime {
             // The loop's business: they need the terminal.
             Effect::Quit | Effect::Clipboard { .. } | Effect::Suspend => {}
             Effect::Undo { job, deleted } => {
-                let (vault, saved, keys) =
-                    (self.vault.clone(), self.saved.clone(), self.keys.clone());
+                let (vault, saved) = (self.vault.clone(), self.saved.clone());
                 tokio::task::spawn_blocking(move || {
-                    let result = undo(&vault, &saved, &keys, &deleted);
+                    let result = undo(&vault, &saved, &deleted);
                     let _ = tx.send(Msg::Undone { job, result });
                 });
             }
@@ -566,17 +556,13 @@ fn save(
 fn undo(
     slot: &Mutex<VaultSlot>,
     saved: &Mutex<Arc<VaultData>>,
-    keys: &[KeySource],
     deleted: &super::state::undo::Deleted,
 ) -> Result<Arc<VaultData>, String> {
     let mut guard = slot.lock().map_err(|_| unavailable().to_string())?;
     let VaultSlot::Open(current) = &mut *guard else {
         return Err("there is no vault yet".into());
     };
-    if keys.is_empty() {
-        return Err("the keys that opened the vault are not at hand".into());
-    }
-    let (fresh, data) = super::undo::restore(current.path(), keys, deleted)?;
+    let (fresh, data) = super::undo::restore(current, deleted)?;
     let data = Arc::new(data);
     **current = fresh;
     if let Ok(mut s) = saved.lock() {

@@ -91,17 +91,14 @@ fn put_back(current: &mut VaultData, backup: VaultData, d: &Deleted) -> Result<(
     Ok(())
 }
 
-/// Finds `d` in the backups and saves the vault at `path` with it put
-/// back. Returns the vault as saved (its data taken out, as the runtime
-/// keeps it) and that data.
-pub(crate) fn restore(
-    path: &Path,
-    keys: &[KeySource],
-    d: &Deleted,
-) -> Result<(Vault, VaultData), String> {
-    let found = find(path, keys, d)?;
-    // The vault as it is now, not as this session last saw it.
-    let mut fresh = Vault::open(path, keys).map_err(|e| e.to_string())?;
+/// Finds `d` in the backups of `current` and saves it with `d` put back.
+/// Returns the vault as saved (its data taken out, as the runtime keeps
+/// it) and that data.
+pub(crate) fn restore(current: &Vault, d: &Deleted) -> Result<(Vault, VaultData), String> {
+    let found = find(current.path(), current.keys(), d)?;
+    // The vault as it is now, not as this session last saw it: read
+    // through the checks of an open, with the keys that opened it.
+    let mut fresh = current.reopen().map_err(|e| e.to_string())?;
     put_back(fresh.data_mut(), found.data, d)?;
     let mut entry = Entry::new(fresh.audit_who(), AuditAction::Restore, AuditOutcome::Ok);
     entry = match d.kind {

@@ -72,9 +72,8 @@ pub enum KeySource {
 
 impl KeySource {
     /// A second handle on the same key (the passphrase copied into a new
-    /// secret), for `Vault::reopen` and the TUI's undo.
-    #[must_use]
-    pub fn duplicate(&self) -> KeySource {
+    /// secret), for `Vault::reopen`.
+    fn duplicate(&self) -> KeySource {
         match self {
             KeySource::IdentityFile(p) => KeySource::IdentityFile(p.clone()),
             KeySource::Passphrase(s) => {
@@ -350,6 +349,13 @@ impl Vault {
             audit: parsed.audit,
             keys: keys.iter().map(KeySource::duplicate).collect(),
         })
+    }
+
+    /// The keys this vault was opened with: a reopen reads the newest
+    /// version with them, the TUI's undo a backup.
+    #[must_use]
+    pub fn keys(&self) -> &[KeySource] {
+        &self.keys
     }
 
     /// The file on disk is no longer the version this state came from

@@ -70,7 +70,6 @@ pub struct Tui {
     clock: Clock,
     tester: SharedTester,
     applier: SharedApplier,
-    keys: Vec<KeySource>,
     patience: Duration,
 }
 
@@ -84,17 +83,15 @@ impl Tui {
             clock: Arc::new(move || now),
             tester: runtime::offline(),
             applier: Arc::new(regvault::tui::apply::NoCluster),
-            keys: Vec::new(),
             patience: Duration::from_secs(10),
         }
     }
 
-    /// The vault at `path` opened with `keys`, which are also given to
-    /// the loop (undo reads backups with them).
+    /// The vault at `path` opened with `keys` (undo reads backups with
+    /// the keys the vault was opened with).
     pub fn open(path: &Path, keys: &[KeySource], ctx: Context) -> Self {
         let vault = Vault::open(path, keys).expect("open");
         Self::new(VaultSlot::Open(Box::new(vault)), ctx)
-            .keys(keys.iter().map(KeySource::duplicate).collect())
     }
 
     pub fn size(mut self, width: u16, height: u16) -> Self {
@@ -115,12 +112,6 @@ impl Tui {
 
     pub fn applier(mut self, applier: SharedApplier) -> Self {
         self.applier = applier;
-        self
-    }
-
-    /// The keys that opened the vault, for undo.
-    pub fn keys(mut self, keys: Vec<KeySource>) -> Self {
-        self.keys = keys;
         self
     }
 
@@ -148,7 +139,6 @@ impl Tui {
             applier: self.applier,
             observer: Some(obs),
             console: None,
-            keys: self.keys,
             palette: Default::default(),
         };
         let (width, height) = self.size;
